@@ -1,0 +1,52 @@
+# Two commands: `make run` serves the demo, `make test` runs every check. Both set up first.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+export PATRON_DATA_DIR ?= $(CURDIR)/var
+POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test
+
+.PHONY: run test setup venv lint pytest pytest-postgres browser-deps bench clean
+
+venv: $(BIN)/.installed
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+setup: venv
+	$(BIN)/patron setup --demo
+
+# Plain HTTP on the loopback address: the documented LAN mode. Behind a TLS proxy, leave
+# PATRON_HTTPS unset and the production security settings apply.
+run: setup
+	PATRON_HTTPS=false $(BIN)/patron serve
+
+test: venv browser-deps lint pytest pytest-postgres
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+
+pytest: venv
+	$(BIN)/pytest -q
+
+pytest-postgres: venv
+	@if $(BIN)/python scripts/postgres_ready.py "$(POSTGRES_URL)"; then \
+		DATABASE_URL="$(POSTGRES_URL)" $(BIN)/pytest -q -p no:cacheprovider; \
+	elif [ "$$CI" = "true" ]; then \
+		echo "PostgreSQL at $(POSTGRES_URL) does not answer, and CI must not skip it." >&2; exit 1; \
+	else \
+		echo "NOTICE: PostgreSQL at $(POSTGRES_URL) does not answer: the PostgreSQL pass is skipped."; \
+	fi
+
+browser-deps:
+	@bash scripts/install_chromium.sh
+
+bench: venv
+	$(BIN)/pip install --quiet '.[bench]'
+	$(BIN)/python bench/import_throughput.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

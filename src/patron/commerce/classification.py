@@ -1,0 +1,82 @@
+"""Customer or client for every party, from their orders and engagements."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db.models import Count, Max, Min
+from django.utils import timezone
+
+from patron.analytics.classify import ClassifyThresholds, PartyFacts, classify
+from patron.parties.models import Market, Party
+from patron.parties.services import ClassifiedParty, do_apply_classifications
+
+from .models import NOT_PURCHASED, Engagement, OfferingKind, Order
+
+
+def thresholds_from_settings() -> ClassifyThresholds:
+    return ClassifyThresholds(**getattr(settings, "PATRON_CLASSIFY", {}))
+
+
+def party_facts(party_ids: list[int] | None = None) -> dict[int, tuple[PartyFacts, dt.date | None]]:
+    """One aggregate query per source of evidence, grouped by party inside the database."""
+    now = timezone.now()
+    purchases = Order.objects.exclude(status__in=NOT_PURCHASED)
+    engagements = Engagement.objects.all()
+    parties = Party.objects.filter(merged_into__isnull=True)
+    if party_ids is not None:
+        purchases = purchases.filter(party_id__in=party_ids)
+        engagements = engagements.filter(party_id__in=party_ids)
+        parties = parties.filter(pk__in=party_ids)
+    orders = {
+        row["party_id"]: row
+        for row in purchases.values("party_id").annotate(n=Count("id"), first=Min("occurred_at"))
+    }
+    tailored = {
+        row["party_id"]: row
+        for row in purchases.filter(lines__offering__kind=OfferingKind.TAILORED)
+        .values("party_id")
+        .annotate(n=Count("id", distinct=True), first=Min("occurred_at"), last=Max("occurred_at"))
+    }
+    work = {
+        row["party_id"]: row
+        for row in engagements.values("party_id").annotate(
+            n=Count("id"), first=Min("started_at"), last=Max("started_at")
+        )
+    }
+    facts = {}
+    for party_id, market, owner_id in parties.values_list("pk", "market", "relationship__owner_id"):
+        order, tailor, engage = orders.get(party_id), tailored.get(party_id), work.get(party_id)
+        starts = [row["first"] for row in (order, engage) if row]
+        tailored_times = [t for row in (tailor, engage) if row for t in (row["first"], row["last"])]
+        first_seen = min(starts) if starts else None
+        facts[party_id] = (
+            PartyFacts(
+                purchases=order["n"] if order else 0,
+                tailored_purchases=tailor["n"] if tailor else 0,
+                engagements=engage["n"] if engage else 0,
+                tailored_first_days_ago=_days(now - min(tailored_times))
+                if tailored_times
+                else None,
+                tailored_last_days_ago=_days(now - max(tailored_times)) if tailored_times else None,
+                tenure_days=_days(now - first_seen) if first_seen else 0.0,
+                has_account_manager=owner_id is not None,
+                is_business=market == Market.B2B,
+            ),
+            timezone.localdate(first_seen) if first_seen else None,
+        )
+    return facts
+
+
+def _days(delta: dt.timedelta) -> float:
+    return delta.total_seconds() / 86400
+
+
+def do_classify_all(party_ids: list[int] | None = None) -> dict[str, int]:
+    thresholds = thresholds_from_settings()
+    results = [
+        ClassifiedParty(party_id, classify(facts, thresholds), since)
+        for party_id, (facts, since) in party_facts(party_ids).items()
+    ]
+    return do_apply_classifications(results)

@@ -1,0 +1,350 @@
+"""A demo photo studio: print buyers, session and wedding clients, schools and companies.
+
+Deterministic for a seed. Print buyers follow a buy-till-you-die process (a Poisson purchase
+rate from a gamma distribution, a dropout chance after each purchase from a beta distribution),
+so the insight models have the structure they expect; clients book tailored work with long
+dormant gaps and have account managers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import numpy as np
+from django.db import transaction
+from django.utils import timezone
+
+from patron.parties.models import (
+    Activity,
+    Channel,
+    Consent,
+    ContactKind,
+    ContactPoint,
+    Market,
+    Party,
+    PartyType,
+    Purpose,
+    Relationship,
+)
+from patron.parties.normalize import name_key
+from patron.parties.team import do_add_user
+
+from .classification import do_classify_all
+from .models import (
+    Engagement,
+    EngagementKind,
+    Offering,
+    OfferingKind,
+    Order,
+    OrderLine,
+    OrderStatus,
+)
+
+SOURCE = "demo"
+YEARS = 3
+SURNAMES = [
+    "김",
+    "이",
+    "박",
+    "최",
+    "정",
+    "강",
+    "조",
+    "윤",
+    "장",
+    "임",
+    "한",
+    "오",
+    "서",
+    "신",
+    "권",
+]
+GIVEN = [
+    "민준",
+    "서연",
+    "도윤",
+    "지우",
+    "하준",
+    "서윤",
+    "지호",
+    "하은",
+    "예준",
+    "수아",
+    "유진",
+    "은우",
+]
+FIRST = ["Alice", "Ben", "Chloe", "Daniel", "Emma", "Grace", "Henry", "Julia", "Liam", "Mia"]
+LAST = ["Kim", "Park", "Lee", "Smith", "Brown", "Garcia", "Wilson", "Taylor", "Moore", "Clark"]
+SCHOOLS = ["한빛초등학교", "새솔중학교", "푸른고등학교", "Seoul International School"]
+COMPANIES = ["(주)다온테크", "미래건설", "Blue Harbor Co.", "하늘여행사", "Nova Labs"]
+
+CATALOGUE = [  # name, sku, price in KRW
+    ("Print 4x6", "PRINT-4X6", 3_000),
+    ("Print A4", "PRINT-A4", 9_000),
+    ("Frame A4", "FRAME-A4", 18_000),
+    ("증명사진", "ID-PHOTO", 15_000),
+    ("Photo book", "BOOK", 45_000),
+    ("앨범", "ALBUM", 60_000),
+]
+TAILORED = [
+    ("Studio session (1h)", "STUDIO-1H", 150_000),
+    ("가족사진 촬영", "FAMILY-SHOOT", 250_000),
+    ("Retouching", "RETOUCH", 40_000),
+    ("Wedding package", "WEDDING", 2_800_000),
+    ("기업 행사 촬영", "EVENT-SHOOT", 900_000),
+]
+
+
+def do_load_demo(*, seed: int = 7, parties: int = 5000) -> dict[str, int]:
+    rng = np.random.default_rng(seed)
+    end = timezone.now().replace(hour=18, minute=0, second=0, microsecond=0)
+    start = end - dt.timedelta(days=365 * YEARS)
+    with transaction.atomic():
+        managers = _account_managers()
+        offerings = _offerings()
+        generator = _Studio(rng, start, end, offerings, managers)
+        mix = [("print", 0.80), ("session", 0.10), ("wedding", 0.04), ("business", 0.06)]
+        counts = rng.multinomial(parties, [share for _, share in mix])
+        for (segment, _), count in zip(mix, counts, strict=True):
+            for _ in range(count):
+                generator.add(segment)
+        generator.flush()
+    do_classify_all()
+    return {"parties": generator.parties_made, "orders": generator.orders_made}
+
+
+def _account_managers() -> list:
+    from django.contrib.auth.models import User
+
+    managers = []
+    for username, first_name in (("minji", "Minji"), ("junho", "Junho"), ("sarah", "Sarah")):
+        user = User.objects.filter(username=username).first()
+        managers.append(
+            user or do_add_user(username, password=None, owner=False, first_name=first_name)
+        )
+    return managers
+
+
+def _offerings() -> dict[str, Offering]:
+    made = {}
+    for items, kind in ((CATALOGUE, OfferingKind.CATALOGUE), (TAILORED, OfferingKind.TAILORED)):
+        for name, sku, _ in items:
+            made[sku], _ = Offering.objects.get_or_create(
+                name=name, sku=sku, defaults={"kind": kind, "category": sku.split("-")[0].lower()}
+            )
+    return made
+
+
+class _Studio:
+    def __init__(self, rng, start, end, offerings, managers) -> None:
+        self.rng, self.start, self.end = rng, start, end
+        self.offerings, self.managers = offerings, managers
+        self.days = (end - start).days
+        self.pending: list[tuple[Party, str, list, list, object]] = []
+        self.parties_made = self.orders_made = 0
+        self.order_no = 0
+
+    # -- people -------------------------------------------------------------------------
+    def _person_name(self) -> str:
+        if self.rng.random() < 0.7:
+            return str(self.rng.choice(SURNAMES)) + str(self.rng.choice(GIVEN))
+        return f"{self.rng.choice(FIRST)} {self.rng.choice(LAST)}"
+
+    def _party(self, segment: str) -> Party:
+        n = self.parties_made + 1
+        if segment == "business":
+            base = self.rng.choice(SCHOOLS + COMPANIES)
+            name = f"{base} {n}"
+            party_type, market = PartyType.ORGANISATION, Market.B2B
+        else:
+            name, party_type, market = self._person_name(), PartyType.PERSON, Market.B2C
+        return Party(
+            party_type=party_type,
+            display_name=name,
+            name_key=name_key(name),
+            email=f"guest{n}@example.{'kr' if self.rng.random() < 0.6 else 'com'}",
+            phone=f"+8210{self.rng.integers(1000_0000, 9999_9999)}",
+            market=market,
+            locale="ko" if self.rng.random() < 0.7 else "en",
+        )
+
+    # -- histories ----------------------------------------------------------------------
+    def add(self, segment: str) -> None:
+        party = self._party(segment)
+        first = float(self.rng.uniform(0, self.days * 0.9))
+        orders, engagements, owner = getattr(self, f"_{segment}")(first)
+        self.pending.append((party, segment, orders, engagements, owner))
+        self.parties_made += 1
+        if len(self.pending) >= 500:
+            self.flush()
+
+    def _print(self, first: float):
+        # BG/NBD: purchase rate ~ Gamma(r=1.2, α=35 days); after each purchase the buyer
+        # drops out for good with probability p ~ Beta(1, 9).
+        rate = self.rng.gamma(1.2, 1 / 35)
+        dropout = self.rng.beta(1.0, 9.0)
+        day, orders = first, []
+        while day < self.days:
+            orders.append((day, self._basket(catalogue=True)))
+            if self.rng.random() < dropout:
+                break
+            day += self.rng.exponential(1 / max(rate, 1e-4))
+        return orders, [], None
+
+    def _session(self, first: float):
+        # Clients return for tailored work every 6-18 months, buying prints in between.
+        day, orders, engagements = first, [], []
+        while day < self.days:
+            sku = "FAMILY-SHOOT" if self.rng.random() < 0.5 else "STUDIO-1H"
+            orders.append((day, [(sku, 1)] + ([("RETOUCH", 1)] if self.rng.random() < 0.5 else [])))
+            engagements.append((day, EngagementKind.APPOINTMENT, sku))
+            if self.rng.random() < 0.6:
+                orders.append((day + self.rng.uniform(7, 30), self._basket(catalogue=True)))
+            day += self.rng.uniform(180, 540)
+        owner = (
+            self.managers[int(self.rng.integers(len(self.managers)))]
+            if self.rng.random() < 0.5
+            else None
+        )
+        return orders, engagements, owner
+
+    def _wedding(self, first: float):
+        orders = [(first, [("WEDDING", 1)])]
+        engagements = [(first, EngagementKind.PROJECT, "WEDDING")]
+        for _ in range(int(self.rng.integers(0, 4))):
+            orders.append((first + self.rng.uniform(30, 700), [("ALBUM", 1), ("PRINT-A4", 4)]))
+        return orders, engagements, self.managers[int(self.rng.integers(len(self.managers)))]
+
+    def _business(self, first: float):
+        # Schools and companies reorder ID photos and prints each term, and book event shoots.
+        day, orders, engagements = first, [], []
+        while day < self.days:
+            orders.append((day, [("ID-PHOTO", int(self.rng.integers(10, 60))), ("PRINT-A4", 20)]))
+            if self.rng.random() < 0.3:
+                orders.append((day + 3, [("EVENT-SHOOT", 1)]))
+                engagements.append((day + 3, EngagementKind.PROJECT, "EVENT-SHOOT"))
+            day += self.rng.uniform(20, 70)
+        owner = (
+            self.managers[int(self.rng.integers(len(self.managers)))]
+            if self.rng.random() < 0.7
+            else None
+        )
+        return orders, engagements, owner
+
+    def _basket(self, catalogue: bool) -> list[tuple[str, int]]:
+        items = CATALOGUE if catalogue else TAILORED
+        picks = self.rng.choice(len(items), size=int(self.rng.integers(1, 3)), replace=False)
+        return [(items[i][1], int(self.rng.integers(1, 5))) for i in sorted(picks)]
+
+    # -- writing ------------------------------------------------------------------------
+    def _when(self, day: float) -> dt.datetime:
+        moment = self.start + dt.timedelta(days=int(day))
+        return moment.replace(
+            hour=int(self.rng.integers(10, 20)), minute=int(self.rng.integers(0, 60))
+        )
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        parties = Party.objects.bulk_create([p for p, *_ in self.pending])
+        Relationship.objects.bulk_create(
+            [
+                Relationship(party=p, owner=owner)
+                for p, (_, _, _, _, owner) in zip(parties, self.pending, strict=True)
+            ]
+        )
+        ContactPoint.objects.bulk_create(
+            [
+                ContactPoint(party=p, kind=ContactKind.EMAIL, value=p.email, source=SOURCE)
+                for p in parties
+            ]
+            + [
+                ContactPoint(party=p, kind=ContactKind.PHONE, value=p.phone, source=SOURCE)
+                for p in parties
+            ]
+        )
+        orders, lines, engagements, consents, activities = [], [], [], [], []
+        prices = {sku: price for _, sku, price in CATALOGUE + TAILORED}
+        for party, (_, segment, party_orders, party_engagements, owner) in zip(
+            parties, self.pending, strict=True
+        ):
+            first_at = None
+            for day, basket in sorted(party_orders, key=lambda o: o[0]):
+                if day >= self.days:
+                    continue
+                self.order_no += 1
+                at = self._when(day)
+                first_at = first_at or at
+                total = sum(prices[sku] * qty for sku, qty in basket)
+                status = OrderStatus.PAID if self.rng.random() > 0.02 else OrderStatus.REFUNDED
+                order = Order(
+                    source=SOURCE,
+                    external_id=f"D{self.order_no:07d}",
+                    party=party,
+                    occurred_at=at,
+                    status=status,
+                    currency="KRW",
+                    amount=Decimal(total),
+                    refunded_amount=Decimal(total if status == OrderStatus.REFUNDED else 0),
+                    channel="web" if self.rng.random() < 0.6 else "store",
+                    row_digest="demo",
+                )
+                orders.append(order)
+                lines.append((order, basket))
+            for day, kind, sku in party_engagements:
+                if day < self.days:
+                    engagements.append(
+                        Engagement(
+                            party=party,
+                            kind=kind,
+                            title=self.offerings[sku].name,
+                            offering=self.offerings[sku],
+                            started_at=self._when(day),
+                            owner=owner,
+                            currency="KRW",
+                            amount=Decimal(prices[sku]),
+                            source=SOURCE,
+                            external_id=f"E{len(engagements)}-{party.pk}",
+                        )
+                    )
+            consents.append(
+                Consent(
+                    party=party,
+                    channel=Channel.EMAIL,
+                    purpose=Purpose.MARKETING,
+                    granted=bool(self.rng.random() < 0.55),
+                    recorded_at=first_at or timezone.now(),
+                    source="demo",
+                    evidence="demo sign-up form",
+                )
+            )
+            activities.append(
+                Activity(
+                    party=party,
+                    occurred_at=first_at or timezone.now(),
+                    verb="party.created",
+                    summary=f"Added by the demo generator ({segment})",
+                )
+            )
+        Order.objects.bulk_create(orders, batch_size=1000)
+        OrderLine.objects.bulk_create(
+            [
+                OrderLine(
+                    order=order,
+                    line_no=i,
+                    offering=self.offerings[sku],
+                    name=self.offerings[sku].name,
+                    quantity=qty,
+                    unit_price=prices[sku],
+                )
+                for order, basket in lines
+                for i, (sku, qty) in enumerate(basket, start=1)
+            ],
+            batch_size=1000,
+        )
+        Engagement.objects.bulk_create(engagements, batch_size=1000)
+        Consent.objects.bulk_create(consents, batch_size=1000)
+        Activity.objects.bulk_create(activities, batch_size=1000)
+        self.orders_made += len(orders)
+        self.pending = []

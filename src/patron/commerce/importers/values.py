@@ -1,0 +1,217 @@
+"""Reading the values people and export tools write: amounts, dates, quantities, flags.
+
+Each parser raises ValueError with a reason a business owner can act on; the pipeline turns it
+into a rejected-row entry naming the row and the field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+import zoneinfo
+from decimal import Decimal, InvalidOperation
+
+# ISO 4217 minor units that differ from 2 (the common ones in shop exports).
+MINOR_UNITS = {"KRW": 0, "JPY": 0, "VND": 0, "CLP": 0, "ISK": 0, "TWD": 2, "BHD": 3, "KWD": 3}
+_CURRENCY_SYMBOLS = {"₩": "KRW", "원": "KRW", "$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY"}
+_MONEY_NOISE = re.compile(r"[₩$€£¥원\s]|KRW|USD|EUR|JPY|GBP", re.IGNORECASE)
+_THOUSANDS = re.compile(r"^\d{1,3}([,.]\d{3})+$")
+_MAX_AMOUNT = Decimal("1e13")
+
+
+def minor_units(currency: str) -> int:
+    return MINOR_UNITS.get(currency.upper(), 2)
+
+
+def currency_from_text(text: str) -> str | None:
+    """The currency a money cell names by its symbol ("₩12,000", "12,000원", "$60.00")."""
+    normalized = unicodedata.normalize("NFKC", text)
+    for symbol, code in _CURRENCY_SYMBOLS.items():
+        if symbol in normalized:
+            return code
+    return None
+
+
+def parse_amount(text: str, currency: str) -> Decimal:
+    """A money amount in major units, rounded to the currency's minor unit.
+
+    Accepts "1,234.56", "1.234,56", "₩12,000", "￦12,000", "12,000원", "$60.00", "-$1.85",
+    "(1.85)" and full-width digits. Rejects NaN, infinities and exponents: an export never
+    means them, and a silent 1e309 would poison every total.
+    """
+    raw = unicodedata.normalize("NFKC", str(text)).strip()
+    if not raw:
+        raise ValueError("is empty")
+    negative = False
+    if raw.startswith("(") and raw.endswith(")"):
+        negative, raw = True, raw[1:-1]
+    body = _MONEY_NOISE.sub("", raw)
+    if body.startswith("-"):
+        negative, body = not negative, body[1:]
+    elif body.startswith("+"):
+        body = body[1:]
+    if not body or not re.fullmatch(r"[\d.,]+", body):
+        raise ValueError(f"'{_clip(text)}' is not an amount of money")
+    number = Decimal(_decimal_text(body, currency))
+    if number >= _MAX_AMOUNT:
+        raise ValueError(f"'{_clip(text)}' is too large to be an amount of money")
+    exponent = Decimal(1).scaleb(-minor_units(currency))
+    rounded = number.quantize(exponent)
+    if rounded != number and minor_units(currency) == 0:
+        raise ValueError(f"'{_clip(text)}' has decimals, but {currency} has no minor unit")
+    return -rounded if negative else rounded
+
+
+def _decimal_text(body: str, currency: str) -> str:
+    """Which of ',' and '.' is the decimal separator, decided the way people read it."""
+    if "," in body and "." in body:
+        decimal_sep = "," if body.rfind(",") > body.rfind(".") else "."
+        thousands = "." if decimal_sep == "," else ","
+        return body.replace(thousands, "").replace(decimal_sep, ".")
+    separator = "," if "," in body else "." if "." in body else ""
+    if not separator:
+        return body
+    if body.count(separator) > 1 or (
+        _THOUSANDS.match(body) and (separator == "," or minor_units(currency) == 0)
+    ):
+        if not _THOUSANDS.match(body):
+            raise ValueError(f"'{body}' has misplaced separators")
+        return body.replace(separator, "")
+    return body.replace(separator, ".")
+
+
+def parse_quantity(text: str) -> Decimal:
+    raw = unicodedata.normalize("NFKC", str(text)).strip() or "1"
+    try:
+        value = Decimal(raw.replace(",", ""))
+    except InvalidOperation:
+        raise ValueError(f"'{_clip(text)}' is not a quantity") from None
+    if not value.is_finite() or abs(value) > 1_000_000:
+        raise ValueError(f"'{_clip(text)}' is not a quantity")
+    return value
+
+
+_DATE_FORMATS = (
+    "%Y-%m-%d %H:%M:%S %z",
+    "%Y-%m-%d %H:%M %z",
+    "%Y-%m-%dT%H:%M:%S%z",
+    "%Y-%m-%dT%H:%M:%S.%f%z",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%dT%H:%M",
+    "%Y-%m-%d",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d %H:%M",
+    "%Y/%m/%d",
+    "%Y.%m.%d %H:%M:%S",
+    "%Y.%m.%d %H:%M",
+    "%Y.%m.%d",
+    "%Y%m%d",
+    "%m/%d/%Y %H:%M:%S",
+    "%m/%d/%Y %H:%M",
+    "%m/%d/%Y",
+    "%d.%m.%Y",
+    "%b %d, %Y %I:%M %p",
+    "%B %d, %Y",
+)
+_KOREAN_DATE = re.compile(
+    r"^(\d{4})\s*년\s*(\d{1,2})\s*월\s*(\d{1,2})\s*일"
+    r"(?:\s*\(?\s*(오전|오후)?\s*(\d{1,2}):(\d{2})(?::(\d{2}))?\s*\)?)?$"
+)
+_EXCEL_EPOCH = dt.datetime(1899, 12, 30)
+
+
+def parse_datetime(text: str, default_tz: dt.tzinfo) -> dt.datetime:
+    """An aware datetime. Naive values are read in the export's time zone (default_tz)."""
+    raw = unicodedata.normalize("NFKC", str(text)).strip()
+    if not raw:
+        raise ValueError("is empty")
+    parsed = _parse_known_forms(raw)
+    if parsed is None:
+        raise ValueError(f"'{_clip(text)}' is not a date this importer can read")
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=default_tz)
+    if not 1900 <= parsed.year <= 2200:
+        raise ValueError(f"'{_clip(text)}' is outside the years 1900–2200")
+    return parsed
+
+
+def _parse_known_forms(raw: str) -> dt.datetime | None:
+    # An ISO date with its "T", a trailing "Z" or a "UTC" word.
+    compact = re.sub(
+        r"\s*(UTC|GMT)$", "+0000", raw.replace("Z", "+0000") if raw.endswith("Z") else raw
+    )
+    for fmt in _DATE_FORMATS:
+        try:
+            return dt.datetime.strptime(compact, fmt)
+        except ValueError:
+            continue
+    try:
+        return dt.datetime.fromisoformat(raw)
+    except ValueError:
+        pass
+    if match := _KOREAN_DATE.match(raw):
+        return _korean_datetime(raw, match)
+    if re.fullmatch(r"\d{4,5}(\.\d+)?", raw):
+        # An Excel serial day number (days since 1899-12-30, the Lotus leap-year bug included).
+        serial = float(raw)
+        if 20_000 <= serial <= 80_000:
+            return _EXCEL_EPOCH + dt.timedelta(days=serial)
+    return _impossible_date(raw)
+
+
+def _korean_datetime(raw: str, match: re.Match[str]) -> dt.datetime | None:
+    year, month, day, half, hour, minute, second = match.groups()
+    hour_value = int(hour or 0)
+    if half == "오후" and hour_value < 12:
+        hour_value += 12
+    elif half == "오전" and hour_value == 12:
+        hour_value = 0
+    try:
+        return dt.datetime(
+            int(year), int(month), int(day), hour_value, int(minute or 0), int(second or 0)
+        )
+    except ValueError:
+        return _impossible_date(raw)
+
+
+def _impossible_date(raw: str) -> None:
+    """Explain "2023-02-30" better than "not a date": it looks like one but does not exist."""
+    match = re.match(r"^(\d{4})\D(\d{1,2})\D(\d{1,2})", raw)
+    if match:
+        year, month, day = (int(part) for part in match.groups())
+        try:
+            dt.date(year, month, day)
+        except ValueError:
+            raise ValueError(
+                f"'{_clip(raw)}' is not a real date (month {month}, day {day})"
+            ) from None
+    return None
+
+
+def time_zone(name: str) -> dt.tzinfo:
+    return zoneinfo.ZoneInfo(name)
+
+
+def parse_flag(text: str) -> bool | None:
+    value = str(text).strip().lower()
+    if value in {"yes", "y", "true", "1", "예", "동의", "o", "subscribed"}:
+        return True
+    if value in {"no", "n", "false", "0", "아니오", "미동의", "x", "unsubscribed"}:
+        return False
+    return None
+
+
+def clean_text(text: object, limit: int = 500) -> str:
+    """Trimmed text with the apostrophe spreadsheets prepend to keep leading zeros removed."""
+    value = unicodedata.normalize("NFC", str(text)).strip()
+    if value.startswith("'") and value[1:].replace("-", "").replace(" ", "").isdigit():
+        value = value[1:]
+    return value[:limit]
+
+
+def _clip(text: object, limit: int = 40) -> str:
+    value = str(text)
+    return value if len(value) <= limit else value[: limit - 1] + "…"

@@ -1,0 +1,150 @@
+"""What a business sells and what its parties bought or had made for them."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from patron.parties.models import Party
+
+
+class OfferingKind(models.TextChoices):
+    CATALOGUE = "catalogue", _("Catalogue product")
+    TAILORED = "tailored", _("Tailored service")
+
+
+class Offering(models.Model):
+    name = models.CharField(max_length=200)
+    sku = models.CharField(max_length=64, blank=True)
+    kind = models.CharField(max_length=16, choices=OfferingKind, default=OfferingKind.CATALOGUE)
+    category = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["name", "sku"], name="offering_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OrderStatus(models.TextChoices):
+    PAID = "paid", _("Paid")
+    PENDING = "pending", _("Pending")
+    PARTIALLY_REFUNDED = "partially_refunded", _("Partially refunded")
+    REFUNDED = "refunded", _("Refunded")
+    CANCELLED = "cancelled", _("Cancelled")
+    FAILED = "failed", _("Failed")
+
+
+# Orders in these states never happened as purchases: they are kept, but not counted.
+NOT_PURCHASED = (OrderStatus.CANCELLED, OrderStatus.FAILED)
+
+
+class ImportRun(models.Model):
+    class Status(models.TextChoices):
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    file_name = models.CharField(max_length=255)
+    file_sha256 = models.CharField(max_length=64)
+    profile = models.CharField(max_length=32)
+    dry_run = models.BooleanField(default=False)
+    status = models.CharField(max_length=16, choices=Status, default=Status.RUNNING)
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    summary = models.JSONField(default=dict, blank=True)
+    message = models.TextField(blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.started_at:%Y-%m-%d %H:%M})"
+
+
+class RejectedRow(models.Model):
+    run = models.ForeignKey(ImportRun, on_delete=models.CASCADE, related_name="rejected_rows")
+    row = models.PositiveIntegerField()
+    field = models.CharField(max_length=100)
+    reason = models.CharField(max_length=500)
+    value = models.CharField(max_length=200, blank=True)
+
+
+class Order(models.Model):
+    source = models.CharField(max_length=32)
+    external_id = models.CharField(max_length=128)
+    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="orders")
+    occurred_at = models.DateTimeField(db_index=True)
+    status = models.CharField(max_length=20, choices=OrderStatus, default=OrderStatus.PAID)
+    currency = models.CharField(max_length=3)
+    amount = models.DecimalField(max_digits=16, decimal_places=2)
+    refunded_amount = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    discount_amount = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    discount_code = models.CharField(max_length=64, blank=True)
+    channel = models.CharField(max_length=32, blank=True)
+    note = models.TextField(blank=True)
+    # A digest of the source row(s): a re-import with the same digest is a no-op.
+    row_digest = models.CharField(max_length=32)
+    import_run = models.ForeignKey(ImportRun, null=True, blank=True, on_delete=models.SET_NULL)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["source", "external_id"], name="order_source_unique")
+        ]
+        indexes = [models.Index(fields=["party", "occurred_at"], name="order_party_time")]
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.external_id}"
+
+    @property
+    def is_purchase(self) -> bool:
+        return self.status not in NOT_PURCHASED
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    line_no = models.PositiveSmallIntegerField()
+    offering = models.ForeignKey(Offering, null=True, blank=True, on_delete=models.SET_NULL)
+    name = models.CharField(max_length=200)
+    quantity = models.DecimalField(max_digits=12, decimal_places=3, default=1)
+    unit_price = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["order", "line_no"], name="order_line_unique")
+        ]
+
+
+class EngagementKind(models.TextChoices):
+    APPOINTMENT = "appointment", _("Appointment")
+    PROJECT = "project", _("Project")
+    CONSULTATION = "consultation", _("Consultation")
+
+
+class Engagement(models.Model):
+    """Tailored service work for one party: what makes a client a client."""
+
+    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="engagements")
+    kind = models.CharField(max_length=16, choices=EngagementKind)
+    title = models.CharField(max_length=200)
+    offering = models.ForeignKey(Offering, null=True, blank=True, on_delete=models.SET_NULL)
+    started_at = models.DateTimeField(db_index=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    currency = models.CharField(max_length=3, blank=True)
+    amount = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
+    source = models.CharField(max_length=32, blank=True)
+    external_id = models.CharField(max_length=128, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "external_id"],
+                condition=~models.Q(external_id=""),
+                name="engagement_source_unique",
+            )
+        ]

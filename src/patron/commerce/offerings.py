@@ -1,0 +1,48 @@
+"""The catalogue: offerings are created as imports name them, and guessed tailored or not."""
+
+from __future__ import annotations
+
+import re
+
+from patron.parties.resolve import chunked
+
+from .models import Offering, OfferingKind
+
+# Words that mark work done for one person: a session, a shoot, a consultation, a project.
+# A guess to start from; the owner corrects an offering's kind in the admin.
+_TAILORED = re.compile(
+    r"session|shoot|wedding|consult|project|retouch|custom|bespoke|design|portrait|"
+    r"appointment|coaching|service|촬영|웨딩|상담|맞춤|리터칭|보정|프로젝트|컨설팅|예약",
+    re.IGNORECASE,
+)
+
+
+def guess_offering_kind(name: str) -> str:
+    return OfferingKind.TAILORED if _TAILORED.search(name) else OfferingKind.CATALOGUE
+
+
+class OfferingCatalogue:
+    def __init__(self) -> None:
+        self.ids: dict[tuple[str, str], int] = {}
+
+    def ids_for(self, pairs: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
+        missing = sorted(pair for pair in pairs if pair not in self.ids)
+        if missing:
+            self._load(missing)
+            still_missing = [pair for pair in missing if pair not in self.ids]
+            Offering.objects.bulk_create(
+                [
+                    Offering(name=name, sku=sku, kind=guess_offering_kind(name))
+                    for name, sku in still_missing
+                ],
+                ignore_conflicts=True,
+            )
+            self._load(still_missing)
+        return self.ids
+
+    def _load(self, pairs: list[tuple[str, str]]) -> None:
+        for chunk in chunked(sorted({name for name, _ in pairs})):
+            for pk, name, sku in Offering.objects.filter(name__in=chunk).values_list(
+                "pk", "name", "sku"
+            ):
+                self.ids[(name, sku)] = pk

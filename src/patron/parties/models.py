@@ -1,0 +1,164 @@
+"""People and organisations a business deals with, and the business's relationship with each."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class PartyType(models.TextChoices):
+    PERSON = "person", _("Person")
+    ORGANISATION = "organisation", _("Organisation")
+
+
+class Market(models.TextChoices):
+    B2C = "b2c", _("B2C: end user")
+    B2B = "b2b", _("B2B: buys for a business")
+
+
+class Party(models.Model):
+    party_type = models.CharField(max_length=16, choices=PartyType, default=PartyType.PERSON)
+    display_name = models.CharField(max_length=200)
+    # NFC, case-folded, without spaces: what search and duplicate detection compare.
+    name_key = models.CharField(max_length=200, db_index=True, editable=False)
+    email = models.CharField(max_length=254, blank=True, db_index=True)
+    phone = models.CharField(max_length=32, blank=True, db_index=True, help_text="E.164")
+    birthday = models.DateField(null=True, blank=True)
+    locale = models.CharField(max_length=16, blank=True)
+    market = models.CharField(max_length=3, choices=Market, default=Market.B2C)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_parties"
+    )
+
+    class Meta:
+        verbose_name_plural = "parties"
+        indexes = [models.Index(fields=["merged_into", "display_name"], name="party_active_name")]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+
+class ContactKind(models.TextChoices):
+    EMAIL = "email", _("Email")
+    PHONE = "phone", _("Phone")
+
+
+class ContactPoint(models.Model):
+    """Every normalised email and phone a party was seen with, so matching finds them all."""
+
+    party = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="contact_points")
+    kind = models.CharField(max_length=8, choices=ContactKind)
+    value = models.CharField(max_length=254)
+    source = models.CharField(max_length=32, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["party", "kind", "value"], name="contact_point_unique")
+        ]
+        indexes = [models.Index(fields=["kind", "value"], name="contact_point_lookup")]
+
+
+class ExternalRef(models.Model):
+    """A party's id in another system (Stripe Customer ID, Square Customer ID, ...)."""
+
+    party = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="external_refs")
+    source = models.CharField(max_length=32)
+    external_id = models.CharField(max_length=128)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["source", "external_id"], name="external_ref_unique")
+        ]
+
+
+class RelationshipKind(models.TextChoices):
+    CUSTOMER = "customer", _("Customer")
+    CLIENT = "client", _("Client")
+    MEMBER = "member", _("Member")
+    SUBSCRIBER = "subscriber", _("Subscriber")
+    BUYER = "buyer", _("Buyer")
+    USER = "user", _("User")
+    CONSUMER = "consumer", _("Consumer")
+    SHOPPER = "shopper", _("Shopper")
+    FOLLOWER = "follower", _("Follower")
+
+
+class KindSource(models.TextChoices):
+    INFERRED = "inferred", _("Inferred from data")
+    PERSON = "person", _("Set by a person")
+    IMPORT = "import", _("Set by an import profile")
+
+
+class Relationship(models.Model):
+    party = models.OneToOneField(Party, on_delete=models.CASCADE, related_name="relationship")
+    kind = models.CharField(
+        max_length=16, choices=RelationshipKind, default=RelationshipKind.CUSTOMER, db_index=True
+    )
+    kind_source = models.CharField(max_length=16, choices=KindSource, default=KindSource.INFERRED)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="managed_relationships",
+        help_text="Account manager",
+    )
+    since = models.DateField(null=True, blank=True)
+    reasons = models.JSONField(default=list, blank=True)
+    classified_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.party} ({self.kind})"
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", _("Email")
+    SMS = "sms", _("SMS")
+    PHONE = "phone", _("Phone call")
+    POST = "post", _("Post")
+    PUSH = "push", _("Push")
+
+
+class Purpose(models.TextChoices):
+    MARKETING = "marketing", _("Marketing")
+    SERVICE = "service", _("Service messages")
+    SURVEYS = "surveys", _("Surveys")
+
+
+class Consent(models.Model):
+    """One recorded decision; the newest row per (party, channel, purpose) is in force."""
+
+    party = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="consents")
+    channel = models.CharField(max_length=8, choices=Channel)
+    purpose = models.CharField(max_length=16, choices=Purpose)
+    granted = models.BooleanField()
+    recorded_at = models.DateTimeField(default=timezone.now)
+    source = models.CharField(max_length=64)
+    evidence = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["party", "channel", "purpose", "-recorded_at"], name="consent_current"
+            )
+        ]
+
+
+class Activity(models.Model):
+    """The party's timeline. Every service that changes something about a party writes one."""
+
+    party = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="activities")
+    occurred_at = models.DateTimeField(default=timezone.now)
+    verb = models.CharField(max_length=48)
+    summary = models.CharField(max_length=500)
+    data = models.JSONField(default=dict, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+
+    class Meta:
+        verbose_name_plural = "activities"
+        indexes = [models.Index(fields=["party", "-occurred_at"], name="activity_timeline")]

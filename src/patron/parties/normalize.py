@@ -1,0 +1,60 @@
+"""Normalising the ways people write names, emails and phone numbers, so one person matches."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import phonenumbers
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_SPACES = re.compile(r"\s+")
+
+
+def normalize_name(text: str) -> str:
+    """Display form: NFC (Hangul typed on a Mac arrives as NFD jamo), single spaces."""
+    return _SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip()
+
+
+def name_key(text: str) -> str:
+    """Comparison form: NFC, case-folded, without spaces ("홍 길동" and "홍길동" are one name)."""
+    return _SPACES.sub("", unicodedata.normalize("NFC", text).casefold())
+
+
+def normalize_email(text: str) -> str | None:
+    """Lower-cased, without the spaces people type by mistake; None when it is not an email."""
+    candidate = _SPACES.sub("", unicodedata.normalize("NFKC", text)).lower()
+    if candidate.startswith("mailto:"):
+        candidate = candidate[len("mailto:") :]
+    return candidate if _EMAIL.match(candidate) else None
+
+
+def normalize_phone(text: str, region: str) -> str | None:
+    """E.164, or None when the text is not a possible phone number.
+
+    Spreadsheets drop a leading zero ("10-1234-5678" for "010-1234-5678") and add a leading
+    apostrophe; libphonenumber reads the first as a national number of the default region.
+    """
+    candidate = unicodedata.normalize("NFKC", text).strip().lstrip("'")
+    if not any(ch.isdigit() for ch in candidate):
+        return None
+    try:
+        number = phonenumbers.parse(candidate, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(number):
+        digits = re.sub(r"\D", "", candidate)
+        if not digits.startswith("0"):
+            # A lost leading zero: try again with it restored.
+            return normalize_phone("0" + digits, region) if len(digits) >= 7 else None
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def format_phone(e164: str) -> str:
+    """How a person wants to read a stored number."""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return e164
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)

@@ -1,0 +1,167 @@
+"""Matching incoming identities to parties: one person is one party across sources.
+
+Order of evidence: the source's own customer id (Stripe, Square), then normalised email, then
+phone. A new identity that shares a key with one earlier in the same batch joins it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from .models import (
+    Activity,
+    ContactKind,
+    ContactPoint,
+    ExternalRef,
+    Market,
+    Party,
+    PartyType,
+    Relationship,
+)
+from .normalize import name_key
+
+_IN_CHUNK = 900  # keeps every IN (...) under SQLite's parameter limit on old builds
+
+
+@dataclass(frozen=True)
+class Identity:
+    customer_id: str = ""
+    email: str | None = None
+    phone: str | None = None
+    name: str = ""
+    company: str = ""
+
+    def keys(self, source: str) -> list[tuple[str, str]]:
+        keys = []
+        if self.customer_id:
+            keys.append(("ref:" + source, self.customer_id))
+        if self.email:
+            keys.append((ContactKind.EMAIL, self.email))
+        if self.phone:
+            keys.append((ContactKind.PHONE, self.phone))
+        return keys
+
+
+def chunked(values: list, size: int = _IN_CHUNK) -> Iterator[list]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+class PartyResolver:
+    """Resolves identities batch by batch; keeps a key → party id cache for the whole file."""
+
+    def __init__(self, source: str, evidence: str) -> None:
+        self.source = source
+        self.evidence = evidence
+        self.known: dict[tuple[str, str], int] = {}
+        self.parties_created = 0
+
+    def resolve(self, identities: list[Identity], rows: list[int]) -> list[int]:
+        self._prefetch(identities)
+        groups: dict[tuple[str, str], int] = {}  # key -> index of a party to create
+        new_parties: list[Identity] = []
+        new_rows: list[int] = []
+        assigned: list[int | tuple[str, int]] = []
+        for identity, row in zip(identities, rows, strict=True):
+            keys = identity.keys(self.source)
+            party_id = next((self.known[k] for k in keys if k in self.known), None)
+            if party_id is not None:
+                assigned.append(party_id)
+                continue
+            group = next((groups[k] for k in keys if k in groups), None)
+            if group is None:
+                group = len(new_parties)
+                new_parties.append(identity)
+                new_rows.append(row)
+            for key in keys:
+                groups.setdefault(key, group)
+            assigned.append(("new", group))
+        created_ids = self._create(new_parties, new_rows)
+        party_ids = [a if isinstance(a, int) else created_ids[a[1]] for a in assigned]
+        self._remember_contacts(identities, party_ids)
+        return party_ids
+
+    def _prefetch(self, identities: Iterable[Identity]) -> None:
+        wanted: dict[str, set[str]] = {}
+        for identity in identities:
+            for kind, value in identity.keys(self.source):
+                if (kind, value) not in self.known:
+                    wanted.setdefault(kind, set()).add(value)
+        for kind, values in wanted.items():
+            for chunk in chunked(sorted(values)):
+                if kind.startswith("ref:"):
+                    found = ExternalRef.objects.filter(source=self.source, external_id__in=chunk)
+                    pairs = found.values_list("external_id", "party_id")
+                else:
+                    found = ContactPoint.objects.filter(kind=kind, value__in=chunk)
+                    pairs = found.order_by("party_id").values_list("value", "party_id")
+                for value, party_id in pairs:
+                    self.known.setdefault((kind, value), party_id)
+
+    def _create(self, identities: list[Identity], rows: list[int]) -> list[int]:
+        if not identities:
+            return []
+        now = timezone.now()
+        parties = Party.objects.bulk_create(
+            [_new_party(identity, now) for identity in identities], batch_size=500
+        )
+        Relationship.objects.bulk_create(
+            [Relationship(party=party) for party in parties], batch_size=500
+        )
+        Activity.objects.bulk_create(
+            [
+                Activity(
+                    party=party,
+                    occurred_at=now,
+                    verb="party.created",
+                    summary=f"Added from {self.evidence}, row {row}",
+                    data={"source": self.source, "row": row},
+                )
+                for party, row in zip(parties, rows, strict=True)
+            ],
+            batch_size=500,
+        )
+        self.parties_created += len(parties)
+        return [party.pk for party in parties]
+
+    def _remember_contacts(self, identities: list[Identity], party_ids: list[int]) -> None:
+        """Record each identity's keys on its party, unless another party already holds them."""
+        refs, points = [], []
+        for identity, party_id in zip(identities, party_ids, strict=True):
+            for kind, value in identity.keys(self.source):
+                if (kind, value) in self.known:
+                    continue
+                self.known[(kind, value)] = party_id
+                if kind.startswith("ref:"):
+                    refs.append(
+                        ExternalRef(party_id=party_id, source=self.source, external_id=value)
+                    )
+                else:
+                    points.append(
+                        ContactPoint(party_id=party_id, kind=kind, value=value, source=self.source)
+                    )
+        ExternalRef.objects.bulk_create(refs, batch_size=500, ignore_conflicts=True)
+        ContactPoint.objects.bulk_create(points, batch_size=500, ignore_conflicts=True)
+
+
+def _new_party(identity: Identity, now) -> Party:
+    is_organisation = bool(identity.company and not identity.name)
+    display = (
+        identity.name
+        or identity.company
+        or (identity.email.split("@")[0] if identity.email else "")
+        or identity.phone
+        or identity.customer_id
+    )
+    return Party(
+        party_type=PartyType.ORGANISATION if is_organisation else PartyType.PERSON,
+        display_name=display[:200],
+        name_key=name_key(display)[:200],
+        email=identity.email or "",
+        phone=identity.phone or "",
+        market=Market.B2B if identity.company else Market.B2C,
+        created_at=now,
+    )
