@@ -98,7 +98,7 @@ TAILORED = [
 
 def do_load_demo(*, seed: int = 7, parties: int = 5000) -> dict[str, int]:
     rng = np.random.default_rng(seed)
-    end = timezone.now().replace(hour=18, minute=0, second=0, microsecond=0)
+    end = timezone.localtime().replace(hour=18, minute=0, second=0, microsecond=0)
     start = end - dt.timedelta(days=365 * YEARS)
     with transaction.atomic():
         managers = _account_managers()

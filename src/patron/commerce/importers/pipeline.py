@@ -130,19 +130,19 @@ class ColumnMap:
     def _require(self) -> None:
         if "occurred_at" not in self.index:
             raise UnreadableFile(
-                "no column holds the order date (e.g. 'Date', 'Created at', '주문일시'); "
-                "name it with --map COLUMN=occurred_at"
+                "no column holds the order date (e.g. 'Date', 'Created at', '주문일시'): rename that "
+                "column, or name it with --map COLUMN=occurred_at"
             )
         if "total" not in self.index and "line_price" not in self.index:
             raise UnreadableFile(
-                "no column holds the amount (e.g. 'Total', 'Amount', '결제금액'); "
-                "name it with --map COLUMN=total"
+                "no column holds the amount (e.g. 'Total', 'Amount', '결제금액'): rename that "
+                "column, or name it with --map COLUMN=total"
             )
         who = ("customer_id", "name", "first_name", "last_name", "company", "email", "phone")
         if not any(name in self.index for name in who):
             raise UnreadableFile(
-                "no column says who bought (name, email, phone or customer id); "
-                "name one with --map COLUMN=email"
+                "no column says who bought (name, email, phone or customer id): rename "
+                "one, or name it with --map COLUMN=email"
             )
 
     def cell(self, row: list[str], name: str) -> str:

@@ -42,7 +42,7 @@ def parse_amount(text: str, currency: str) -> Decimal:
     """
     raw = unicodedata.normalize("NFKC", str(text)).strip()
     if not raw:
-        raise ValueError("is empty")
+        raise ValueError("is empty: an amount is required")
     negative = False
     if raw.startswith("(") and raw.endswith(")"):
         negative, raw = True, raw[1:-1]
@@ -53,7 +53,10 @@ def parse_amount(text: str, currency: str) -> Decimal:
         body = body[1:]
     if not body or not re.fullmatch(r"[\d.,]+", body):
         raise ValueError(f"'{_clip(text)}' is not an amount of money")
-    number = Decimal(_decimal_text(body, currency))
+    try:
+        number = Decimal(_decimal_text(body, currency))
+    except InvalidOperation:
+        raise ValueError(f"'{_clip(text)}' has misplaced separators") from None
     if number >= _MAX_AMOUNT:
         raise ValueError(f"'{_clip(text)}' is too large to be an amount of money")
     exponent = Decimal(1).scaleb(-minor_units(currency))
@@ -76,7 +79,7 @@ def _decimal_text(body: str, currency: str) -> str:
         _THOUSANDS.match(body) and (separator == "," or minor_units(currency) == 0)
     ):
         if not _THOUSANDS.match(body):
-            raise ValueError(f"'{body}' has misplaced separators")
+            raise InvalidOperation(body)
         return body.replace(separator, "")
     return body.replace(separator, ".")
 
@@ -127,7 +130,7 @@ def parse_datetime(text: str, default_tz: dt.tzinfo) -> dt.datetime:
     """An aware datetime. Naive values are read in the export's time zone (default_tz)."""
     raw = unicodedata.normalize("NFKC", str(text)).strip()
     if not raw:
-        raise ValueError("is empty")
+        raise ValueError("is empty: a date is required")
     parsed = _parse_known_forms(raw)
     if parsed is None:
         raise ValueError(f"'{_clip(text)}' is not a date this importer can read")

@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+from patron.analytics import ClassifyThresholds, PartyFacts, classify
+
+
+def test_catalogue_only_buyer_is_a_customer_with_the_reason():
+    result = classify(PartyFacts(purchases=7, tenure_days=800))
+    assert result.kind == "customer"
+    assert result.reasons == ["7 purchases, all of catalogue products"]
+
+
+def test_repeat_tailored_work_over_time_makes_a_client():
+    facts = PartyFacts(
+        purchases=4,
+        tailored_purchases=3,
+        engagements=3,
+        tailored_first_days_ago=700,
+        tailored_last_days_ago=60,
+        tenure_days=700,
+    )
+    result = classify(facts)
+    assert result.kind == "client"
+    assert "came back for tailored work 6 times over 21 months" in result.reasons
+    assert "has been with the business for 23 months" in result.reasons
+
+
+def test_one_tailored_job_alone_is_not_yet_a_client():
+    facts = PartyFacts(
+        purchases=1,
+        tailored_purchases=1,
+        tailored_first_days_ago=10,
+        tailored_last_days_ago=10,
+        tenure_days=10,
+    )
+    result = classify(facts)
+    assert result.kind == "customer"
+    assert result.reasons[0] == "had tailored work done (once)"
+
+
+def test_an_account_manager_makes_a_client():
+    result = classify(PartyFacts(purchases=2, has_account_manager=True))
+    assert result.kind == "client"
+    assert "has a dedicated account manager" in result.reasons
+
+
+def test_a_business_that_reorders_is_a_client_only_when_it_reorders():
+    assert (
+        classify(
+            PartyFacts(
+                purchases=12,
+                is_business=True,
+                tailored_purchases=1,
+                tailored_first_days_ago=5,
+                tailored_last_days_ago=5,
+            )
+        ).kind
+        == "client"
+    )
+    assert classify(PartyFacts(purchases=1, is_business=True)).kind == "customer"
+
+
+def test_thresholds_are_configurable():
+    facts = PartyFacts(purchases=2, has_account_manager=True)
+    assert classify(facts, ClassifyThresholds(client_points=5)).kind == "customer"

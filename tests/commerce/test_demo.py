@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+import pytest
+
+from patron.commerce.demo import do_load_demo
+from patron.commerce.models import Engagement, Order
+from patron.parties.models import Party, Relationship
+
+pytestmark = pytest.mark.django_db
+
+
+def _fingerprint() -> list[tuple]:
+    return list(
+        Order.objects.order_by("external_id").values_list(
+            "external_id", "party__display_name", "amount", "status"
+        )[:300]
+    )
+
+
+def test_demo_has_both_kinds_of_people_and_is_deterministic():
+    summary = do_load_demo(seed=3, parties=300)
+    assert summary["parties"] == Party.objects.count() == 300
+    kinds = dict(Relationship.objects.values_list("kind").annotate().values_list("kind", "kind"))
+    assert {"customer", "client"} <= set(kinds)
+    assert Engagement.objects.exists()
+    assert Party.objects.filter(market="b2b").exists()
+    assert Party.objects.filter(display_name__regex=r"[가-힣]").exists()
+    first = _fingerprint()
+    Order.objects.all().delete()
+    Engagement.objects.all().delete()
+    Party.objects.all().delete()
+    do_load_demo(seed=3, parties=300)
+    assert _fingerprint() == first

@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import User
+
+from patron.parties.team import do_add_user
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture(autouse=True)
+def _plain_http_test_settings(settings):
+    """Tests talk plain HTTP to the test client; production keeps HTTPS on."""
+    settings.SECURE_SSL_REDIRECT = False
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def truth() -> dict:
+    return json.loads((DATA / "truth.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def sample(tmp_path):
+    """A copy of a sample export, so a test may change it."""
+
+    def copy(name: str) -> Path:
+        target = tmp_path / name
+        shutil.copyfile(DATA / name, target)
+        return target
+
+    return copy
+
+
+@pytest.fixture
+def owner(db) -> User:
+    return do_add_user("olivia", password="owner-password-123", owner=True)
+
+
+@pytest.fixture
+def teammate(db) -> User:
+    return do_add_user("tom", password="teammate-password-123", owner=False)
+
+
+@pytest.fixture
+def outsider(db) -> User:
+    return User.objects.create_user("oscar", password="outsider-password-123")
+
+
+@pytest.fixture
+def write_csv(tmp_path):
+    """Write rows as a file in the given encoding and delimiter; returns its path."""
+
+    def write(name: str, rows: list[list[str]], *, encoding="utf-8", delimiter=",") -> Path:
+        import csv
+        import io
+
+        buffer = io.StringIO()
+        csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n").writerows(rows)
+        path = tmp_path / name
+        path.write_bytes(buffer.getvalue().encode(encoding))
+        return path
+
+    return write
