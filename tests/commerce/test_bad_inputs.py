@@ -105,7 +105,8 @@ def test_quoted_newlines_stay_inside_their_field(write_csv):
 def test_short_rows_are_read_and_long_rows_rejected(tmp_path):
     path = tmp_path / "ragged.csv"
     path.write_text(
-        "Order ID,Date,Name,Amount,Note\n1,2024-01-01,Ann,100\n2,2024-01-02,Bo,200,ok,extra,cells\n",
+        "Order ID,Date,Name,Amount,Note\n1,2024-01-01,Ann,100\n"
+        "2,2024-01-02,Bo,200,ok,extra,cells\n",
         encoding="utf-8",
     )
     report = do_import_file(path)
@@ -148,7 +149,8 @@ def test_nul_bytes_are_dropped(tmp_path):
 def test_huge_fields_reject_the_row_only(tmp_path):
     path = tmp_path / "huge.csv"
     path.write_text(
-        f"Order ID,Date,Name,Amount,Note\n1,2024-01-01,Ann,100,{'x' * 200_000}\n2,2024-01-02,Bo,5,\n",
+        f"Order ID,Date,Name,Amount,Note\n1,2024-01-01,Ann,100,{'x' * 200_000}\n"
+        "2,2024-01-02,Bo,5,\n",
         encoding="utf-8",
     )
     report = do_import_file(path)

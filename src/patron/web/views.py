@@ -214,7 +214,9 @@ def _store_upload(upload) -> Path:
             handle.write(chunk)
     # The name keeps the upload's suffix: a CSV renamed .xlsx must still be caught as one.
     suffix = Path(upload.name).suffix.lower()
-    final = _upload_dir() / (digest.hexdigest() + (suffix if UPLOAD_SUFFIX.fullmatch(suffix) else ""))
+    final = _upload_dir() / (
+        digest.hexdigest() + (suffix if UPLOAD_SUFFIX.fullmatch(suffix) else "")
+    )
     temporary.replace(final)
     return final
 

@@ -130,8 +130,8 @@ class ColumnMap:
     def _require(self) -> None:
         if "occurred_at" not in self.index:
             raise UnreadableFile(
-                "no column holds the order date (e.g. 'Date', 'Created at', '주문일시'): rename that "
-                "column, or name it with --map COLUMN=occurred_at"
+                "no column holds the order date (e.g. 'Date', 'Created at', '주문일시'): "
+                "rename that column, or name it with --map COLUMN=occurred_at"
             )
         if "total" not in self.index and "line_price" not in self.index:
             raise UnreadableFile(
