@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from patron.bulk import insert_rows
 from patron.parties.models import Activity, Channel, Consent, Purpose
 from patron.parties.resolve import Identity, PartyResolver, chunked
 
@@ -196,54 +197,43 @@ class _ImportWriter:
         return found
 
     def _order_fields(self, record: OrderRecord, party_id: int) -> dict:
-        return {
-            "party_id": party_id,
-            "occurred_at": record.occurred_at,
-            "status": record.status,
-            "currency": record.currency,
-            "amount": record.total,
-            "refunded_amount": record.refunded,
-            "discount_amount": record.discount_amount,
-            "discount_code": record.discount_code,
-            "channel": record.channel,
-            "note": record.note,
-            "row_digest": record.digest(),
-            "import_run": self.run_row,
-        }
+        return dict(
+            zip(_ORDER_COLUMNS, _order_values(record, party_id, self.run_row.pk), strict=True)
+        )
 
     def _create_orders(self, new: list[tuple[OrderRecord, int]]) -> None:
-        orders = Order.objects.bulk_create(
-            [
-                Order(
-                    source=self.report.source,
-                    external_id=record.order_id,
-                    **self._order_fields(record, party_id),
-                )
+        if not new:
+            return
+        source, run_id = self.report.source, self.run_row.pk
+        insert_rows(
+            Order,
+            [*_ORDER_COLUMNS, "source", "external_id"],
+            (
+                (*_order_values(record, party_id, run_id), source, record.order_id)
                 for record, party_id in new
-            ],
-            batch_size=1000,
+            ),
         )
-        self._create_lines(
-            [(order.pk, record) for order, (record, _) in zip(orders, new, strict=True)]
-        )
+        ids = self._existing_orders([record.order_id for record, _ in new])
+        self._create_lines([(ids[record.order_id]["pk"], record) for record, _ in new])
 
     def _create_lines(self, orders: list[tuple[int, OrderRecord]]) -> None:
         pairs = {(line.name, line.sku) for _, record in orders for line in record.lines}
         offering_ids = self.catalogue.ids_for(pairs) if pairs else {}
-        OrderLine.objects.bulk_create(
-            [
-                OrderLine(
-                    order_id=order_id,
-                    line_no=line_no,
-                    offering_id=offering_ids.get((line.name, line.sku)),
-                    name=line.name,
-                    quantity=line.quantity,
-                    unit_price=line.unit_price,
+        insert_rows(
+            OrderLine,
+            ["order_id", "line_no", "offering_id", "name", "quantity", "unit_price"],
+            (
+                (
+                    order_id,
+                    line_no,
+                    offering_ids.get((line.name, line.sku)),
+                    line.name,
+                    line.quantity,
+                    line.unit_price,
                 )
                 for order_id, record in orders
                 for line_no, line in enumerate(record.lines, start=1)
-            ],
-            batch_size=1000,
+            ),
         )
 
     def _update_orders(self, changed: list[tuple[OrderRecord, int, dict]]) -> None:
@@ -349,6 +339,39 @@ class _ImportWriter:
             ImportRun.objects.filter(pk=self.run_row.pk).update(
                 status=ImportRun.Status.DONE, finished_at=timezone.now(), summary=report.summary()
             )
+
+
+_ORDER_COLUMNS = [
+    "party_id",
+    "occurred_at",
+    "status",
+    "currency",
+    "amount",
+    "refunded_amount",
+    "discount_amount",
+    "discount_code",
+    "channel",
+    "note",
+    "row_digest",
+    "import_run_id",
+]
+
+
+def _order_values(record: OrderRecord, party_id: int, run_id: int) -> tuple:
+    return (
+        party_id,
+        record.occurred_at,
+        record.status,
+        record.currency,
+        record.total,
+        record.refunded,
+        record.discount_amount,
+        record.discount_code,
+        record.channel,
+        record.note,
+        record.digest(),
+        run_id,
+    )
 
 
 def _sha256(path: Path) -> str:

@@ -11,19 +11,26 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
+from patron.bulk import insert_rows
+
 from .models import (
     Activity,
     ContactKind,
     ContactPoint,
     ExternalRef,
+    KindSource,
     Market,
     Party,
     PartyType,
     Relationship,
+    RelationshipKind,
 )
 from .normalize import name_key
 
 _IN_CHUNK = 900  # keeps every IN (...) under SQLite's parameter limit on old builds
+# The key cache is a speed-up only (a miss is looked up again), so it is cleared when it grows
+# past this: an import's memory stays flat however many parties the file holds.
+_KNOWN_LIMIT = 200_000
 
 
 @dataclass(frozen=True)
@@ -60,6 +67,8 @@ class PartyResolver:
         self.parties_created = 0
 
     def resolve(self, identities: list[Identity], rows: list[int]) -> list[int]:
+        if len(self.known) > _KNOWN_LIMIT:
+            self.known.clear()
         self._prefetch(identities)
         groups: dict[tuple[str, str], int] = {}  # key -> index of a party to create
         new_parties: list[Identity] = []
@@ -108,21 +117,24 @@ class PartyResolver:
         parties = Party.objects.bulk_create(
             [_new_party(identity, now) for identity in identities], batch_size=500
         )
-        Relationship.objects.bulk_create(
-            [Relationship(party=party) for party in parties], batch_size=500
+        insert_rows(
+            Relationship,
+            ["party_id", "kind", "kind_source", "reasons"],
+            ((party.pk, RelationshipKind.CUSTOMER, KindSource.INFERRED, []) for party in parties),
         )
-        Activity.objects.bulk_create(
-            [
-                Activity(
-                    party=party,
-                    occurred_at=now,
-                    verb="party.created",
-                    summary=f"Added from {self.evidence}, row {row}",
-                    data={"source": self.source, "row": row},
+        insert_rows(
+            Activity,
+            ["party_id", "occurred_at", "verb", "summary", "data"],
+            (
+                (
+                    party.pk,
+                    now,
+                    "party.created",
+                    f"Added from {self.evidence}, row {row}",
+                    {"source": self.source, "row": row},
                 )
                 for party, row in zip(parties, rows, strict=True)
-            ],
-            batch_size=500,
+            ),
         )
         self.parties_created += len(parties)
         return [party.pk for party in parties]
@@ -136,15 +148,13 @@ class PartyResolver:
                     continue
                 self.known[(kind, value)] = party_id
                 if kind.startswith("ref:"):
-                    refs.append(
-                        ExternalRef(party_id=party_id, source=self.source, external_id=value)
-                    )
+                    refs.append((party_id, self.source, value))
                 else:
-                    points.append(
-                        ContactPoint(party_id=party_id, kind=kind, value=value, source=self.source)
-                    )
-        ExternalRef.objects.bulk_create(refs, batch_size=500, ignore_conflicts=True)
-        ContactPoint.objects.bulk_create(points, batch_size=500, ignore_conflicts=True)
+                    points.append((party_id, kind, value, self.source))
+        insert_rows(ExternalRef, ["party_id", "source", "external_id"], refs, ignore_conflicts=True)
+        insert_rows(
+            ContactPoint, ["party_id", "kind", "value", "source"], points, ignore_conflicts=True
+        )
 
 
 def _new_party(identity: Identity, now) -> Party:

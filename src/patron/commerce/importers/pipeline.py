@@ -145,6 +145,15 @@ class ColumnMap:
                 "one, or name it with --map COLUMN=email"
             )
 
+    def cells(self, row: list[str]) -> dict[str, str]:
+        """Every mapped field of a row, cleaned once (a missing cell is an empty string)."""
+        width = len(row)
+        cells = dict.fromkeys(FIELDS, "")
+        for name, position in self.index.items():
+            if position < width:
+                cells[name] = clean_text(row[position])
+        return cells
+
     def cell(self, row: list[str], name: str) -> str:
         position = self.index.get(name)
         if position is None or position >= len(row):
@@ -171,7 +180,7 @@ class RecordBuilder:
             try:
                 self._check_shape(row)
                 if pending is not None and self._continues(row, pending):
-                    pending.lines.append(self._line(row, pending.currency))
+                    pending.lines.append(self._line(self.columns.cells(row), pending.currency))
                     continue
                 record = self._record(row_no, row)
             except RowRejected as exc:
@@ -204,55 +213,53 @@ class RecordBuilder:
             return False
         return not any(self.columns.cell(row, name).strip() for name in _ORDER_LEVEL)
 
-    def _value(self, row: list[str], name: str) -> str:
-        return clean_text(self.columns.cell(row, name))
-
-    def _parse(self, row: list[str], name: str, parser, *args):
-        text = self.columns.cell(row, name)
+    def _parse(self, cells: dict[str, str], name: str, parser, *args):
+        text = cells.get(name, "")
         try:
             return parser(text, *args)
         except ValueError as exc:
             raise RowRejected(self.columns.column_name(name), str(exc), text) from None
 
     def _record(self, row_no: int, row: list[str]) -> OrderRecord:
-        value = self._value
-        currency = self._currency(row)
-        occurred_at = self._parse(row, "occurred_at", parse_datetime, self._time_zone())
-        lines = [self._line(row, currency)] if self._has_line(row) else []
+        cells = self.columns.cells(row)
+        value = cells.get
+        currency = self._currency(cells)
+        occurred_at = self._parse(cells, "occurred_at", parse_datetime, self._time_zone())
+        lines = [self._line(cells, currency)] if self._has_line(cells) else []
         if "total" in self.columns.index:
-            total = self._parse(row, "total", parse_amount, currency)
+            total = self._parse(cells, "total", parse_amount, currency)
         else:
             total = sum((line.quantity * line.unit_price for line in lines), Decimal(0))
         if len(lines) == 1 and "line_price" not in self.columns.index:
             lines[0].unit_price = total / (lines[0].quantity or 1)
-        refunded = self._optional_amount(row, "refunded", currency)
-        status = self._status(row, total, refunded)
+        refunded = self._optional_amount(cells, "refunded", currency)
+        status = self._status(cells, total, refunded)
         if total < 0:
             # A negative amount is a refund or return written as its own row.
             total, refunded, status = -total, -total, "refunded"
-        name, company = self._names(row)
-        email, phone = self._contacts(row)
-        customer_id = value(row, "customer_id")
+        name, company = self._names(cells)
+        email, phone = self._contacts(cells)
+        customer_id = value("customer_id")
         if not (name or company or email or phone or customer_id):
             raise RowRejected("customer", "the row has no name, email, phone or customer id")
         return OrderRecord(
             row_no=row_no,
-            order_id=value(row, "order_id")[:128] or self._row_identity(row),
+            order_id=value("order_id", "")[:128] or self._row_identity(row),
             occurred_at=occurred_at,
             status=status,
             currency=currency,
             total=total,
             refunded=refunded,
-            discount_amount=abs(self._optional_amount(row, "discount_amount", currency)),
-            discount_code=value(row, "discount_code")[:64],
-            channel=value(row, "channel")[:32],
-            note=value(row, "note")[:2000],
+            discount_amount=abs(self._optional_amount(cells, "discount_amount", currency)),
+            discount_code=value("discount_code")[:64],
+            channel=value("channel")[:32],
+            note=value("note")[:2000],
             customer_id=customer_id[:128],
             name=name,
             company=company,
             email=email,
             phone=phone,
-            accepts_marketing=parse_flag(value(row, "accepts_marketing")),
+            accepts_marketing=parse_flag(value("accepts_marketing")),
             lines=lines,
         )
 
@@ -267,29 +274,29 @@ class RecordBuilder:
             return time_zone(self.profile.time_zone)
         return self.settings.time_zone
 
-    def _currency(self, row: list[str]) -> str:
-        code = self._value(row, "currency").upper()
+    def _currency(self, cells: dict[str, str]) -> str:
+        code = cells.get("currency").upper()
         if not code:
-            code = currency_from_text(self.columns.cell(row, "total")) or self.settings.currency
+            code = currency_from_text(cells.get("total", "")) or self.settings.currency
         if len(code) != 3 or not code.isalpha():
             raise RowRejected(
                 self.columns.column_name("currency"), f"'{code}' is not a currency code"
             )
         return code
 
-    def _optional_amount(self, row: list[str], name: str, currency: str) -> Decimal:
-        if not self.columns.cell(row, name).strip():
+    def _optional_amount(self, cells: dict[str, str], name: str, currency: str) -> Decimal:
+        if not cells.get(name, ""):
             return Decimal(0)
-        return self._parse(row, name, parse_amount, currency)
+        return self._parse(cells, name, parse_amount, currency)
 
-    def _status(self, row: list[str], total: Decimal, refunded: Decimal) -> str:
-        if self._value(row, "cancelled_at"):
+    def _status(self, cells: dict[str, str], total: Decimal, refunded: Decimal) -> str:
+        if cells.get("cancelled_at"):
             return "cancelled"
-        if parse_flag(self._value(row, "captured")) is False:
+        if parse_flag(cells.get("captured")) is False:
             return "failed"
-        if self._value(row, "event_type").lower() == "refund":
+        if cells.get("event_type").lower() == "refund":
             return "refunded"
-        text = self._value(row, "status").lower()
+        text = cells.get("status").lower()
         status = self.profile.statuses.get(text, "paid" if not text or text in _PAID_WORDS else "")
         if not status:
             known = ", ".join(sorted(self.profile.statuses))
@@ -304,18 +311,16 @@ class RecordBuilder:
             return "refunded"
         return status
 
-    def _names(self, row: list[str]) -> tuple[str, str]:
-        name = normalize_name(self._value(row, "name"))
+    def _names(self, cells: dict[str, str]) -> tuple[str, str]:
+        name = normalize_name(cells.get("name"))
         if not name:
-            name = normalize_name(
-                f"{self._value(row, 'first_name')} {self._value(row, 'last_name')}"
-            )
-        return name[:200], normalize_name(self._value(row, "company"))[:200]
+            name = normalize_name(f"{cells.get('first_name')} {cells.get('last_name')}")
+        return name[:200], normalize_name(cells.get("company"))[:200]
 
-    def _contacts(self, row: list[str]) -> tuple[str | None, str | None]:
-        email_text = self._value(row, "email")
+    def _contacts(self, cells: dict[str, str]) -> tuple[str | None, str | None]:
+        email_text = cells.get("email")
         email = normalize_email(email_text) if email_text else None
-        phone_text = self._value(row, "phone")
+        phone_text = cells.get("phone")
         phone = normalize_phone(phone_text, self.settings.region) if phone_text else None
         if email_text and email is None and not phone:
             raise RowRejected(
@@ -325,17 +330,16 @@ class RecordBuilder:
             )
         return email, phone
 
-    def _has_line(self, row: list[str]) -> bool:
-        return bool(self._value(row, "line_name") or self._value(row, "line_sku"))
+    def _has_line(self, cells: dict[str, str]) -> bool:
+        return bool(cells.get("line_name") or cells.get("line_sku"))
 
-    def _line(self, row: list[str], currency: str) -> LineRecord:
-        price_text = self.columns.cell(row, "line_price")
+    def _line(self, cells: dict[str, str], currency: str) -> LineRecord:
+        price_text = cells.get("line_price", "")
         return LineRecord(
-            name=normalize_name(self._value(row, "line_name"))[:200]
-            or self._value(row, "line_sku")[:200],
-            sku=self._value(row, "line_sku")[:64],
-            quantity=self._parse(row, "line_quantity", parse_quantity),
-            unit_price=self._parse(row, "line_price", parse_amount, currency)
+            name=normalize_name(cells.get("line_name"))[:200] or cells.get("line_sku")[:200],
+            sku=cells.get("line_sku")[:64],
+            quantity=self._parse(cells, "line_quantity", parse_quantity),
+            unit_price=self._parse(cells, "line_price", parse_amount, currency)
             if price_text.strip()
             else Decimal(0),
         )
