@@ -1,0 +1,38 @@
+"""Customer lifetime value: expected purchases × expected spend, discounted month by month."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def clv(
+    transaction_model,
+    frequency,
+    recency,
+    T,
+    expected_spend,
+    *,
+    months: int = 12,
+    monthly_discount_rate: float = 0.01,
+    periods_per_month: float = 365.25 / 12 / 7,
+) -> np.ndarray:
+    """Discounted value of each party's purchases over the next `months`.
+
+    Month i contributes (E[X(i months)] − E[X(i−1 months)]) · spend / (1 + d)^i, the
+    discounting of Fader, Hardie & Lee (2005, "RFM and CLV") on a monthly grid.
+    `periods_per_month` converts months into the model's time unit (weeks by default).
+    """
+    if months < 1:
+        raise ValueError("months must be at least 1")
+    if monthly_discount_rate < 0:
+        raise ValueError("monthly_discount_rate cannot be negative")
+    spend = np.asarray(expected_spend, dtype=float)
+    value = np.zeros(np.shape(np.asarray(frequency, dtype=float)))
+    previous = 0.0
+    for month in range(1, months + 1):
+        cumulative = transaction_model.expected_purchases(
+            month * periods_per_month, frequency, recency, T
+        )
+        value += (cumulative - previous) * spend / (1 + monthly_discount_rate) ** month
+        previous = cumulative
+    return value
