@@ -20,7 +20,7 @@ setup: venv
 # Plain HTTP on the loopback address: the documented LAN mode. Behind a TLS proxy, leave
 # PATRON_HTTPS unset and the production security settings apply.
 run: setup
-	PATRON_HTTPS=false $(BIN)/patron serve
+	PATRON_HTTPS=false $(BIN)/patron serve --with-worker
 
 test: venv browser-deps lint pytest pytest-postgres
 

@@ -15,7 +15,7 @@ import os
 import sys
 from pathlib import Path
 
-OWN_COMMANDS = {"import", "demo", "classify", "serve", "setup"}
+OWN_COMMANDS = {"import", "demo", "classify", "score", "serve", "setup", "worker"}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -56,9 +56,21 @@ def _parser() -> argparse.ArgumentParser:
     classify = sub.add_parser("classify", help="classify every party as customer or client")
     classify.set_defaults(handler=_classify)
 
+    score = sub.add_parser("score", help="fit the models and score every party now")
+    score.add_argument("--model", choices=["bgnbd", "mbgnbd", "paretonbd"])
+    score.add_argument("--json", action="store_true", help="print the run summary as JSON")
+    score.set_defaults(handler=_score)
+
+    worker = sub.add_parser("worker", help="run background tasks (scoring after imports)")
+    worker.add_argument("--batch", action="store_true", help="run what is queued, then exit")
+    worker.set_defaults(handler=_worker)
+
     serve = sub.add_parser("serve", help="serve the web app with gunicorn")
     serve.add_argument("--bind", default=os.environ.get("PATRON_BIND", "127.0.0.1:8000"))
     serve.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", 3)))
+    serve.add_argument(
+        "--with-worker", action="store_true", help="also run a background worker beside it"
+    )
     serve.set_defaults(handler=_serve)
 
     setup = sub.add_parser("setup", help="migrate, collect static files, create the demo login")
@@ -155,6 +167,58 @@ def _classify(args: argparse.Namespace) -> int:
     return 0
 
 
+def _score(args: argparse.Namespace) -> int:
+    from rich.progress import BarColumn, Progress, TextColumn
+
+    from patron.insight.services import ScoringFailed, do_score
+
+    show = sys.stderr.isatty() and not args.json
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), transient=True, disable=not show
+    ) as bar:
+        task = bar.add_task("scoring", total=1.0)
+        try:
+            run = do_score(
+                args.model,
+                progress=lambda step, done: bar.update(task, description=step, completed=done),
+            )
+        except ScoringFailed as exc:
+            print(f"patron score: {exc}", file=sys.stderr)
+            return 1
+    summary = {
+        "run": run.pk,
+        "model": run.model,
+        "parties_scored": run.parties_scored,
+        "params": run.params,
+        "fit": run.fit,
+        "seconds": run.seconds,
+    }
+    if args.json:
+        print(json.dumps(summary, indent=2, default=str))
+    else:
+        params = ", ".join(f"{k}={v:.4g}" for k, v in run.params["transactions"].items())
+        print(
+            f"scored {run.parties_scored:,} parties with {run.model} ({params}) "
+            f"in {run.seconds:.1f} s"
+        )
+        holdout = run.fit.get("holdout")
+        if holdout:
+            print(
+                f"holdout check ({holdout['weeks']} weeks): predicted "
+                f"{holdout['predicted_total']:,.0f} repeat purchases, actual "
+                f"{holdout['actual_total']:,.0f}"
+            )
+    return 0
+
+
+def _worker(args: argparse.Namespace) -> int:
+    from django.core.management import call_command
+
+    options = {"batch": True} if args.batch else {}
+    call_command("db_worker", queue_name="*", reload=False, **options)
+    return 0
+
+
 def _setup(args: argparse.Namespace) -> int:
     from django.core.management import call_command
 
@@ -164,14 +228,26 @@ def _setup(args: argparse.Namespace) -> int:
     call_command("collectstatic", verbosity=0, interactive=False)
     if args.demo:
         _demo(argparse.Namespace(seed=7, parties=5000, if_empty=True))
+        from patron.insight.models import ScoringRun
+
+        if not ScoringRun.objects.filter(status=ScoringRun.Status.DONE).exists():
+            _score(argparse.Namespace(model=None, json=False))
     username, password = ensure_demo_login()
     print(f"login: {username} / {password}")
     return 0
 
 
 def _serve(args: argparse.Namespace) -> int:
+    import atexit
+    import subprocess
+
     from gunicorn.app.wsgiapp import run
 
+    if args.with_worker:
+        worker = subprocess.Popen([sys.executable, "-m", "patron.cli", "worker"])
+        atexit.register(worker.terminate)
+    host, _, port = args.bind.rpartition(":")
+    print(f"Patron is at http://{host or '127.0.0.1'}:{port}/", flush=True)
     sys.argv = [
         "gunicorn",
         "patron.wsgi:application",

@@ -13,6 +13,8 @@ from .evaluate import HoldoutForecast, Tracking, cumulative_tracking, holdout_fo
 from .gammagamma import GammaGamma
 from .lifecycle import STAGES, StageThresholds, lifecycle_stage, usual_gap
 from .paretonbd import ParetoNBD
+from .preferences import PreferenceProfile, PurchaseRecord, describe_interval, preference_profile
+from .propensity import PropensityWeights, conversion_propensity
 from .simulate import Simulated, simulate, simulate_spend
 from .summary import CalibrationHoldout, Summary, calibration_holdout, summarize
 
@@ -29,6 +31,9 @@ __all__ = [
     "NotFittedError",
     "ParetoNBD",
     "PartyFacts",
+    "PreferenceProfile",
+    "PropensityWeights",
+    "PurchaseRecord",
     "Simulated",
     "StageThresholds",
     "Summary",
@@ -37,9 +42,12 @@ __all__ = [
     "classify",
     "clv",
     "collapse",
+    "conversion_propensity",
     "cumulative_tracking",
+    "describe_interval",
     "holdout_forecast",
     "lifecycle_stage",
+    "preference_profile",
     "simulate",
     "simulate_spend",
     "summarize",

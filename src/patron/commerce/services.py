@@ -339,6 +339,8 @@ class _ImportWriter:
             ImportRun.objects.filter(pk=self.run_row.pk).update(
                 status=ImportRun.Status.DONE, finished_at=timezone.now(), summary=report.summary()
             )
+            if not report.dry_run and (report.orders_created or report.orders_updated):
+                transaction.on_commit(_schedule_scoring)
 
 
 _ORDER_COLUMNS = [
@@ -372,6 +374,17 @@ def _order_values(record: OrderRecord, party_id: int, run_id: int) -> tuple:
         record.digest(),
         run_id,
     )
+
+
+def _schedule_scoring() -> None:
+    """New orders change every party's scores: queue a scoring run for the worker.
+
+    The task lives in the insight app, which sits above commerce: found by name, so the
+    layers hold.
+    """
+    from django.utils.module_loading import import_string
+
+    import_string("patron.insight.tasks.score_parties").enqueue()
 
 
 def _sha256(path: Path) -> str:

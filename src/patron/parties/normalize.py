@@ -15,19 +15,19 @@ _KR_MOBILE = re.compile(r"0?(1[016789])[- .]?(\d{3,4})[- .]?(\d{4})")
 
 # The caches below matter for imports, where one person's name, email and phone repeat on
 # every row of theirs (phonenumbers.parse alone costs ~100 µs).
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=16384)
 def normalize_name(text: str) -> str:
     """Display form: NFC (Hangul typed on a Mac arrives as NFD jamo), single spaces."""
     return _SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip()
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=16384)
 def name_key(text: str) -> str:
     """Comparison form: NFC, case-folded, without spaces ("홍 길동" and "홍길동" are one name)."""
     return _SPACES.sub("", unicodedata.normalize("NFC", text).casefold())
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=16384)
 def normalize_email(text: str) -> str | None:
     """Lower-cased, without the spaces people type by mistake; None when it is not an email."""
     candidate = _SPACES.sub("", unicodedata.normalize("NFKC", text)).lower()
@@ -36,7 +36,7 @@ def normalize_email(text: str) -> str | None:
     return candidate if _EMAIL.match(candidate) else None
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=16384)
 def normalize_phone(text: str, region: str) -> str | None:
     """E.164, or None when the text is not a possible phone number.
 

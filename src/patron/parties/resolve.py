@@ -30,7 +30,7 @@ from .normalize import name_key
 _IN_CHUNK = 900  # keeps every IN (...) under SQLite's parameter limit on old builds
 # The key cache is a speed-up only (a miss is looked up again), so it is cleared when it grows
 # past this: an import's memory stays flat however many parties the file holds.
-_KNOWN_LIMIT = 200_000
+_KNOWN_LIMIT = 50_000
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from patron.parties.team import is_owner
 
 from .access import get_import_for_user, get_party_for_user, owner_required, team_required
 from .forms import ImportForm, MergeForm, RelationshipForm
+from .insight_views import dashboard_charts, party_insight
 from .timeline import party_timeline
 
 PAGE_SIZE = 50
@@ -54,6 +55,7 @@ def dashboard(request):
         "total": sum(by_kind.values()),
         "reasons": _top_reasons(),
         "imports": ImportRun.objects.filter(dry_run=False).order_by("-started_at")[:5],
+        **dashboard_charts(),
     }
     return render(request, "patron/dashboard.html", context)
 
@@ -126,6 +128,7 @@ def party_detail(request, pk: int):
         "timeline": party_timeline(party),
         "form": form,
         "can_edit": is_owner(request.user),
+        **party_insight(party),
     }
     return render(request, "patron/party_detail.html", context)
 

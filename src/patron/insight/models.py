@@ -1,0 +1,70 @@
+"""Scoring runs and the scores they leave on each party."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from patron.parties.models import Party
+
+
+class Stage(models.TextChoices):
+    NEW = "new", _("New")
+    ACTIVE = "active", _("Active")
+    AT_RISK = "at_risk", _("At risk")
+    DORMANT = "dormant", _("Dormant")
+    LOST = "lost", _("Lost")
+
+
+class ScoringRun(models.Model):
+    class Status(models.TextChoices):
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=16, choices=Status, default=Status.RUNNING)
+    model = models.CharField(max_length=16)
+    observation_end = models.DateField(null=True, blank=True)
+    time_unit = models.CharField(max_length=2, default="W")
+    parties_scored = models.PositiveIntegerField(default=0)
+    params = models.JSONField(default=dict, blank=True)  # transaction and spend models
+    fit = models.JSONField(default=dict, blank=True)  # log-likelihoods, standard errors, holdout
+    tracking = models.JSONField(default=dict, blank=True)  # the calibration/holdout chart
+    seconds = models.FloatField(default=0)
+    message = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.model} run {self.pk} ({self.status})"
+
+
+class PartyScore(models.Model):
+    """The latest scores of a party; each run replaces them all."""
+
+    party = models.OneToOneField(Party, on_delete=models.CASCADE, related_name="score")
+    run = models.ForeignKey(ScoringRun, on_delete=models.CASCADE, related_name="scores")
+    model = models.CharField(max_length=16)
+    frequency = models.PositiveIntegerField()
+    recency = models.FloatField()
+    age = models.FloatField()
+    monetary = models.FloatField()
+    first_purchase = models.DateField()
+    last_purchase = models.DateField()
+    p_alive = models.FloatField()
+    expected_purchases_90d = models.FloatField()
+    expected_spend = models.FloatField()
+    clv = models.FloatField(help_text="Discounted value of the next 12 months")
+    stage = models.CharField(max_length=16, choices=Stage, db_index=True)
+    propensity = models.FloatField(null=True, blank=True)
+    propensity_reasons = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["stage", "-clv"], name="score_stage_value"),
+            models.Index(fields=["-propensity"], name="score_propensity"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.party_id}: {self.stage}"

@@ -1,0 +1,287 @@
+"""Scoring: sufficient statistics from the database, fitted models, scores for every party."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+
+import numpy as np
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from patron.analytics import (
+    BetaGeo,
+    GammaGamma,
+    ModelNotIdentified,
+    ModifiedBetaGeo,
+    ParetoNBD,
+    StageThresholds,
+    clv,
+    conversion_propensity,
+    cumulative_tracking,
+    lifecycle_stage,
+)
+from patron.analytics.evaluate import holdout_forecast
+from patron.analytics.summary import CalibrationHoldout, Summary
+from patron.bulk import insert_rows
+from patron.commerce.classification import party_facts
+from patron.parties.models import Market, Relationship, RelationshipKind
+
+from .aggregate import PartyDays, party_days, repeat_days_by_day
+from .models import PartyScore, ScoringRun
+
+MODELS = {"bgnbd": BetaGeo, "mbgnbd": ModifiedBetaGeo, "paretonbd": ParetoNBD}
+WEEK = 7.0
+HORIZON_90_DAYS = 90 / WEEK
+
+Progress = Callable[[str, float], None]  # (step description, fraction done)
+
+
+class ScoringFailed(Exception):
+    """The run could not score the parties; the message says why in plain words."""
+
+
+def do_score(model_name: str | None = None, progress: Progress | None = None) -> ScoringRun:
+    """Fit the chosen model on every party's history and store fresh scores for all of them."""
+    model_name = model_name or settings.PATRON_SCORE_MODEL
+    if model_name not in MODELS:
+        raise ScoringFailed(f"unknown model '{model_name}'; models are {', '.join(MODELS)}")
+    report = progress or (lambda step, done: None)
+    started = time.monotonic()
+    today = timezone.localdate()
+    run = ScoringRun.objects.create(model=model_name, observation_end=today)
+    try:
+        report("aggregating purchases in the database", 0.05)
+        calibration_end = _calibration_end(today)
+        days = party_days(today, calibration_end)
+        if len(days.party_id) == 0:
+            raise ScoringFailed("there are no purchases to learn from yet: import orders first")
+        summary = _summary(days, today)
+        report("fitting the purchase and spend models", 0.3)
+        transaction_model, spend_model = _fit(model_name, summary)
+        report("checking the forecast against the latest months", 0.5)
+        fit_quality, tracking = _holdout(model_name, days, today, calibration_end)
+        report("scoring every party", 0.7)
+        rows = _score_rows(run, model_name, days, summary, transaction_model, spend_model)
+        report("saving scores", 0.9)
+        with transaction.atomic():
+            PartyScore.objects.all().delete()
+            insert_rows(PartyScore, _SCORE_FIELDS, rows)
+            run.status = ScoringRun.Status.DONE
+            run.parties_scored = len(rows)
+            run.params = {
+                "transactions": transaction_model.params_,
+                "spend": spend_model.params_ if spend_model else None,
+            }
+            run.fit = {
+                "log_likelihood": transaction_model.log_likelihood_,
+                "standard_errors": transaction_model.standard_errors_,
+                "spend_log_likelihood": spend_model.log_likelihood_ if spend_model else None,
+                "converged": transaction_model.converged_,
+                **fit_quality,
+            }
+            run.tracking = tracking
+            _finish(run, started)
+    except (ScoringFailed, ModelNotIdentified) as exc:
+        run.status = ScoringRun.Status.FAILED
+        run.message = str(exc)
+        _finish(run, started)
+        raise ScoringFailed(str(exc)) from None
+    report("done", 1.0)
+    return run
+
+
+def _finish(run: ScoringRun, started: float) -> None:
+    run.finished_at = timezone.now()
+    run.seconds = round(time.monotonic() - started, 3)
+    run.save()
+
+
+def _calibration_end(today: dt.date) -> dt.date:
+    """Hold out the latest quarter of the history (13 to 52 weeks) to check the forecast."""
+    first = _first_order_day()
+    span = (today - first).days if first else 0
+    holdout = int(min(max(span * 0.25, 91), 364))
+    return today - dt.timedelta(days=holdout)
+
+
+def _first_order_day() -> dt.date | None:
+    from patron.commerce.models import Order
+
+    first = Order.objects.order_by("occurred_at").values_list("occurred_at", flat=True).first()
+    return timezone.localdate(first) if first else None
+
+
+def _summary(days: PartyDays, end: dt.date) -> Summary:
+    frequency = days.days - 1
+    repeat_spend = days.spend - days.first_day_spend
+    with np.errstate(divide="ignore", invalid="ignore"):
+        monetary = np.where(frequency > 0, repeat_spend / np.maximum(frequency, 1), 0.0)
+    end_day = np.datetime64(end, "D")
+    return Summary(
+        party_id=days.party_id,
+        frequency=frequency,
+        recency=(days.last_day - days.first_day).astype(float) / WEEK,
+        T=(end_day - days.first_day).astype(float) / WEEK,
+        monetary=monetary,
+        first_purchase=days.first_day,
+    )
+
+
+def _fit(model_name: str, summary: Summary):
+    transaction_model = MODELS[model_name]().fit(summary.frequency, summary.recency, summary.T)
+    spenders = (summary.frequency > 0) & (summary.monetary > 0)
+    try:
+        spend_model = GammaGamma().fit(summary.frequency[spenders], summary.monetary[spenders])
+    except ModelNotIdentified:
+        spend_model = None  # too few repeat spenders: each party's own mean spend is used
+    return transaction_model, spend_model
+
+
+def _holdout(model_name: str, days: PartyDays, today: dt.date, calibration_end: dt.date):
+    """Refit on the calibration period and compare its forecast with what happened next."""
+    cal_end = np.datetime64(calibration_end, "D")
+    born = days.first_day <= cal_end
+    if born.sum() < 20:
+        return {"holdout": None}, {}
+    x = days.calibration_days[born] - 1
+    t_x = (days.calibration_last_day[born] - days.first_day[born]).astype(float) / WEEK
+    age = (cal_end - days.first_day[born]).astype(float) / WEEK
+    try:
+        model = MODELS[model_name]().fit(x, t_x, age)
+    except ModelNotIdentified as exc:
+        return {"holdout": None, "holdout_note": str(exc)}, {}
+    calibration = Summary(
+        days.party_id[born], x, t_x, age, np.zeros(born.sum()), days.first_day[born]
+    )
+    split = CalibrationHoldout(
+        calibration=calibration,
+        holdout_frequency=days.days[born] - days.calibration_days[born],
+        holdout_duration=float((np.datetime64(today, "D") - cal_end).astype(float) / WEEK),
+    )
+    forecast = holdout_forecast(model, split)
+    start = days.first_day[born].min()
+    repeat_day, repeat_count = repeat_days_by_day(today, calibration_end)
+    repeat_weeks = np.repeat((repeat_day - start).astype(float) / WEEK, repeat_count.astype(int))
+    births = (days.first_day[born] - start).astype(float) / WEEK
+    end_week = float((np.datetime64(today, "D") - start).astype(float) / WEEK)
+    curve = cumulative_tracking(
+        model,
+        births,
+        repeat_weeks,
+        end=end_week,
+        calibration_end=float((cal_end - start).astype(float) / WEEK),
+    )
+    quality = {
+        "holdout": {
+            "calibration_end": calibration_end.isoformat(),
+            "weeks": round(split.holdout_duration, 1),
+            "predicted_total": round(forecast.predicted_total, 1),
+            "actual_total": forecast.actual_total,
+            "mean_absolute_error": round(forecast.mean_absolute_error, 4),
+            "parties": int(born.sum()),
+        }
+    }
+    tracking = {
+        "start": str(start),
+        "calibration_end_week": curve.calibration_end,
+        "actual": curve.actual.tolist(),
+        "predicted": [round(v, 2) for v in curve.predicted.tolist()],
+    }
+    return quality, tracking
+
+
+_SCORE_FIELDS = [
+    "party_id",
+    "run_id",
+    "model",
+    "frequency",
+    "recency",
+    "age",
+    "monetary",
+    "first_purchase",
+    "last_purchase",
+    "p_alive",
+    "expected_purchases_90d",
+    "expected_spend",
+    "clv",
+    "stage",
+    "propensity",
+    "propensity_reasons",
+]
+
+
+def _score_rows(run, model_name, days: PartyDays, summary: Summary, model, spend_model):
+    x, t_x, age = summary.frequency, summary.recency, summary.T
+    p_alive = model.probability_alive(x, t_x, age)
+    expected = model.expected_purchases(HORIZON_90_DAYS, x, t_x, age)
+    if spend_model is not None:
+        spend = spend_model.expected_spend(x, summary.monetary)
+    else:
+        spend = np.where(x > 0, summary.monetary, days.spend / np.maximum(days.days, 1))
+    spend = np.nan_to_num(np.maximum(spend, 0.0))
+    value = clv(
+        model,
+        x,
+        t_x,
+        age,
+        spend,
+        months=12,
+        monthly_discount_rate=settings.PATRON_MONTHLY_DISCOUNT_RATE,
+    )
+    kinds = dict(Relationship.objects.values_list("party_id", "kind"))
+    is_client = np.array([kinds.get(int(p)) == RelationshipKind.CLIENT for p in summary.party_id])
+    stages = lifecycle_stage(x, t_x, age, p_alive, is_client, StageThresholds())
+    propensity, reasons = _propensity(summary.party_id, x, p_alive, value, is_client)
+    return [
+        (
+            int(summary.party_id[i]),
+            run.pk,
+            model_name,
+            int(x[i]),
+            float(t_x[i]),
+            float(age[i]),
+            float(summary.monetary[i]),
+            days.first_day[i].item(),
+            days.last_day[i].item(),
+            float(p_alive[i]),
+            float(expected[i]),
+            float(spend[i]),
+            float(value[i]),
+            str(stages[i]),
+            None if is_client[i] else float(propensity[i]),
+            [] if is_client[i] else reasons[i],
+        )
+        for i in range(len(summary.party_id))
+    ]
+
+
+def _propensity(party_ids, x, p_alive, value, is_client):
+    facts = party_facts()
+    markets = dict(Relationship.objects.values_list("party_id", "party__market"))
+    tailored_share = np.array(
+        [
+            (f.tailored_purchases / f.purchases)
+            if (f := facts.get(int(p), (None,))[0]) and f.purchases
+            else 0.0
+            for p in party_ids
+        ]
+    )
+    business = np.array([markets.get(int(p)) == Market.B2B for p in party_ids])
+    customers = ~is_client
+    score = np.zeros(len(party_ids))
+    reasons: list[list[str]] = [[] for _ in party_ids]
+    if customers.any():
+        scored, why = conversion_propensity(
+            value[customers],
+            x[customers],
+            p_alive[customers],
+            tailored_share[customers],
+            business[customers],
+        )
+        score[customers] = scored
+        for position, index in enumerate(np.flatnonzero(customers)):
+            reasons[index] = why[position]
+    return score, reasons
