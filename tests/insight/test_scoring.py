@@ -103,11 +103,10 @@ def test_too_few_repeat_buyers_fails_clearly(write_csv):
     assert PartyScore.objects.count() == 0
 
 
-def test_an_import_schedules_a_scoring_run_and_the_worker_runs_it(
-    sample, django_capture_on_commit_callbacks
-):
-    with django_capture_on_commit_callbacks(execute=True):
-        do_import_file(sample("stripe_payments.csv"))
+# Transactional: the worker closes its database connection when it is done, as it should.
+@pytest.mark.django_db(transaction=True)
+def test_an_import_schedules_a_scoring_run_and_the_worker_runs_it(sample):
+    do_import_file(sample("stripe_payments.csv"))
     task = DBTaskResult.objects.get()
     assert task.task_path.endswith("score_parties")
     call_command("db_worker", batch=True, queue_name="*", reload=False, verbosity=0)

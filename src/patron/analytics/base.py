@@ -16,17 +16,40 @@ class NotFittedError(RuntimeError):
     """A prediction was asked of a model that has not been fitted."""
 
 
+def unique_rows(*columns: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
+    """Distinct rows of the columns and, for each row, the index of its distinct row.
+
+    Written with lexsort because np.unique(axis=0) sorts a void view element by element,
+    which measured 4x slower on a million rows.
+    """
+    arrays = [np.asarray(c, dtype=float) for c in columns]
+    n = len(arrays[0])
+    if n == 0:
+        return [a[:0] for a in arrays], np.zeros(0, dtype=np.int64)
+    order = np.lexsort(arrays[::-1])
+    starts = np.ones(n, dtype=bool)
+    for array in arrays:
+        ordered = array[order]
+        starts[1:] &= ordered[1:] == ordered[:-1]
+    starts = ~starts
+    starts[0] = True
+    group = np.cumsum(starts) - 1
+    inverse = np.empty(n, dtype=np.int64)
+    inverse[order] = group
+    first = order[starts]
+    return [array[first] for array in arrays], inverse
+
+
 def collapse(*columns: np.ndarray, weights=None) -> tuple[list[np.ndarray], np.ndarray]:
     """Distinct rows of the given columns, with counts (summed weights) as weights.
 
     The likelihood of many parties sharing one (frequency, recency, T) is that party's,
     times the count: fitting on distinct rows is exact and, at scale, much faster.
     """
-    stacked = np.column_stack([np.asarray(c, dtype=float) for c in columns])
-    w = np.ones(len(stacked)) if weights is None else np.asarray(weights, dtype=float)
-    unique, inverse = np.unique(stacked, axis=0, return_inverse=True)
-    counts = np.bincount(inverse.ravel(), weights=w, minlength=len(unique))
-    return [unique[:, i] for i in range(unique.shape[1])], counts
+    unique, inverse = unique_rows(*columns)
+    w = np.ones(len(inverse)) if weights is None else np.asarray(weights, dtype=float)
+    counts = np.bincount(inverse, weights=w, minlength=len(unique[0]))
+    return unique, counts
 
 
 def check_transactions(frequency, recency, T) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -61,16 +84,20 @@ class FittedModel:
             raise NotFittedError(f"{type(self).__name__} is not fitted yet: call fit(...) first")
 
     def _fit_log_params(
-        self, negative_ll: Callable[[np.ndarray], float], start: np.ndarray
+        self, objective: Callable[[np.ndarray], tuple[float, np.ndarray]], start: np.ndarray
     ) -> np.ndarray:
-        """Minimise over log-parameters (so every parameter stays positive) with L-BFGS-B."""
+        """Minimise over log-parameters (so every parameter stays positive) with L-BFGS-B.
+
+        `objective` returns the negative log-likelihood and its gradient in log-parameters.
+        """
         with np.errstate(all="ignore"):
             result = minimize(
-                negative_ll,
+                objective,
                 np.log(start),
+                jac=True,
                 method="L-BFGS-B",
                 bounds=[(-15.0, 15.0)] * len(start),
-                options={"maxiter": 2000, "ftol": 1e-13, "gtol": 1e-9},
+                options={"maxiter": 3000, "ftol": 1e-14, "gtol": 1e-10},
             )
         if not np.isfinite(result.fun) or not np.all(np.isfinite(result.x)):
             raise ModelNotIdentified(
@@ -80,12 +107,15 @@ class FittedModel:
         self.n_iter_ = int(result.nit)
         return result.x
 
-    def _store(self, log_params: np.ndarray, negative_ll: Callable[[np.ndarray], float]) -> None:
+    def _store(
+        self, log_params: np.ndarray, total: Callable[[np.ndarray], tuple[float, np.ndarray]]
+    ) -> None:
+        """Keep the parameters, the log-likelihood and standard errors, all in natural units."""
         params = np.exp(log_params)
         self.params_ = dict(zip(self.param_names, (float(p) for p in params), strict=True))
-        self.log_likelihood_ = -float(negative_ll(log_params))
+        self.log_likelihood_ = -float(total(log_params)[0])
         self.standard_errors_ = dict(
-            zip(self.param_names, _standard_errors(negative_ll, log_params), strict=True)
+            zip(self.param_names, _standard_errors(total, log_params), strict=True)
         )
 
     def __repr__(self) -> str:
@@ -95,32 +125,24 @@ class FittedModel:
         return f"{type(self).__name__}({shown}, log_likelihood={self.log_likelihood_:.2f})"
 
 
-def _standard_errors(negative_ll: Callable[[np.ndarray], float], theta: np.ndarray) -> list[float]:
+def _standard_errors(
+    total: Callable[[np.ndarray], tuple[float, np.ndarray]], theta: np.ndarray
+) -> list[float]:
     """From the inverse Hessian of −log L in log-parameters, by the delta method.
 
-    The Hessian is taken by central differences; a singular one gives NaN errors, which is
-    honest: the parameter is not identified by the data.
+    The Hessian is the central difference of the analytic gradient; a singular one gives NaN
+    errors, which is honest: that parameter is not identified by the data.
     """
     k = len(theta)
-    step = 1e-4
+    step = 1e-5
     hessian = np.empty((k, k))
     with np.errstate(all="ignore"):
         for i in range(k):
-            for j in range(i, k):
-
-                def shifted(di: float, dj: float, i=i, j=j) -> float:
-                    point = theta.copy()
-                    point[i] += di
-                    point[j] += dj
-                    return negative_ll(point)
-
-                value = (
-                    shifted(step, step)
-                    - shifted(step, -step)
-                    - shifted(-step, step)
-                    + shifted(-step, -step)
-                ) / (4 * step * step)
-                hessian[i, j] = hessian[j, i] = value
+            up, down = theta.copy(), theta.copy()
+            up[i] += step
+            down[i] -= step
+            hessian[i] = (total(up)[1] - total(down)[1]) / (2 * step)
+        hessian = (hessian + hessian.T) / 2
         try:
             covariance = np.linalg.inv(hessian)
         except np.linalg.LinAlgError:
@@ -131,3 +153,30 @@ def _standard_errors(negative_ll: Callable[[np.ndarray], float], theta: np.ndarr
         float(p * np.sqrt(v)) if v > 0 else float("nan")
         for p, v in zip(params, variances, strict=True)
     ]
+
+
+def numeric_gradient(function: Callable[[np.ndarray], float], theta: np.ndarray) -> np.ndarray:
+    """Central differences, for likelihoods without a closed-form gradient (Pareto/NBD)."""
+    gradient = np.empty(len(theta))
+    step = 1e-6
+    for i in range(len(theta)):
+        up, down = theta.copy(), theta.copy()
+        up[i] += step
+        down[i] -= step
+        gradient[i] = (function(up) - function(down)) / (2 * step)
+    return gradient
+
+
+class Indexed:
+    """Distinct values of a column and where each row's value sits among them.
+
+    Special functions of x (gammaln, digamma) and logs of T are evaluated once per distinct
+    value, then gathered: on a million parties there are only a few hundred distinct ones.
+    """
+
+    def __init__(self, values: np.ndarray) -> None:
+        self.unique, inverse = np.unique(values, return_inverse=True)
+        self.index = inverse.ravel()
+
+    def apply(self, function: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+        return function(self.unique)[self.index]

@@ -11,9 +11,16 @@ Batislam, E. P., Denizel, M. & Filiztekin, A. (2007). Empirical validation and c
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import betaln, gammaln, hyp2f1
+from scipy.special import digamma, gammaln, hyp2f1
 
-from .base import FittedModel, check_transactions, collapse, require_repeat_buyers
+from .base import (
+    FittedModel,
+    Indexed,
+    check_transactions,
+    collapse,
+    require_repeat_buyers,
+    unique_rows,
+)
 
 
 class BetaGeo(FittedModel):
@@ -35,45 +42,20 @@ class BetaGeo(FittedModel):
         x, t_x, age = check_transactions(frequency, recency, T)
         (x, t_x, age), counts = collapse(x, t_x, age, weights=weights)
         require_repeat_buyers(x, counts)
-        scale = max(float(np.average(age, weights=counts)), 1e-9) / 10
-
-        def negative_ll(log_params: np.ndarray) -> float:
-            r, alpha, a, b = np.exp(log_params)
-            ll = self._individual_log_likelihood(r, alpha * scale, a, b, x, t_x, age)
-            penalty = self.penalizer * float(np.sum(np.exp(log_params) ** 2))
-            return -float(np.dot(counts, ll)) / counts.sum() + penalty
-
+        likelihood = _Likelihood(x, t_x, age, counts, self._dropout_at_zero)
         # α is fitted in units of mean age / 10 so all four start near 1 (better conditioned).
-        theta = self._fit_log_params(negative_ll, np.array([0.5, 1.0, 1.0, 1.0]))
-        theta[1] += np.log(scale)
+        scale = max(float(np.average(age, weights=counts)), 1e-9) / 10
+        shift = np.array([0.0, np.log(scale), 0.0, 0.0])
+        total = counts.sum()
 
-        def total_negative_ll(log_params: np.ndarray) -> float:
-            r, alpha, a, b = np.exp(log_params)
-            return -float(
-                np.dot(counts, self._individual_log_likelihood(r, alpha, a, b, x, t_x, age))
-            )
+        def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
+            value, gradient = likelihood(theta + shift)
+            penalty = self.penalizer * np.exp(2 * theta)
+            return value / total + penalty.sum(), gradient / total + 2 * penalty
 
-        self._store(theta, total_negative_ll)
+        theta = self._fit_log_params(objective, np.array([0.5, 1.0, 1.0, 1.0])) + shift
+        self._store(theta, likelihood)
         return self
-
-    def _individual_log_likelihood(self, r, alpha, a, b, x, t_x, T) -> np.ndarray:
-        """log L(r, α, a, b | x, t_x, T), eq. (6) of FHL (2005), in log space."""
-        a1 = gammaln(r + x) - gammaln(r) + r * np.log(alpha)
-        if self._dropout_at_zero:
-            a2 = betaln(a, b + x + 1) - betaln(a, b)
-            a4 = np.log(a) - np.log(b + x) - (r + x) * np.log(alpha + t_x)
-        else:
-            a2 = betaln(a, b + x) - betaln(a, b)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                a4 = np.where(
-                    x > 0,
-                    np.log(a)
-                    - np.log(np.maximum(b + x - 1, 1e-300))
-                    - (r + x) * np.log(alpha + t_x),
-                    -np.inf,
-                )
-        a3 = -(r + x) * np.log(alpha + T)
-        return a1 + a2 + np.logaddexp(a3, a4)
 
     # -- predictions ---------------------------------------------------------------------
     def _odds_dropped(self, x, t_x, T) -> np.ndarray:
@@ -98,18 +80,24 @@ class BetaGeo(FittedModel):
         return 1.0 / (1.0 + self._odds_dropped(x, t_x, age))
 
     def expected_purchases(self, t, frequency, recency, T) -> np.ndarray:
-        """E[X(t) | x, t_x, T]: expected purchases in the next t periods, eq. (10)."""
+        """E[X(t) | x, t_x, T]: expected purchases in the next t periods, eq. (10).
+
+        `t` may be an array that broadcasts against the parties (e.g. a column of horizons).
+        ₂F₁ depends on (x, T) only, so it is evaluated once per distinct pair.
+        """
         self._check_fitted()
         x, t_x, age = check_transactions(frequency, recency, T)
         r, alpha, a, b = (self.params_[k] for k in self.param_names)
         t = np.asarray(t, dtype=float)
         shift = 0 if self._dropout_at_zero else 1
-        z = t / (alpha + age + t)
-        head = (a + b + x - shift) / (a - 1)
-        tail = 1 - ((alpha + age) / (alpha + age + t)) ** (r + x) * hyp2f1(
-            r + x, b + x + 1 - shift, a + b + x - shift, z
+        (ux, uT), index = unique_rows(x.ravel(), age.ravel())
+        index = index.reshape(x.shape)
+        z = t / (alpha + uT + t)
+        head = (a + b + ux - shift) / (a - 1)
+        tail = 1 - ((alpha + uT) / (alpha + uT + t)) ** (r + ux) * hyp2f1(
+            r + ux, b + ux + 1 - shift, a + b + ux - shift, z
         )
-        return head * tail / (1.0 + self._odds_dropped(x, t_x, age))
+        return (head * tail)[..., index] / (1.0 + self._odds_dropped(x, t_x, age))
 
     def expected_purchases_new(self, t) -> np.ndarray:
         """E[X(t)] for a party just acquired, eq. (7) of FHL (2005)."""
@@ -122,6 +110,56 @@ class BetaGeo(FittedModel):
         head = b / (a - 1) if self._dropout_at_zero else (a + b - 1) / (a - 1)
         z = t / (alpha + t)
         return head * (1 - (alpha / (alpha + t)) ** r * hyp2f1(r, b + 1 - shift, a + b - shift, z))
+
+
+class _Likelihood:
+    """−log L summed over collapsed rows, with its gradient in log-parameters.
+
+    Derivatives of eq. (6) of FHL (2005): with w the posterior weight of the "dropped out"
+    branch, ∂ℓ/∂r = ψ(r+x) − ψ(r) + log α − (1−w) log(α+T) − w log(α+t_x), and so on.
+    """
+
+    def __init__(self, x, t_x, T, counts, dropout_at_zero: bool) -> None:
+        self.x, self.counts = x, counts
+        self.s0 = 1 if dropout_at_zero else 0
+        self.can_drop = np.ones_like(x, dtype=bool) if dropout_at_zero else x > 0
+        self.by_x, self.by_t, self.by_age = Indexed(x), Indexed(t_x), Indexed(T)
+
+    def __call__(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
+        r, alpha, a, b = np.exp(theta)
+        x, c, s0 = self.x, self.counts, self.s0
+        ux = self.by_x.unique
+        gx = self.by_x.index
+        lg_rx, dg_rx = gammaln(r + ux)[gx], digamma(r + ux)[gx]
+        lg_bx, dg_bx = gammaln(b + ux + s0)[gx], digamma(b + ux + s0)[gx]
+        lg_abx, dg_abx = gammaln(a + b + ux + s0)[gx], digamma(a + b + ux + s0)[gx]
+        log_age = self.by_age.apply(lambda v: np.log(alpha + v))
+        inv_age = self.by_age.apply(lambda v: 1.0 / (alpha + v))
+        log_t = self.by_t.apply(lambda v: np.log(alpha + v))
+        inv_t = self.by_t.apply(lambda v: 1.0 / (alpha + v))
+        rx = r + x
+        a3 = -rx * log_age
+        with np.errstate(divide="ignore", invalid="ignore"):
+            gap = np.where(self.can_drop, b + x - 1 + s0, 1.0)
+            a4 = np.where(self.can_drop, np.log(a) - np.log(gap) - rx * log_t, -np.inf)
+        branch = np.logaddexp(a3, a4)
+        w = np.exp(a4 - branch)
+        ll = (
+            lg_rx
+            - gammaln(r)
+            + r * np.log(alpha)
+            + lg_bx
+            + gammaln(a + b)
+            - lg_abx
+            - gammaln(b)
+            + branch
+        )
+        d_r = dg_rx - digamma(r) + np.log(alpha) - (1 - w) * log_age - w * log_t
+        d_alpha = r / alpha - rx * ((1 - w) * inv_age + w * inv_t)
+        d_a = digamma(a + b) - dg_abx + w / a
+        d_b = dg_bx + digamma(a + b) - dg_abx - digamma(b) - w / gap
+        gradient = -np.array([c @ d_r * r, c @ d_alpha * alpha, c @ d_a * a, c @ d_b * b])
+        return -float(c @ ll), gradient
 
 
 class ModifiedBetaGeo(BetaGeo):

@@ -27,12 +27,9 @@ def clv(
     if monthly_discount_rate < 0:
         raise ValueError("monthly_discount_rate cannot be negative")
     spend = np.asarray(expected_spend, dtype=float)
-    value = np.zeros(np.shape(np.asarray(frequency, dtype=float)))
-    previous = 0.0
-    for month in range(1, months + 1):
-        cumulative = transaction_model.expected_purchases(
-            month * periods_per_month, frequency, recency, T
-        )
-        value += (cumulative - previous) * spend / (1 + monthly_discount_rate) ** month
-        previous = cumulative
-    return value
+    # Every month's cumulative expectation in one call: rows are months, columns parties.
+    horizons = (np.arange(1, months + 1) * periods_per_month)[:, None]
+    cumulative = transaction_model.expected_purchases(horizons, frequency, recency, T)
+    in_month = np.diff(cumulative, axis=0, prepend=0.0)
+    discount = (1 + monthly_discount_rate) ** -np.arange(1, months + 1)
+    return (discount @ in_month) * spend

@@ -12,9 +12,9 @@ Fader, P. S. & Hardie, B. G. S. (2013). The Gamma-Gamma model of monetary value.
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import gammaln
+from scipy.special import digamma, gammaln
 
-from .base import FittedModel, ModelNotIdentified, collapse
+from .base import FittedModel, Indexed, ModelNotIdentified, collapse
 
 
 class GammaGamma(FittedModel):
@@ -42,23 +42,19 @@ class GammaGamma(FittedModel):
             raise ModelNotIdentified(
                 f"the spend model needs at least 10 repeat buyers; the data has {counts.sum():.0f}"
             )
+        # Spend is fitted in units of its mean (γ scales with spend, p and q do not).
         scale = float(np.average(m, weights=counts))
+        shift = np.array([0.0, 0.0, np.log(scale)])
+        total = counts.sum()
+        likelihood = _Likelihood(x, m, counts)
 
-        def negative_ll(log_params: np.ndarray) -> float:
-            p, q, gamma = np.exp(log_params)
-            ll = _individual_log_likelihood(p, q, gamma, x, m / scale)
-            penalty = self.penalizer * float(np.sum(np.exp(log_params) ** 2))
-            return -float(np.dot(counts, ll)) / counts.sum() + penalty
+        def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
+            value, gradient = likelihood(theta + shift)
+            penalty = self.penalizer * np.exp(2 * theta)
+            return value / total + penalty.sum(), gradient / total + 2 * penalty
 
-        # Spend is fitted in units of its mean; γ scales with spend, p and q do not.
-        theta = self._fit_log_params(negative_ll, np.array([1.0, 2.0, 1.0]))
-        theta[2] += np.log(scale)
-
-        def total_negative_ll(log_params: np.ndarray) -> float:
-            p, q, gamma = np.exp(log_params)
-            return -float(np.dot(counts, _individual_log_likelihood(p, q, gamma, x, m)))
-
-        self._store(theta, total_negative_ll)
+        theta = self._fit_log_params(objective, np.array([1.0, 2.0, 1.0])) + shift
+        self._store(theta, likelihood)
         return self
 
     def expected_spend(self, frequency, monetary) -> np.ndarray:
@@ -78,14 +74,31 @@ class GammaGamma(FittedModel):
         return gamma * p / (q - 1) if q > 1 else float("inf")
 
 
-def _individual_log_likelihood(p, q, gamma, x, m) -> np.ndarray:
-    """log f(m_x | p, q, γ, x) of the mean of x transactions (Fader & Hardie 2013, eq. 6)."""
-    return (
-        gammaln(p * x + q)
-        - gammaln(p * x)
-        - gammaln(q)
-        + q * np.log(gamma)
-        + (p * x - 1) * np.log(m)
-        + p * x * np.log(x)
-        - (p * x + q) * np.log(gamma + m * x)
-    )
+class _Likelihood:
+    """−log L of mean spends (Fader & Hardie 2013, eq. 6) and its gradient in log-parameters."""
+
+    def __init__(self, x: np.ndarray, m: np.ndarray, counts: np.ndarray) -> None:
+        self.x, self.m, self.counts = x, m, counts
+        self.log_m, self.log_x = np.log(m), np.log(x)
+        self.by_x = Indexed(x)  # the special functions depend on x only
+
+    def __call__(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
+        p, q, gamma = np.exp(theta)
+        x, m, c = self.x, self.m, self.counts
+        px = p * x
+        log_total = np.log(gamma + m * x)
+        ll = (
+            gammaln(px + q)
+            - gammaln(px)
+            - gammaln(q)
+            + q * np.log(gamma)
+            + (px - 1) * self.log_m
+            + px * self.log_x
+            - (px + q) * log_total
+        )
+        psi_pxq = digamma(px + q)
+        d_p = x * (psi_pxq - digamma(px) + self.log_m + self.log_x - log_total)
+        d_q = psi_pxq - digamma(q) + np.log(gamma) - log_total
+        d_gamma = q / gamma - (px + q) / (gamma + m * x)
+        gradient = -np.array([c @ d_p * p, c @ d_q * q, c @ d_gamma * gamma])
+        return -float(c @ ll), gradient

@@ -13,36 +13,61 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import gammaln, hyp2f1
 
-from .base import FittedModel, check_transactions, collapse, require_repeat_buyers
+from .base import (
+    FittedModel,
+    check_transactions,
+    collapse,
+    numeric_gradient,
+    require_repeat_buyers,
+)
 
 
-def _log_a0(r, alpha, s, beta, x, t_x, T) -> np.ndarray:
+def _log_a0(r, alpha, s, beta, x, t_x, T, pairs=None) -> np.ndarray:
     """log A₀ of Fader & Hardie (2005, eq. 19), computed so nothing overflows.
 
     A₀ holds ₂F₁(r+s+x, b; r+s+x+1; z) with b = s+1 (α ≥ β) or b = r+x (α < β). Written
     directly, the second grows like (1−z)^−(r+x) and overflows for frequent buyers. Euler's
     transformation ₂F₁(a, b; a+1; z) = (1−z)^(1−b) ₂F₁(1, a+1−b; a+1; z) leaves a series
-    bounded by 1/(1−z), and the power goes into log space.
+    bounded by 1/(1−z), and the power goes into log space. `pairs` (from `_Pairs`) lets the
+    series be evaluated once per distinct (x, t_x) and (x, T) instead of once per party.
     """
-    rsx = r + s + x
     if alpha >= beta:
-        high, low, b = alpha, beta, s + 1
+        high, low, s_or_rx = alpha, beta, "s"
     else:
-        high, low, b = beta, alpha, r + x
+        high, low, s_or_rx = beta, alpha, "rx"
     gap = high - low
 
-    def log_term(y):
-        z = gap / (high + y)
-        series = hyp2f1(1.0, rsx + 1 - b, rsx + 1, z)
+    def log_term(x_, y):
+        rsx = r + s + x_
+        b = s + 1 if s_or_rx == "s" else r + x_
+        series = hyp2f1(1.0, rsx + 1 - b, rsx + 1, gap / (high + y))
         # (1−z) = (low + y) / (high + y)
         return (
             np.log(series) + (1 - b) * (np.log(low + y) - np.log(high + y)) - rsx * np.log(high + y)
         )
 
-    first, second = log_term(t_x), log_term(T)
+    if pairs is None:
+        first, second = log_term(x, t_x), log_term(x, T)
+    else:
+        first = log_term(*pairs.recency_pairs)[pairs.recency_index]
+        second = log_term(*pairs.age_pairs)[pairs.age_index]
     with np.errstate(divide="ignore", invalid="ignore"):
         difference = first + np.log1p(-np.exp(second - first))
     return np.where(t_x < T, difference, -np.inf)
+
+
+class _Pairs:
+    """Distinct (x, t_x) and (x, T) pairs, where the costly ₂F₁ series is evaluated."""
+
+    def __init__(self, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> None:
+        recency, self.recency_index = np.unique(
+            np.column_stack([x, t_x]), axis=0, return_inverse=True
+        )
+        age, self.age_index = np.unique(np.column_stack([x, T]), axis=0, return_inverse=True)
+        self.recency_index = self.recency_index.ravel()
+        self.age_index = self.age_index.ravel()
+        self.recency_pairs = (recency[:, 0], recency[:, 1])
+        self.age_pairs = (age[:, 0], age[:, 1])
 
 
 class ParetoNBD(FittedModel):
@@ -62,23 +87,27 @@ class ParetoNBD(FittedModel):
         (x, t_x, age), counts = collapse(x, t_x, age, weights=weights)
         require_repeat_buyers(x, counts)
         scale = max(float(np.average(age, weights=counts)), 1e-9) / 10
+        shift = np.array([0.0, np.log(scale), 0.0, np.log(scale)])
+        total = counts.sum()
 
-        def negative_ll(log_params: np.ndarray) -> float:
-            r, alpha, s, beta = np.exp(log_params)
-            ll = _individual_log_likelihood(r, alpha * scale, s, beta * scale, x, t_x, age)
-            penalty = self.penalizer * float(np.sum(np.exp(log_params) ** 2))
-            return -float(np.dot(counts, ll)) / counts.sum() + penalty
+        pairs = _Pairs(x, t_x, age)
 
-        theta = self._fit_log_params(negative_ll, np.array([0.5, 1.0, 0.5, 1.0]))
-        theta[[1, 3]] += np.log(scale)
+        def negative_ll(theta: np.ndarray) -> float:
+            r, alpha, s, beta = np.exp(theta)
+            ll = _individual_log_likelihood(r, alpha, s, beta, x, t_x, age, pairs)
+            return -float(counts @ ll)
 
-        def total_negative_ll(log_params: np.ndarray) -> float:
-            r, alpha, s, beta = np.exp(log_params)
-            return -float(
-                np.dot(counts, _individual_log_likelihood(r, alpha, s, beta, x, t_x, age))
-            )
+        # No closed-form gradient through ₂F₁'s parameters: central differences instead.
+        def with_gradient(theta: np.ndarray) -> tuple[float, np.ndarray]:
+            return negative_ll(theta), numeric_gradient(negative_ll, theta)
 
-        self._store(theta, total_negative_ll)
+        def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
+            value, gradient = with_gradient(theta + shift)
+            penalty = self.penalizer * np.exp(2 * theta)
+            return value / total + penalty.sum(), gradient / total + 2 * penalty
+
+        theta = self._fit_log_params(objective, np.array([0.5, 1.0, 0.5, 1.0])) + shift
+        self._store(theta, with_gradient)
         return self
 
     def _log_odds_alive_inverse(self, x, t_x, T) -> np.ndarray:
@@ -122,9 +151,9 @@ def _lifetime_factor(s: float, base, t) -> np.ndarray:
     return -np.expm1((s - 1) * log_ratio) / (s - 1)
 
 
-def _individual_log_likelihood(r, alpha, s, beta, x, t_x, T) -> np.ndarray:
+def _individual_log_likelihood(r, alpha, s, beta, x, t_x, T, pairs=None) -> np.ndarray:
     """log L(r, α, s, β | x, t_x, T), eq. (13) of Fader & Hardie (2005)."""
     head = gammaln(r + x) - gammaln(r) + r * np.log(alpha) + s * np.log(beta)
     alive_throughout = -(r + x) * np.log(alpha + T) - s * np.log(beta + T)
-    died_between = np.log(s) - np.log(r + s + x) + _log_a0(r, alpha, s, beta, x, t_x, T)
+    died_between = np.log(s) - np.log(r + s + x) + _log_a0(r, alpha, s, beta, x, t_x, T, pairs)
     return head + np.logaddexp(alive_throughout, died_between)
