@@ -21,7 +21,7 @@ def _converter(field: models.Field) -> Callable | None:
         digits, places = field.max_digits, field.decimal_places
         return lambda value: ops.adapt_decimalfield_value(value, digits, places)
     if isinstance(field, models.JSONField):
-        return lambda value: field.get_db_prep_save(value, connection)
+        return lambda value: ops.adapt_json_value(value, field.encoder)
     return None
 
 

@@ -24,10 +24,15 @@ class PartyDays:
     first_day: np.ndarray  # datetime64[D]
     last_day: np.ndarray
     days: np.ndarray  # distinct purchase days
+    orders: np.ndarray  # purchase orders (several can fall on one day)
     spend: np.ndarray  # in the business currency, net of refunds
     first_day_spend: np.ndarray
     calibration_days: np.ndarray  # purchase days on or before the calibration end
     calibration_last_day: np.ndarray  # NaT where none
+    # Repeat purchase days per calendar day, of parties who first bought by calibration end:
+    # the actual curve of the tracking chart.
+    repeat_day: np.ndarray
+    repeat_count: np.ndarray
 
 
 def _local_day_sql() -> tuple[str, list]:
@@ -41,67 +46,70 @@ def _local_day_sql() -> tuple[str, list]:
     return f"date(occurred_at, '{minutes:+d} minutes')", []
 
 
-def _days_cte(observation_end: dt.date) -> tuple[str, list]:
+def _materialized() -> str:
+    """Compute the CTEs once for both result sets (PostgreSQL 12+, SQLite 3.35+)."""
+    if connection.vendor == "sqlite" and connection.Database.sqlite_version_info < (3, 35):
+        return ""
+    return "MATERIALIZED"
+
+
+def party_days(observation_end: dt.date, calibration_end: dt.date) -> PartyDays:
+    """Per-party purchase-day statistics, and the daily repeat counts, in one query."""
     day, day_params = _local_day_sql()
     excluded = ", ".join(["%s"] * len(NOT_PURCHASED))
+    materialized = _materialized()
     sql = f"""
-        WITH days AS (
-            SELECT party_id, {day} AS day,
+        WITH days AS {materialized} (
+            SELECT party_id, {day} AS day, COUNT(*) AS orders,
                    SUM(CASE WHEN currency = %s THEN amount - refunded_amount ELSE 0 END) AS spend
             FROM commerce_order
             WHERE status NOT IN ({excluded}) AND occurred_at < %s
             GROUP BY 1, 2
         ),
-        ranked AS (
-            SELECT party_id, day, spend,
+        ranked AS {materialized} (
+            SELECT party_id, day, orders, spend,
                    ROW_NUMBER() OVER (PARTITION BY party_id ORDER BY day) AS nth,
                    MIN(day) OVER (PARTITION BY party_id) AS first_day
             FROM days
-        )"""
-    zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
-    end_of_day = dt.datetime.combine(observation_end + dt.timedelta(days=1), dt.time(), zone)
-    params = [*day_params, settings.PATRON_DEFAULT_CURRENCY, *NOT_PURCHASED, end_of_day]
-    return sql, params
-
-
-def party_days(observation_end: dt.date, calibration_end: dt.date) -> PartyDays:
-    cte, params = _days_cte(observation_end)
-    sql = (
-        cte
-        + """
-        SELECT party_id, MIN(day), MAX(day), COUNT(*), SUM(spend),
+        )
+        SELECT 0, party_id, MIN(day), MAX(day), COUNT(*), SUM(orders), SUM(spend),
                SUM(CASE WHEN nth = 1 THEN spend ELSE 0 END),
                SUM(CASE WHEN day <= %s THEN 1 ELSE 0 END),
                MAX(CASE WHEN day <= %s THEN day END)
-        FROM ranked GROUP BY party_id ORDER BY party_id"""
-    )
+        FROM ranked GROUP BY party_id
+        UNION ALL
+        SELECT 1, NULL, day, NULL, COUNT(*), NULL, NULL, NULL, NULL, NULL
+        FROM ranked WHERE nth > 1 AND first_day <= %s GROUP BY day"""
+    zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+    end_of_day = dt.datetime.combine(observation_end + dt.timedelta(days=1), dt.time(), zone)
+    params = [
+        *day_params,
+        settings.PATRON_DEFAULT_CURRENCY,
+        *NOT_PURCHASED,
+        end_of_day,
+        calibration_end,
+        calibration_end,
+        calibration_end,
+    ]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, calibration_end, calibration_end])
+        cursor.execute(sql, params)
         rows = cursor.fetchall()
-    columns = list(zip(*rows, strict=True)) if rows else [()] * 8
+    parties = sorted((row for row in rows if row[0] == 0), key=lambda row: row[1])
+    repeats = [row for row in rows if row[0] == 1]
+    columns = list(zip(*parties, strict=True)) if parties else [()] * 10
     return PartyDays(
-        party_id=np.array(columns[0], dtype=np.int64),
-        first_day=_dates(columns[1]),
-        last_day=_dates(columns[2]),
-        days=np.array(columns[3], dtype=float),
-        spend=np.array([float(v or 0) for v in columns[4]]),
-        first_day_spend=np.array([float(v or 0) for v in columns[5]]),
-        calibration_days=np.array(columns[6], dtype=float),
-        calibration_last_day=_dates(columns[7]),
+        party_id=np.array(columns[1], dtype=np.int64),
+        first_day=_dates(columns[2]),
+        last_day=_dates(columns[3]),
+        days=np.array(columns[4], dtype=float),
+        orders=np.array(columns[5], dtype=float),
+        spend=np.array([float(v or 0) for v in columns[6]]),
+        first_day_spend=np.array([float(v or 0) for v in columns[7]]),
+        calibration_days=np.array(columns[8], dtype=float),
+        calibration_last_day=_dates(columns[9]),
+        repeat_day=_dates([row[2] for row in repeats]),
+        repeat_count=np.array([row[4] for row in repeats], dtype=float),
     )
-
-
-def repeat_days_by_day(observation_end: dt.date, born_by: dt.date) -> tuple[np.ndarray, np.ndarray]:
-    """Repeat purchase days per calendar day, for parties whose first purchase was by `born_by`."""
-    cte, params = _days_cte(observation_end)
-    sql = cte + " SELECT day, COUNT(*) FROM ranked WHERE nth > 1 AND first_day <= %s GROUP BY day"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, born_by])
-        rows = cursor.fetchall()
-    if not rows:
-        return np.array([], dtype="datetime64[D]"), np.array([], dtype=float)
-    days, counts = zip(*rows, strict=True)
-    return _dates(days), np.array(counts, dtype=float)
 
 
 def _dates(values) -> np.ndarray:

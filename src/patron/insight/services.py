@@ -9,6 +9,7 @@ from collections.abc import Callable
 import numpy as np
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from patron.analytics import (
@@ -26,10 +27,10 @@ from patron.analytics import (
 from patron.analytics.evaluate import holdout_forecast
 from patron.analytics.summary import CalibrationHoldout, Summary
 from patron.bulk import insert_rows
-from patron.commerce.classification import party_facts
+from patron.commerce.models import NOT_PURCHASED, OfferingKind, Order
 from patron.parties.models import Market, Relationship, RelationshipKind
 
-from .aggregate import PartyDays, party_days, repeat_days_by_day
+from .aggregate import PartyDays, party_days
 from .models import PartyScore, ScoringRun
 
 MODELS = {"bgnbd": BetaGeo, "mbgnbd": ModifiedBetaGeo, "paretonbd": ParetoNBD}
@@ -108,8 +109,6 @@ def _calibration_end(today: dt.date) -> dt.date:
 
 
 def _first_order_day() -> dt.date | None:
-    from patron.commerce.models import Order
-
     first = Order.objects.order_by("occurred_at").values_list("occurred_at", flat=True).first()
     return timezone.localdate(first) if first else None
 
@@ -163,8 +162,9 @@ def _holdout(model_name: str, days: PartyDays, today: dt.date, calibration_end: 
     )
     forecast = holdout_forecast(model, split)
     start = days.first_day[born].min()
-    repeat_day, repeat_count = repeat_days_by_day(today, calibration_end)
-    repeat_weeks = np.repeat((repeat_day - start).astype(float) / WEEK, repeat_count.astype(int))
+    repeat_weeks = np.repeat(
+        (days.repeat_day - start).astype(float) / WEEK, days.repeat_count.astype(int)
+    )
     births = (days.first_day[born] - start).astype(float) / WEEK
     end_week = float((np.datetime64(today, "D") - start).astype(float) / WEEK)
     curve = cumulative_tracking(
@@ -231,10 +231,20 @@ def _score_rows(run, model_name, days: PartyDays, summary: Summary, model, spend
         months=12,
         monthly_discount_rate=settings.PATRON_MONTHLY_DISCOUNT_RATE,
     )
-    kinds = dict(Relationship.objects.values_list("party_id", "kind"))
-    is_client = np.array([kinds.get(int(p)) == RelationshipKind.CLIENT for p in summary.party_id])
+    relationships = {
+        party_id: (kind, market)
+        for party_id, kind, market in Relationship.objects.values_list(
+            "party_id", "kind", "party__market"
+        )
+    }
+    kind_market = [relationships.get(int(p), ("", "")) for p in summary.party_id]
+    is_client = np.array([kind == RelationshipKind.CLIENT for kind, _ in kind_market])
+    is_business = np.array([market == Market.B2B for _, market in kind_market])
     stages = lifecycle_stage(x, t_x, age, p_alive, is_client, StageThresholds())
-    propensity, reasons = _propensity(summary.party_id, x, p_alive, value, is_client)
+    tailored = _tailored_orders(summary.party_id)
+    propensity, reasons = _propensity(
+        x, p_alive, value, tailored / np.maximum(days.orders, 1), is_business, is_client
+    )
     return [
         (
             int(summary.party_id[i]),
@@ -258,28 +268,30 @@ def _score_rows(run, model_name, days: PartyDays, summary: Summary, model, spend
     ]
 
 
-def _propensity(party_ids, x, p_alive, value, is_client):
-    facts = party_facts()
-    markets = dict(Relationship.objects.values_list("party_id", "party__market"))
-    tailored_share = np.array(
-        [
-            (f.tailored_purchases / f.purchases)
-            if (f := facts.get(int(p), (None,))[0]) and f.purchases
-            else 0.0
-            for p in party_ids
-        ]
+def _tailored_orders(party_ids: np.ndarray) -> np.ndarray:
+    """Purchase orders with tailored work, per party (aligned with party_ids)."""
+    counts = dict(
+        Order.objects.exclude(status__in=NOT_PURCHASED)
+        .filter(lines__offering__kind=OfferingKind.TAILORED)
+        .values("party_id")
+        .annotate(n=Count("id", distinct=True))
+        .values_list("party_id", "n")
     )
-    business = np.array([markets.get(int(p)) == Market.B2B for p in party_ids])
+    return np.array([counts.get(int(p), 0) for p in party_ids], dtype=float)
+
+
+def _propensity(x, p_alive, value, tailored_share, is_business, is_client):
+    """Conversion propensity and reasons for customers; clients are converted already."""
     customers = ~is_client
-    score = np.zeros(len(party_ids))
-    reasons: list[list[str]] = [[] for _ in party_ids]
+    score = np.zeros(len(x))
+    reasons: list[list[str]] = [[] for _ in range(len(x))]
     if customers.any():
         scored, why = conversion_propensity(
             value[customers],
             x[customers],
             p_alive[customers],
             tailored_share[customers],
-            business[customers],
+            is_business[customers],
         )
         score[customers] = scored
         for position, index in enumerate(np.flatnonzero(customers)):
