@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export PATRON_DATA_DIR ?= $(CURDIR)/var
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test
 
-.PHONY: run test setup venv lint pytest pytest-postgres browser-deps bench clean
+.PHONY: run test setup venv lint pytest pytest-postgres browser-deps bench bench-fit bench-score clean
 
 venv: $(BIN)/.installed
 
@@ -48,5 +48,19 @@ bench: venv
 	$(BIN)/pip install --quiet '.[bench]'
 	$(BIN)/python bench/import_throughput.py
 
+# lifetimes 0.11.3 needs older numpy/scipy/pandas: it gets a virtualenv of its own, and
+# patron.analytics (numpy and scipy only) is timed beside it in the same process.
+.venv-bench/.installed:
+	$(PYTHON) -m venv .venv-bench
+	.venv-bench/bin/python -m pip install --quiet --disable-pip-version-check \
+		"lifetimes==0.11.3" "pandas<2" "numpy<2" "scipy<1.12"
+	touch $@
+
+bench-fit: .venv-bench/.installed
+	.venv-bench/bin/python bench/fit_speed.py
+
+bench-score: venv
+	$(BIN)/python bench/score_end_to_end.py
+
 clean:
-	rm -rf $(VENV) var .pytest_cache
+	rm -rf $(VENV) .venv-bench var .pytest_cache
