@@ -197,3 +197,21 @@ def test_korean_interface_from_the_browser_language(client, teammate):
     client.force_login(teammate)
     page = client.get(reverse("dashboard"), HTTP_ACCEPT_LANGUAGE="ko").content.decode()
     assert "대시보드" in page and 'lang="ko"' in page
+
+
+def test_five_wrong_passwords_lock_the_login(client, teammate):
+    for _ in range(5):
+        client.post(reverse("login"), {"username": "tom", "password": "wrong-password-123"})
+    response = client.post(
+        reverse("login"), {"username": "tom", "password": "teammate-password-123"}
+    )
+    assert response.status_code == 429  # locked, even with the right password now
+    assert client.get(reverse("dashboard")).status_code == 302  # still not logged in
+
+
+def test_the_right_password_logs_in(client, teammate):
+    response = client.post(
+        reverse("login"), {"username": "tom", "password": "teammate-password-123"}
+    )
+    assert response.status_code == 302
+    assert client.get(reverse("dashboard")).status_code == 200

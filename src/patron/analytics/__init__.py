@@ -13,7 +13,13 @@ from .evaluate import HoldoutForecast, Tracking, cumulative_tracking, holdout_fo
 from .gammagamma import GammaGamma
 from .lifecycle import STAGES, StageThresholds, lifecycle_stage, usual_gap
 from .paretonbd import ParetoNBD
-from .preferences import PreferenceProfile, PurchaseRecord, describe_interval, preference_profile
+from .preferences import (
+    PreferenceProfile,
+    PurchaseRecord,
+    describe_duration,
+    describe_interval,
+    preference_profile,
+)
 from .propensity import PropensityWeights, conversion_propensity
 from .simulate import Simulated, simulate, simulate_spend
 from .summary import CalibrationHoldout, Summary, calibration_holdout, summarize
@@ -44,6 +50,7 @@ __all__ = [
     "collapse",
     "conversion_propensity",
     "cumulative_tracking",
+    "describe_duration",
     "describe_interval",
     "holdout_forecast",
     "lifecycle_stage",

@@ -86,14 +86,19 @@ def preference_profile(purchases: list[PurchaseRecord]) -> PreferenceProfile:
     return profile
 
 
-def describe_interval(days: float) -> str:
+def describe_duration(days: float) -> str:
+    """A span of days as people say it: "12 days", "6 weeks", "3 months", "2 years"."""
     if days < 14:
-        return f"every {round(days)} days"
+        return "1 day" if round(days) == 1 else f"{round(days)} days"
     if days < 61:
-        return f"every {round(days / 7)} weeks"
+        return f"{round(days / 7)} weeks"
     if days < 730:
-        return f"every {round(days / 30.44)} months"
-    return f"every {round(days / 365.25)} years"
+        return f"{round(days / 30.44)} months"
+    return f"{round(days / 365.25)} years"
+
+
+def describe_interval(days: float) -> str:
+    return f"every {describe_duration(days)}"
 
 
 def describe(profile: PreferenceProfile) -> str:

@@ -9,6 +9,7 @@ from django.utils import timezone
 from patron.analytics import (
     PreferenceProfile,
     PurchaseRecord,
+    describe_duration,
     describe_interval,
     preference_profile,
 )
@@ -44,15 +45,7 @@ def rhythm_phrase(score: PartyScore, today: dt.date | None = None) -> str:
 
 
 def _ago(days: int) -> str:
-    if days < 1:
-        return "today"
-    if days < 14:
-        return f"{days} days ago"
-    if days < 61:
-        return f"{round(days / 7)} weeks ago"
-    if days < 730:
-        return f"{round(days / 30.44)} months ago"
-    return f"{round(days / 365.25)} years ago"
+    return "today" if days < 1 else f"{describe_duration(days)} ago"
 
 
 def party_preferences(party_id: int, limit: int = 500) -> PreferenceProfile:
