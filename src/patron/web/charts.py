@@ -129,10 +129,12 @@ def tracking_chart(
         'stroke-dasharray="6 4"/>',
         _text(split_x + 4, 22, labels[2], "start", 13),
         _text(left - 6, 18, f"{top:,.0f}", "end", 13),
-        _text(left, height - 10, labels[0], "start", 13),
-        _text(left + 150, height - 10, labels[1], "start", 13),
-        f'<line x1="{left + 126}" y1="{height - 15}" x2="{left + 144}" y2="{height - 15}" '
+        f'<line x1="{left}" y1="{height - 15}" x2="{left + 18}" y2="{height - 15}" '
+        'stroke="#1d2330" stroke-width="2"/>',
+        _text(left + 24, height - 10, labels[0], "start", 13),
+        f'<line x1="{left + 130}" y1="{height - 15}" x2="{left + 148}" y2="{height - 15}" '
         'stroke="#c77c02" stroke-width="2" stroke-dasharray="6 4"/>',
+        _text(left + 154, height - 10, labels[1], "start", 13),
     ]
     return _svg(width, height, body, title)
 
