@@ -9,7 +9,10 @@ import sys
 
 
 def test_check_deploy_reports_no_issues(tmp_path):
-    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "PATRON_HTTPS"}}
+    # A production environment: none of the test run's own switches (the browser tests set
+    # DJANGO_ALLOW_ASYNC_UNSAFE for Playwright's event loop).
+    test_only = {"DEBUG", "PATRON_HTTPS", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env = {k: v for k, v in os.environ.items() if k not in test_only}
     env.update(
         SECRET_KEY=secrets.token_urlsafe(50),
         ALLOWED_HOSTS="crm.example.com",

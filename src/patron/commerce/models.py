@@ -75,7 +75,10 @@ class RejectedRow(models.Model):
 class Order(models.Model):
     source = models.CharField(max_length=32)
     external_id = models.CharField(max_length=128)
-    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="orders")
+    # Indexed by the (party, occurred_at) index below: a second index would only slow imports.
+    party = models.ForeignKey(
+        Party, on_delete=models.PROTECT, related_name="orders", db_index=False
+    )
     occurred_at = models.DateTimeField(db_index=True)
     status = models.CharField(max_length=20, choices=OrderStatus, default=OrderStatus.PAID)
     currency = models.CharField(max_length=3)
@@ -104,7 +107,8 @@ class Order(models.Model):
 
 
 class OrderLine(models.Model):
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    # Indexed by the (order, line_no) unique constraint.
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines", db_index=False)
     line_no = models.PositiveSmallIntegerField()
     offering = models.ForeignKey(Offering, null=True, blank=True, on_delete=models.SET_NULL)
     name = models.CharField(max_length=200)

@@ -49,7 +49,10 @@ class ContactKind(models.TextChoices):
 class ContactPoint(models.Model):
     """Every normalised email and phone a party was seen with, so matching finds them all."""
 
-    party = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="contact_points")
+    # Indexed by the (party, kind, value) unique constraint.
+    party = models.ForeignKey(
+        Party, on_delete=models.CASCADE, related_name="contact_points", db_index=False
+    )
     kind = models.CharField(max_length=8, choices=ContactKind)
     value = models.CharField(max_length=254)
     source = models.CharField(max_length=32, blank=True)
@@ -150,7 +153,10 @@ class Consent(models.Model):
 class Activity(models.Model):
     """The party's timeline. Every service that changes something about a party writes one."""
 
-    party = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="activities")
+    # Indexed by the (party, -occurred_at) timeline index.
+    party = models.ForeignKey(
+        Party, on_delete=models.CASCADE, related_name="activities", db_index=False
+    )
     occurred_at = models.DateTimeField(default=timezone.now)
     verb = models.CharField(max_length=48)
     summary = models.CharField(max_length=500)
