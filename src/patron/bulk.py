@@ -49,7 +49,33 @@ def insert_rows(
             for position, convert in converters:
                 row[position] = convert(row[position])
         prepared.append(row)
-    if prepared:
+    if not prepared:
+        return 0
+    if connection.vendor == "postgresql":
+        _insert_postgresql(
+            meta.db_table, [c.column for c in columns], sql, prepared, ignore_conflicts
+        )
+    else:
         with connection.cursor() as cursor:
+            # SQLite reuses one prepared statement for every row: executemany is its fast path.
             cursor.executemany(sql, prepared)
     return len(prepared)
+
+
+def _insert_postgresql(table, columns, sql, rows, ignore_conflicts: bool) -> None:
+    """COPY, PostgreSQL's bulk path; rows that may conflict go through server-side binding.
+
+    Django's cursor binds parameters on the client, which re-parses a statement for every
+    row; the raw psycopg connection (inside the same transaction) does neither.
+    """
+    connection.ensure_connection()
+    raw = connection.connection
+    with raw.cursor() as cursor:
+        if ignore_conflicts:
+            cursor.executemany(sql, rows)
+            return
+        quote = connection.ops.quote_name
+        names = ", ".join(quote(c) for c in columns)
+        with cursor.copy(f"COPY {quote(table)} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
