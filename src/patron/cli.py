@@ -257,6 +257,9 @@ def _serve(args: argparse.Namespace) -> int:
         str(args.workers),
         "--access-logfile",
         "-",
+        # An import from the web page runs in its request: give a large file time to finish.
+        "--timeout",
+        os.environ.get("PATRON_REQUEST_TIMEOUT", "900"),
     ]
     run()
     return 0
