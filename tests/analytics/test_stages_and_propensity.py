@@ -90,3 +90,19 @@ def test_preference_profile_in_plain_words():
 
 def test_preference_profile_without_purchases():
     assert preference_profile([]).summary == "No purchases yet."
+
+
+def test_reasons_are_written_for_the_top_candidates_only():
+    rng = np.random.default_rng(0)
+    n = 400
+    score, reasons = conversion_propensity(
+        clv=rng.gamma(2, 1000, n),
+        frequency=rng.integers(0, 10, n),
+        p_alive=rng.random(n),
+        tailored_share=np.zeros(n),
+        is_business=np.zeros(n, bool),
+        explain_top=0.25,
+    )
+    explained = np.array([bool(r) for r in reasons])
+    assert explained.sum() <= n * 0.25 + 1
+    assert score[explained].min() >= score[~explained].max()

@@ -38,11 +38,14 @@ def conversion_propensity(
     is_business,
     satisfaction=None,
     weights: PropensityWeights | None = None,
+    explain_top: float = 1.0,
 ) -> tuple[np.ndarray, list[list[str]]]:
     """A score in [0, 1] per party (higher: more worth converting) and its reasons.
 
     Value and repeat behaviour enter as percentiles among the parties given, so the score
     ranks within the business. `satisfaction` (0–1, NaN when unknown) counts only where known.
+    Reasons are written for the best `explain_top` share of parties (the candidates people
+    look at); the rest get an empty list.
     """
     w = weights or PropensityWeights()
     value = np.asarray(clv, dtype=float)
@@ -61,11 +64,15 @@ def conversion_propensity(
         + w.business * business
         + w.satisfaction * np.where(known, happy, 0.5)
     )
+    score = np.clip(score, 0, 1)
+    cutoff = np.quantile(score, 1 - explain_top) if len(score) and explain_top < 1 else -1.0
     reasons = [
         _reasons(value_pct[i], x[i], alive[i], tailored[i], business[i], happy[i])
+        if score[i] >= cutoff
+        else []
         for i in range(len(value))
     ]
-    return np.clip(score, 0, 1), reasons
+    return score, reasons
 
 
 def _reasons(value_pct, x, alive, tailored, business, happy) -> list[str]:

@@ -44,7 +44,10 @@ class PartyScore(models.Model):
     """The latest scores of a party; each run replaces them all."""
 
     party = models.OneToOneField(Party, on_delete=models.CASCADE, related_name="score")
-    run = models.ForeignKey(ScoringRun, on_delete=models.CASCADE, related_name="scores")
+    # No index of its own: scores are replaced wholesale, never looked up by run.
+    run = models.ForeignKey(
+        ScoringRun, on_delete=models.CASCADE, related_name="scores", db_index=False
+    )
     model = models.CharField(max_length=16)
     frequency = models.PositiveIntegerField()
     recency = models.FloatField()
