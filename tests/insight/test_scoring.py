@@ -36,6 +36,8 @@ def test_every_party_with_a_purchase_gets_scores(studio):
     assert set(run.params["spend"]) == {"p", "q", "gamma"}
     assert np.isfinite(run.fit["log_likelihood"]) and run.fit["holdout"]["parties"] > 0
     assert len(run.tracking["actual"]) == len(run.tracking["predicted"]) > 52
+    valued = PartyScore.objects.filter(clv__gt=0).count()
+    assert sum(run.value_histogram["counts"]) == valued > 0
     score = PartyScore.objects.order_by("-clv").first()
     assert 0 <= score.p_alive <= 1 and score.clv > 0 and score.expected_purchases_90d >= 0
 

@@ -11,7 +11,7 @@ from .classify import Classification, ClassifyThresholds, PartyFacts, classify
 from .clv import clv
 from .evaluate import HoldoutForecast, Tracking, cumulative_tracking, holdout_forecast
 from .gammagamma import GammaGamma
-from .lifecycle import STAGES, StageThresholds, lifecycle_stage, usual_gap
+from .lifecycle import STAGES, StageThresholds, lifecycle_stage, log_histogram, usual_gap
 from .paretonbd import ParetoNBD
 from .preferences import (
     PreferenceProfile,
@@ -54,6 +54,7 @@ __all__ = [
     "describe_interval",
     "holdout_forecast",
     "lifecycle_stage",
+    "log_histogram",
     "preference_profile",
     "simulate",
     "simulate_spend",

@@ -23,6 +23,19 @@ class StageThresholds:
     single_buyer_dormant_after: float = 52.0  # one purchase and silent this long: dormant/lost
 
 
+def log_histogram(values, bins: int = 15) -> dict[str, list]:
+    """Counts of positive values in bins equal on a log scale (values span orders of
+    magnitude: a print buyer and a school), from the 1st percentile to the maximum."""
+    positive = np.asarray(values, dtype=float)
+    positive = positive[positive > 0]
+    if len(positive) == 0:
+        return {"edges": [], "counts": []}
+    low, high = float(np.quantile(positive, 0.01)), float(positive.max())
+    edges = np.geomspace(max(low, 1.0), max(high, low * 10, 10.0), bins + 1)
+    counts, edges = np.histogram(np.clip(positive, edges[0], edges[-1]), bins=edges)
+    return {"edges": edges.tolist(), "counts": counts.tolist()}
+
+
 def usual_gap(frequency, recency) -> np.ndarray:
     """The party's average time between purchases (NaN for one-time buyers)."""
     x = np.asarray(frequency, dtype=float)

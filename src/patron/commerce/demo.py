@@ -186,7 +186,7 @@ class _Studio:
         dropout = self.rng.beta(1.0, 9.0)
         day, orders = first, []
         while day < self.days:
-            orders.append((day, self._basket(catalogue=True)))
+            orders.append((day, self._catalogue_basket()))
             if self.rng.random() < dropout:
                 break
             day += self.rng.exponential(1 / max(rate, 1e-4))
@@ -200,7 +200,7 @@ class _Studio:
             orders.append((day, [(sku, 1)] + ([("RETOUCH", 1)] if self.rng.random() < 0.5 else [])))
             engagements.append((day, EngagementKind.APPOINTMENT, sku))
             if self.rng.random() < 0.6:
-                orders.append((day + self.rng.uniform(7, 30), self._basket(catalogue=True)))
+                orders.append((day + self.rng.uniform(7, 30), self._catalogue_basket()))
             day += self.rng.uniform(180, 540)
         owner = (
             self.managers[int(self.rng.integers(len(self.managers)))]
@@ -232,10 +232,9 @@ class _Studio:
         )
         return orders, engagements, owner
 
-    def _basket(self, catalogue: bool) -> list[tuple[str, int]]:
-        items = CATALOGUE if catalogue else TAILORED
-        picks = self.rng.choice(len(items), size=int(self.rng.integers(1, 3)), replace=False)
-        return [(items[i][1], int(self.rng.integers(1, 5))) for i in sorted(picks)]
+    def _catalogue_basket(self) -> list[tuple[str, int]]:
+        picks = self.rng.choice(len(CATALOGUE), size=int(self.rng.integers(1, 3)), replace=False)
+        return [(CATALOGUE[i][1], int(self.rng.integers(1, 5))) for i in sorted(picks)]
 
     # -- writing ------------------------------------------------------------------------
     def _when(self, day: float) -> dt.datetime:

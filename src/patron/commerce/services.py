@@ -245,7 +245,7 @@ class _ImportWriter:
             for name, value in self._order_fields(record, party_id).items():
                 setattr(order, name, value)
             orders.append(order)
-        Order.objects.bulk_update(orders, fields=list(self._order_fields(*changed[0][:2])))
+        Order.objects.bulk_update(orders, fields=_ORDER_COLUMNS)
         OrderLine.objects.filter(order_id__in=[o.pk for o in orders]).delete()
         self._create_lines([(found["pk"], record) for record, _, found in changed])
         Activity.objects.bulk_create(

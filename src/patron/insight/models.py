@@ -33,6 +33,7 @@ class ScoringRun(models.Model):
     params = models.JSONField(default=dict, blank=True)  # transaction and spend models
     fit = models.JSONField(default=dict, blank=True)  # log-likelihoods, standard errors, holdout
     tracking = models.JSONField(default=dict, blank=True)  # the calibration/holdout chart
+    value_histogram = models.JSONField(default=dict, blank=True)  # 12-month values, log bins
     seconds = models.FloatField(default=0)
     message = models.TextField(blank=True)
 

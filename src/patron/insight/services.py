@@ -23,6 +23,7 @@ from patron.analytics import (
     conversion_propensity,
     cumulative_tracking,
     lifecycle_stage,
+    log_histogram,
 )
 from patron.analytics.evaluate import holdout_forecast
 from patron.analytics.summary import CalibrationHoldout, Summary
@@ -65,7 +66,7 @@ def do_score(model_name: str | None = None, progress: Progress | None = None) ->
         report("checking the forecast against the latest months", 0.5)
         fit_quality, tracking = _holdout(model_name, days, today, calibration_end)
         report("scoring every party", 0.7)
-        rows = _score_rows(run, model_name, days, summary, transaction_model, spend_model)
+        rows, values = _score_rows(run, model_name, days, summary, transaction_model, spend_model)
         report("saving scores", 0.9)
         with transaction.atomic():
             PartyScore.objects.all().delete()
@@ -84,6 +85,7 @@ def do_score(model_name: str | None = None, progress: Progress | None = None) ->
                 **fit_quality,
             }
             run.tracking = tracking
+            run.value_histogram = log_histogram(values)
             _finish(run, started)
     except (ScoringFailed, ModelNotIdentified) as exc:
         run.status = ScoringRun.Status.FAILED
@@ -266,7 +268,7 @@ def _score_rows(run, model_name, days: PartyDays, summary: Summary, model, spend
         np.where(is_client, None, propensity).tolist(),
         [[] if client else why for client, why in zip(is_client.tolist(), reasons, strict=True)],
     ]
-    return list(zip(*columns, strict=True))
+    return list(zip(*columns, strict=True)), value
 
 
 def _tailored_orders(party_ids: np.ndarray) -> np.ndarray:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import numpy as np
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from patron.insight.explain import STAGE_ADVICE, alive_phrase, rhythm_phrase
+from patron.insight.explain import STAGE_ADVICE, alive_phrase, party_preferences, rhythm_phrase
 from patron.insight.models import PartyScore, ScoringRun, Stage
 from patron.parties.models import Market, RelationshipKind
 
@@ -33,10 +32,9 @@ def dashboard_charts() -> dict:
         .values_list("party__relationship__kind", "stage", "n")
     ):
         counts.setdefault(kind or "customer", {})[stage] = n
-    values = np.array(list(PartyScore.objects.values_list("clv", flat=True)))
     charts = {
         "stages": stage_bars(counts, dict(Stage.choices), _("Lifecycle stage by relationship")),
-        "value": _value_histogram(values),
+        "value": _value_histogram(run),
     }
     if run.tracking.get("actual"):
         charts["tracking"] = tracking_chart(
@@ -49,19 +47,13 @@ def dashboard_charts() -> dict:
     return {"run": run, "charts": charts, "holdout": run.fit.get("holdout")}
 
 
-def _value_histogram(values: np.ndarray):
-    if len(values) == 0:
+def _value_histogram(run: ScoringRun):
+    bins = run.value_histogram
+    if not bins.get("counts"):
         return None
-    # Values span orders of magnitude (a print buyer, a school): bins equal on a log scale.
-    positive = values[values > 0]
-    if len(positive) == 0:
-        return None
-    low, high = float(np.quantile(positive, 0.01)), float(positive.max())
-    edges = np.geomspace(max(low, 1.0), max(high, low * 10, 10.0), 16)
-    counts, edges = np.histogram(np.clip(positive, edges[0], edges[-1]), bins=edges)
     return histogram(
-        edges.tolist(),
-        counts.tolist(),
+        bins["edges"],
+        bins["counts"],
         _("Predicted 12-month value per party"),
         _("12-month value"),
     )
@@ -117,8 +109,6 @@ def candidates(request):
 
 
 def party_insight(party) -> dict:
-    from patron.insight.explain import party_preferences
-
     score = PartyScore.objects.filter(party=party).first()
     insight = {"preferences": party_preferences(party.pk)}
     if score is not None:

@@ -169,8 +169,11 @@ def import_page(request):
             form.cleaned_data["profile"] or None,
             form.cleaned_data["dry_run"],
         )
-    runs = ImportRun.objects.filter(dry_run=False).order_by("-started_at")[:10]
-    return render(request, "patron/import_form.html", {"form": form, "runs": runs})
+    return render(request, "patron/import_form.html", {"form": form, "runs": _recent_runs()})
+
+
+def _recent_runs():
+    return ImportRun.objects.filter(dry_run=False).order_by("-started_at")[:10]
 
 
 @team_required
@@ -195,7 +198,7 @@ def _run_import(request, path: Path, name: str, profile: str | None, dry_run: bo
         return render(
             request,
             "patron/import_form.html",
-            {"form": form, "error": str(exc), "runs": []},
+            {"form": form, "error": str(exc), "runs": _recent_runs()},
             status=400,
         )
     context = {"report": report, "file_digest": path.name, "profile": profile or ""}
