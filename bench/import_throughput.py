@@ -101,7 +101,7 @@ def wipe() -> None:
 
 
 def bench_patron(path: Path, rows: int) -> tuple[float, dict[str, float]]:
-    from patron.commerce.services import do_import_file
+    from patron.commerce.imports import do_import_file
 
     # Sampled as batches finish; the last sample comes before the import schedules its
     # scoring run, which imports scipy and the insight app once (tens of MB of modules).

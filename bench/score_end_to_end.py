@@ -99,7 +99,7 @@ def main() -> None:
         from django.utils import timezone
 
         from patron.insight.aggregate import party_days
-        from patron.insight.services import do_score
+        from patron.insight.scoring import do_score
 
         today = timezone.localdate()
         started = time.perf_counter()

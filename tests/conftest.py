@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import User
 
-from patron.parties.team import do_add_user
+from patron.accounts.roles import Role
+from patron.accounts.services import do_add_member
 
 DATA = Path(__file__).parent / "data"
 
@@ -42,14 +43,25 @@ def sample(tmp_path):
     return copy
 
 
+def add_member(username: str, role: str, password: str, name: str = "") -> User:
+    user, _ = do_add_member(username, role=role, password=password, display_name=name)
+    return user
+
+
 @pytest.fixture
 def owner(db) -> User:
-    return do_add_user("olivia", password="owner-password-123", owner=True)
+    return add_member("olivia", Role.OWNER, "owner-password-123")
+
+
+@pytest.fixture
+def manager(db) -> User:
+    return add_member("mina", Role.MANAGER, "manager-password-123", "Mina")
 
 
 @pytest.fixture
 def teammate(db) -> User:
-    return do_add_user("tom", password="teammate-password-123", owner=False)
+    """Staff: sees everything and imports, changes no relationship."""
+    return add_member("tom", Role.STAFF, "teammate-password-123")
 
 
 @pytest.fixture
@@ -72,3 +84,16 @@ def write_csv(tmp_path):
         return path
 
     return write
+
+
+@pytest.fixture
+def worker(transactional_db):
+    """Runs the queued background tasks with the real worker, as `patron worker --batch`.
+
+    Transactional tests only: the worker manages its own database connection."""
+    from patron.worker import run_worker
+
+    def drain() -> None:
+        run_worker(batch=True)
+
+    return drain

@@ -1,82 +1,211 @@
 """The `patron` command: Patron's own commands, and every Django management command besides.
 
-patron import FILE [--profile P] [--map COLUMN=FIELD ...] [--dry-run] [--errors OUT] [--json]
-patron demo [--seed N] [--parties N]
-patron classify
-patron serve [--bind ADDR] [--workers N]
-patron migrate | createsuperuser | ...   (Django's own)
+Output is in the language of the environment (LANG=ko_KR.UTF-8 gives Korean).
 """
 
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import os
 import sys
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-OWN_COMMANDS = {"import", "demo", "classify", "score", "serve", "setup", "worker"}
+OWN_COMMANDS = ("import", "demo", "classify", "score", "worker", "serve", "setup", "help")
+PROFILES = ("shopify", "stripe", "woocommerce", "square", "generic")
+EPILOG = """\
+Django's management commands work too, e.g. `patron migrate`, `patron createsuperuser`,
+`patron changepassword NAME`; `patron help --django` lists them.
+`patron help COMMAND` (or `patron COMMAND --help`) explains one command."""
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "patron.settings")
+    parser = _parser()
+    if argv and argv[0] not in OWN_COMMANDS and not argv[0].startswith("-"):
+        return _django(argv)
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    if args.command == "help":
+        return _help(parser, args)
     import django
 
-    if not argv or argv[0] not in OWN_COMMANDS:
-        from django.core.management import execute_from_command_line
-
-        execute_from_command_line(["patron", *argv])
-        return 0
     django.setup()
-    args = _parser().parse_args(argv)
+    _activate_language()
     return args.handler(args)
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="patron", description="Patron relationship engine")
-    sub = parser.add_subparsers(dest="command", required=True)
+def patron_version() -> str:
+    try:
+        return version("patron")
+    except PackageNotFoundError:
+        return "unknown"
 
-    imp = sub.add_parser("import", help="import a shop, payment or spreadsheet export")
-    imp.add_argument("file", type=Path)
-    imp.add_argument("--profile", choices=["shopify", "stripe", "woocommerce", "square", "generic"])
-    imp.add_argument("--map", action="append", default=[], metavar="COLUMN=FIELD")
-    imp.add_argument("--source", help="name of the system the file came from (default: profile)")
-    imp.add_argument("--dry-run", action="store_true", help="show what would change; keep nothing")
-    imp.add_argument("--errors", type=Path, metavar="OUT.csv", help="write rejected rows here")
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="patron",
+        description="Patron: a client and customer relationship engine. Commands:",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"patron {patron_version()}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    imp = sub.add_parser(
+        "import",
+        help="import a shop, payment or spreadsheet export (CSV or XLSX)",
+        description="Import orders from an export file. Importing the same file again adds "
+        "nothing; a killed import is completed by running it again. Afterwards the background "
+        "worker classifies and scores the parties the file touched.",
+    )
+    imp.add_argument("file", type=Path, help="the export file (CSV or XLSX)")
+    imp.add_argument(
+        "--profile",
+        choices=PROFILES,
+        help="the export's format (default: recognised from its headers)",
+    )
+    imp.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        metavar="COLUMN=FIELD",
+        help="read COLUMN as FIELD (order_id, occurred_at, total, name, email, phone, ...); "
+        "repeat for several columns",
+    )
+    imp.add_argument(
+        "--source", help="the system the file came from; order ids are unique per source"
+    )
+    imp.add_argument(
+        "--dry-run", action="store_true", help="check and count everything, keep nothing"
+    )
+    imp.add_argument(
+        "--errors", type=Path, metavar="OUT.csv", help="write the rejected rows to this CSV file"
+    )
     imp.add_argument("--json", action="store_true", help="print a machine-readable summary")
     imp.set_defaults(handler=_import)
 
-    demo = sub.add_parser("demo", help="load the demo photo studio")
-    demo.add_argument("--seed", type=int, default=7)
-    demo.add_argument("--parties", type=int, default=5000)
-    demo.add_argument("--if-empty", action="store_true", help="do nothing if parties exist")
+    demo = sub.add_parser(
+        "demo",
+        help="load the demo photo studio",
+        description="Load a demo photo studio: print buyers, session and wedding clients, "
+        "schools and companies, deterministic for a seed.",
+    )
+    demo.add_argument("--seed", type=int, default=7, help="random seed (default: 7)")
+    demo.add_argument(
+        "--parties", type=int, default=5000, help="how many parties to make (default: 5000)"
+    )
+    demo.add_argument(
+        "--if-empty", action="store_true", help="do nothing if the database has parties already"
+    )
     demo.set_defaults(handler=_demo)
 
-    classify = sub.add_parser("classify", help="classify every party as customer or client")
+    classify = sub.add_parser(
+        "classify",
+        help="read every party again: customer or client, with the reasons",
+        description="Classify every party as customer or client from its history. A kind "
+        "set by a person is never overwritten. Imports do this on their own (through the "
+        "worker); this command is for after changing the PATRON_CLASSIFY_* thresholds.",
+    )
     classify.set_defaults(handler=_classify)
 
-    score = sub.add_parser("score", help="fit the models and score every party now")
-    score.add_argument("--model", choices=["bgnbd", "mbgnbd", "paretonbd"])
+    score = sub.add_parser(
+        "score",
+        help="fit the models and score every party now",
+        description="Fit the purchase and spend models on every party's history and store "
+        "fresh scores (chance still active, expected purchases, 12-month value, stage).",
+    )
+    score.add_argument(
+        "--model",
+        choices=["bgnbd", "mbgnbd", "paretonbd"],
+        help="purchase model (default: PATRON_SCORE_MODEL, bgnbd)",
+    )
     score.add_argument("--json", action="store_true", help="print the run summary as JSON")
     score.set_defaults(handler=_score)
 
-    worker = sub.add_parser("worker", help="run background tasks (scoring after imports)")
+    worker = sub.add_parser(
+        "worker",
+        help="run background work: imports from the page, refreshes after imports",
+        description="Run queued background tasks until stopped (Ctrl+C). `make run` and "
+        "`patron serve --with-worker` start one and restart it if it stops.",
+    )
     worker.add_argument("--batch", action="store_true", help="run what is queued, then exit")
     worker.set_defaults(handler=_worker)
 
-    serve = sub.add_parser("serve", help="serve the web app with gunicorn")
-    serve.add_argument("--bind", default=os.environ.get("PATRON_BIND", "127.0.0.1:8000"))
-    serve.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", 3)))
+    serve = sub.add_parser(
+        "serve",
+        help="serve the web app with gunicorn",
+        description="Serve Patron with gunicorn and whitenoise (static files).",
+    )
     serve.add_argument(
-        "--with-worker", action="store_true", help="also run a background worker beside it"
+        "--bind",
+        default=os.environ.get("PATRON_BIND", "127.0.0.1:8000"),
+        help="address and port (default: PATRON_BIND or 127.0.0.1:8000)",
+    )
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=int(os.environ.get("WEB_CONCURRENCY", 3)),
+        help="web processes (default: WEB_CONCURRENCY or 3)",
+    )
+    serve.add_argument(
+        "--with-worker",
+        action="store_true",
+        help="also run a background worker, restarted whenever it stops",
     )
     serve.set_defaults(handler=_serve)
 
-    setup = sub.add_parser("setup", help="migrate, collect static files, create the demo login")
-    setup.add_argument("--demo", action="store_true", help="load the demo business if empty")
+    setup = sub.add_parser(
+        "setup",
+        help="migrate, collect static files, create the first owner",
+        description="Prepare the database and static files. With --demo, load the demo "
+        "business and print its login. Otherwise create the first owner once: from "
+        "PATRON_OWNER_USERNAME and PATRON_OWNER_PASSWORD (or PATRON_OWNER_PASSWORD_FILE), or "
+        "by asking. Setup never changes an existing password.",
+    )
+    setup.add_argument(
+        "--demo", action="store_true", help="load the demo business (if empty) and its login"
+    )
     setup.set_defaults(handler=_setup)
+
+    helper = sub.add_parser("help", help="show help for a command: patron help import")
+    helper.add_argument("topic", nargs="?", help="a command")
+    helper.add_argument("--django", action="store_true", help="list Django's commands too")
     return parser
+
+
+def _help(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    if args.django:
+        return _django(["help"])
+    if not args.topic:
+        parser.print_help()
+        return 0
+    if args.topic in OWN_COMMANDS:
+        parser.parse_args([args.topic, "--help"])  # prints and exits 0
+        return 0
+    return _django(["help", args.topic])
+
+
+def _django(argv: list[str]) -> int:
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["patron", *argv])
+    return 0
+
+
+def _activate_language() -> None:
+    from django.conf import settings
+    from django.utils import translation
+
+    wanted = os.environ.get("LC_ALL") or os.environ.get("LC_MESSAGES") or os.environ.get("LANG")
+    code = (wanted or "").split(".")[0].split("_")[0].lower()
+    known = {language for language, _ in settings.LANGUAGES}
+    translation.activate(code if code in known else settings.LANGUAGE_CODE)
 
 
 def _parse_mapping(pairs: list[str]) -> dict[str, str]:
@@ -92,13 +221,14 @@ def _parse_mapping(pairs: list[str]) -> dict[str, str]:
 def _import(args: argparse.Namespace) -> int:
     from rich.progress import BarColumn, Progress, TextColumn
 
-    from patron.commerce.services import ImportRejected, do_import_file, rejections_csv
+    from patron import jobs
+    from patron.commerce.imports import ImportRejected, do_import_file
 
     if not args.file.is_file():
         print(f"patron import: {args.file}: no such file", file=sys.stderr)
         return 2
     columns = (
-        TextColumn("importing {task.description}"),
+        TextColumn("{task.description}"),
         BarColumn(),
         TextColumn("{task.completed:,} rows"),
     )
@@ -112,13 +242,14 @@ def _import(args: argparse.Namespace) -> int:
                 mapping=_parse_mapping(args.map),
                 source=args.source,
                 dry_run=args.dry_run,
-                progress=lambda rows, _bytes: bar.update(task, completed=rows),
+                progress=lambda rows, _fraction: bar.update(task, completed=rows),
             )
         except ImportRejected as exc:
-            print(f"patron import: {exc}", file=sys.stderr)
+            print(f"patron import: {args.file.name}: {exc}", file=sys.stderr)
             return 1
+    jobs.refresh_after_import(report)
     if args.errors:
-        args.errors.write_text(rejections_csv(report.rejections), encoding="utf-8-sig")
+        _write_errors(args.errors, report.run_id)
     if args.json:
         print(json.dumps(report.summary(), ensure_ascii=False, default=str, indent=2))
     else:
@@ -126,29 +257,72 @@ def _import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _write_errors(path: Path, run_id: int) -> None:
+    from patron.commerce.imports import rejections_csv_lines
+    from patron.commerce.models import RejectedRow
+
+    rows = RejectedRow.objects.filter(run_id=run_id).order_by("row", "pk").iterator()
+    with path.open("w", encoding="utf-8-sig", newline="") as out:
+        for line in rejections_csv_lines(rows):
+            out.write(line)
+
+
 def _print_import_report(report, args: argparse.Namespace) -> None:
-    verb = "would add" if report.dry_run else "added"
-    print(
-        f"{report.file_name}: {report.rows:,} rows read as {report.profile} "
-        f"({report.encoding}); {verb} {report.orders_created:,} orders and "
-        f"{report.parties_created:,} parties, updated {report.orders_updated:,}, "
-        f"unchanged {report.orders_unchanged:,}; {report.purchases:,} purchases."
-    )
-    for warning in report.warnings:
-        print(f"warning: {warning}")
-    if report.rejections:
-        print(f"{report.rejected_rows:,} rows rejected:")
-        for r in report.rejections[:20]:
-            print(f"  row {r.row}, {r.field}: {r.reason}")
-        if len(report.rejections) > 20:
-            more = "see --errors OUT.csv" if not args.errors else f"all in {args.errors}"
-            print(f"  ... {len(report.rejections) - 20:,} more ({more})")
+    from django.utils.translation import gettext as _
+
+    from patron.core.wording import say
+
+    values = {
+        "file": report.file_name,
+        "rows": f"{report.rows:,}",
+        "profile": report.profile,
+        "encoding": report.encoding,
+        "created": f"{report.orders_created:,}",
+        "parties": f"{report.parties_created:,}",
+        "updated": f"{report.orders_updated:,}",
+        "unchanged": f"{report.orders_unchanged:,}",
+        "purchases": f"{report.purchases:,}",
+    }
     if report.dry_run:
-        print("dry run: nothing was kept.")
+        line = _(
+            "%(file)s: %(rows)s rows read as %(profile)s (%(encoding)s); would add %(created)s "
+            "orders and %(parties)s parties, update %(updated)s, leave %(unchanged)s as they "
+            "are; %(purchases)s purchases."
+        )
+    else:
+        line = _(
+            "%(file)s: %(rows)s rows read as %(profile)s (%(encoding)s); added %(created)s "
+            "orders and %(parties)s parties, updated %(updated)s, %(unchanged)s already up to "
+            "date; %(purchases)s purchases."
+        )
+    print(line % values)
+    for warning in report.warnings:
+        print(_("warning: %(text)s") % {"text": say(warning)})
+    if report.rejected_rows:
+        print(_("%(count)s rows rejected:") % {"count": f"{report.rejected_rows:,}"})
+        for r in report.rejections[:20]:
+            where = f"{r.field}: " if r.field else ""
+            print(
+                _("  row %(row)s, %(where)s%(reason)s")
+                % {"row": r.row, "where": where, "reason": say(r.reason)}
+            )
+        if report.rejected_rows > 20:
+            more = f"{report.rejected_rows - 20:,}"
+            if args.errors:
+                print(
+                    _("  ... %(count)s more, all in %(path)s")
+                    % {"count": more, "path": args.errors}
+                )
+            else:
+                print(_("  ... %(count)s more (see --errors OUT.csv)") % {"count": more})
+    if report.dry_run:
+        print(_("Dry run: nothing was kept."))
+    else:
+        print(_("Customer or client, and the scores, follow in the background (patron worker)."))
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from patron.commerce.demo import do_load_demo
+    from patron.demo import do_load_demo
     from patron.parties.models import Party
 
     if args.if_empty and Party.objects.exists():
@@ -160,27 +334,39 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _classify(args: argparse.Namespace) -> int:
-    from patron.commerce.classification import do_classify_all
+    from patron.insight.classification import do_classify
+    from patron.parties.wording import kind_label
 
-    counts = do_classify_all()
-    print(", ".join(f"{kind}: {n:,}" for kind, n in sorted(counts.items())) or "no parties")
+    counts = do_classify()
+    print(", ".join(f"{kind_label(k)}: {n:,}" for k, n in sorted(counts.items())) or "-")
     return 0
 
 
 def _score(args: argparse.Namespace) -> int:
+    from django.utils.translation import gettext as _
     from rich.progress import BarColumn, Progress, TextColumn
 
-    from patron.insight.services import ScoringFailed, do_score
+    from patron.insight.scoring import ScoringFailed, do_score
 
+    steps = {
+        "aggregate": _("reading purchases"),
+        "fit": _("fitting the models"),
+        "holdout": _("checking the forecast"),
+        "score": _("scoring every party"),
+        "save": _("saving scores"),
+        "done": _("done"),
+    }
     show = sys.stderr.isatty() and not args.json
     with Progress(
         TextColumn("{task.description}"), BarColumn(), transient=True, disable=not show
     ) as bar:
-        task = bar.add_task("scoring", total=1.0)
+        task = bar.add_task(steps["aggregate"], total=1.0)
         try:
             run = do_score(
                 args.model,
-                progress=lambda step, done: bar.update(task, description=step, completed=done),
+                progress=lambda step, done: bar.update(
+                    task, description=steps.get(step, step), completed=done
+                ),
             )
         except ScoringFailed as exc:
             print(f"patron score: {exc}", file=sys.stderr)
@@ -195,57 +381,107 @@ def _score(args: argparse.Namespace) -> int:
     }
     if args.json:
         print(json.dumps(summary, indent=2, default=str))
-    else:
-        params = ", ".join(f"{k}={v:.4g}" for k, v in run.params["transactions"].items())
+        return 0
+    params = ", ".join(f"{k}={v:.4g}" for k, v in run.params["transactions"].items())
+    print(
+        _("scored %(count)s parties with %(model)s (%(params)s) in %(seconds)s s")
+        % {
+            "count": f"{run.parties_scored:,}",
+            "model": run.model,
+            "params": params,
+            "seconds": f"{run.seconds:.1f}",
+        }
+    )
+    holdout = run.fit.get("holdout")
+    if holdout:
         print(
-            f"scored {run.parties_scored:,} parties with {run.model} ({params}) "
-            f"in {run.seconds:.1f} s"
-        )
-        holdout = run.fit.get("holdout")
-        if holdout:
-            print(
-                f"holdout check ({holdout['weeks']} weeks): predicted "
-                f"{holdout['predicted_total']:,.0f} repeat purchases, actual "
-                f"{holdout['actual_total']:,.0f}"
+            _(
+                "holdout check (%(weeks)s weeks): predicted %(predicted)s repeat purchases, "
+                "actual %(actual)s"
             )
+            % {
+                "weeks": holdout["weeks"],
+                "predicted": f"{holdout['predicted_total']:,.0f}",
+                "actual": f"{holdout['actual_total']:,.0f}",
+            }
+        )
     return 0
 
 
 def _worker(args: argparse.Namespace) -> int:
-    from django.core.management import call_command
+    from patron.worker import run_worker
 
-    options = {"batch": True} if args.batch else {}
-    call_command("db_worker", queue_name="*", reload=False, **options)
+    run_worker(batch=args.batch)
     return 0
 
 
 def _setup(args: argparse.Namespace) -> int:
     from django.core.management import call_command
 
-    from patron.parties.team import ensure_demo_login
-
     call_command("migrate", verbosity=0, interactive=False)
     call_command("collectstatic", verbosity=0, interactive=False)
     if args.demo:
-        _demo(argparse.Namespace(seed=7, parties=5000, if_empty=True))
-        from patron.insight.models import ScoringRun
+        return _setup_demo()
+    return _setup_first_owner()
 
-        if not ScoringRun.objects.filter(status=ScoringRun.Status.DONE).exists():
-            _score(argparse.Namespace(model=None, json=False))
-    username, password = ensure_demo_login()
+
+def _setup_demo() -> int:
+    from patron.accounts.services import TeamChangeRefused, ensure_demo_login
+    from patron.core.runs import RunStatus
+    from patron.insight.models import ScoringRun
+
+    _demo(argparse.Namespace(seed=7, parties=5000, if_empty=True))
+    if not ScoringRun.objects.filter(status=RunStatus.DONE).exists():
+        _score(argparse.Namespace(model=None, json=False))
+    try:
+        username, password = ensure_demo_login()
+    except TeamChangeRefused as exc:
+        print(f"patron setup: {exc}", file=sys.stderr)
+        return 0
     print(f"login: {username} / {password}")
+    return 0
+
+
+def _setup_first_owner() -> int:
+    from patron.accounts.roles import Role
+    from patron.accounts.services import TeamChangeRefused, do_add_member, has_owner
+    from patron.settings import env_str
+
+    if has_owner():
+        print("patron setup: done (the business has an owner already).")
+        return 0
+    username = env_str("PATRON_OWNER_USERNAME")
+    password = env_str("PATRON_OWNER_PASSWORD")
+    if not (username and password):
+        if not sys.stdin.isatty():
+            print(
+                "patron setup: no owner yet. Run `patron setup` in a terminal to create one, "
+                "or set PATRON_OWNER_USERNAME and PATRON_OWNER_PASSWORD (or _FILE).",
+                file=sys.stderr,
+            )
+            return 0
+        username = input("The first owner's username: ").strip()
+        password = getpass.getpass("Their password (12 characters or more): ")
+    try:
+        do_add_member(username, role=Role.OWNER, password=password)
+    except TeamChangeRefused as exc:
+        print(f"patron setup: {exc}", file=sys.stderr)
+        return 1
+    print(f"patron setup: {username} is the business's first owner.")
     return 0
 
 
 def _serve(args: argparse.Namespace) -> int:
     import atexit
-    import subprocess
 
     from gunicorn.app.wsgiapp import run
 
     if args.with_worker:
-        worker = subprocess.Popen([sys.executable, "-m", "patron.cli", "worker"])
-        atexit.register(worker.terminate)
+        from patron.worker import Supervisor
+
+        supervisor = Supervisor()
+        supervisor.start()
+        atexit.register(supervisor.stop)
     host, _, port = args.bind.rpartition(":")
     print(f"Patron is at http://{host or '127.0.0.1'}:{port}/", flush=True)
     sys.argv = [
@@ -257,9 +493,9 @@ def _serve(args: argparse.Namespace) -> int:
         str(args.workers),
         "--access-logfile",
         "-",
-        # An import from the web page runs in its request: give a large file time to finish.
+        # Imports run in the background worker: requests are short.
         "--timeout",
-        os.environ.get("PATRON_REQUEST_TIMEOUT", "900"),
+        os.environ.get("PATRON_REQUEST_TIMEOUT", "60"),
     ]
     run()
     return 0

@@ -69,6 +69,8 @@ INSTALLED_APPS = [
     "template_partials",
     "django_tasks",
     "django_tasks_db",
+    "patron.core",
+    "patron.accounts",
     "patron.parties",
     "patron.commerce",
     "patron.insight",
@@ -103,6 +105,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "patron.web.context.patron",
             ],
         },
     }
@@ -118,6 +121,10 @@ def _databases() -> dict:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": env_str("PATRON_SQLITE_PATH", str(DATA_DIR / "patron.sqlite3")),
+            # Tests use a file too, not SQLite's shared in-memory database: the browser tests
+            # run the background worker beside the live server, and only a file (in WAL
+            # mode) lets them write at once without "table is locked" errors.
+            "TEST": {"NAME": str(DATA_DIR / "test.sqlite3")},
             "OPTIONS": {
                 # IMMEDIATE: a writer takes the lock at BEGIN, so two writers queue on the
                 # busy timeout instead of failing with "database is locked" mid-transaction.
@@ -191,7 +198,10 @@ CSRF_COOKIE_SECURE = HTTPS
 SECURE_HSTS_SECONDS = 31_536_000 if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Trust X-Forwarded-Proto only behind a proxy that sets it (PATRON_BEHIND_PROXY=true); without
+# one, any client could claim HTTPS.
+if env_bool("PATRON_BEHIND_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
@@ -209,6 +219,7 @@ PATRON_DEFAULT_REGION = env_str("PATRON_DEFAULT_REGION", "KR")
 PATRON_DEFAULT_CURRENCY = env_str("PATRON_DEFAULT_CURRENCY", "KRW")
 PATRON_IMPORT_MAX_BYTES = env_int("PATRON_IMPORT_MAX_BYTES", 512 * 1024 * 1024)
 PATRON_IMPORT_BATCH_ROWS = env_int("PATRON_IMPORT_BATCH_ROWS", 5000)
+PATRON_MERGE_UNDO_DAYS = env_int("PATRON_MERGE_UNDO_DAYS", 30)
 
 LOGGING = {
     "version": 1,

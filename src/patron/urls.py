@@ -7,3 +7,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("patron.web.urls")),
 ]
+
+handler403 = "patron.web.views.errors.forbidden"
+handler404 = "patron.web.views.errors.not_found"
+handler500 = "patron.web.views.errors.server_error"

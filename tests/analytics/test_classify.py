@@ -6,7 +6,7 @@ from patron.analytics import ClassifyThresholds, PartyFacts, classify
 def test_catalogue_only_buyer_is_a_customer_with_the_reason():
     result = classify(PartyFacts(purchases=7, tenure_days=800))
     assert result.kind == "customer"
-    assert result.reasons == ["7 purchases, all of catalogue products"]
+    assert result.reasons == [{"code": "reason.catalogue_only", "purchases": 7}]
 
 
 def test_repeat_tailored_work_over_time_makes_a_client():
@@ -20,8 +20,8 @@ def test_repeat_tailored_work_over_time_makes_a_client():
     )
     result = classify(facts)
     assert result.kind == "client"
-    assert "came back for tailored work 6 times over 21 months" in result.reasons
-    assert "has been with the business for 23 months" in result.reasons
+    assert {"code": "reason.tailored_repeat", "times": 6, "days": 640} in result.reasons
+    assert {"code": "reason.tenure", "days": 700} in result.reasons
 
 
 def test_one_tailored_job_alone_is_not_yet_a_client():
@@ -34,13 +34,13 @@ def test_one_tailored_job_alone_is_not_yet_a_client():
     )
     result = classify(facts)
     assert result.kind == "customer"
-    assert result.reasons[0] == "had tailored work done (once)"
+    assert result.reasons[0] == {"code": "reason.tailored_some", "times": 1}
 
 
 def test_an_account_manager_makes_a_client():
     result = classify(PartyFacts(purchases=2, has_account_manager=True))
     assert result.kind == "client"
-    assert "has a dedicated account manager" in result.reasons
+    assert {"code": "reason.account_manager"} in result.reasons
 
 
 def test_a_business_that_reorders_is_a_client_only_when_it_reorders():

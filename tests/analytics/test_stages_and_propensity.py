@@ -3,13 +3,17 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
 
 from patron.analytics import (
+    STAGE_REASONS,
     PurchaseRecord,
     StageThresholds,
     conversion_propensity,
     lifecycle_stage,
     preference_profile,
+    read_activity,
 )
 
 
@@ -31,6 +35,56 @@ def test_new_parties_are_new_whatever_else():
     assert stages.tolist() == ["new", "new"]
 
 
+def test_a_rhythm_needs_three_purchases():
+    # Two purchase days two weeks apart, silent 18 weeks since: no rhythm to be overdue from.
+    assert lifecycle_stage([1], [2], [20], [0.9], [False]).tolist() == ["active"]
+    reading = read_activity(1, 2, 20, 0.9, False)
+    assert reading.usual_gap is None and reading.purchase_days == 2
+    # Three purchase days two weeks apart, silent 16 weeks: overdue against its own rhythm.
+    reading = read_activity(2, 4, 20, 0.9, False)
+    assert (reading.stage, reading.reason, reading.usual_gap) == ("at_risk", "overdue", 2.0)
+
+
+def test_a_one_time_buyer_reads_from_silence_not_from_the_model():
+    # BG/NBD says 100% for anyone who bought once; the page must not repeat that.
+    reading = read_activity(0, 0, 60, 1.0, is_client=True)
+    assert (reading.stage, reading.reason) == ("dormant", "single_long_quiet")
+    assert reading.chance_active is None
+    assert read_activity(0, 0, 20, 1.0, False).stage == "at_risk"
+    assert read_activity(0, 0, 60, 1.0, False).stage == "lost"
+
+
+@given(
+    frequency=st.integers(0, 40),
+    recency=st.floats(0, 150),
+    silence=st.floats(0, 150),
+    p_alive=st.floats(0, 1),
+    is_client=st.booleans(),
+)
+def test_the_words_always_agree_with_the_stage(frequency, recency, silence, p_alive, is_client):
+    recency = recency if frequency else 0.0
+    age = recency + silence
+    reading = read_activity(frequency, recency, age, p_alive, is_client)
+    stage = lifecycle_stage([frequency], [recency], [age], [p_alive], [is_client])[0]
+    assert reading.stage == stage and reading.reason in STAGE_REASONS
+    th = StageThresholds()
+    chance = reading.chance_active
+    if reading.stage == "active":
+        assert chance is None or chance >= th.at_risk_below
+        assert reading.usual_gap is None or reading.silent <= th.overdue_factor * reading.usual_gap
+    if reading.reason == "overdue":
+        assert reading.silent > th.overdue_factor * reading.usual_gap
+    if reading.reason in ("less_likely_active", "unlikely_active"):
+        assert chance is not None and chance < th.at_risk_below
+    if reading.stage in ("dormant", "lost"):
+        assert (chance is not None and chance < th.lost_below) or (
+            chance is None and reading.silent > th.single_buyer_gone_after
+        )
+        assert reading.stage == ("dormant" if is_client else "lost")
+    if reading.usual_gap is not None:
+        assert reading.purchase_days >= th.rhythm_min_purchases
+
+
 def test_thresholds_are_configurable():
     loose = StageThresholds(lost_below=0.01, at_risk_below=0.02, overdue_factor=10)
     assert lifecycle_stage([4], [20], [100], [0.05], [False], loose).tolist() == ["at_risk"]
@@ -45,9 +99,9 @@ def test_propensity_ranks_valuable_repeat_tailored_buyers_first_with_reasons():
         is_business=[False, False, False, True],
     )
     assert np.argsort(-score).tolist()[:2] == [0, 3]
-    assert "came back 9 times" in reasons[0]
-    assert any("tailored work" in r for r in reasons[0])
-    assert "buys for a business" in reasons[3]
+    assert {"code": "candidate.came_back", "times": 9} in reasons[0]
+    assert any(r["code"] == "candidate.buys_tailored" for r in reasons[0])
+    assert {"code": "candidate.business"} in reasons[3]
     assert np.all((score >= 0) & (score <= 1))
 
 
@@ -60,10 +114,10 @@ def test_known_satisfaction_raises_the_score():
         "is_business": [False, False],
     }
     score, reasons = conversion_propensity(**base, satisfaction=[1.0, 0.0])
-    assert score[0] > score[1] and "is very satisfied" in reasons[0]
+    assert score[0] > score[1] and {"code": "candidate.satisfied"} in reasons[0]
 
 
-def test_preference_profile_in_plain_words():
+def test_preference_profile_from_orders():
     start = dt.datetime(2024, 1, 6, 14, 0)  # a Saturday afternoon
     purchases = [
         PurchaseRecord(
@@ -79,17 +133,21 @@ def test_preference_profile_in_plain_words():
     profile = preference_profile(purchases)
     assert profile.favourite_offerings[0] == ("Print 4x6", 50)
     assert profile.usual_interval_days == 42
-    assert (profile.preferred_channel, profile.preferred_weekday) == ("web", "Saturday")
+    assert (profile.preferred_channel, profile.preferred_weekday) == ("web", 5)  # Saturday
+    assert profile.preferred_time == "afternoon"
     assert profile.discount_share == 0.2
-    assert profile.summary.startswith(
-        "Usually buys Print 4x6 and Frame A4, about every 6 weeks, mostly through web on "
-        "Saturdays in the afternoon."
-    )
-    assert "30,000 KRW" in profile.summary
+    assert (profile.typical_amount, profile.currency) == (30_000, "KRW")
 
 
 def test_preference_profile_without_purchases():
-    assert preference_profile([]).summary == "No purchases yet."
+    assert preference_profile([]).purchases == 0
+
+
+def test_two_purchases_make_no_rhythm():
+    start = dt.datetime(2024, 1, 1, 10)
+    purchases = [PurchaseRecord(start + dt.timedelta(weeks=4 * i), 1000, "KRW") for i in range(2)]
+    assert preference_profile(purchases).usual_interval_days is None
+    assert preference_profile([*purchases, purchases[0]]).usual_interval_days is None
 
 
 def test_reasons_are_written_for_the_top_candidates_only():

@@ -71,3 +71,42 @@ def page(browser, _plain_http_server, live_server):
     )
     yield opened
     context.close()
+
+
+@pytest.fixture
+def background_worker(transactional_db):
+    """The real background worker, in a thread beside the live server (as `make run` has it
+    in a process of its own): imports started from the page run in it."""
+    import threading
+
+    from django.db import connection
+
+    from patron.worker import PatronWorker
+
+    worker = PatronWorker(interval=0.2)
+
+    def run() -> None:
+        try:
+            worker.run()
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run, name="test-worker", daemon=True)
+    thread.start()
+    yield worker
+    worker.running = False
+    thread.join(timeout=30)
+
+
+@pytest.fixture
+def login(page):
+    """Log a user in through the login form, as a person would."""
+
+    def log_in(username: str, password: str) -> None:
+        page.goto("/login/")
+        page.fill("input[name=username]", username)
+        page.fill("input[name=password]", password)
+        page.click("button.primary")
+        page.wait_for_selector("h1:has-text('Dashboard')")
+
+    return log_in

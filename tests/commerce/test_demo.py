@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from patron.commerce.demo import do_load_demo
 from patron.commerce.models import Engagement, Order
+from patron.demo import do_load_demo
 from patron.parties.models import Party, Relationship
 
 pytestmark = pytest.mark.django_db

@@ -12,19 +12,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.exports import write_orders
+
 ROWS = 30_000
 
 
 def _write_export(path: Path) -> None:
-    lines = ["Order ID,Date,Name,Email,Phone,Product,Amount"]
-    for i in range(ROWS):
-        person = i % 3000
-        lines.append(
-            f"O{i},2024-{1 + i % 12:02d}-{1 + i % 28:02d} 10:{i % 60:02d},고객{person},"
-            f"c{person}@example.com,010-{1000 + person:04d}-{i % 10000:04d},Print {i % 7},"
-            f"{1000 + i % 50 * 500}"
-        )
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    write_orders(path, ROWS)
 
 
 def _env(data_dir: Path) -> dict[str, str]:

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from patron.commerce.importers.values import parse_amount, parse_datetime, parse_quantity
-from patron.commerce.services import ImportRejected, do_import_file
+from patron.commerce.imports import ImportRejected, do_import_file
 from patron.parties.normalize import normalize_email, normalize_phone
 
 SEOUL = zoneinfo.ZoneInfo("Asia/Seoul")

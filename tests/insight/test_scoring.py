@@ -6,17 +6,16 @@ import json
 
 import numpy as np
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from patron.analytics import BetaGeo, summarize
 from patron.cli import main
-from patron.commerce.demo import do_load_demo
+from patron.commerce.imports import do_import_file
 from patron.commerce.models import Order
-from patron.commerce.services import do_import_file
+from patron.demo import do_load_demo
 from patron.insight.models import PartyScore, ScoringRun
-from patron.insight.services import ScoringFailed, do_score
+from patron.insight.scoring import ScoringFailed, do_score
 from patron.parties.models import Relationship
 
 pytestmark = pytest.mark.django_db
@@ -92,7 +91,7 @@ def test_no_purchases_is_a_clear_failure_recorded_on_the_run():
     with pytest.raises(ScoringFailed, match="no purchases"):
         do_score()
     run = ScoringRun.objects.get()
-    assert run.status == "failed" and "import orders first" in run.message
+    assert run.status == "failed" and run.problem == {"code": "score.no_purchases"}
 
 
 def test_too_few_repeat_buyers_fails_clearly(write_csv):
@@ -100,32 +99,21 @@ def test_too_few_repeat_buyers_fails_clearly(write_csv):
         [str(i), "2024-01-01", f"P{i}", "100"] for i in range(30)
     ]
     do_import_file(write_csv("one-off.csv", rows))
-    with pytest.raises(ScoringFailed, match="repeat buyers"):
+    with pytest.raises(ScoringFailed, match="bought more than once"):
         do_score()
     assert PartyScore.objects.count() == 0
-
-
-# Transactional: the worker closes its database connection when it is done, as it should.
-@pytest.mark.django_db(transaction=True)
-def test_an_import_schedules_a_scoring_run_and_the_worker_runs_it(sample):
-    do_import_file(sample("stripe_payments.csv"))
-    task = DBTaskResult.objects.get()
-    assert task.task_path.endswith("score_parties")
-    call_command("db_worker", batch=True, queue_name="*", reload=False, verbosity=0)
-    task.refresh_from_db()
-    assert task.status == "SUCCESSFUL"
-    assert ScoringRun.objects.filter(status="done").exists()
-    assert PartyScore.objects.count() > 0
 
 
 def test_a_reimport_that_changes_nothing_schedules_nothing(
     sample, django_capture_on_commit_callbacks
 ):
     path = sample("stripe_payments.csv")
-    do_import_file(path)
     with django_capture_on_commit_callbacks(execute=True):
-        do_import_file(path)
-    assert DBTaskResult.objects.count() == 0
+        assert main(["import", str(path)]) == 0
+    assert DBTaskResult.objects.get().task_path == "patron.jobs.refresh_parties"
+    with django_capture_on_commit_callbacks(execute=True):
+        assert main(["import", str(path)]) == 0
+    assert DBTaskResult.objects.count() == 1
 
 
 def test_cli_score_json(studio, capsys):
@@ -138,7 +126,9 @@ def test_cli_score_json(studio, capsys):
 
 def test_cli_score_failure_is_one_line(capsys):
     assert main(["score"]) == 1
-    assert capsys.readouterr().err.strip().startswith("patron score: there are no purchases")
+    assert capsys.readouterr().err.strip() == (
+        "patron score: There are no purchases to learn from yet: import orders first."
+    )
 
 
 def test_a_client_set_by_a_person_is_scored_as_a_client(studio, owner):
@@ -148,3 +138,32 @@ def test_a_client_set_by_a_person_is_scored_as_a_client(studio, owner):
     do_set_relationship(score_party, actor=owner, kind="client")
     do_score()
     assert PartyScore.objects.get(party=score_party).propensity is None
+
+
+def test_a_fit_that_does_not_converge_is_recorded_and_keeps_the_old_scores(studio, monkeypatch):
+    first = do_score("bgnbd")
+    kept = PartyScore.objects.count()
+    monkeypatch.setattr(BetaGeo, "fit", _not_converged)
+    with pytest.raises(ScoringFailed, match="did not settle"):
+        do_score("bgnbd")
+    failed = ScoringRun.objects.latest("pk")
+    assert failed.status == "failed" and failed.problem["code"] == "score.not_converged"
+    assert PartyScore.objects.count() == kept
+    assert set(PartyScore.objects.values_list("run_id", flat=True)) == {first.pk}
+
+
+def _not_converged(self, frequency, recency, T, *args, **kwargs):
+    self.params_ = {"r": float("nan"), "alpha": 1.0, "a": 1.0, "b": 1.0}
+    self.converged_ = False
+    self.log_likelihood_ = float("nan")
+    self.standard_errors_ = {"r": float("nan")}
+    return self
+
+
+def test_json_safe_turns_nan_into_null():
+    from patron.insight.scoring import json_safe
+
+    assert json_safe({"se": [float("nan"), 1.0], "x": float("inf")}) == {
+        "se": [None, 1.0],
+        "x": None,
+    }

@@ -11,21 +11,28 @@ from .classify import Classification, ClassifyThresholds, PartyFacts, classify
 from .clv import clv
 from .evaluate import HoldoutForecast, Tracking, cumulative_tracking, holdout_forecast
 from .gammagamma import GammaGamma
-from .lifecycle import STAGES, StageThresholds, lifecycle_stage, log_histogram, usual_gap
-from .paretonbd import ParetoNBD
-from .preferences import (
-    PreferenceProfile,
-    PurchaseRecord,
-    describe_duration,
-    describe_interval,
-    preference_profile,
+from .lifecycle import (
+    STAGE_REASONS,
+    STAGES,
+    ActivityReading,
+    StageThresholds,
+    lifecycle,
+    lifecycle_stage,
+    log_histogram,
+    read_activity,
+    usual_gap,
 )
+from .paretonbd import ParetoNBD
+from .preferences import TIMES_OF_DAY, PreferenceProfile, PurchaseRecord, preference_profile
 from .propensity import PropensityWeights, conversion_propensity
 from .simulate import Simulated, simulate, simulate_spend
 from .summary import CalibrationHoldout, Summary, calibration_holdout, summarize
 
 __all__ = [
     "STAGES",
+    "STAGE_REASONS",
+    "TIMES_OF_DAY",
+    "ActivityReading",
     "BetaGeo",
     "CalibrationHoldout",
     "Classification",
@@ -50,12 +57,12 @@ __all__ = [
     "collapse",
     "conversion_propensity",
     "cumulative_tracking",
-    "describe_duration",
-    "describe_interval",
     "holdout_forecast",
+    "lifecycle",
     "lifecycle_stage",
     "log_histogram",
     "preference_profile",
+    "read_activity",
     "simulate",
     "simulate_spend",
     "summarize",

@@ -9,7 +9,15 @@ from scipy.optimize import minimize
 
 
 class ModelNotIdentified(ValueError):
-    """The data cannot pin the model down (too few parties or repeat buyers)."""
+    """The data cannot pin the model down (too few parties or repeat buyers).
+
+    The text is for a developer; ``code`` and ``params`` let a product word it for a user.
+    """
+
+    def __init__(self, text: str, code: str = "model.not_identified", **params) -> None:
+        super().__init__(text)
+        self.code = code
+        self.params = params
 
 
 class NotFittedError(RuntimeError):
@@ -70,7 +78,11 @@ def require_repeat_buyers(x: np.ndarray, weights: np.ndarray, minimum: int = 10)
     if weights.sum() < 2 * minimum or repeat < minimum:
         raise ModelNotIdentified(
             f"the model needs at least {minimum} repeat buyers among {2 * minimum}+ parties; "
-            f"the data has {repeat:.0f} repeat buyers among {weights.sum():.0f} parties"
+            f"the data has {repeat:.0f} repeat buyers among {weights.sum():.0f} parties",
+            code="model.too_few_buyers",
+            minimum=minimum,
+            repeat=round(repeat),
+            parties=round(float(weights.sum())),
         )
 
 
@@ -101,7 +113,8 @@ class FittedModel:
             )
         if not np.isfinite(result.fun) or not np.all(np.isfinite(result.x)):
             raise ModelNotIdentified(
-                f"{type(self).__name__}: the likelihood could not be maximised on this data"
+                f"{type(self).__name__}: the likelihood could not be maximised on this data",
+                code="model.no_maximum",
             )
         self.converged_ = bool(result.success)
         self.n_iter_ = int(result.nit)

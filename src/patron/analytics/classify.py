@@ -2,8 +2,8 @@
 
 The source article's distinction: a *customer* buys off-the-shelf products in single
 transactions; a *client* relies on ongoing, tailored service, may stay dormant for months,
-and is kept by an account manager and trust. Each piece of evidence adds points; the reasons
-say, in a business owner's words, what was seen.
+and is kept by an account manager and trust. Each piece of evidence adds points; each reason
+is a message (a code and its numbers) that the product words in the reader's language.
 """
 
 from __future__ import annotations
@@ -39,59 +39,42 @@ class PartyFacts:
 class Classification:
     kind: str  # "client" or "customer"
     points: int
-    reasons: list[str] = field(default_factory=list)
+    # Reasons as messages: a code and its numbers, worded by the product in the reader's
+    # language, e.g. {"code": "reason.tailored_repeat", "times": 4, "days": 396}.
+    reasons: list[dict] = field(default_factory=list)
 
 
 def classify(facts: PartyFacts, thresholds: ClassifyThresholds | None = None) -> Classification:
     t = thresholds or ClassifyThresholds()
     points = 0
-    reasons: list[str] = []
+    reasons: list[dict] = []
     tailored = facts.engagements + facts.tailored_purchases
     if tailored:
         span = (facts.tailored_first_days_ago or 0) - (facts.tailored_last_days_ago or 0)
         if tailored >= t.repeat_tailored and span >= t.repeat_span_days:
             points += 3
-            reasons.append(f"came back for tailored work {tailored} times over {_months(span)}")
+            reasons.append(
+                {"code": "reason.tailored_repeat", "times": tailored, "days": round(span)}
+            )
         else:
             points += 1
-            reasons.append(f"had tailored work done ({_times(tailored)})")
+            reasons.append({"code": "reason.tailored_some", "times": tailored})
         if facts.tenure_days >= t.tenure_days:
             points += 1
-            reasons.append(f"has been with the business for {_months(facts.tenure_days)}")
+            reasons.append({"code": "reason.tenure", "days": round(facts.tenure_days)})
     # A share of purchases, not of spend: a party's orders can be in several currencies.
     if facts.purchases and facts.tailored_purchases / facts.purchases >= t.tailored_share:
         points += 1
         share = round(100 * facts.tailored_purchases / facts.purchases)
-        reasons.append(f"{share}% of purchases included tailored services")
+        reasons.append({"code": "reason.tailored_share", "percent": share})
     if facts.has_account_manager:
         points += 3
-        reasons.append("has a dedicated account manager")
+        reasons.append({"code": "reason.account_manager"})
     if facts.is_business and facts.purchases >= t.b2b_repeat_orders:
         points += 2
-        reasons.append(f"a business that has ordered {facts.purchases} times")
+        reasons.append({"code": "reason.business_reorders", "orders": facts.purchases})
     if points >= t.client_points:
         return Classification("client", points, reasons)
     if not tailored:
-        reasons.insert(0, _catalogue_reason(facts.purchases))
+        reasons.insert(0, {"code": "reason.catalogue_only", "purchases": facts.purchases})
     return Classification("customer", points, reasons)
-
-
-def _catalogue_reason(purchases: int) -> str:
-    if purchases == 0:
-        return "no purchases or tailored work yet"
-    if purchases == 1:
-        return "one purchase of catalogue products"
-    return f"{purchases} purchases, all of catalogue products"
-
-
-def _times(n: int) -> str:
-    return "once" if n == 1 else f"{n} times"
-
-
-def _months(days: float) -> str:
-    months = round(days / 30.44)
-    if months < 1:
-        return "less than a month"
-    if months < 24:
-        return "1 month" if months == 1 else f"{months} months"
-    return f"{months // 12} years"

@@ -40,7 +40,9 @@ class GammaGamma(FittedModel):
         (x, m), counts = collapse(x[buyers], m[buyers], weights=w)
         if counts.sum() < 10:
             raise ModelNotIdentified(
-                f"the spend model needs at least 10 repeat buyers; the data has {counts.sum():.0f}"
+                f"the spend model needs at least 10 repeat buyers; the data has {counts.sum():.0f}",
+                code="model.too_few_spenders",
+                repeat=round(float(counts.sum())),
             )
         # Spend is fitted in units of its mean (γ scales with spend, p and q do not).
         scale = float(np.average(m, weights=counts))

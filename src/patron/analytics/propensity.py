@@ -39,7 +39,7 @@ def conversion_propensity(
     satisfaction=None,
     weights: PropensityWeights | None = None,
     explain_top: float = 1.0,
-) -> tuple[np.ndarray, list[list[str]]]:
+) -> tuple[np.ndarray, list[list[dict]]]:
     """A score in [0, 1] per party (higher: more worth converting) and its reasons.
 
     Value and repeat behaviour enter as percentiles among the parties given, so the score
@@ -75,20 +75,20 @@ def conversion_propensity(
     return score, reasons
 
 
-def _reasons(value_pct, x, alive, tailored, business, happy) -> list[str]:
-    reasons = []
-    if value_pct >= 0.9:
-        reasons.append(f"predicted value in the top {max(1, round(100 * (1 - value_pct)))}%")
-    elif value_pct >= 0.75:
-        reasons.append("predicted value in the top quarter")
+def _reasons(value_pct, x, alive, tailored, business, happy) -> list[dict]:
+    """Why a customer is worth a closer relationship, as messages (code and numbers)."""
+    reasons: list[dict] = []
+    if value_pct >= 0.75:
+        top = max(1, round(100 * (1 - value_pct)))
+        reasons.append({"code": "candidate.value_top", "percent": top if value_pct >= 0.9 else 25})
     if x >= 3:
-        reasons.append(f"came back {int(x)} times")
+        reasons.append({"code": "candidate.came_back", "times": int(x)})
     if alive >= 0.8:
-        reasons.append(f"still active ({round(100 * alive)}% likely)")
+        reasons.append({"code": "candidate.active", "percent": round(100 * alive)})
     if tailored > 0:
-        reasons.append(f"already buys tailored work ({round(100 * tailored)}% of purchases)")
+        reasons.append({"code": "candidate.buys_tailored", "percent": round(100 * tailored)})
     if business:
-        reasons.append("buys for a business")
+        reasons.append({"code": "candidate.business"})
     if not np.isnan(happy) and happy >= 0.8:
-        reasons.append("is very satisfied")
+        reasons.append({"code": "candidate.satisfied"})
     return reasons

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from patron.core.runs import TrackedRun
 from patron.parties.models import Party
 
 
@@ -20,6 +20,11 @@ class Offering(models.Model):
     sku = models.CharField(max_length=64, blank=True)
     kind = models.CharField(max_length=16, choices=OfferingKind, default=OfferingKind.CATALOGUE)
     category = models.CharField(max_length=100, blank=True)
+    # Who decided the kind: None while it is Patron's guess from the name.
+    kind_set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    kind_set_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["name", "sku"], name="offering_unique")]
@@ -41,21 +46,20 @@ class OrderStatus(models.TextChoices):
 NOT_PURCHASED = (OrderStatus.CANCELLED, OrderStatus.FAILED)
 
 
-class ImportRun(models.Model):
-    class Status(models.TextChoices):
-        RUNNING = "running", _("Running")
-        DONE = "done", _("Done")
-        FAILED = "failed", _("Failed")
+class ImportRun(TrackedRun):
+    """One import of one file (or a preview of it): a tracked run (core.runs)."""
 
     file_name = models.CharField(max_length=255)
     file_sha256 = models.CharField(max_length=64)
-    profile = models.CharField(max_length=32)
+    # The stored upload a background run reads (under PATRON_DATA_DIR/uploads), or "".
+    upload = models.CharField(max_length=100, blank=True)
+    profile = models.CharField(max_length=32, blank=True)  # "" until recognised from headers
+    source = models.CharField(max_length=32, blank=True)  # the system the file came from
+    mapping = models.JSONField(default=dict, blank=True)  # column -> field chosen by a person
     dry_run = models.BooleanField(default=False)
-    status = models.CharField(max_length=16, choices=Status, default=Status.RUNNING)
-    started_at = models.DateTimeField(default=timezone.now)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    summary = models.JSONField(default=dict, blank=True)
-    message = models.TextField(blank=True)
+    rows_read = models.PositiveIntegerField(default=0)
+    progress = models.FloatField(default=0)  # fraction of the file read
+    summary = models.JSONField(default=dict, blank=True)  # commerce.imports.ImportReport
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
@@ -67,8 +71,8 @@ class ImportRun(models.Model):
 class RejectedRow(models.Model):
     run = models.ForeignKey(ImportRun, on_delete=models.CASCADE, related_name="rejected_rows")
     row = models.PositiveIntegerField()
-    field = models.CharField(max_length=100)
-    reason = models.CharField(max_length=500)
+    field = models.CharField(max_length=100)  # the column as the file names it, or ""
+    reason = models.JSONField(default=dict)  # a message (commerce.wording)
     value = models.CharField(max_length=200, blank=True)
 
 

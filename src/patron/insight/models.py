@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from patron.core.runs import TrackedRun
 from patron.parties.models import Party
 
 
@@ -17,15 +17,9 @@ class Stage(models.TextChoices):
     LOST = "lost", _("Lost")
 
 
-class ScoringRun(models.Model):
-    class Status(models.TextChoices):
-        RUNNING = "running", _("Running")
-        DONE = "done", _("Done")
-        FAILED = "failed", _("Failed")
+class ScoringRun(TrackedRun):
+    """One fit of the models and the scores it wrote: a tracked run (core.runs)."""
 
-    started_at = models.DateTimeField(default=timezone.now)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    status = models.CharField(max_length=16, choices=Status, default=Status.RUNNING)
     model = models.CharField(max_length=16)
     observation_end = models.DateField(null=True, blank=True)
     time_unit = models.CharField(max_length=2, default="W")
@@ -35,7 +29,6 @@ class ScoringRun(models.Model):
     tracking = models.JSONField(default=dict, blank=True)  # the calibration/holdout chart
     value_histogram = models.JSONField(default=dict, blank=True)  # 12-month values, log bins
     seconds = models.FloatField(default=0)
-    message = models.TextField(blank=True)
 
     def __str__(self) -> str:
         return f"{self.model} run {self.pk} ({self.status})"
@@ -62,7 +55,7 @@ class PartyScore(models.Model):
     clv = models.FloatField(help_text="Discounted value of the next 12 months")
     stage = models.CharField(max_length=16, choices=Stage, db_index=True)
     propensity = models.FloatField(null=True, blank=True)
-    propensity_reasons = models.JSONField(default=list, blank=True)
+    propensity_reasons = models.JSONField(default=list, blank=True)  # messages
 
     class Meta:
         indexes = [

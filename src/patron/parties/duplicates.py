@@ -1,157 +1,211 @@
-"""Likely duplicate parties, with the evidence, and merging two into one."""
+"""Parties that are probably one person, weighed by their evidence.
+
+The same email or phone number is strong evidence. The same name is weak (there are many
+김민준): it counts only together with another signal (the same birthday, the same email
+name at another provider, or phone numbers that differ only in their prefix). A value shared
+by many parties (a shop's own phone typed on every order) is a placeholder, not evidence.
+A pair a person dismissed ("not the same person") is never suggested again.
+"""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
-from django.apps import apps
-from django.db import IntegrityError, transaction
-from django.db.models import Count, Min
+from django.db.models import Count
 
-from .models import (
-    Activity,
-    Consent,
-    ContactPoint,
-    ExternalRef,
-    KindSource,
-    Party,
-    Relationship,
-)
-from .normalize import format_phone
+from patron.core.bulk import chunked
 
+from .models import ContactPoint, DuplicateDismissal, Party
 
-class MergeRefused(Exception):
-    """The two parties cannot be merged; the message says why."""
+# A contact value or name shared by more parties than this is not someone's own.
+PLACEHOLDER_SHARE = 5
+# Per pair of kinds of evidence: how much each counts. Strong alone, weak only together.
+WEIGHTS = {
+    "same_email": 3,
+    "same_phone": 3,
+    "same_name": 1,
+    "same_birthday": 1,
+    "same_email_name": 1,
+    "same_phone_number": 1,
+}
+STRONG = 2  # listed from this much evidence: a shared email or phone, or a name and a sign
+MAX_PAIRS = 5000  # enough for any page a person reads; the list says when it was cut
 
 
 @dataclass
 class DuplicatePair:
     first: Party
     second: Party
-    evidence: list[str] = field(default_factory=list)
+    evidence: list[dict[str, Any]] = field(default_factory=list)  # messages (core.wording)
+
+    @property
+    def strength(self) -> int:
+        return weight(self.evidence)
 
 
-def find_duplicates(limit: int = 200) -> list[DuplicatePair]:
-    """Pairs of live parties sharing a normalised email, phone or name (NFC, spacing, case)."""
-    pairs: dict[tuple[int, int], list[str]] = {}
+def weight(evidence: list[dict[str, Any]]) -> int:
+    return sum(WEIGHTS[item["code"].removeprefix("duplicate.")] for item in evidence)
+
+
+def ordered(a: int, b: int) -> tuple[int, int]:
+    return (a, b) if a < b else (b, a)
+
+
+def find_duplicates() -> tuple[list[DuplicatePair], bool]:
+    """Likely duplicate pairs, strongest evidence first, and whether the list was cut short."""
+    evidence: dict[tuple[int, int], list[dict[str, Any]]] = defaultdict(list)
+    _shared_contacts(evidence)
+    _same_names_with_a_signal(evidence)
+    dismissed = set(DuplicateDismissal.objects.values_list("first_id", "second_id"))
+    candidates = {
+        pair: items
+        for pair, items in evidence.items()
+        if pair not in dismissed and weight(items) >= STRONG
+    }
+    ranked = sorted(candidates.items(), key=lambda item: (-weight(item[1]), item[0]))
+    cut = len(ranked) > MAX_PAIRS
+    ranked = ranked[:MAX_PAIRS]
+    parties = Party.objects.in_bulk({pk for pair, _ in ranked for pk in pair})
+    return [DuplicatePair(parties[a], parties[b], items) for (a, b), items in ranked], cut
+
+
+def evidence_for(first: Party, second: Party) -> list[dict[str, Any]]:
+    """The evidence that these two are one person (for the side-by-side page)."""
+    evidence: list[dict[str, Any]] = []
+    mine = set(first.contact_points.values_list("kind", "value"))
+    theirs = set(second.contact_points.values_list("kind", "value"))
+    for kind, value in sorted(mine & theirs):
+        evidence.append({"code": f"duplicate.same_{kind}", "value": value})
+    if first.name_key and first.name_key == second.name_key:
+        evidence.append(_name_evidence(first.display_name, second.display_name))
+        evidence += _signals(_facts(first), _facts(second))
+    return evidence
+
+
+def _shared_contacts(evidence: dict) -> None:
     live = ContactPoint.objects.filter(party__merged_into__isnull=True)
     shared = (
         live.values("kind", "value")
         .annotate(parties=Count("party", distinct=True))
-        .filter(parties__gt=1)
-        .order_by("kind", "value")[: limit * 2]
+        .filter(parties__gt=1, parties__lte=PLACEHOLDER_SHARE)
     )
-    for row in shared:
-        ids = sorted(
-            set(live.filter(kind=row["kind"], value=row["value"]).values_list("party", flat=True))
-        )
-        shown = format_phone(row["value"]) if row["kind"] == "phone" else row["value"]
-        for other in ids[1:]:
-            pairs.setdefault((ids[0], other), []).append(f"same {row['kind']}: {shown}")
-    same_names = (
-        Party.objects.filter(merged_into__isnull=True)
-        .exclude(name_key="")
-        .values("name_key")
-        .annotate(n=Count("id"), first=Min("id"))
-        .filter(n__gt=1)
-        .order_by("name_key")[: limit * 2]
+    values: dict[str, list[str]] = defaultdict(list)
+    for row in shared.iterator():
+        values[row["kind"]].append(row["value"])
+    holders: dict[tuple[str, str], set[int]] = defaultdict(set)
+    for kind, kind_values in values.items():
+        for chunk in chunked(kind_values):
+            found = live.filter(kind=kind, value__in=chunk)
+            for value, party_id in found.values_list("value", "party_id"):
+                holders[(kind, value)].add(party_id)
+    for (kind, value), party_ids in holders.items():
+        ids = sorted(party_ids)
+        for i, a in enumerate(ids):
+            for b in ids[i + 1 :]:
+                evidence[(a, b)].append({"code": f"duplicate.same_{kind}", "value": value})
+
+
+def _same_names_with_a_signal(evidence: dict) -> None:
+    """Within each group of parties with one name, pair those that share a second signal.
+
+    Bucketing by each signal keeps this linear in the group's size: a name shared by
+    thousands of parties is never compared pair by pair.
+    """
+    live = Party.objects.filter(merged_into__isnull=True).exclude(name_key="")
+    names = live.values("name_key").annotate(n=Count("id")).filter(n__gt=1).values("name_key")
+    rows = (
+        live.filter(name_key__in=names)
+        .order_by("name_key", "pk")
+        .values_list("pk", "name_key", "display_name", "birthday", "email", "phone")
     )
-    for row in same_names:
-        ids = list(
-            Party.objects.filter(merged_into__isnull=True, name_key=row["name_key"])
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
-        for other in ids[1:]:
-            pairs.setdefault((ids[0], other), []).append("same name")
-    return _load_pairs(pairs, limit)
+    group: list[tuple] = []
+    for row in rows.iterator(chunk_size=2000):
+        if group and row[1] != group[0][1]:
+            _pair_group(group, evidence)
+            group = []
+        group.append(row)
+    if group:
+        _pair_group(group, evidence)
 
 
-def _load_pairs(pairs: dict[tuple[int, int], list[str]], limit: int) -> list[DuplicatePair]:
-    ids = {pk for pair in pairs for pk in pair}
-    parties = Party.objects.in_bulk(ids)
-    result = []
-    for (first, second), evidence in pairs.items():
-        a, b = parties[first], parties[second]
-        if "same name" in evidence and a.display_name != b.display_name:
-            evidence[evidence.index("same name")] = (
-                f"same name written differently: “{a.display_name}” / “{b.display_name}”"
-            )
-        result.append(DuplicatePair(a, b, evidence))
-    result.sort(key=lambda pair: (-len(pair.evidence), pair.first.pk))
-    return result[:limit]
+def _pair_group(group: list[tuple], evidence: dict) -> None:
+    facts = {row[0]: _facts_of_row(row) for row in group}
+    buckets: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for pk, party_facts in facts.items():
+        for signal in _signal_keys(party_facts):
+            buckets[signal].append(pk)
+    paired: set[tuple[int, int]] = set()
+    for members in buckets.values():
+        if len(members) <= PLACEHOLDER_SHARE:
+            paired.update(ordered(a, b) for i, a in enumerate(members) for b in members[i + 1 :])
+    names = {row[0]: row[2] for row in group}
+    for a, b in paired:
+        evidence[(a, b)].append(_name_evidence(names[a], names[b]))
+        evidence[(a, b)] += _signals(facts[a], facts[b])
 
 
-def do_merge_parties(survivor: Party, other: Party, *, actor) -> Party:
-    """Move everything of `other` to `survivor`; `other` stays as a pointer to the survivor."""
-    if survivor.pk == other.pk:
-        raise MergeRefused("a party cannot be merged with itself")
-    if survivor.merged_into_id or other.merged_into_id:
-        raise MergeRefused("one of the parties was already merged into another")
-    with transaction.atomic():
-        moved = _move_related(survivor, other)
-        _merge_relationship(survivor, other)
-        _fill_blanks(survivor, other)
-        other.merged_into = survivor
-        other.save(update_fields=["merged_into"])
-        Activity.objects.create(
-            party=survivor,
-            actor=actor,
-            verb="party.merged",
-            summary=f"{other.display_name} (#{other.pk}) merged into this party by "
-            f"{actor.get_username()}: " + ", ".join(f"{n} {what}" for what, n in moved.items()),
-            data={"merged": other.pk, "moved": moved},
-        )
-    return survivor
+def _name_evidence(a: str, b: str) -> dict[str, Any]:
+    if a == b:
+        return {"code": "duplicate.same_name", "name": a}
+    return {"code": "duplicate.same_name", "name": a, "written": b}
 
 
-def _move_related(survivor: Party, other: Party) -> dict[str, int]:
-    moved = {}
-    # commerce sits above parties in the layers: look its models up by name.
-    order_model = apps.get_model("commerce", "Order")
-    engagement_model = apps.get_model("commerce", "Engagement")
-    for label, model in (
-        ("orders", order_model),
-        ("engagements", engagement_model),
-        ("activities", Activity),
-        ("consents", Consent),
-    ):
-        moved[label] = model.objects.filter(party=other).update(party=survivor)
-    for point in ContactPoint.objects.filter(party=other):
-        try:
-            with transaction.atomic():
-                ContactPoint.objects.filter(pk=point.pk).update(party=survivor)
-        except IntegrityError:
-            point.delete()  # the survivor already has this email or phone
-    for ref in ExternalRef.objects.filter(party=other):
-        ExternalRef.objects.filter(pk=ref.pk).update(party=survivor)
-    return moved
+@dataclass(frozen=True)
+class _Facts:
+    birthday: str
+    email_name: str
+    email: str
+    phone_number: str  # the subscriber digits, without country code and prefix
+    phone: str
 
 
-def _merge_relationship(survivor: Party, other: Party) -> None:
-    """A person's decision on either party outlives the merge; so does an account manager."""
-    mine = Relationship.objects.filter(party=survivor).first()
-    theirs = Relationship.objects.filter(party=other).first()
-    if theirs is None:
-        return
-    if mine is None:
-        theirs.party = survivor
-        theirs.save(update_fields=["party"])
-        return
-    if theirs.kind_source == KindSource.PERSON and mine.kind_source != KindSource.PERSON:
-        mine.kind, mine.kind_source = theirs.kind, theirs.kind_source
-    if mine.owner_id is None and theirs.owner_id is not None:
-        mine.owner_id = theirs.owner_id
-    if theirs.since and (mine.since is None or theirs.since < mine.since):
-        mine.since = theirs.since
-    mine.save(update_fields=["kind", "kind_source", "owner", "since"])
+def _facts(party: Party) -> _Facts:
+    return _facts_of_row((party.pk, "", "", party.birthday, party.email, party.phone))
 
 
-def _fill_blanks(survivor: Party, other: Party) -> None:
-    changed = []
-    for name in ("email", "phone", "birthday", "locale"):
-        if not getattr(survivor, name) and getattr(other, name):
-            setattr(survivor, name, getattr(other, name))
-            changed.append(name)
-    if changed:
-        survivor.save(update_fields=changed)
+def _facts_of_row(row: tuple) -> _Facts:
+    _, _, _, birthday, email, phone = row
+    local = email.split("@", 1)[0].replace(".", "") if email else ""
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    return _Facts(
+        birthday=birthday.isoformat() if birthday else "",
+        email_name=local if len(local) >= 4 else "",
+        email=email,
+        phone_number=digits[-8:] if len(digits) >= 8 else "",
+        phone=phone,
+    )
+
+
+def _signal_keys(facts: _Facts) -> list[tuple[str, str]]:
+    keys = []
+    if facts.birthday:
+        keys.append(("same_birthday", facts.birthday))
+    if facts.email_name:
+        keys.append(("same_email_name", facts.email_name))
+    if facts.phone_number:
+        keys.append(("same_phone_number", facts.phone_number))
+    return keys
+
+
+def _signals(a: _Facts, b: _Facts) -> list[dict[str, Any]]:
+    """The name's companions. An email or phone both share is counted as such (strong) by
+    _shared_contacts; here only the near-misses count: the same email name at another
+    provider, the same number under another prefix."""
+    mine, theirs = dict(_signal_keys(a)), dict(_signal_keys(b))
+    same = {signal for signal in mine if signal in theirs and mine[signal] == theirs[signal]}
+    if a.email and a.email == b.email:
+        same.discard("same_email_name")
+    if a.phone and a.phone == b.phone:
+        same.discard("same_phone_number")
+    return [{"code": f"duplicate.{signal}"} for signal in sorted(same)]
+
+
+def do_dismiss_pair(first: Party, second: Party, *, actor) -> DuplicateDismissal:
+    """ "Not the same person": the pair is hidden for good."""
+    a, b = ordered(first.pk, second.pk)
+    dismissal, _ = DuplicateDismissal.objects.get_or_create(
+        first_id=a, second_id=b, defaults={"dismissed_by": actor}
+    )
+    return dismissal

@@ -96,6 +96,8 @@ class KindSource(models.TextChoices):
 
 
 class Relationship(models.Model):
+    party_merge = "custom"  # parties.merge combines the two relationships
+
     party = models.OneToOneField(Party, on_delete=models.CASCADE, related_name="relationship")
     kind = models.CharField(
         max_length=16, choices=RelationshipKind, default=RelationshipKind.CUSTOMER, db_index=True
@@ -109,9 +111,20 @@ class Relationship(models.Model):
         related_name="managed_relationships",
         help_text="Account manager",
     )
-    since = models.DateField(null=True, blank=True)
+    since = models.DateField(null=True, blank=True)  # the first purchase or engagement
+    # Patron's own reading of the data, kept even when a person has set the kind: the kind
+    # it would choose and its reasons, as messages (core.wording).
+    inferred_kind = models.CharField(max_length=16, choices=RelationshipKind, blank=True)
     reasons = models.JSONField(default=list, blank=True)
     classified_at = models.DateTimeField(null=True, blank=True)
+    kind_set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    kind_set_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"{self.party} ({self.kind})"
@@ -139,8 +152,12 @@ class Consent(models.Model):
     purpose = models.CharField(max_length=16, choices=Purpose)
     granted = models.BooleanField()
     recorded_at = models.DateTimeField(default=timezone.now)
-    source = models.CharField(max_length=64)
-    evidence = models.TextField(blank=True)
+    source = models.CharField(max_length=64)  # how: "import:shopify", "page", "demo", ...
+    # What shows the decision, as data: {"file": ..., "row": ..., "column": ..., "value": ...}.
+    evidence = models.JSONField(default=dict, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
 
     class Meta:
         indexes = [
@@ -151,7 +168,8 @@ class Consent(models.Model):
 
 
 class Activity(models.Model):
-    """The party's timeline. Every service that changes something about a party writes one."""
+    """The party's timeline. Written only through parties.activity.record_activity: a verb
+    code and its data, worded in the reader's language when the timeline is shown."""
 
     # Indexed by the (party, -occurred_at) timeline index.
     party = models.ForeignKey(
@@ -159,7 +177,6 @@ class Activity(models.Model):
     )
     occurred_at = models.DateTimeField(default=timezone.now)
     verb = models.CharField(max_length=48)
-    summary = models.CharField(max_length=500)
     data = models.JSONField(default=dict, blank=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
@@ -168,3 +185,50 @@ class Activity(models.Model):
     class Meta:
         verbose_name_plural = "activities"
         indexes = [models.Index(fields=["party", "-occurred_at"], name="activity_timeline")]
+
+
+class DuplicateDismissal(models.Model):
+    """A person said these two are not the same: the pair is never suggested again."""
+
+    party_merge = "keep"  # a merge leaves these rows where they are (see parties.merge)
+
+    first = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="+")
+    second = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="+")
+    dismissed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    dismissed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["first", "second"], name="dismissal_unique"),
+            models.CheckConstraint(
+                condition=models.Q(first__lt=models.F("second")), name="dismissal_ordered"
+            ),
+        ]
+
+
+class PartyMerge(models.Model):
+    """One merge and what it moved, so that it can be undone (see parties.merge)."""
+
+    party_merge = "keep"
+
+    survivor = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="merges_in")
+    merged = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="merges_out")
+    merged_at = models.DateTimeField(default=timezone.now)
+    merged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # {"app.model": {"field": "party", "pks": [...]}} for every row moved to the survivor.
+    moved = models.JSONField(default=dict)
+    # Rows of the merged party dropped because the survivor had the same (contact points).
+    removed = models.JSONField(default=list)
+    # Survivor's fields before the merge filled them, and its relationship before.
+    survivor_before = models.JSONField(default=dict)
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["survivor", "-merged_at"], name="merge_survivor")]

@@ -6,12 +6,12 @@ phone. A new identity that shares a key with one earlier in the same batch joins
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.utils import timezone
 
-from patron.bulk import insert_rows
+from patron.core.bulk import chunked, insert_rows
 
 from .models import (
     Activity,
@@ -27,7 +27,6 @@ from .models import (
 )
 from .normalize import name_key
 
-_IN_CHUNK = 900  # keeps every IN (...) under SQLite's parameter limit on old builds
 # The key cache is a speed-up only (a miss is looked up again), so it is cleared when it grows
 # past this: an import's memory stays flat however many parties the file holds.
 _KNOWN_LIMIT = 50_000
@@ -52,17 +51,14 @@ class Identity:
         return keys
 
 
-def chunked(values: list, size: int = _IN_CHUNK) -> Iterator[list]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
-
-
 class PartyResolver:
     """Resolves identities batch by batch; keeps a key → party id cache for the whole file."""
 
-    def __init__(self, source: str, evidence: str) -> None:
+    def __init__(self, source: str, *, file_name: str, actor=None, run_id: int | None = None):
         self.source = source
-        self.evidence = evidence
+        self.file_name = file_name
+        self.actor_id = actor.pk if actor is not None and actor.is_authenticated else None
+        self.run_id = run_id
         self.known: dict[tuple[str, str], int] = {}
         self.parties_created = 0
 
@@ -101,14 +97,16 @@ class PartyResolver:
                     wanted.setdefault(kind, set()).add(value)
         for kind, values in wanted.items():
             for chunk in chunked(sorted(values)):
-                if kind.startswith("ref:"):
-                    found = ExternalRef.objects.filter(source=self.source, external_id__in=chunk)
-                    pairs = found.values_list("external_id", "party_id")
-                else:
-                    found = ContactPoint.objects.filter(kind=kind, value__in=chunk)
-                    pairs = found.order_by("party_id").values_list("value", "party_id")
-                for value, party_id in pairs:
+                for value, party_id in self._lookup(kind, chunk):
                     self.known.setdefault((kind, value), party_id)
+
+    def _lookup(self, kind: str, values: list[str]) -> Iterable[tuple[str, int]]:
+        """(value, party id) of the parties already holding these keys, lowest id first."""
+        if kind.startswith("ref:"):
+            found = ExternalRef.objects.filter(source=self.source, external_id__in=values)
+            return found.values_list("external_id", "party_id")
+        found = ContactPoint.objects.filter(kind=kind, value__in=values)
+        return found.order_by("party_id").values_list("value", "party_id")
 
     def _create(self, identities: list[Identity], rows: list[int]) -> list[int]:
         if not identities:
@@ -119,19 +117,28 @@ class PartyResolver:
         )
         insert_rows(
             Relationship,
-            ["party_id", "kind", "kind_source", "reasons"],
-            ((party.pk, RelationshipKind.CUSTOMER, KindSource.INFERRED, []) for party in parties),
+            ["party_id", "kind", "inferred_kind", "kind_source", "reasons"],
+            (
+                (party.pk, RelationshipKind.CUSTOMER, "", KindSource.INFERRED, [])
+                for party in parties
+            ),
         )
+        # The timeline entry record_activity would write, inserted in bulk (see core.bulk).
         insert_rows(
             Activity,
-            ["party_id", "occurred_at", "verb", "summary", "data"],
+            ["party_id", "occurred_at", "verb", "actor_id", "data"],
             (
                 (
                     party.pk,
                     now,
                     "party.created",
-                    f"Added from {self.evidence}, row {row}",
-                    {"source": self.source, "row": row},
+                    self.actor_id,
+                    {
+                        "file": self.file_name,
+                        "row": row,
+                        "source": self.source,
+                        "import": self.run_id,
+                    },
                 )
                 for party, row in zip(parties, rows, strict=True)
             ),
@@ -141,16 +148,24 @@ class PartyResolver:
 
     def _remember_contacts(self, identities: list[Identity], party_ids: list[int]) -> None:
         """Record each identity's keys on its party, unless another party already holds them."""
-        refs, points = [], []
+        keys = []
         for identity, party_id in zip(identities, party_ids, strict=True):
             for kind, value in identity.keys(self.source):
                 if (kind, value) in self.known:
                     continue
                 self.known[(kind, value)] = party_id
-                if kind.startswith("ref:"):
-                    refs.append((party_id, self.source, value))
-                else:
-                    points.append((party_id, kind, value, self.source))
+                keys.append((kind, value, party_id))
+        self._store_keys(keys)
+
+    def _store_keys(self, keys: list[tuple[str, str, int]]) -> None:
+        refs = [
+            (party_id, self.source, value) for kind, value, party_id in keys if kind[:4] == "ref:"
+        ]
+        points = [
+            (party_id, kind, value, self.source)
+            for kind, value, party_id in keys
+            if kind[:4] != "ref:"
+        ]
         insert_rows(ExternalRef, ["party_id", "source", "external_id"], refs, ignore_conflicts=True)
         insert_rows(
             ContactPoint, ["party_id", "kind", "value", "source"], points, ignore_conflicts=True

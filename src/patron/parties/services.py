@@ -1,64 +1,76 @@
-"""Changing parties and relationships. Every change writes the party's timeline."""
+"""Changing relationships. Every change writes the party's timeline."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
-from patron.analytics.classify import Classification
+from patron.accounts.services import display_name
+from patron.core.problems import Problem
 
-from .models import Activity, KindSource, Party, Relationship, RelationshipKind
+from .activity import activity_row, record_activities, record_activity
+from .models import KindSource, Party, Relationship, RelationshipKind
 
 
-class RelationshipError(Exception):
-    """A relationship change that cannot be made; the message says why."""
+class RelationshipError(Problem):
+    """A relationship change that cannot be made."""
 
 
 @dataclass(frozen=True)
-class ClassifiedParty:
+class Reading:
+    """Patron's reading of one party's data: the kind it would choose, and why (messages)."""
+
     party_id: int
-    classification: Classification
-    since: object  # date of the first purchase or engagement, or None
+    kind: str
+    reasons: list[dict[str, Any]] = field(default_factory=list)
+    since: dt.date | None = None  # the first purchase or engagement
 
 
-def do_apply_classifications(results: Iterable[ClassifiedParty]) -> dict[str, int]:
-    """Store inferred kinds. A kind set by a person or an import profile is never overwritten."""
-    results = list(results)
+def do_apply_readings(readings: Iterable[Reading]) -> dict[str, int]:
+    """Store Patron's readings. The kind changes only where Patron chose it (inferred); a kind
+    set by a person or an import profile stays, with Patron's own reading kept beside it."""
+    readings = list(readings)
     now = timezone.now()
     relationships = {
         r.party_id: r
-        for r in Relationship.objects.filter(party_id__in=[c.party_id for c in results])
+        for r in Relationship.objects.filter(party_id__in=[item.party_id for item in readings])
     }
+    missing = [item.party_id for item in readings if item.party_id not in relationships]
+    if missing:
+        for relationship in Relationship.objects.bulk_create(
+            [Relationship(party_id=party_id) for party_id in missing]
+        ):
+            relationships[relationship.party_id] = relationship
     changed, activities, counts = [], [], {}
-    for item in results:
-        relationship = relationships.get(item.party_id)
-        if relationship is None or relationship.kind_source != KindSource.INFERRED:
-            continue
-        kind = item.classification.kind
-        counts[kind] = counts.get(kind, 0) + 1
-        if relationship.kind != kind:
-            activities.append(
-                Activity(
-                    party_id=item.party_id,
-                    occurred_at=now,
-                    verb="relationship.classified",
-                    summary=f"Classified as {kind}: " + "; ".join(item.classification.reasons),
-                    data={"from": relationship.kind, "to": kind},
+    for item in readings:
+        relationship = relationships[item.party_id]
+        if relationship.kind_source == KindSource.INFERRED:
+            counts[item.kind] = counts.get(item.kind, 0) + 1
+            if relationship.kind != item.kind:
+                activities.append(
+                    activity_row(
+                        item.party_id,
+                        "relationship.classified",
+                        data={"from": relationship.kind, "to": item.kind, "reasons": item.reasons},
+                        at=now,
+                    )
                 )
-            )
-        relationship.kind = kind
-        relationship.reasons = item.classification.reasons
+            relationship.kind = item.kind
+        relationship.inferred_kind = item.kind
+        relationship.reasons = item.reasons
         relationship.since = item.since
         relationship.classified_at = now
         changed.append(relationship)
     with transaction.atomic():
         Relationship.objects.bulk_update(
-            changed, ["kind", "reasons", "since", "classified_at"], batch_size=500
+            changed, ["kind", "inferred_kind", "reasons", "since", "classified_at"], batch_size=500
         )
-        Activity.objects.bulk_create(activities, batch_size=500)
+        record_activities(activities)
     return counts
 
 
@@ -67,28 +79,27 @@ def do_set_relationship(
 ) -> Relationship:
     """A person sets the kind or the account manager; a set kind survives re-classification."""
     if kind is not None and kind not in RelationshipKind.values:
-        raise RelationshipError(f"'{kind}' is not a relationship kind")
+        raise RelationshipError("relationship.unknown_kind", kind=kind)
     with transaction.atomic():
         relationship, _ = Relationship.objects.get_or_create(party=party)
-        changes = []
+        change: dict[str, Any] = {}
         if kind is not None and (
             kind != relationship.kind or relationship.kind_source != KindSource.PERSON
         ):
-            changes.append(f"kind {relationship.kind} → {kind}")
+            change.update(kind_from=relationship.kind, kind_to=kind)
             relationship.kind = kind
             relationship.kind_source = KindSource.PERSON
+            relationship.kind_set_by = actor
+            relationship.kind_set_at = timezone.now()
         if owner is not None and owner != relationship.owner:
-            changes.append(f"account manager → {owner.get_username()}")
+            change.update(manager_to=owner.pk, manager_to_name=display_name(owner))
             relationship.owner = owner
         elif clear_owner and relationship.owner is not None:
-            changes.append("account manager removed")
+            change.update(manager_to=None, manager_from_name=display_name(relationship.owner))
             relationship.owner = None
-        if changes:
-            relationship.save(update_fields=["kind", "kind_source", "owner"])
-            Activity.objects.create(
-                party=party,
-                actor=actor,
-                verb="relationship.changed",
-                summary="; ".join(changes) + f" (by {actor.get_username()})",
+        if change:
+            relationship.save(
+                update_fields=["kind", "kind_source", "kind_set_by", "kind_set_at", "owner"]
             )
+            record_activity(party, "relationship.changed", actor=actor, data=change)
     return relationship

@@ -9,6 +9,8 @@ from html import escape
 
 from django.utils.safestring import SafeString, mark_safe
 
+from patron.core.formats import compact
+
 PALETTE = {"customer": "#9a5b00", "client": "#0f7b5f", "other": "#6b7385"}
 STAGE_COLOURS = {
     "new": "#3552c9",
@@ -35,7 +37,12 @@ def _text(x: float, y: float, text: str, anchor: str = "start", size: int = 15) 
     )
 
 
-def stage_bars(counts: dict[str, dict[str, int]], stage_labels: dict[str, str], title: str):
+def stage_bars(
+    counts: dict[str, dict[str, int]],
+    stage_labels: dict[str, str],
+    kind_labels: dict[str, str],
+    title: str,
+):
     """Horizontal bars: one row per stage, one coloured segment per relationship kind."""
     stages = [s for s in STAGE_COLOURS if any(s in by_stage for by_stage in counts.values())]
     kinds = list(counts)
@@ -54,9 +61,10 @@ def stage_bars(counts: dict[str, dict[str, int]], stage_labels: dict[str, str], 
             w = (width - left - 60) * n / biggest
             if n:
                 colour = PALETTE.get(kind, PALETTE["other"])
+                label = escape(str(kind_labels.get(kind, kind)))
                 body.append(
                     f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="20" fill="{colour}">'
-                    f"<title>{escape(kind)}: {n:,}</title></rect>"
+                    f"<title>{label}: {n:,}</title></rect>"
                 )
             x += w
         total = sum(counts[k].get(stage, 0) for k in kinds)
@@ -68,7 +76,7 @@ def stage_bars(counts: dict[str, dict[str, int]], stage_labels: dict[str, str], 
             f'<rect x="{left + j * 120}" y="{legend_y - 10}" width="12" height="12" '
             f'fill="{colour}"/>'
         )
-        body.append(_text(left + j * 120 + 16, legend_y, kind))
+        body.append(_text(left + j * 120 + 16, legend_y, str(kind_labels.get(kind, kind))))
     return _svg(width, height, body, title)
 
 
@@ -88,11 +96,11 @@ def histogram(edges: list[float], counts: list[int], title: str, unit: str):
         x = left + i * bar_w
         body.append(
             f'<rect x="{x + 1:.1f}" y="{height - bottom - h:.1f}" width="{bar_w - 2:.1f}" '
-            f'height="{h:.1f}" fill="#3552c9"><title>{_money(edges[i])}–{_money(edges[i + 1])} '
+            f'height="{h:.1f}" fill="#3552c9"><title>{compact(edges[i])}–{compact(edges[i + 1])} '
             f"{escape(unit)}: {n:,}</title></rect>"
         )
     for i in range(0, len(edges), max(1, len(edges) // 5)):
-        body.append(_text(left + i * bar_w, height - bottom + 16, _money(edges[i]), "middle", 13))
+        body.append(_text(left + i * bar_w, height - bottom + 16, compact(edges[i]), "middle", 13))
     body.append(_text(left, height - 6, unit, "start", 13))
     body.append(_text(left - 6, 20, f"{top:,}", "end", 13))
     return _svg(width, height, body, title)
@@ -137,11 +145,3 @@ def tracking_chart(
         _text(left + 154, height - 10, labels[1], "start", 13),
     ]
     return _svg(width, height, body, title)
-
-
-def _money(value: float) -> str:
-    if value >= 1_000_000:
-        return f"{value / 1_000_000:.1f}M"
-    if value >= 1_000:
-        return f"{value / 1_000:.0f}k"
-    return f"{value:.0f}"

@@ -4,22 +4,32 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.i18n import set_language
 
-from . import insight_views, views
+from .views import dashboard, duplicates, imports, insight, offerings, parties, team
 
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("language/", set_language, name="set_language"),
-    path("", views.dashboard, name="dashboard"),
-    path("parties/", views.party_list, name="parties"),
-    path("parties/<int:pk>/", views.party_detail, name="party"),
-    path("parties/<int:pk>/relationship/", views.party_relationship, name="party_relationship"),
-    path("at-risk/", insight_views.at_risk, name="at_risk"),
-    path("candidates/", insight_views.candidates, name="candidates"),
-    path("duplicates/", views.duplicates, name="duplicates"),
-    path("duplicates/merge/", views.merge, name="merge"),
-    path("imports/", views.import_page, name="import"),
-    path("imports/confirm/", views.import_confirm, name="import_confirm"),
-    path("imports/<int:pk>/", views.import_detail, name="import_detail"),
-    path("imports/<int:pk>/rejected.csv", views.import_errors_csv, name="import_errors"),
+    path("", dashboard.dashboard, name="dashboard"),
+    path("parties/", parties.party_list, name="parties"),
+    path("parties/<int:pk>/", parties.party_detail, name="party"),
+    path("parties/<int:pk>/relationship/", parties.party_relationship, name="party_relationship"),
+    path("at-risk/", insight.at_risk, name="at_risk"),
+    path("candidates/", insight.candidates, name="candidates"),
+    path("duplicates/", duplicates.duplicates, name="duplicates"),
+    path("duplicates/<int:first>/<int:second>/", duplicates.compare, name="duplicate_compare"),
+    path("duplicates/merge/", duplicates.merge, name="merge"),
+    path("duplicates/dismiss/", duplicates.dismiss, name="dismiss_duplicate"),
+    path("merges/<int:pk>/undo/", duplicates.undo_merge, name="undo_merge"),
+    path("imports/", imports.import_page, name="import"),
+    path("imports/<int:pk>/", imports.import_detail, name="import_detail"),
+    path("imports/<int:pk>/progress/", imports.import_progress, name="import_progress"),
+    path("imports/<int:pk>/confirm/", imports.import_confirm, name="import_confirm"),
+    path("imports/<int:pk>/resume/", imports.import_resume, name="import_resume"),
+    path("imports/<int:pk>/rejected.csv", imports.import_errors_csv, name="import_errors"),
+    path("offerings/", offerings.offering_list, name="offerings"),
+    path("offerings/<int:pk>/kind/", offerings.offering_kind, name="offering_kind"),
+    path("team/", team.team, name="team"),
+    path("team/<int:pk>/", team.member_change, name="member_change"),
+    path("team/<int:pk>/active/", team.member_active, name="member_active"),
 ]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -16,6 +17,7 @@ from patron.parties.normalize import normalize_email, normalize_name, normalize_
 from .profiles import FIELDS, Profile, header_key
 from .reading import FIELD_LIMIT, UnreadableFile
 from .values import (
+    BadValue,
     clean_text,
     currency_from_text,
     parse_amount,
@@ -58,6 +60,11 @@ class OrderRecord:
     phone: str | None = None
     accepts_marketing: bool | None = None
     lines: list[LineRecord] = field(default_factory=list)
+    end_row: int = 0  # the last spreadsheet row of this order (its line items follow row_no)
+
+    @property
+    def is_purchase(self) -> bool:
+        return self.status not in ("cancelled", "failed")
 
     def digest(self) -> str:
         parts = [
@@ -85,15 +92,16 @@ class OrderRecord:
 @dataclass(frozen=True)
 class Rejection:
     row: int
-    field: str
-    reason: str
+    field: str  # the column as the file names it
+    reason: dict  # a message: {"code": "value.date_invalid", ...} (commerce.wording)
     value: str = ""
 
 
 class RowRejected(Exception):
-    def __init__(self, column: str, reason: str, value: str = "") -> None:
-        super().__init__(reason)
-        self.column, self.reason, self.value = column, reason, value
+    def __init__(self, column: str, code: str, value: str = "", **params) -> None:
+        super().__init__(code)
+        self.column, self.value = column, value
+        self.reason = {"code": code, **params}
 
 
 @dataclass(frozen=True)
@@ -109,41 +117,36 @@ class ColumnMap:
     def __init__(self, header: list[str], profile: Profile, overrides: dict[str, str]) -> None:
         keys = [header_key(h) for h in header]
         self.header = header
-        self.duplicates = sorted({h for h in keys if h and keys.count(h) > 1})
+        # Linear in the number of columns: a hostile header can have hundreds of thousands.
+        first: dict[str, int] = {}
+        for position, key in enumerate(keys):
+            first.setdefault(key, position)
+        counts = Counter(keys)
+        self.duplicates = sorted(key for key, n in counts.items() if key and n > 1)
         self.index: dict[str, int] = {}
         for name, aliases in profile.columns.items():
             for alias in aliases:
-                if alias in keys:
-                    self.index[name] = keys.index(alias)
+                if alias in first:
+                    self.index[name] = first[alias]
                     break
         for column, target in overrides.items():
             if target not in FIELDS:
                 raise UnreadableFile(
-                    f"--map {column}={target}: '{target}' is not a field; fields are "
-                    + ", ".join(FIELDS)
+                    "file.map_unknown_field", column=column, field=target, fields=list(FIELDS)
                 )
-            if header_key(column) not in keys:
-                raise UnreadableFile(f"--map {column}={target}: the file has no column '{column}'")
-            self.index[target] = keys.index(header_key(column))
+            if header_key(column) not in first:
+                raise UnreadableFile("file.map_unknown_column", column=column, field=target)
+            self.index[target] = first[header_key(column)]
         self._require()
 
     def _require(self) -> None:
         if "occurred_at" not in self.index:
-            raise UnreadableFile(
-                "no column holds the order date (e.g. 'Date', 'Created at', '주문일시'): "
-                "rename that column, or name it with --map COLUMN=occurred_at"
-            )
+            raise UnreadableFile("file.no_date_column")
         if "total" not in self.index and "line_price" not in self.index:
-            raise UnreadableFile(
-                "no column holds the amount (e.g. 'Total', 'Amount', '결제금액'): rename that "
-                "column, or name it with --map COLUMN=total"
-            )
+            raise UnreadableFile("file.no_amount_column")
         who = ("customer_id", "name", "first_name", "last_name", "company", "email", "phone")
         if not any(name in self.index for name in who):
-            raise UnreadableFile(
-                "no column says who bought (name, email, phone or customer id): rename "
-                "one, or name it with --map COLUMN=email"
-            )
+            raise UnreadableFile("file.no_customer_column")
 
     def cells(self, row: list[str]) -> dict[str, str]:
         """Every mapped field of a row, cleaned once (a missing cell is an empty string)."""
@@ -172,15 +175,23 @@ class RecordBuilder:
         self.columns, self.profile, self.settings = columns, profile, settings
         self.rejections: list[Rejection] = []
         self.rows_read = 0
+        self.last_row = 0  # the spreadsheet row number of the last row read
+
+    def take_rejections(self) -> list[Rejection]:
+        """The rejections since the last call (the caller stores them: memory stays flat)."""
+        taken, self.rejections = self.rejections, []
+        return taken
 
     def records(self, rows: Iterator[tuple[int, list[str]]]) -> Iterator[OrderRecord]:
         pending: OrderRecord | None = None
         for row_no, row in rows:
             self.rows_read += 1
+            self.last_row = row_no
             try:
                 self._check_shape(row)
                 if pending is not None and self._continues(row, pending):
                     pending.lines.append(self._line(self.columns.cells(row), pending.currency))
+                    pending.end_row = row_no
                     continue
                 record = self._record(row_no, row)
             except RowRejected as exc:
@@ -195,15 +206,11 @@ class RecordBuilder:
     def _check_shape(self, row: list[str]) -> None:
         width = len(self.columns.header)
         if len(row) > width and any(cell.strip() for cell in row[width:]):
-            raise RowRejected(
-                "(row)",
-                f"the row has {len(row)} cells but the header has {width}: "
-                "a value probably contains an unquoted delimiter",
-            )
+            raise RowRejected("", "row.too_many_cells", cells=len(row), header=width)
         for position, cell in enumerate(row):
             if len(cell) > FIELD_LIMIT:
-                column = self.columns.header[position] if position < width else "(row)"
-                raise RowRejected(column, f"the value is over {FIELD_LIMIT:,} characters long")
+                column = self.columns.header[position] if position < width else ""
+                raise RowRejected(column, "row.value_too_long", limit=FIELD_LIMIT)
 
     def _continues(self, row: list[str], pending: OrderRecord) -> bool:
         if not self.profile.multi_row_orders:
@@ -217,8 +224,10 @@ class RecordBuilder:
         text = cells.get(name, "")
         try:
             return parser(text, *args)
-        except ValueError as exc:
-            raise RowRejected(self.columns.column_name(name), str(exc), text) from None
+        except BadValue as exc:
+            raise RowRejected(
+                self.columns.column_name(name), exc.code, text, **exc.params
+            ) from None
 
     def _record(self, row_no: int, row: list[str]) -> OrderRecord:
         cells = self.columns.cells(row)
@@ -241,9 +250,10 @@ class RecordBuilder:
         email, phone = self._contacts(cells)
         customer_id = value("customer_id")
         if not (name or company or email or phone or customer_id):
-            raise RowRejected("customer", "the row has no name, email, phone or customer id")
+            raise RowRejected("", "row.no_customer")
         return OrderRecord(
             row_no=row_no,
+            end_row=row_no,
             order_id=value("order_id", "")[:128] or self._row_identity(row),
             occurred_at=occurred_at,
             status=status,
@@ -279,9 +289,7 @@ class RecordBuilder:
         if not code:
             code = currency_from_text(cells.get("total", "")) or self.settings.currency
         if len(code) != 3 or not code.isalpha():
-            raise RowRejected(
-                self.columns.column_name("currency"), f"'{code}' is not a currency code"
-            )
+            raise RowRejected(self.columns.column_name("currency"), "value.currency_invalid", code)
         return code
 
     def _optional_amount(self, cells: dict[str, str], name: str, currency: str) -> Decimal:
@@ -299,11 +307,11 @@ class RecordBuilder:
         text = cells.get("status").lower()
         status = self.profile.statuses.get(text, "paid" if not text or text in _PAID_WORDS else "")
         if not status:
-            known = ", ".join(sorted(self.profile.statuses))
             raise RowRejected(
                 self.columns.column_name("status"),
-                f"unknown status '{text}' (known: {known})",
+                "value.status_unknown",
                 text,
+                known=sorted(self.profile.statuses),
             )
         if status in {"paid", "refunded"} and 0 < refunded < abs(total):
             return "partially_refunded"
@@ -323,11 +331,7 @@ class RecordBuilder:
         phone_text = cells.get("phone")
         phone = normalize_phone(phone_text, self.settings.region) if phone_text else None
         if email_text and email is None and not phone:
-            raise RowRejected(
-                self.columns.column_name("email"),
-                f"'{email_text}' is not an email address",
-                email_text,
-            )
+            raise RowRejected(self.columns.column_name("email"), "value.email_invalid", email_text)
         return email, phone
 
     def _has_line(self, cells: dict[str, str]) -> bool:

@@ -12,11 +12,13 @@ import csv
 import io
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from charset_normalizer import from_bytes
+
+from patron.core.problems import Problem
 
 _SAMPLE_BYTES = 256 * 1024
 _MAX_FIELD_CHARS = 1_000_000  # csv's own limit; fields over FIELD_LIMIT are rejected per row
@@ -25,8 +27,8 @@ _HANGUL = re.compile("[\uac00-\ud7a3]")
 _XLSX_MAX_EXPANSION = 200  # an uncompressed workbook this many times its file size is a bomb
 
 
-class UnreadableFile(Exception):
-    """The file cannot be read at all; the message says why in a business owner's words."""
+class UnreadableFile(Problem):
+    """The file cannot be read at all; the message code says why (see commerce.wording)."""
 
 
 @dataclass(frozen=True)
@@ -35,24 +37,23 @@ class TableSource:
     rows: Iterator[tuple[int, list[str]]]  # (row number as a spreadsheet shows it, cells)
     encoding: str
     delimiter: str
+    fraction: Callable[[], float] = lambda: 0.0  # how much of the file has been read
 
 
 def open_table(path: Path, max_bytes: int) -> TableSource:
     size = path.stat().st_size
     if size > max_bytes:
-        raise UnreadableFile(
-            f"the file is {size / 1e6:,.1f} MB; the limit is {max_bytes / 1e6:,.1f} MB"
-        )
+        raise UnreadableFile("file.too_large", megabytes=size / 1e6, limit=max_bytes / 1e6)
     if size == 0:
-        raise UnreadableFile("the file is empty")
+        raise UnreadableFile("file.empty")
     with path.open("rb") as handle:
         head = handle.read(8)
     if head.startswith(b"PK\x03\x04"):
         return _open_xlsx(path, size)
     if path.suffix.lower() in {".xlsx", ".xlsm"}:
-        raise UnreadableFile("the file is named .xlsx but is not an Excel workbook")
+        raise UnreadableFile("file.not_a_workbook")
     if path.suffix.lower() == ".xls" or head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise UnreadableFile("old Excel .xls files are not supported: save it as .xlsx or CSV")
+        raise UnreadableFile("file.old_excel")
     return _open_csv(path)
 
 
@@ -69,11 +70,17 @@ def _open_csv(path: Path) -> TableSource:
         header = next(reader)
     except StopIteration:
         handle.close()
-        raise UnreadableFile("the file has no header row") from None
+        raise UnreadableFile("file.no_header") from None
     except csv.Error as exc:
         handle.close()
-        raise UnreadableFile(f"the header row cannot be read: {exc}") from None
-    return TableSource(header, _numbered(reader, handle), encoding, delimiter)
+        raise UnreadableFile("file.header_unreadable", detail=str(exc)) from None
+    size = max(path.stat().st_size, 1)
+
+    def fraction() -> float:
+        # The raw file's position (it runs ahead of the parser by one buffer at most).
+        return 1.0 if handle.closed else min(handle.buffer.tell() / size, 1.0)
+
+    return TableSource(header, _numbered(reader, handle), encoding, delimiter, fraction)
 
 
 def _without_nul(lines: io.TextIOBase) -> Iterator[str]:
@@ -89,7 +96,7 @@ def _numbered(reader: csv.Reader, handle: io.TextIOBase) -> Iterator[tuple[int, 
             if any(cell.strip() for cell in row):
                 yield row_no, row
     except csv.Error as exc:
-        raise UnreadableFile(f"row {reader.line_num} cannot be read: {exc}") from None
+        raise UnreadableFile("file.row_unreadable", line=reader.line_num, detail=str(exc)) from None
     finally:
         handle.close()
 
@@ -144,24 +151,43 @@ def _open_xlsx(path: Path, size: int) -> TableSource:
             expanded = sum(info.file_size for info in archive.infolist())
             names = set(archive.namelist())
     except zipfile.BadZipFile:
-        raise UnreadableFile("the file is a damaged zip or Excel workbook") from None
+        raise UnreadableFile("file.damaged_zip") from None
     if "xl/workbook.xml" not in names:
-        raise UnreadableFile("the file is a zip archive, not an Excel workbook")
+        raise UnreadableFile("file.zip_not_workbook")
     if expanded > max(size * _XLSX_MAX_EXPANSION, 50_000_000):
-        raise UnreadableFile("the workbook expands to an implausible size (a zip bomb?)")
+        raise UnreadableFile("file.zip_bomb")
     import openpyxl  # openpyxl parses the XML with defusedxml when it is installed
 
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for broken workbooks
-        raise UnreadableFile(f"the workbook cannot be opened: {exc}") from None
-    rows = workbook.worksheets[0].iter_rows(values_only=True)
+        raise UnreadableFile("file.workbook_unreadable", detail=str(exc)[:200]) from None
+    sheet = workbook.worksheets[0]
+    rows = sheet.iter_rows(values_only=True)
     try:
         header = [_cell_text(cell) for cell in next(rows)]
     except StopIteration:
         workbook.close()
-        raise UnreadableFile("the workbook's first sheet is empty") from None
-    return TableSource(header, _xlsx_rows(rows, workbook), "xlsx", "")
+        raise UnreadableFile("file.sheet_empty") from None
+    counter = _RowCounter(sheet.max_row or 0)
+    return TableSource(
+        header, counter.count(_xlsx_rows(rows, workbook)), "xlsx", "", counter.fraction
+    )
+
+
+class _RowCounter:
+    """Progress through a sheet by rows, against the row count the workbook declares."""
+
+    def __init__(self, total: int) -> None:
+        self.total, self.done = total, 0
+
+    def count(self, rows: Iterator[tuple[int, list[str]]]) -> Iterator[tuple[int, list[str]]]:
+        for row_no, cells in rows:
+            self.done = row_no
+            yield row_no, cells
+
+    def fraction(self) -> float:
+        return min(self.done / self.total, 1.0) if self.total else 0.0
 
 
 def _xlsx_rows(rows: Iterator[tuple], workbook) -> Iterator[tuple[int, list[str]]]:

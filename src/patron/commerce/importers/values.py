@@ -1,7 +1,7 @@
 """Reading the values people and export tools write: amounts, dates, quantities, flags.
 
-Each parser raises ValueError with a reason a business owner can act on; the pipeline turns it
-into a rejected-row entry naming the row and the field.
+Each parser raises BadValue (a ValueError) with a message code a business owner can act on;
+the pipeline turns it into a rejected-row entry naming the row, the field and the value.
 """
 
 from __future__ import annotations
@@ -12,16 +12,21 @@ import unicodedata
 import zoneinfo
 from decimal import Decimal, InvalidOperation
 
-# ISO 4217 minor units that differ from 2 (the common ones in shop exports).
-MINOR_UNITS = {"KRW": 0, "JPY": 0, "VND": 0, "CLP": 0, "ISK": 0, "TWD": 2, "BHD": 3, "KWD": 3}
+from patron.core.formats import minor_units
+
 _CURRENCY_SYMBOLS = {"₩": "KRW", "원": "KRW", "$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY"}
 _MONEY_NOISE = re.compile(r"[₩$€£¥원\s]|KRW|USD|EUR|JPY|GBP", re.IGNORECASE)
 _THOUSANDS = re.compile(r"^\d{1,3}([,.]\d{3})+$")
 _MAX_AMOUNT = Decimal("1e13")
 
 
-def minor_units(currency: str) -> int:
-    return MINOR_UNITS.get(currency.upper(), 2)
+class BadValue(ValueError):
+    """A cell that cannot be read: a message code (see commerce.wording) and its numbers."""
+
+    def __init__(self, code: str, **params) -> None:
+        super().__init__(code)
+        self.code = code
+        self.params = params
 
 
 def currency_from_text(text: str) -> str | None:
@@ -44,12 +49,12 @@ def parse_amount(text: str, currency: str) -> Decimal:
     if raw.isdigit() and raw.isascii():
         # The common case, "12000": no symbols, no separators.
         if len(raw) > 13:
-            raise ValueError(f"'{_clip(text)}' is too large to be an amount of money")
+            raise BadValue("value.amount_too_large")
         return Decimal(raw).quantize(Decimal(1).scaleb(-minor_units(currency)))
     if not raw.isascii():
         raw = unicodedata.normalize("NFKC", raw).strip()
     if not raw:
-        raise ValueError("is empty: an amount is required")
+        raise BadValue("value.amount_missing")
     negative = False
     if raw.startswith("(") and raw.endswith(")"):
         negative, raw = True, raw[1:-1]
@@ -59,17 +64,17 @@ def parse_amount(text: str, currency: str) -> Decimal:
     elif body.startswith("+"):
         body = body[1:]
     if not body or not re.fullmatch(r"[\d.,]+", body):
-        raise ValueError(f"'{_clip(text)}' is not an amount of money")
+        raise BadValue("value.amount_invalid")
     try:
         number = Decimal(_decimal_text(body, currency))
     except InvalidOperation:
-        raise ValueError(f"'{_clip(text)}' has misplaced separators") from None
+        raise BadValue("value.amount_separators") from None
     if number >= _MAX_AMOUNT:
-        raise ValueError(f"'{_clip(text)}' is too large to be an amount of money")
+        raise BadValue("value.amount_too_large")
     exponent = Decimal(1).scaleb(-minor_units(currency))
     rounded = number.quantize(exponent)
     if rounded != number and minor_units(currency) == 0:
-        raise ValueError(f"'{_clip(text)}' has decimals, but {currency} has no minor unit")
+        raise BadValue("value.amount_decimals", currency=currency)
     return -rounded if negative else rounded
 
 
@@ -96,9 +101,9 @@ def parse_quantity(text: str) -> Decimal:
     try:
         value = Decimal(raw.replace(",", ""))
     except InvalidOperation:
-        raise ValueError(f"'{_clip(text)}' is not a quantity") from None
+        raise BadValue("value.quantity_invalid") from None
     if not value.is_finite() or abs(value) > 1_000_000:
-        raise ValueError(f"'{_clip(text)}' is not a quantity")
+        raise BadValue("value.quantity_invalid")
     return value
 
 
@@ -149,15 +154,15 @@ def parse_datetime(text: str, default_tz: dt.tzinfo) -> dt.datetime:
     if not raw.isascii():
         raw = unicodedata.normalize("NFKC", raw).strip()
     if not raw:
-        raise ValueError("is empty: a date is required")
+        raise BadValue("value.date_missing")
     match = _YMD.fullmatch(raw)
     parsed = _from_ymd_match(match, raw) if match else _parse_known_forms(raw)
     if parsed is None:
-        raise ValueError(f"'{_clip(text)}' is not a date this importer can read")
+        raise BadValue("value.date_invalid")
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=default_tz)
     if not 1900 <= parsed.year <= 2200:
-        raise ValueError(f"'{_clip(text)}' is outside the years 1900–2200")
+        raise BadValue("value.date_out_of_range")
     return parsed
 
 
@@ -175,7 +180,7 @@ def _from_ymd_match(match: re.Match[str], raw: str) -> dt.datetime:
         )
     except ValueError:
         _impossible_date(raw)
-        raise ValueError(f"'{_clip(raw)}' is not a date this importer can read") from None
+        raise BadValue("value.date_invalid") from None
     return value.replace(tzinfo=_offset(offset)) if offset else value
 
 
@@ -236,9 +241,7 @@ def _impossible_date(raw: str) -> None:
         try:
             dt.date(year, month, day)
         except ValueError:
-            raise ValueError(
-                f"'{_clip(raw)}' is not a real date (month {month}, day {day})"
-            ) from None
+            raise BadValue("value.date_impossible", month=month, day=day) from None
     return None
 
 
@@ -263,8 +266,3 @@ def clean_text(text: object, limit: int = 500) -> str:
     if value.startswith("'") and value[1:].replace("-", "").replace(" ", "").isdigit():
         value = value[1:]
     return value[:limit]
-
-
-def _clip(text: object, limit: int = 40) -> str:
-    value = str(text)
-    return value if len(value) <= limit else value[: limit - 1] + "…"

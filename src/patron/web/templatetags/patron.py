@@ -1,7 +1,10 @@
 from __future__ import annotations
 
 from django import template
+from django.conf import settings
 
+from patron.core import formats
+from patron.core.wording import say as say_message
 from patron.parties.normalize import format_phone
 
 register = template.Library()
@@ -11,3 +14,37 @@ register = template.Library()
 def phone(value: str) -> str:
     """+821012345678 as people read it: +82 10-1234-5678."""
     return format_phone(value) if value else ""
+
+
+@register.filter
+def say(message) -> str:
+    """A stored message (code and numbers) in the reader's language."""
+    return say_message(message)
+
+
+@register.filter
+def money(amount, currency: str = "") -> str:
+    """An amount with its currency; the business's currency when none is given."""
+    return formats.money(amount, currency or settings.PATRON_DEFAULT_CURRENCY)
+
+
+@register.filter
+def quantity(value) -> str:
+    return formats.quantity(value)
+
+
+@register.filter
+def percent(value) -> str:
+    return "" if value is None else f"{round(100 * float(value))}%"
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context, **changes) -> str:
+    """The current query string with some parameters changed (for pagers and sort links)."""
+    query = context["request"].GET.copy()
+    for key, value in changes.items():
+        if value in (None, ""):
+            query.pop(key, None)
+        else:
+            query[key] = value
+    return query.urlencode()

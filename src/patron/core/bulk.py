@@ -8,9 +8,17 @@ Here rows go to executemany as tuples, with only the conversions the backend nee
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 
 from django.db import connection, models
+
+# Keeps every IN (...) under SQLite's parameter limit on old builds.
+IN_CHUNK = 900
+
+
+def chunked(values: list, size: int = IN_CHUNK) -> Iterator[list]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
 
 
 def _converter(field: models.Field) -> Callable | None:

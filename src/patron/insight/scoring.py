@@ -1,10 +1,16 @@
-"""Scoring: sufficient statistics from the database, fitted models, scores for every party."""
+"""Scoring: sufficient statistics from the database, fitted models, scores for every party.
+
+A scoring run is a tracked run (core.runs): it ends done, failed with its reason (the previous
+scores stay in place), or interrupted.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import time
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 from django.conf import settings
@@ -27,8 +33,10 @@ from patron.analytics import (
 )
 from patron.analytics.evaluate import holdout_forecast
 from patron.analytics.summary import CalibrationHoldout, Summary
-from patron.bulk import insert_rows
 from patron.commerce.models import NOT_PURCHASED, OfferingKind, Order
+from patron.core.bulk import insert_rows
+from patron.core.problems import Problem
+from patron.core.runs import RunStatus
 from patron.parties.models import Market, Relationship, RelationshipKind
 
 from .aggregate import PartyDays, party_days
@@ -41,65 +49,111 @@ HORIZON_90_DAYS = 90 / WEEK
 Progress = Callable[[str, float], None]  # (step description, fraction done)
 
 
-class ScoringFailed(Exception):
-    """The run could not score the parties; the message says why in plain words."""
+class ScoringFailed(Problem):
+    """The run could not score the parties (see insight.wording for the codes)."""
 
 
 def do_score(model_name: str | None = None, progress: Progress | None = None) -> ScoringRun:
-    """Fit the chosen model on every party's history and store fresh scores for all of them."""
+    """Fit the chosen model on every party's history and store fresh scores for all of them.
+
+    A model that does not converge is recorded as such with its reason, and the previous
+    scores stay in place: a page never shows numbers from a fit that failed.
+    """
     model_name = model_name or settings.PATRON_SCORE_MODEL
     if model_name not in MODELS:
-        raise ScoringFailed(f"unknown model '{model_name}'; models are {', '.join(MODELS)}")
+        raise ScoringFailed("score.unknown_model", model=model_name, models=list(MODELS))
     report = progress or (lambda step, done: None)
     started = time.monotonic()
     today = timezone.localdate()
     run = ScoringRun.objects.create(model=model_name, observation_end=today)
+    run.mark_running()
     try:
-        report("aggregating purchases in the database", 0.05)
+        report("aggregate", 0.05)
         calibration_end = _calibration_end(today)
         days = party_days(today, calibration_end)
         if len(days.party_id) == 0:
-            raise ScoringFailed("there are no purchases to learn from yet: import orders first")
+            raise ScoringFailed("score.no_purchases")
         summary = _summary(days, today)
-        report("fitting the purchase and spend models", 0.3)
+        report("fit", 0.3)
         transaction_model, spend_model = _fit(model_name, summary)
-        report("checking the forecast against the latest months", 0.5)
+        if not _settled(transaction_model):
+            raise ScoringFailed("score.not_converged", model=model_name)
+        run.beat()
+        report("holdout", 0.5)
         fit_quality, tracking = _holdout(model_name, days, today, calibration_end)
-        report("scoring every party", 0.7)
+        run.beat()
+        report("score", 0.7)
         rows, values = _score_rows(run, model_name, days, summary, transaction_model, spend_model)
-        report("saving scores", 0.9)
+        report("save", 0.9)
         with transaction.atomic():
             PartyScore.objects.all().delete()
             insert_rows(PartyScore, _SCORE_FIELDS, rows)
-            run.status = ScoringRun.Status.DONE
-            run.parties_scored = len(rows)
-            run.params = {
-                "transactions": transaction_model.params_,
-                "spend": spend_model.params_ if spend_model else None,
-            }
-            run.fit = {
-                "log_likelihood": transaction_model.log_likelihood_,
-                "standard_errors": transaction_model.standard_errors_,
-                "spend_log_likelihood": spend_model.log_likelihood_ if spend_model else None,
-                "converged": transaction_model.converged_,
-                **fit_quality,
-            }
-            run.tracking = tracking
-            run.value_histogram = log_histogram(values)
-            _finish(run, started)
-    except (ScoringFailed, ModelNotIdentified) as exc:
-        run.status = ScoringRun.Status.FAILED
-        run.message = str(exc)
-        _finish(run, started)
-        raise ScoringFailed(str(exc)) from None
+            run.mark_finished(
+                RunStatus.DONE,
+                parties_scored=len(rows),
+                params=json_safe(
+                    {
+                        "transactions": transaction_model.params_,
+                        "spend": spend_model.params_ if spend_model else None,
+                    }
+                ),
+                fit=json_safe(
+                    {
+                        "log_likelihood": transaction_model.log_likelihood_,
+                        "standard_errors": transaction_model.standard_errors_,
+                        "spend_log_likelihood": spend_model.log_likelihood_
+                        if spend_model
+                        else None,
+                        "converged": transaction_model.converged_,
+                        **fit_quality,
+                    }
+                ),
+                tracking=json_safe(tracking),
+                value_histogram=json_safe(log_histogram(values)),
+                seconds=round(time.monotonic() - started, 3),
+            )
+    except ModelNotIdentified as exc:
+        _fail(run, started, {"code": exc.code, **exc.params})
+        raise ScoringFailed(exc.code, **exc.params) from None
+    except ScoringFailed as exc:
+        _fail(run, started, exc.message)
+        raise
+    except Exception as exc:
+        _fail(run, started, {"code": "run.crashed", "error": type(exc).__name__})
+        raise
     report("done", 1.0)
     return run
 
 
-def _finish(run: ScoringRun, started: float) -> None:
-    run.finished_at = timezone.now()
-    run.seconds = round(time.monotonic() - started, 3)
-    run.save()
+def _fail(run: ScoringRun, started: float, problem: dict[str, Any]) -> None:
+    run.mark_finished(RunStatus.FAILED, problem, seconds=round(time.monotonic() - started, 3))
+
+
+def _settled(model) -> bool:
+    """Whether the fit gave numbers at all. A fit that stopped short of its tolerance but gave
+    finite parameters (e.g. a beta distribution narrowing to one dropout rate) is kept and
+    marked "converged": false for the dashboard; one with no usable numbers is refused, and
+    its predictions are checked again party by party before anything is written."""
+    values = list(model.params_.values())
+    return np.isfinite(model.log_likelihood_) and all(
+        isinstance(v, int | float) and math.isfinite(v) for v in values
+    )
+
+
+def json_safe(value: Any) -> Any:
+    """NaN and infinities become null: JSON has no such numbers (and a database check
+    constraint refuses them). A standard error that could not be computed is unknown."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: json_safe(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(item) for item in value]
+    if isinstance(value, np.floating):
+        return json_safe(float(value))
+    if isinstance(value, np.integer):
+        return int(value)
+    return value
 
 
 def _calibration_end(today: dt.date) -> dt.date:
@@ -219,6 +273,8 @@ def _score_rows(run, model_name, days: PartyDays, summary: Summary, model, spend
     x, t_x, age = summary.frequency, summary.recency, summary.T
     p_alive = model.probability_alive(x, t_x, age)
     expected = model.expected_purchases(HORIZON_90_DAYS, x, t_x, age)
+    if not (np.all(np.isfinite(p_alive)) and np.all(np.isfinite(expected))):
+        raise ScoringFailed("score.not_converged", model=model_name)
     if spend_model is not None:
         spend = spend_model.expected_spend(x, summary.monetary)
     else:
@@ -287,7 +343,7 @@ def _propensity(x, p_alive, value, tailored_share, is_business, is_client):
     """Conversion propensity and reasons for customers; clients are converted already."""
     customers = ~is_client
     score = np.zeros(len(x))
-    reasons: list[list[str]] = [[] for _ in range(len(x))]
+    reasons: list[list[dict]] = [[] for _ in range(len(x))]
     if customers.any():
         scored, why = conversion_propensity(
             value[customers],

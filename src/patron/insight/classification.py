@@ -1,18 +1,21 @@
-"""Customer or client for every party, from their orders and engagements."""
+"""Customer or client, from each party's orders and engagements: Patron's reading of the
+relationship, stored on it (parties.services.do_apply_readings)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.db.models import Count, Max, Min
 from django.utils import timezone
 
 from patron.analytics.classify import ClassifyThresholds, PartyFacts, classify
+from patron.commerce.models import NOT_PURCHASED, Engagement, OfferingKind, Order
+from patron.core.bulk import IN_CHUNK, chunked
 from patron.parties.models import Market, Party
-from patron.parties.services import ClassifiedParty, do_apply_classifications
-
-from .models import NOT_PURCHASED, Engagement, OfferingKind, Order
+from patron.parties.services import Reading, do_apply_readings
 
 
 def thresholds_from_settings() -> ClassifyThresholds:
@@ -73,10 +76,19 @@ def _days(delta: dt.timedelta) -> float:
     return delta.total_seconds() / 86400
 
 
-def do_classify_all(party_ids: list[int] | None = None) -> dict[str, int]:
+def do_classify(party_ids: Iterable[int] | None = None) -> dict[str, int]:
+    """Read every given party (all live parties for None), a chunk at a time so memory stays
+    flat however many parties an import touched. Returns the kinds Patron chose, counted."""
     thresholds = thresholds_from_settings()
-    results = [
-        ClassifiedParty(party_id, classify(facts, thresholds), since)
-        for party_id, (facts, since) in party_facts(party_ids).items()
-    ]
-    return do_apply_classifications(results)
+    if party_ids is None:
+        party_ids = Party.objects.filter(merged_into__isnull=True).values_list("pk", flat=True)
+    ids = sorted(set(party_ids))
+    counts: Counter[str] = Counter()
+    for chunk in chunked(ids, IN_CHUNK):
+        readings = [
+            Reading(party_id, result.kind, result.reasons, since)
+            for party_id, (facts, since) in party_facts(chunk).items()
+            for result in [classify(facts, thresholds)]
+        ]
+        counts.update(do_apply_readings(readings))
+    return dict(counts)

@@ -15,8 +15,20 @@ import numpy as np
 from django.db import transaction
 from django.utils import timezone
 
+from patron.accounts.roles import Role
+from patron.accounts.services import do_add_member
+from patron.commerce.models import (
+    Engagement,
+    EngagementKind,
+    Offering,
+    OfferingKind,
+    Order,
+    OrderLine,
+    OrderStatus,
+)
+from patron.insight.classification import do_classify
+from patron.parties.activity import activity_row, record_activities
 from patron.parties.models import (
-    Activity,
     Channel,
     Consent,
     ContactKind,
@@ -28,18 +40,6 @@ from patron.parties.models import (
     Relationship,
 )
 from patron.parties.normalize import name_key
-from patron.parties.team import do_add_user
-
-from .classification import do_classify_all
-from .models import (
-    Engagement,
-    EngagementKind,
-    Offering,
-    OfferingKind,
-    Order,
-    OrderLine,
-    OrderStatus,
-)
 
 SOURCE = "demo"
 YEARS = 3
@@ -110,7 +110,7 @@ def do_load_demo(*, seed: int = 7, parties: int = 5000) -> dict[str, int]:
             for _ in range(count):
                 generator.add(segment)
         generator.flush()
-    do_classify_all()
+    do_classify()
     return {"parties": generator.parties_made, "orders": generator.orders_made}
 
 
@@ -120,9 +120,9 @@ def _account_managers() -> list:
     managers = []
     for username, first_name in (("minji", "Minji"), ("junho", "Junho"), ("sarah", "Sarah")):
         user = User.objects.filter(username=username).first()
-        managers.append(
-            user or do_add_user(username, password=None, owner=False, first_name=first_name)
-        )
+        if user is None:
+            user, _password = do_add_member(username, role=Role.MANAGER, display_name=first_name)
+        managers.append(user)
     return managers
 
 
@@ -315,15 +315,15 @@ class _Studio:
                     granted=bool(self.rng.random() < 0.55),
                     recorded_at=first_at or timezone.now(),
                     source="demo",
-                    evidence="demo sign-up form",
+                    evidence={"form": "demo sign-up"},
                 )
             )
             activities.append(
-                Activity(
-                    party=party,
-                    occurred_at=first_at or timezone.now(),
-                    verb="party.created",
-                    summary=f"Added by the demo generator ({segment})",
+                activity_row(
+                    party.pk,
+                    "party.created",
+                    data={"source": SOURCE, "segment": segment},
+                    at=first_at or timezone.now(),
                 )
             )
         Order.objects.bulk_create(orders, batch_size=1000)
@@ -344,6 +344,6 @@ class _Studio:
         )
         Engagement.objects.bulk_create(engagements, batch_size=1000)
         Consent.objects.bulk_create(consents, batch_size=1000)
-        Activity.objects.bulk_create(activities, batch_size=1000)
+        record_activities(activities)
         self.orders_made += len(orders)
         self.pending = []

@@ -1,0 +1,157 @@
+"""The team: adding people, giving them a role and a name, letting them go. Every change is
+written to Django's admin log (who, when, what)."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.contrib.auth.models import Group, User
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+
+from patron.core.audit import ADDITION, CHANGE, log_change
+from patron.core.problems import Problem
+
+from .roles import GROUPS, Role, role_of
+
+USERNAME_MAX = 150
+
+
+class TeamChangeRefused(Problem):
+    """A change to the team that cannot be made; worded for the owner who tried."""
+
+
+def display_name(user) -> str:
+    if user is None:
+        return ""
+    return user.get_full_name() or user.get_username()
+
+
+def team_members(*, include_inactive: bool = False) -> QuerySet[User]:
+    members = User.objects.filter(groups__name__in=GROUPS.values()).distinct()
+    if not include_inactive:
+        members = members.filter(is_active=True)
+    return members.order_by("-is_active", "first_name", "username")
+
+
+def account_managers() -> QuerySet[User]:
+    """Whom a relationship can be given to: every active member of the team."""
+    return team_members()
+
+
+def check_new_member(username: str, password: str | None) -> None:
+    username = username.strip()
+    if not username or len(username) > USERNAME_MAX:
+        raise TeamChangeRefused("team.username_invalid")
+    if User.objects.filter(username__iexact=username).exists():
+        raise TeamChangeRefused("team.username_taken", username=username)
+    if password:
+        try:
+            validate_password(password, User(username=username))
+        except ValidationError as exc:
+            raise TeamChangeRefused("team.password_weak", reasons=list(exc.messages)) from None
+
+
+def do_add_member(
+    username: str,
+    *,
+    role: str,
+    display_name: str = "",
+    password: str | None = None,
+    actor=None,
+) -> tuple[User, str | None]:
+    """Add a person; returns the user and the generated password when none was given."""
+    if role not in Role.values:
+        raise TeamChangeRefused("team.role_unknown", role=role)
+    check_new_member(username, password)
+    generated = None
+    if password is None:
+        generated = password = secrets.token_urlsafe(12)
+    with transaction.atomic():
+        user = User.objects.create_user(
+            username.strip(), password=password, first_name=display_name.strip()[:150]
+        )
+        user.groups.add(_group(role))
+        log_change(actor, user, ADDITION, {"added": {"role": role}})
+    return user, generated
+
+
+def do_change_member(user: User, *, actor, role: str | None = None, name: str | None = None):
+    changed = []
+    with transaction.atomic():
+        if role is not None and role != role_of(user):
+            if role not in Role.values:
+                raise TeamChangeRefused("team.role_unknown", role=role)
+            if role_of(user) == Role.OWNER:
+                _check_not_last_owner(user)
+            user.groups.remove(*Group.objects.filter(name__in=GROUPS.values()))
+            user.groups.add(_group(role))
+            changed.append("role")
+        if name is not None and name.strip()[:150] != user.first_name:
+            user.first_name = name.strip()[:150]
+            user.last_name = ""
+            user.save(update_fields=["first_name", "last_name"])
+            changed.append("display_name")
+        if changed:
+            log_change(actor, user, CHANGE, {"changed": {"fields": changed}})
+    user._patron_role = False  # forget the cached role
+    return user
+
+
+def do_set_active(user: User, *, active: bool, actor) -> User:
+    """Deactivate (they can no longer log in; their history stays) or reactivate a member."""
+    if user.is_active == active:
+        return user
+    if not active:
+        if actor is not None and user.pk == actor.pk:
+            raise TeamChangeRefused("team.cannot_deactivate_self")
+        if role_of(user) == Role.OWNER:
+            _check_not_last_owner(user)
+    with transaction.atomic():
+        user.is_active = active
+        user.save(update_fields=["is_active"])
+        log_change(
+            actor, user, CHANGE, {"changed": {"fields": ["active" if active else "inactive"]}}
+        )
+    return user
+
+
+def ensure_demo_login() -> tuple[str, str]:
+    """The demo's owner login that `make run` prints; the password is made once and kept."""
+    login_file = settings.DATA_DIR / "demo_login.txt"
+    username = "owner"
+    user = User.objects.filter(username=username).first()
+    if user is not None and login_file.exists():
+        return username, login_file.read_text(encoding="utf-8").strip()
+    if user is not None:
+        # The login file is gone but the account is there: never reset someone's password.
+        raise TeamChangeRefused("team.demo_login_lost", path=str(login_file))
+    user, password = do_add_member(username, role=Role.OWNER)
+    login_file.write_text(password, encoding="utf-8")
+    login_file.chmod(0o600)
+    return username, password
+
+
+def has_owner() -> bool:
+    return (
+        User.objects.filter(is_active=True, groups__name=GROUPS[Role.OWNER]).exists()
+        or User.objects.filter(is_active=True, is_superuser=True).exists()
+    )
+
+
+def _check_not_last_owner(user: User) -> None:
+    others = (
+        User.objects.filter(is_active=True, groups__name=GROUPS[Role.OWNER])
+        .exclude(pk=user.pk)
+        .exists()
+    )
+    if not others:
+        raise TeamChangeRefused("team.last_owner")
+
+
+def _group(role: str) -> Group:
+    group, _ = Group.objects.get_or_create(name=GROUPS[role])
+    return group

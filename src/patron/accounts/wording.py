@@ -1,0 +1,47 @@
+"""How the team's messages read."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+from patron.core.wording import wording
+
+
+@wording("team.username_invalid")
+def _username_invalid() -> str:
+    return _("A username is required (at most 150 characters).")
+
+
+@wording("team.username_taken")
+def _username_taken(username: str) -> str:
+    return _("Someone on the team already has the username “%(username)s”.") % {
+        "username": username
+    }
+
+
+@wording("team.password_weak")
+def _password_weak(reasons: list[str] | None = None) -> str:
+    return _("The password is too weak: %(reasons)s") % {"reasons": " ".join(reasons or [])}
+
+
+@wording("team.role_unknown")
+def _role_unknown(role: str) -> str:
+    return _("“%(role)s” is not a role: choose owner, account manager or staff.") % {"role": role}
+
+
+@wording("team.last_owner")
+def _last_owner() -> str:
+    return _("The business needs at least one active owner: make someone else an owner first.")
+
+
+@wording("team.cannot_deactivate_self")
+def _cannot_deactivate_self() -> str:
+    return _("You cannot deactivate your own account.")
+
+
+@wording("team.demo_login_lost")
+def _demo_login_lost(path: str) -> str:
+    return _(
+        "The demo login's password file (%(path)s) is gone and Patron never resets a password: "
+        "set a new one with “patron changepassword owner”."
+    ) % {"path": path}

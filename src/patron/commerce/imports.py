@@ -1,0 +1,495 @@
+"""Importing orders: the service the CLI, the background job and the tests call.
+
+An import is a tracked run (core.runs): it is running in one process, then done, failed with its
+reason and what it kept, or interrupted. Each batch of orders is one transaction, so a killed
+import leaves whole batches behind and running the file again completes it without doubling
+anything. A preview reads and checks everything the same way but writes no order and no party:
+it resolves people against the database and a scratch file of its own, so it never holds the
+database's write lock (only its progress and its first rejected rows are written, briefly).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import itertools
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+
+from patron.core.bulk import chunked, insert_rows
+from patron.core.problems import Problem
+from patron.core.runs import RunStatus
+from patron.core.wording import say
+from patron.parties.activity import activity_row, record_activities
+from patron.parties.consent import Decision, do_record_decisions
+from patron.parties.models import Channel, Purpose
+from patron.parties.resolve import Identity, PartyResolver
+
+from .importers.pipeline import ColumnMap, OrderRecord, RecordBuilder, Rejection
+from .importers.pipeline import Settings as ImportSettings
+from .importers.preview import PreviewResolver, Scratch
+from .importers.profiles import PROFILES, detect_profile
+from .importers.reading import UnreadableFile, open_table
+from .importers.values import time_zone
+from .models import NOT_PURCHASED, ImportRun, Order, OrderLine, RejectedRow
+from .offerings import OfferingCatalogue
+
+# Rejected rows kept per run (in the database, for the page and the CSV download); beyond
+# this the run only counts them. Rows kept in memory for the report: the first few.
+KEPT_REJECTIONS = 10_000
+REPORTED_REJECTIONS = 100
+
+
+class ImportRejected(Problem):
+    """The file cannot be imported at all (see commerce.wording for the codes)."""
+
+
+@dataclass
+class ImportReport:
+    run_id: int | None
+    file_name: str
+    profile: str
+    source: str
+    encoding: str
+    delimiter: str
+    dry_run: bool
+    rows: int = 0
+    orders_created: int = 0
+    orders_updated: int = 0
+    orders_unchanged: int = 0
+    purchases: int = 0
+    parties_created: int = 0
+    rejected_rows: int = 0
+    last_row_kept: int = 0  # rows up to this one are in the database (all of them when done)
+    warnings: list[dict] = field(default_factory=list)  # messages
+    rejections: list[Rejection] = field(default_factory=list)  # the first REPORTED_REJECTIONS
+    seconds: float = 0.0
+
+    def summary(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.pop("rejections")
+        data["errors"] = [rejection_summary(r) for r in self.rejections]
+        return data
+
+
+def rejection_summary(rejection: Rejection) -> dict[str, Any]:
+    return {
+        "row": rejection.row,
+        "field": rejection.field,
+        "reason": rejection.reason,
+        "message": say(rejection.reason),
+        "value": rejection.value,
+    }
+
+
+ProgressCallback = Callable[[int, float], None]  # (rows read so far, fraction of the file)
+
+
+def do_import_file(
+    path: Path,
+    *,
+    run: ImportRun | None = None,
+    profile_name: str | None = None,
+    mapping: dict[str, str] | None = None,
+    source: str | None = None,
+    dry_run: bool = False,
+    user=None,
+    display_name: str | None = None,
+    progress: ProgressCallback | None = None,
+) -> ImportReport:
+    """Import an export file: upsert orders by (source, external id), match parties.
+
+    With `run`, continue that queued run (the background job); otherwise a run is made here.
+    Raises ImportRejected when the file cannot be read at all; the run then ends failed.
+    """
+    started = time.monotonic()
+    file_name = display_name or (run.file_name if run else path.name)
+    if run is None:
+        run = ImportRun.objects.create(
+            file_name=file_name,
+            file_sha256=_sha256(path),
+            profile=profile_name or "",
+            source=source or "",
+            mapping=mapping or {},
+            dry_run=dry_run,
+            user=user,
+        )
+    run.mark_running()
+    try:
+        table = open_table(path, settings.PATRON_IMPORT_MAX_BYTES)
+        profile = _choose_profile(run.profile or None, table.header)
+        columns = ColumnMap(table.header, profile, run.mapping or {})
+    except UnreadableFile as exc:
+        run.mark_finished(RunStatus.FAILED, exc.message)
+        raise ImportRejected(exc.code, **exc.params) from None
+    report = ImportReport(
+        run_id=run.pk,
+        file_name=file_name,
+        profile=profile.name,
+        source=run.source or profile.name,
+        encoding=table.encoding,
+        delimiter=table.delimiter,
+        dry_run=run.dry_run,
+    )
+    ImportRun.objects.filter(pk=run.pk).update(profile=profile.name, source=report.source)
+    if columns.duplicates:
+        report.warnings.append({"code": "import.duplicate_columns", "columns": columns.duplicates})
+    builder = RecordBuilder(columns, profile, _settings())
+    batches = _Preview(report, run) if run.dry_run else _Writer(report, run, user or run.user)
+    try:
+        batches.run(builder, table.rows, table.fraction, progress)
+    except UnreadableFile as exc:
+        report.seconds = round(time.monotonic() - started, 3)
+        run.mark_finished(RunStatus.FAILED, exc.message, summary=report.summary())
+        raise ImportRejected(exc.code, **exc.params) from None
+    except Exception as exc:
+        # Whatever broke, the run says so (and what it kept) instead of staying "running".
+        run.mark_finished(
+            RunStatus.FAILED,
+            {"code": "run.crashed", "error": type(exc).__name__},
+            summary=report.summary(),
+        )
+        raise
+    finally:
+        batches.close()
+    report.seconds = round(time.monotonic() - started, 3)
+    run.mark_finished(RunStatus.DONE, summary=report.summary(), progress=1.0)
+    return report
+
+
+def _settings() -> ImportSettings:
+    return ImportSettings(
+        region=settings.PATRON_DEFAULT_REGION,
+        currency=settings.PATRON_DEFAULT_CURRENCY,
+        time_zone=time_zone(settings.TIME_ZONE),
+    )
+
+
+def _choose_profile(name: str | None, header: list[str]):
+    if not name:
+        return detect_profile(header)
+    if name not in PROFILES:
+        raise UnreadableFile("file.unknown_profile", profile=name, profiles=list(PROFILES))
+    return PROFILES[name]
+
+
+class _Batches:
+    """Reads records batch by batch; a subclass writes (or previews) each batch."""
+
+    def __init__(self, report: ImportReport, run: ImportRun) -> None:
+        self.report = report
+        self.run_row = run
+        self.rejections_kept = 0
+
+    def run(
+        self,
+        builder: RecordBuilder,
+        rows: Iterator,
+        fraction: Callable[[], float],
+        progress: ProgressCallback | None,
+    ) -> None:
+        batch_size = settings.PATRON_IMPORT_BATCH_ROWS
+        records = builder.records(rows)
+        while batch := list(itertools.islice(records, batch_size)):
+            self.handle(batch, builder)
+            self.report.last_row_kept = batch[-1].end_row
+            self._report_progress(builder, fraction(), progress)
+        self.handle([], builder)  # rejections after the last record
+        self.report.rows = builder.rows_read
+        self.report.last_row_kept = builder.last_row
+        self.report.purchases = self.purchases()
+
+    def handle(self, batch: list[OrderRecord], builder: RecordBuilder) -> None:
+        rejected = builder.take_rejections()
+        with transaction.atomic():
+            if batch:
+                self.write(batch)
+            self._keep_rejections(rejected)
+
+    def _keep_rejections(self, rejected: list[Rejection]) -> None:
+        report = self.report
+        report.rejected_rows += len(rejected)
+        room = REPORTED_REJECTIONS - len(report.rejections)
+        report.rejections.extend(rejected[: max(room, 0)])
+        keep = rejected[: max(KEPT_REJECTIONS - self.rejections_kept, 0)]
+        RejectedRow.objects.bulk_create(
+            [
+                RejectedRow(
+                    run=self.run_row, row=r.row, field=r.field[:100], reason=r.reason, value=r.value
+                )
+                for r in keep
+            ],
+            batch_size=1000,
+        )
+        self.rejections_kept += len(keep)
+
+    def _report_progress(self, builder, fraction: float, progress) -> None:
+        self.run_row.beat(
+            rows_read=builder.rows_read, progress=round(fraction, 4), summary=self.report.summary()
+        )
+        if progress:
+            progress(builder.rows_read, fraction)
+
+    def write(self, records: list[OrderRecord]) -> None:
+        raise NotImplementedError
+
+    def purchases(self) -> int:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        pass
+
+
+class _Writer(_Batches):
+    def __init__(self, report: ImportReport, run: ImportRun, user) -> None:
+        super().__init__(report, run)
+        self.user = user
+        self.resolver = PartyResolver(
+            report.source, file_name=report.file_name, actor=user, run_id=run.pk
+        )
+        self.catalogue = OfferingCatalogue()
+
+    def write(self, records: list[OrderRecord]) -> None:
+        # An order repeated in the file is one order: the later row wins.
+        unique = list({record.order_id: record for record in records}.values())
+        identities = [Identity(r.customer_id, r.email, r.phone, r.name, r.company) for r in unique]
+        party_ids = self.resolver.resolve(identities, [r.row_no for r in unique])
+        self.report.parties_created = self.resolver.parties_created
+        existing = existing_orders(self.report.source, [r.order_id for r in unique])
+        new, changed, unchanged = [], [], []
+        for record, party_id in zip(unique, party_ids, strict=True):
+            found = existing.get(record.order_id)
+            if found is None:
+                new.append((record, party_id))
+            elif found["row_digest"] != record.digest():
+                changed.append((record, party_id, found))
+            else:
+                unchanged.append(found["pk"])
+        self._create_orders(new)
+        self._update_orders(changed)
+        for chunk in chunked(unchanged):
+            Order.objects.filter(pk__in=chunk).update(import_run=self.run_row)
+        self._record_consents(unique, party_ids)
+        self.report.orders_created += len(new)
+        self.report.orders_updated += len(changed)
+        self.report.orders_unchanged += len(unchanged)
+
+    def purchases(self) -> int:
+        orders = Order.objects.filter(import_run=self.run_row)
+        return orders.exclude(status__in=NOT_PURCHASED).count()
+
+    def _create_orders(self, new: list[tuple[OrderRecord, int]]) -> None:
+        if not new:
+            return
+        source, run_id = self.report.source, self.run_row.pk
+        insert_rows(
+            Order,
+            [*ORDER_COLUMNS, "source", "external_id"],
+            (
+                (*_order_values(record, party_id, run_id), source, record.order_id)
+                for record, party_id in new
+            ),
+        )
+        ids = existing_orders(source, [record.order_id for record, _ in new])
+        self._create_lines([(ids[record.order_id]["pk"], record) for record, _ in new])
+
+    def _create_lines(self, orders: list[tuple[int, OrderRecord]]) -> None:
+        pairs = {(line.name, line.sku) for _, record in orders for line in record.lines}
+        offering_ids = self.catalogue.ids_for(pairs) if pairs else {}
+        insert_rows(
+            OrderLine,
+            ["order_id", "line_no", "offering_id", "name", "quantity", "unit_price"],
+            (
+                (
+                    order_id,
+                    line_no,
+                    offering_ids.get((line.name, line.sku)),
+                    line.name,
+                    line.quantity,
+                    line.unit_price,
+                )
+                for order_id, record in orders
+                for line_no, line in enumerate(record.lines, start=1)
+            ),
+        )
+
+    def _update_orders(self, changed: list[tuple[OrderRecord, int, dict]]) -> None:
+        if not changed:
+            return
+        orders = []
+        run_id = self.run_row.pk
+        for record, party_id, found in changed:
+            order = Order(pk=found["pk"], source=self.report.source, external_id=record.order_id)
+            for name, value in zip(
+                ORDER_COLUMNS, _order_values(record, party_id, run_id), strict=False
+            ):
+                setattr(order, name, value)
+            orders.append(order)
+        Order.objects.bulk_update(orders, fields=ORDER_COLUMNS)
+        OrderLine.objects.filter(order_id__in=[o.pk for o in orders]).delete()
+        self._create_lines([(found["pk"], record) for record, _, found in changed])
+        record_activities(
+            activity_row(
+                party_id,
+                "order.updated",
+                actor=self.user,
+                data={
+                    "order": record.order_id,
+                    "source": self.report.source,
+                    "file": self.report.file_name,
+                    "row": record.row_no,
+                    "status_from": found["status"],
+                    "status_to": record.status,
+                },
+            )
+            for record, party_id, found in changed
+        )
+
+    def _record_consents(self, records: list[OrderRecord], party_ids: list[int]) -> None:
+        """Marketing consent from the export (Shopify's Accepts Marketing), with evidence."""
+        decisions = [
+            Decision(
+                party_id=party_id,
+                channel=Channel.EMAIL,
+                purpose=Purpose.MARKETING,
+                granted=record.accepts_marketing,
+                source=f"import:{self.report.profile}",
+                evidence={
+                    "file": self.report.file_name,
+                    "row": record.row_no,
+                    "column": "accepts_marketing",
+                    "value": "yes" if record.accepts_marketing else "no",
+                    "import": self.run_row.pk,
+                },
+                at=record.occurred_at,
+            )
+            for record, party_id in zip(records, party_ids, strict=True)
+            if record.accepts_marketing is not None and record.email
+        ]
+        do_record_decisions(decisions, actor=self.user)
+
+
+class _Preview(_Batches):
+    """Everything an import would do, counted, with nothing of the business's data written."""
+
+    def __init__(self, report: ImportReport, run: ImportRun) -> None:
+        super().__init__(report, run)
+        self.scratch = Scratch()
+        self.resolver = PreviewResolver(report.source, self.scratch)
+        self.purchase_count = 0
+
+    def write(self, records: list[OrderRecord]) -> None:
+        unique = list({record.order_id: record for record in records}.values())
+        identities = [Identity(r.customer_id, r.email, r.phone, r.name, r.company) for r in unique]
+        self.resolver.resolve(identities, [r.row_no for r in unique])
+        self.report.parties_created = self.resolver.parties_created
+        ids = [r.order_id for r in unique]
+        existing = existing_orders(self.report.source, ids)
+        earlier = self.scratch.orders_seen(ids)  # the same order on an earlier batch's row
+        report = self.report
+        for record in unique:
+            digest = record.digest()
+            previous = earlier.get(record.order_id)
+            if previous is None:
+                found = existing.get(record.order_id)
+                if found is None:
+                    report.orders_created += 1
+                elif found["row_digest"] != digest:
+                    report.orders_updated += 1
+                else:
+                    report.orders_unchanged += 1
+            else:
+                previous_digest, was_purchase = previous
+                self.purchase_count -= was_purchase
+                if previous_digest != digest:
+                    report.orders_updated += 1
+                else:
+                    report.orders_unchanged += 1
+            self.purchase_count += record.is_purchase
+        self.scratch.remember_orders((r.order_id, r.digest(), r.is_purchase) for r in unique)
+
+    def purchases(self) -> int:
+        return self.purchase_count
+
+    def close(self) -> None:
+        self.scratch.close()
+
+
+def existing_orders(source: str, order_ids: list[str]) -> dict[str, dict]:
+    found = {}
+    for chunk in chunked(order_ids):
+        for row in Order.objects.filter(source=source, external_id__in=chunk).values(
+            "pk", "external_id", "row_digest", "status", "party_id"
+        ):
+            found[row["external_id"]] = row
+    return found
+
+
+ORDER_COLUMNS = [
+    "party_id",
+    "occurred_at",
+    "status",
+    "currency",
+    "amount",
+    "refunded_amount",
+    "discount_amount",
+    "discount_code",
+    "channel",
+    "note",
+    "row_digest",
+    "import_run_id",
+]
+
+
+def _order_values(record: OrderRecord, party_id: int, run_id: int) -> tuple:
+    return (
+        party_id,
+        record.occurred_at,
+        record.status,
+        record.currency,
+        record.total,
+        record.refunded,
+        record.discount_amount,
+        record.discount_code,
+        record.channel,
+        record.note,
+        record.digest(),
+        run_id,
+    )
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def rejections_csv_lines(rejections) -> Iterator[str]:
+    """The error report as CSV lines, worded in the active language, safe to open in Excel
+    (no cell starts a formula). A generator, so a long report streams."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+
+    def line(cells) -> str:
+        out.seek(0)
+        out.truncate()
+        writer.writerow(cells)
+        return out.getvalue()
+
+    yield line(["row", "field", "reason", "value"])
+    for r in rejections:
+        yield line([r.row, excel_safe(r.field), excel_safe(say(r.reason)), excel_safe(r.value)])
+
+
+def excel_safe(text: str) -> str:
+    """Prefix a quote so Excel shows '=HYPERLINK(...)' as text instead of running it."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

@@ -1,0 +1,279 @@
+"""How the commerce app's messages read: why a row or a file was refused, order changes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from patron.core.wording import listing, number, wording
+
+from .models import OfferingKind, OrderStatus
+
+# -- a cell that cannot be read (the rejected-rows report) ---------------------------------------
+
+
+@wording("value.amount_missing")
+def _amount_missing() -> str:
+    return _("The amount is empty; every order needs one.")
+
+
+@wording("value.amount_invalid")
+def _amount_invalid() -> str:
+    return _("This is not an amount of money.")
+
+
+@wording("value.amount_separators")
+def _amount_separators() -> str:
+    return _("The amount's separators are in odd places (e.g. “1,2,3.4”).")
+
+
+@wording("value.amount_too_large")
+def _amount_too_large() -> str:
+    return _("The amount is too large to be real.")
+
+
+@wording("value.amount_decimals")
+def _amount_decimals(currency: str) -> str:
+    return _("The amount has decimals, but %(currency)s has no minor unit.") % {
+        "currency": currency
+    }
+
+
+@wording("value.quantity_invalid")
+def _quantity_invalid() -> str:
+    return _("This is not a quantity.")
+
+
+@wording("value.date_missing")
+def _date_missing() -> str:
+    return _("The date is empty; every order needs one.")
+
+
+@wording("value.date_invalid")
+def _date_invalid() -> str:
+    return _("This is not a date Patron can read (e.g. 2024-03-05 or 2024년 3월 5일).")
+
+
+@wording("value.date_impossible")
+def _date_impossible(month: int, day: int) -> str:
+    return _("This is not a real date: month %(month)s has no day %(day)s.") % {
+        "month": month,
+        "day": day,
+    }
+
+
+@wording("value.date_out_of_range")
+def _date_out_of_range() -> str:
+    return _("The date is outside the years 1900–2200.")
+
+
+@wording("value.currency_invalid")
+def _currency_invalid() -> str:
+    return _("This is not a currency code (three letters, e.g. KRW).")
+
+
+@wording("value.status_unknown")
+def _status_unknown(known: list[str] | None = None) -> str:
+    return _("Patron does not know this order status; it knows: %(known)s.") % {
+        "known": listing(known or [])
+    }
+
+
+@wording("value.email_invalid")
+def _email_invalid() -> str:
+    return _("This is not an email address, and the row has no phone number either.")
+
+
+@wording("row.too_many_cells")
+def _too_many_cells(cells: int, header: int) -> str:
+    return _(
+        "The row has %(cells)s cells but the header has %(header)s: a value probably "
+        "contains the delimiter without quotes."
+    ) % {"cells": number(cells), "header": number(header)}
+
+
+@wording("row.value_too_long")
+def _value_too_long(limit: int) -> str:
+    return _("A value is over %(limit)s characters long.") % {"limit": number(limit)}
+
+
+@wording("row.no_customer")
+def _no_customer() -> str:
+    return _("The row has no name, email, phone or customer id: whose order is it?")
+
+
+# -- a file that cannot be read at all -----------------------------------------------------------
+
+
+@wording("file.too_large")
+def _too_large(megabytes: float, limit: float) -> str:
+    return _("The file is %(size)s MB; the limit is %(limit)s MB.") % {
+        "size": f"{megabytes:,.1f}",
+        "limit": f"{limit:,.1f}",
+    }
+
+
+@wording("file.empty")
+def _empty() -> str:
+    return _("The file is empty.")
+
+
+@wording("file.not_a_workbook")
+def _not_a_workbook() -> str:
+    return _("The file is named .xlsx but is not an Excel workbook.")
+
+
+@wording("file.old_excel")
+def _old_excel() -> str:
+    return _("Old Excel .xls files cannot be read yet: save it as .xlsx or CSV.")
+
+
+@wording("file.no_header")
+def _no_header() -> str:
+    return _("The file has no header row.")
+
+
+@wording("file.header_unreadable")
+def _header_unreadable(detail: str = "") -> str:
+    return _("The header row cannot be read (%(detail)s).") % {"detail": detail}
+
+
+@wording("file.row_unreadable")
+def _row_unreadable(line: int, detail: str = "") -> str:
+    return _("Line %(line)s of the file cannot be read (%(detail)s).") % {
+        "line": number(line),
+        "detail": detail,
+    }
+
+
+@wording("file.damaged_zip")
+def _damaged_zip() -> str:
+    return _("The file is a damaged zip or Excel workbook.")
+
+
+@wording("file.zip_not_workbook")
+def _zip_not_workbook() -> str:
+    return _("The file is a zip archive, not an Excel workbook.")
+
+
+@wording("file.zip_bomb")
+def _zip_bomb() -> str:
+    return _("The workbook unpacks to an implausible size (a zip bomb?), so it was not opened.")
+
+
+@wording("file.workbook_unreadable")
+def _workbook_unreadable(detail: str = "") -> str:
+    return _("The workbook cannot be opened (%(detail)s).") % {"detail": detail}
+
+
+@wording("file.sheet_empty")
+def _sheet_empty() -> str:
+    return _("The workbook's first sheet is empty.")
+
+
+@wording("file.unknown_profile")
+def _unknown_profile(profile: str, profiles: list[str] | None = None) -> str:
+    return _("“%(profile)s” is not a format Patron knows; it knows %(profiles)s.") % {
+        "profile": profile,
+        "profiles": listing(profiles or []),
+    }
+
+
+@wording("file.map_unknown_field")
+def _map_unknown_field(column: str, field: str, fields: list[str] | None = None) -> str:
+    return _("“%(field)s” (for the column “%(column)s”) is not a field; fields are %(fields)s.") % {
+        "field": field,
+        "column": column,
+        "fields": listing(fields or []),
+    }
+
+
+@wording("file.map_unknown_column")
+def _map_unknown_column(column: str, field: str = "") -> str:
+    return _("The file has no column “%(column)s”.") % {"column": column}
+
+
+@wording("file.no_date_column")
+def _no_date_column() -> str:
+    return _(
+        "No column holds the order date (e.g. “Date”, “Created at”, “주문일시”). Rename that "
+        "column, or say which it is (on the command line: --map COLUMN=occurred_at)."
+    )
+
+
+@wording("file.no_amount_column")
+def _no_amount_column() -> str:
+    return _(
+        "No column holds the amount (e.g. “Total”, “Amount”, “결제금액”). Rename that column, "
+        "or say which it is (on the command line: --map COLUMN=total)."
+    )
+
+
+@wording("file.no_customer_column")
+def _no_customer_column() -> str:
+    return _(
+        "No column says who bought (a name, email, phone or customer id). Rename one, or say "
+        "which it is (on the command line: --map COLUMN=email)."
+    )
+
+
+@wording("import.duplicate_columns")
+def _duplicate_columns(columns: list[str] | None = None) -> str:
+    columns = columns or []
+    shown = listing(columns[:10]) + ("…" if len(columns) > 10 else "")
+    return _("Some column names appear twice; the first of each is used: %(columns)s") % {
+        "columns": shown
+    }
+
+
+# -- timeline and refusals -----------------------------------------------------------------------
+
+
+def _status_label(status: str) -> str:
+    try:
+        return str(OrderStatus(status).label)
+    except ValueError:
+        return status
+
+
+@wording("activity.order.updated")
+def _order_updated(
+    order: str, file: str = "", status_from: str = "", status_to: str = "", **_rest: Any
+) -> str:
+    if status_from and status_to and status_from != status_to:
+        return _("Order %(order)s updated from %(file)s: %(before)s → %(after)s") % {
+            "order": order,
+            "file": file,
+            "before": _status_label(status_from),
+            "after": _status_label(status_to),
+        }
+    return _("Order %(order)s updated from %(file)s") % {"order": order, "file": file}
+
+
+@wording("offering.unknown_kind")
+def _offering_unknown_kind(kind: str) -> str:
+    return _("“%(kind)s” is not a kind of offering: choose %(choices)s.") % {
+        "kind": kind,
+        "choices": listing(str(label) for label in OfferingKind.labels),
+    }
+
+
+def orders_count(n: int) -> str:
+    return ngettext("%(count)s order", "%(count)s orders", n) % {"count": number(n)}
+
+
+@wording("import.upload_missing")
+def _upload_missing() -> str:
+    return _("The uploaded file is no longer on the server: upload it again.")
+
+
+@wording("import.not_a_preview")
+def _not_a_preview() -> str:
+    return _("This run is not a finished preview, so there is nothing to confirm.")
+
+
+@wording("import.not_resumable")
+def _not_resumable() -> str:
+    return _("Only an interrupted or failed import can be run again from here.")

@@ -1,0 +1,231 @@
+"""Background work across the apps: the one place that knows what follows what.
+
+Tasks take ids, never model instances, and are enqueued on commit. The chain a user relies on:
+
+- importing a file (from the page: the ``import_file`` task; from the CLI: in the foreground)
+  ends by queueing ``refresh_parties`` for the parties it touched;
+- so does a merge, an undone merge, and a change of an offering's kind;
+- ``refresh_parties`` reads those parties again (customer or client, with reasons), then scores
+  everyone, in that order, as one job.
+
+This module sits on the delivery floor beside web, api and cli (import-linter checks it), so
+the domain apps below never reach up to schedule each other.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django_tasks import task
+from django_tasks_db.models import DBTaskResult
+
+from patron.commerce.imports import ImportRejected, do_import_file
+from patron.commerce.models import ImportRun, Offering, Order
+from patron.commerce.queries import parties_of_offering
+from patron.core.problems import Problem
+from patron.core.runs import RunStatus
+from patron.insight.classification import do_classify
+from patron.insight.scoring import ScoringFailed, do_score
+
+logger = logging.getLogger(__name__)
+
+UPLOAD_NAME = re.compile(r"[0-9a-f]{64}(\.[a-z0-9]{1,5})?")
+_SUFFIX = re.compile(r"\.[a-z0-9]{1,5}")
+
+
+class JobRefused(Problem):
+    """A job that cannot be started (an expired preview, a run that cannot resume)."""
+
+
+# -- uploads ------------------------------------------------------------------------------------
+
+
+def upload_dir() -> Path:
+    directory = settings.DATA_DIR / "uploads"
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory
+
+
+def store_upload(chunks: Iterable[bytes], original_name: str) -> str:
+    """Write an uploaded file under the uploads directory; its name is its SHA-256 (and the
+    original suffix: a CSV renamed .xlsx must still be caught as one)."""
+    digest = hashlib.sha256()
+    directory = upload_dir()
+    temporary = (
+        directory / f"incoming-{id(chunks)}-{hashlib.md5(original_name.encode()).hexdigest()}"
+    )
+    with temporary.open("wb") as handle:
+        for chunk in chunks:
+            digest.update(chunk)
+            handle.write(chunk)
+    suffix = Path(original_name).suffix.lower()
+    name = digest.hexdigest() + (suffix if _SUFFIX.fullmatch(suffix) else "")
+    temporary.replace(directory / name)
+    return name
+
+
+def upload_path(name: str) -> Path | None:
+    if not UPLOAD_NAME.fullmatch(name or ""):
+        return None
+    path = upload_dir() / name
+    return path if path.is_file() else None
+
+
+# -- imports --------------------------------------------------------------------------------------
+
+
+def start_import(
+    upload: str,
+    *,
+    file_name: str,
+    user,
+    profile: str = "",
+    source: str = "",
+    mapping: dict[str, str] | None = None,
+    dry_run: bool = False,
+) -> ImportRun:
+    """Queue an import (or a preview) of a stored upload; the worker runs it."""
+    path = upload_path(upload)
+    if path is None:
+        raise JobRefused("import.upload_missing")
+    with transaction.atomic():
+        run = ImportRun.objects.create(
+            file_name=file_name[:255],
+            file_sha256=upload.split(".")[0],
+            upload=upload,
+            profile=profile,
+            source=source,
+            mapping=mapping or {},
+            dry_run=dry_run,
+            user=user,
+        )
+        transaction.on_commit(lambda: import_file.enqueue(run.pk))
+    return run
+
+
+def import_for_real(preview: ImportRun, *, user) -> ImportRun:
+    """ "Import this file" after a preview: the same upload and choices, kept this time."""
+    if not preview.dry_run or preview.status != RunStatus.DONE:
+        raise JobRefused("import.not_a_preview")
+    return start_import(
+        preview.upload,
+        file_name=preview.file_name,
+        user=user,
+        profile=preview.profile,
+        source=preview.source,
+        mapping=preview.mapping,
+    )
+
+
+def resume_import(run: ImportRun) -> ImportRun:
+    """Run an interrupted import again; like the CLI's re-run, it completes it exactly."""
+    if run.status not in (RunStatus.INTERRUPTED, RunStatus.FAILED) or run.dry_run:
+        raise JobRefused("import.not_resumable")
+    if upload_path(run.upload) is None:
+        raise JobRefused("import.upload_missing")
+    with transaction.atomic():
+        ImportRun.objects.filter(pk=run.pk).update(
+            status=RunStatus.QUEUED, problem=None, finished_at=None, worker=""
+        )
+        transaction.on_commit(lambda: import_file.enqueue(run.pk))
+    run.refresh_from_db()
+    return run
+
+
+@task()
+def import_file(run_id: int) -> dict[str, Any]:
+    """Import (or preview) a stored upload for a queued run, then queue the refresh."""
+    run = ImportRun.objects.filter(pk=run_id).first()
+    if run is None or run.status != RunStatus.QUEUED:
+        return {"status": "skipped", "run": run_id}  # already run, or cancelled
+    path = upload_path(run.upload)
+    if path is None:
+        run.mark_finished(RunStatus.FAILED, {"code": "import.upload_missing"})
+        return {"status": "failed", "run": run_id}
+    try:
+        report = do_import_file(path, run=run)
+    except ImportRejected as exc:
+        _release_upload(run)
+        return {"status": "failed", "run": run_id, "problem": exc.message}
+    if not run.dry_run:
+        _release_upload(run)
+        refresh_after_import(report)
+    return {"status": "done", "run": run_id, "orders_created": report.orders_created}
+
+
+def _release_upload(run: ImportRun) -> None:
+    """A kept import no longer needs its file; a preview keeps it for "Import this file"."""
+    others = ImportRun.objects.filter(
+        upload=run.upload, status__in=[RunStatus.QUEUED, RunStatus.RUNNING]
+    ).exclude(pk=run.pk)
+    path = upload_path(run.upload)
+    if path is not None and not others.exists():
+        path.unlink(missing_ok=True)
+
+
+def refresh_after_import(report) -> None:
+    """A file that changed orders changes what Patron knows of their parties."""
+    if not report.dry_run and (report.orders_created or report.orders_updated):
+        refresh_later(import_run=report.run_id)
+
+
+# -- refreshing parties ---------------------------------------------------------------------------
+
+
+def refresh_later(
+    party_ids: Iterable[int] | None = None,
+    *,
+    import_run: int | None = None,
+    offering: int | None = None,
+) -> None:
+    """Queue a refresh (classify the parties, then score everyone) once this transaction
+    commits. Without arguments: every party."""
+    kwargs: dict[str, Any] = {}
+    if party_ids is not None:
+        kwargs["party_ids"] = sorted(set(party_ids))
+    if import_run is not None:
+        kwargs["import_run"] = import_run
+    if offering is not None:
+        kwargs["offering"] = offering
+    transaction.on_commit(lambda: refresh_parties.enqueue(**kwargs))
+
+
+@task()
+def refresh_parties(
+    party_ids: list[int] | None = None,
+    import_run: int | None = None,
+    offering: int | None = None,
+) -> dict[str, Any]:
+    """Classify the affected parties, then score every party: one job, in that order."""
+    scope = _scope(party_ids, import_run, offering)
+    kinds = do_classify(scope)
+    if _another_refresh_waiting():
+        # A later refresh will score after its own classification: scoring now is wasted.
+        return {"status": "classified", "kinds": kinds}
+    try:
+        run = do_score()
+    except ScoringFailed as exc:
+        return {"status": "classified", "kinds": kinds, "scoring": exc.message}
+    return {"status": "done", "kinds": kinds, "scoring_run": run.pk}
+
+
+def _scope(party_ids, import_run, offering):
+    if party_ids is not None:
+        return party_ids
+    if import_run is not None:
+        return Order.objects.filter(import_run_id=import_run).values_list("party_id", flat=True)
+    if offering is not None:
+        found = Offering.objects.filter(pk=offering).first()
+        return parties_of_offering(found) if found else []
+    return None
+
+
+def _another_refresh_waiting() -> bool:
+    return DBTaskResult.objects.ready().filter(task_path=refresh_parties.module_path).exists()

@@ -1,0 +1,139 @@
+"""Whether a party may be contacted on a channel for a purpose, and recording their decisions.
+
+The newest recorded decision per (party, channel, purpose) is in force. Service messages
+(receipts, incidents) need no consent; marketing and surveys need a recorded "yes".
+Importers and (next) outreach both go through here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from patron.core.bulk import chunked
+
+from .activity import activity_row, record_activities
+from .models import Channel, Consent, Party, Purpose
+
+NEEDS_NO_CONSENT = (Purpose.SERVICE,)
+
+
+@dataclass(frozen=True)
+class Decision:
+    party_id: int
+    channel: str
+    purpose: str
+    granted: bool
+    source: str  # how it was recorded: "import:shopify", "page", ...
+    evidence: dict[str, Any]
+    at: dt.datetime | None = None
+
+
+def current_consents(party_ids: Iterable[int], channel: str, purpose: str) -> dict[int, bool]:
+    """The decision in force per party (parties with none recorded are absent)."""
+    current: dict[int, bool] = {}
+    for chunk in chunked(sorted(set(party_ids))):
+        rows = (
+            Consent.objects.filter(party_id__in=chunk, channel=channel, purpose=purpose)
+            .order_by("party_id", "recorded_at", "pk")
+            .values_list("party_id", "granted")
+        )
+        for party_id, granted in rows:
+            current[party_id] = granted  # later rows overwrite earlier ones
+    return current
+
+
+def may_contact(party: Party | int, channel: str, purpose: str) -> bool:
+    if purpose in NEEDS_NO_CONSENT:
+        return True
+    party_id = party if isinstance(party, int) else party.pk
+    return current_consents([party_id], channel, purpose).get(party_id, False)
+
+
+def do_record_decisions(decisions: Iterable[Decision], *, actor=None) -> int:
+    """Record decisions that change what is known (a repeated "yes" is not news); each one
+    goes on the party's timeline. Returns how many were recorded."""
+    # One decision per party, channel and purpose: the last one given (an export repeats a
+    # person's flag on each of their orders; only its latest value is what they said).
+    decisions = list({(d.party_id, d.channel, d.purpose): d for d in decisions}.values())
+    if not decisions:
+        return 0
+    changed: list[Decision] = []
+    keys = {(d.channel, d.purpose) for d in decisions}
+    for channel, purpose in keys:
+        group = [d for d in decisions if (d.channel, d.purpose) == (channel, purpose)]
+        known = current_consents([d.party_id for d in group], channel, purpose)
+        for decision in group:
+            if known.get(decision.party_id) != decision.granted:
+                known[decision.party_id] = decision.granted
+                changed.append(decision)
+    now = timezone.now()
+    with transaction.atomic():
+        Consent.objects.bulk_create(
+            [
+                Consent(
+                    party_id=d.party_id,
+                    channel=d.channel,
+                    purpose=d.purpose,
+                    granted=d.granted,
+                    recorded_at=d.at or now,
+                    source=d.source,
+                    evidence=d.evidence,
+                    recorded_by=actor if actor is not None and actor.is_authenticated else None,
+                )
+                for d in changed
+            ],
+            batch_size=1000,
+        )
+        record_activities(
+            activity_row(
+                d.party_id,
+                "consent.recorded",
+                actor=actor,
+                data={
+                    "channel": d.channel,
+                    "purpose": d.purpose,
+                    "granted": d.granted,
+                    "source": d.source,
+                    **d.evidence,
+                },
+            )
+            for d in changed
+        )
+    return len(changed)
+
+
+def do_record_consent(
+    party: Party,
+    channel: str,
+    purpose: str,
+    *,
+    granted: bool,
+    source: str,
+    evidence: dict[str, Any],
+    actor=None,
+) -> bool:
+    decision = Decision(party.pk, channel, purpose, granted, source, evidence)
+    return do_record_decisions([decision], actor=actor) == 1
+
+
+def do_withdraw_consent(party: Party, channel: str, purpose: str, **kwargs: Any) -> bool:
+    return do_record_consent(party, channel, purpose, granted=False, **kwargs)
+
+
+__all__ = [
+    "NEEDS_NO_CONSENT",
+    "Channel",
+    "Decision",
+    "Purpose",
+    "current_consents",
+    "do_record_consent",
+    "do_record_decisions",
+    "do_withdraw_consent",
+    "may_contact",
+]

@@ -1,0 +1,119 @@
+"""Importing from the page: upload, then the worker imports in the background while the page
+shows its progress; the import carries on when the tab is closed."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import JsonResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from patron import jobs
+from patron.accounts import roles
+from patron.commerce.imports import rejections_csv_lines
+from patron.commerce.queries import recent_imports
+from patron.core.runs import RunStatus, reap_interrupted_runs
+from patron.core.wording import say
+
+from ..access import allowed, get_import_for_user, member_required
+from ..forms import ImportForm
+
+SHOWN_REJECTIONS = 200
+
+
+@allowed(roles.can_import)
+def import_page(request):
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        stored = jobs.store_upload(upload.chunks(), upload.name)
+        run = jobs.start_import(
+            stored,
+            file_name=upload.name,
+            user=request.user,
+            profile=form.cleaned_data["profile"] or "",
+            dry_run=form.cleaned_data["preview"],
+        )
+        return redirect("import_detail", pk=run.pk)
+    context = {"form": form, "runs": recent_imports(10)}
+    return render(request, "patron/import_form.html", context, status=400 if form.errors else 200)
+
+
+@member_required
+def import_detail(request, pk: int):
+    reap_interrupted_runs()
+    run = get_import_for_user(request, pk)
+    context = {
+        "run": run,
+        "s": run.summary,
+        "rejected": run.rejected_rows.order_by("row", "pk")[:SHOWN_REJECTIONS],
+        "can_resume": run.status in (RunStatus.INTERRUPTED, RunStatus.FAILED)
+        and not run.dry_run
+        and jobs.upload_path(run.upload) is not None,
+        "can_confirm": run.dry_run
+        and run.status == RunStatus.DONE
+        and jobs.upload_path(run.upload) is not None,
+    }
+    return render(request, "patron/import_detail.html", context)
+
+
+@member_required
+def import_progress(request, pk: int):
+    """What the page polls while the worker imports."""
+    reap_interrupted_runs()
+    run = get_import_for_user(request, pk)
+    summary = run.summary or {}
+    return JsonResponse(
+        {
+            "status": run.status,
+            "status_label": run.get_status_display(),
+            "finished": run.is_finished,
+            "progress": run.progress,
+            "rows": run.rows_read,
+            "orders_created": summary.get("orders_created", 0),
+            "orders_updated": summary.get("orders_updated", 0),
+            "parties_created": summary.get("parties_created", 0),
+            "rejected_rows": summary.get("rejected_rows", 0),
+            "problem": say(run.problem),
+        }
+    )
+
+
+@allowed(roles.can_import)
+@require_POST
+def import_confirm(request, pk: int):
+    """ "Import this file" after a preview."""
+    preview = get_import_for_user(request, pk)
+    try:
+        run = jobs.import_for_real(preview, user=request.user)
+    except jobs.JobRefused as exc:
+        messages.error(request, str(exc))
+        return redirect("import_detail", pk=preview.pk)
+    return redirect("import_detail", pk=run.pk)
+
+
+@allowed(roles.can_import)
+@require_POST
+def import_resume(request, pk: int):
+    run = get_import_for_user(request, pk)
+    try:
+        jobs.resume_import(run)
+    except jobs.JobRefused as exc:
+        messages.error(request, str(exc))
+    return redirect("import_detail", pk=run.pk)
+
+
+@member_required
+def import_errors_csv(request, pk: int):
+    run = get_import_for_user(request, pk)
+    rows = run.rejected_rows.order_by("row", "pk").iterator(chunk_size=2000)
+    lines = (line for line in rejections_csv_lines(rows))
+    response = StreamingHttpResponse(_with_bom(lines), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="import-{run.pk}-rejected.csv"'
+    return response
+
+
+def _with_bom(lines):
+    # Excel reads UTF-8 only with its byte-order mark.
+    yield "\ufeff"
+    yield from lines

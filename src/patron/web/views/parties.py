@@ -1,0 +1,94 @@
+"""The party list and a party's page."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from patron import jobs
+from patron.accounts import roles
+from patron.commerce.queries import party_history, party_timeline
+from patron.insight.queries import party_insight, preference_messages
+from patron.parties.merge import open_merges, undo_window
+from patron.parties.models import KindSource, RelationshipKind
+from patron.parties.queries import search_parties
+from patron.parties.services import RelationshipError, do_set_relationship
+
+from ..access import allowed, get_party_for_user, member_required
+from ..forms import RelationshipForm
+
+PAGE_SIZE = 50
+
+
+@member_required
+def party_list(request):
+    query = request.GET.get("q", "").strip()[:100]
+    kind = request.GET.get("kind", "")
+    sort = request.GET.get("sort", "name")
+    parties = search_parties(query, kind=kind, sort=sort)
+    page = Paginator(parties, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "q": query,
+        "kind": kind,
+        "sort": sort,
+        "kinds": RelationshipKind.choices,
+    }
+    return render(request, "patron/party_list.html", context)
+
+
+@member_required
+def party_detail(request, pk: int):
+    party = get_party_for_user(request, pk)
+    if party.merged_into_id:
+        return redirect("party", pk=party.merged_into_id)
+    relationship = getattr(party, "relationship", None)
+    form = RelationshipForm(
+        initial={
+            "kind": relationship.kind if relationship else RelationshipKind.CUSTOMER,
+            "owner": relationship.owner_id if relationship else None,
+        }
+    )
+    insight = party_insight(party)
+    context = {
+        "party": party,
+        "relationship": relationship,
+        "set_by_person": relationship is not None and relationship.kind_source == KindSource.PERSON,
+        "history": party_history(party),
+        "insight": insight,
+        "preferences": preference_messages(insight.preferences),
+        "timeline": party_timeline(party),
+        "merges": open_merges(party),
+        "undo_days": undo_window().days,
+        "form": form,
+        "can_edit": roles.can_change_relationships(request.user),
+        "can_merge": roles.can_merge(request.user),
+    }
+    return render(request, "patron/party_detail.html", context)
+
+
+@allowed(roles.can_change_relationships)
+@require_POST
+def party_relationship(request, pk: int):
+    party = get_party_for_user(request, pk)
+    form = RelationshipForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The change was not saved: %s") % form.errors.as_text())
+        return redirect("party", pk=party.pk)
+    try:
+        do_set_relationship(
+            party,
+            actor=request.user,
+            kind=form.cleaned_data["kind"],
+            owner=form.cleaned_data["owner"],
+            clear_owner=form.cleaned_data["owner"] is None,
+        )
+    except RelationshipError as exc:
+        messages.error(request, str(exc))
+    else:
+        jobs.refresh_later([party.pk])
+        messages.success(request, _("Relationship saved."))
+    return redirect("party", pk=party.pk)

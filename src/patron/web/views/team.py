@@ -1,0 +1,107 @@
+"""The team: an owner adds people, sets their role and name, and deactivates them."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.models import User
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from patron.accounts import roles
+from patron.accounts.services import (
+    TeamChangeRefused,
+    display_name,
+    do_add_member,
+    do_change_member,
+    do_set_active,
+    team_members,
+)
+
+from ..access import allowed
+from ..forms import MemberAddForm, MemberChangeForm
+
+
+@allowed(roles.can_manage_team)
+def team(request):
+    form = MemberAddForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            user, generated = do_add_member(
+                data["username"],
+                role=data["role"],
+                display_name=data["display_name"],
+                password=data["password"] or None,
+                actor=request.user,
+            )
+        except TeamChangeRefused as exc:
+            form.add_error(None, str(exc))
+        else:
+            if generated:
+                messages.success(
+                    request,
+                    _("%(name)s was added. Their password, shown only this once: %(password)s")
+                    % {"name": display_name(user), "password": generated},
+                )
+            else:
+                messages.success(request, _("%(name)s was added.") % {"name": display_name(user)})
+            return redirect("team")
+    members = [
+        (
+            member,
+            roles.role_of(member),
+            MemberChangeForm(
+                initial={"display_name": member.first_name, "role": roles.role_of(member)},
+                prefix=f"m{member.pk}",
+            ),
+        )
+        for member in team_members(include_inactive=True)
+    ]
+    status = 400 if form.errors else 200
+    return render(request, "patron/team.html", {"form": form, "members": members}, status=status)
+
+
+@allowed(roles.can_manage_team)
+@require_POST
+def member_change(request, pk: int):
+    member = get_object_or_404(User, pk=pk)
+    form = MemberChangeForm(request.POST, prefix=f"m{member.pk}")
+    if not form.is_valid():
+        messages.error(request, _("The change was not saved: %s") % form.errors.as_text())
+        return redirect("team")
+    try:
+        do_change_member(
+            member,
+            actor=request.user,
+            role=form.cleaned_data["role"],
+            name=form.cleaned_data["display_name"],
+        )
+    except TeamChangeRefused as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Saved."))
+    return redirect("team")
+
+
+@allowed(roles.can_manage_team)
+@require_POST
+def member_active(request, pk: int):
+    member = get_object_or_404(User, pk=pk)
+    active = request.POST.get("active") == "1"
+    try:
+        do_set_active(member, active=active, actor=request.user)
+    except TeamChangeRefused as exc:
+        messages.error(request, str(exc))
+    else:
+        if active:
+            messages.success(
+                request, _("%(name)s can log in again.") % {"name": display_name(member)}
+            )
+        else:
+            messages.success(
+                request,
+                _("%(name)s can no longer log in; their history stays.")
+                % {"name": display_name(member)},
+            )
+    return redirect("team")
