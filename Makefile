@@ -42,7 +42,7 @@ pytest-postgres: venv
 	fi
 
 browser-deps:
-	@bash scripts/install_chromium.sh
+	@bash scripts/install_system_packages.sh
 
 bench: venv
 	$(BIN)/pip install --quiet '.[bench]'

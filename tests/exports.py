@@ -9,7 +9,9 @@ from pathlib import Path
 START = dt.date(2023, 1, 1)
 
 
-def write_orders(path: Path, rows: int, seed: int = 7) -> Path:
+def write_orders(
+    path: Path, rows: int, seed: int = 7, products: tuple[str, ...] = ("Print 4x6", "Frame A4")
+) -> Path:
     """A generic CSV export of `rows` orders from people with Korean names, deterministic for
     the seed. People differ in how often they buy and when they stop, as real buyers do, so
     the purchase models have something to learn."""
@@ -29,7 +31,7 @@ def write_orders(path: Path, rows: int, seed: int = 7) -> Path:
             lines.append(
                 f"O{i},{day.isoformat()} {10 + i % 9}:{i % 60:02d},고객{person},"
                 f"c{person}@example.com,010-{1000 + person % 9000:04d}-{person // 9000:04d},"
-                f"Print {i % 7},{1000 + i % 50 * 500}"
+                f"{products[i % len(products)]},{1000 + i % 50 * 500}"
             )
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path

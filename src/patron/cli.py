@@ -186,7 +186,10 @@ def _help(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         parser.print_help()
         return 0
     if args.topic in OWN_COMMANDS:
-        parser.parse_args([args.topic, "--help"])  # prints and exits 0
+        try:
+            parser.parse_args([args.topic, "--help"])
+        except SystemExit as done:  # argparse prints the help and exits
+            return int(done.code or 0)
         return 0
     return _django(["help", args.topic])
 

@@ -40,6 +40,6 @@ def test_owner_imports_searches_and_opens_a_party(page, login, background_worker
     page.click(f"a:has-text('{target.display_name}')")
     page.wait_for_selector("h2:has-text('Timeline')")
     assert target.display_name in page.inner_text("h1")
-    assert "stripe ch_" in page.inner_text(".timeline")
+    assert "Stripe ch_" in page.inner_text(".timeline")
 
     assert page.outside_requests == [], "pages must work offline: no CDN"

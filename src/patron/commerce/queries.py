@@ -90,6 +90,7 @@ class TimelineEntry:
     at: dt.datetime
     kind: str  # order | engagement | activity
     title: str = ""  # data (an order's number, an engagement's title)
+    source: str = ""  # where an order came from (commerce.wording.source_label)
     message: dict[str, Any] | None = None  # for activities: worded when shown
     lines: list[tuple[str, Any]] = field(default_factory=list)  # (name, quantity)
     amount: Any = None
@@ -105,7 +106,8 @@ def party_timeline(party: Party, limit: int = 100) -> list[TimelineEntry]:
         TimelineEntry(
             at=order.occurred_at,
             kind="order",
-            title=f"{order.source} {order.external_id}",
+            title=order.external_id,
+            source=order.source,
             lines=[(line.name, line.quantity) for line in order.lines.all()],
             amount=order.amount,
             currency=order.currency,

@@ -277,3 +277,20 @@ def _not_a_preview() -> str:
 @wording("import.not_resumable")
 def _not_resumable() -> str:
     return _("Only an interrupted or failed import can be run again from here.")
+
+
+SOURCE_NAMES = {
+    "shopify": "Shopify",
+    "stripe": "Stripe",
+    "woocommerce": "WooCommerce",
+    "square": "Square",
+    "generic": lambda: _("spreadsheet"),
+    "demo": lambda: _("demo"),
+}
+
+
+def source_label(source: str) -> str:
+    """How a source reads: a platform's name, or the words for a plain spreadsheet; a source a
+    person named is shown as they wrote it."""
+    name = SOURCE_NAMES.get(source, source)
+    return name() if callable(name) else name

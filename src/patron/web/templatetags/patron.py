@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import template
 from django.conf import settings
 
+from patron.commerce.wording import source_label
 from patron.core import formats
 from patron.core.wording import say as say_message
 from patron.parties.normalize import format_phone
@@ -48,3 +49,9 @@ def query_with(context, **changes) -> str:
         else:
             query[key] = value
     return query.urlencode()
+
+
+@register.filter
+def source(value: str) -> str:
+    """An order's source or a file's format in the reader's words."""
+    return source_label(value) if value else ""

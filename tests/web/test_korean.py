@@ -1,0 +1,206 @@
+"""The Korean interface is Korean: every page, rendered with Korean data, holds no generated
+English; and the catalogue has no untranslated or fuzzy entry."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import polib
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from patron.commerce.imports import do_import_file
+from patron.commerce.models import Engagement, ImportRun, Order
+from patron.core.runs import RunStatus
+from patron.insight.classification import do_classify
+from patron.insight.scoring import do_score
+from patron.parties.consent import do_record_consent
+from patron.parties.merge import do_merge_parties
+from patron.parties.models import ContactPoint, Party
+from patron.parties.services import do_set_relationship
+from tests.conftest import add_member
+from tests.exports import write_orders
+
+CATALOGUE = Path(__file__).parents[2] / "src" / "patron" / "locale" / "ko" / "LC_MESSAGES"
+# Latin words that are names, not prose: the product, file types, currency codes, markets,
+# commands (in code style) and the data this test made (user names, file names, emails).
+ALLOWED = {
+    "Patron", "Shopify", "Stripe", "WooCommerce", "Square", "CSV", "XLSX", "KRW", "B2B",
+    "B2C", "English", "make", "run", "patron", "worker", "serve", "with", "import",
+    "orders", "csv", "daepyo", "mina", "tom", "example", "com", "kr", "MB",
+    "Date",  # a column of the test's own export file, shown beside its rejected row
+}  # fmt: skip
+EMAIL = re.compile(r"[\w.+-]+@[\w.-]+")
+WORD = re.compile(r"[A-Za-z]{2,}")
+
+
+class _Text(HTMLParser):
+    """Visible text, leaving out scripts, styles, and anything marked lang="en"."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[tuple[str, bool]] = []
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("br", "input", "meta", "link", "img", "hr"):
+            return
+        hidden = tag in ("script", "style", "title") or dict(attrs).get("lang") == "en"
+        self.stack.append((tag, hidden))
+
+    def handle_endtag(self, tag):
+        while self.stack:
+            if self.stack.pop()[0] == tag:
+                break
+
+    def handle_data(self, data):
+        if not any(hidden for _, hidden in self.stack):
+            self.parts.append(data)
+
+
+def english_words(html: str) -> set[str]:
+    parser = _Text()
+    parser.feed(html)
+    text = EMAIL.sub(" ", " ".join(parser.parts))
+    # Quoted names (“Created at”, a column of the file) and command-line options are names.
+    text = re.sub(r"“[^”]*”|--[\w-]+(?:[ =][^\s)]+)?", " ", text)
+    text = re.sub(r"K[0-9A-Z-]+|O\d+", " ", text)  # order numbers
+    return {word for word in WORD.findall(text) if word not in ALLOWED}
+
+
+@pytest.fixture
+def korean_business(db, tmp_path, settings):
+    settings.PATRON_IMPORT_BATCH_ROWS = 500
+    owner = add_member("daepyo", "owner", "owner-password-123", "대표")
+    add_member("mina", "manager", "manager-password-123", "민아")
+    add_member("tom", "staff", "teammate-password-123", "토미")
+    export = write_orders(tmp_path / "orders.csv", 3000, products=("가족사진 촬영", "액자", "앨범"))
+    with export.open("a", encoding="utf-8") as handle:
+        handle.write("O9999,2024-02-30,고객1,c1@example.com,,액자,1000\n")  # a rejected row
+    report = do_import_file(export)
+    do_import_file(export, dry_run=True)
+    failed = ImportRun.objects.create(file_name="orders.csv", status=RunStatus.FAILED)
+    failed.mark_finished(RunStatus.FAILED, {"code": "file.no_date_column"})
+    ImportRun.objects.create(
+        file_name="orders.csv", status=RunStatus.INTERRUPTED, problem={"code": "run.interrupted"}
+    )
+    do_classify()
+    do_score()
+    first, second, third = Party.objects.order_by("pk")[:3]
+    do_set_relationship(first, actor=owner, kind="client", owner=owner)
+    Engagement.objects.create(
+        party=first, kind="appointment", title="가족사진 촬영", started_at=timezone.now()
+    )
+    do_record_consent(
+        first, "email", "marketing", granted=True, source="page", evidence={"form": "가입"}
+    )
+    do_merge_parties(first, third, actor=owner)
+    ContactPoint.objects.create(party=second, kind="phone", value=first.phone or "+821011112222")
+    return {"owner": owner, "party": first, "other": second, "run": report.run_id}
+
+
+def _pages(data) -> list[str]:
+    preview = ImportRun.objects.filter(dry_run=True).first()
+    failed = ImportRun.objects.filter(status="failed").first()
+    interrupted = ImportRun.objects.filter(status="interrupted").first()
+    party, other = data["party"], data["other"]
+    return [
+        reverse("dashboard"),
+        reverse("parties"),
+        reverse("parties") + "?q=없는사람",
+        reverse("party", args=[party.pk]),
+        reverse("party", args=[other.pk]),
+        reverse("party", args=[Order.objects.last().party_id]),
+        reverse("at_risk"),
+        reverse("candidates"),
+        reverse("duplicates"),
+        reverse("duplicate_compare", args=[min(party.pk, other.pk), max(party.pk, other.pk)]),
+        reverse("offerings"),
+        reverse("import"),
+        reverse("import_detail", args=[data["run"]]),
+        reverse("import_detail", args=[preview.pk]),
+        reverse("import_detail", args=[failed.pk]),
+        reverse("import_detail", args=[interrupted.pk]),
+        reverse("team"),
+        "/no-such-page/",
+    ]
+
+
+def test_every_page_reads_as_korean_in_korean(client, korean_business):
+    client.force_login(korean_business["owner"])
+    found = {}
+    for url in _pages(korean_business):
+        response = client.get(url, HTTP_ACCEPT_LANGUAGE="ko")
+        assert response.status_code in (200, 404), url
+        words = english_words(response.content.decode())
+        if words:
+            found[url] = sorted(words)
+    client.logout()
+    login = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="ko").content.decode()
+    if english_words(login):
+        found["login"] = sorted(english_words(login))
+    assert not found, "English on Korean pages:\n" + "\n".join(
+        f"{u}: {w}" for u, w in found.items()
+    )
+
+
+def test_the_same_pages_read_as_english_in_english(client, korean_business):
+    client.force_login(korean_business["owner"])
+    page = client.get(reverse("party", args=[korean_business["party"].pk])).content.decode()
+    assert "Relationship set to Client" in page and "was merged into this party" in page
+
+
+def test_a_stored_reason_reads_right_after_a_language_switch(client, korean_business):
+    client.force_login(korean_business["owner"])
+    url = reverse("party", args=[korean_business["other"].pk])
+    english = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    client.post(reverse("set_language"), {"language": "ko", "next": url})
+    korean = client.get(url).content.decode()
+    assert "Chance they are still an active buyer" in english or "Bought once" in english
+    assert "Chance they are still" not in korean and "Bought once" not in korean
+
+
+def test_the_korean_catalogue_is_complete():
+    catalogue = polib.pofile(str(CATALOGUE / "django.po"))
+    untranslated = [entry.msgid for entry in catalogue.untranslated_entries()]
+    fuzzy = [entry.msgid for entry in catalogue.fuzzy_entries()]
+    assert untranslated == [] and fuzzy == []
+
+
+def test_every_string_in_the_code_is_in_the_catalogue(tmp_path):
+    """Extract the strings from the code again (Django's makemessages, on a copy): none is
+    missing from the committed catalogue, and the compiled .mo says what the .po says."""
+    if shutil.which("xgettext") is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("gettext is missing in CI: scripts/install_chromium.sh installs it")
+        pytest.skip("gettext tools are not installed")
+    package = CATALOGUE.parents[2]
+    copy = tmp_path / "patron"
+    shutil.copytree(package, copy, ignore=shutil.ignore_patterns("__pycache__", "migrations"))
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "patron.settings"}
+    subprocess.run(
+        [sys.executable, "-m", "django", "makemessages", "-l", "ko", "--no-obsolete"],
+        cwd=copy,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    extracted = polib.pofile(str(copy / "locale" / "ko" / "LC_MESSAGES" / "django.po"))
+    committed = {e.msgid: e for e in polib.pofile(str(CATALOGUE / "django.po"))}
+    missing = [e.msgid for e in extracted if e.msgid not in committed]
+    untranslated = [
+        e.msgid for e in extracted if e.msgid in committed and not committed[e.msgid].translated()
+    ]
+    assert missing == [] and untranslated == []
+    compiled = {(e.msgid, e.msgstr) for e in polib.mofile(str(CATALOGUE / "django.mo"))}
+    written = {
+        (e.msgid, e.msgstr) for e in committed.values() if e.translated() and not e.msgid_plural
+    }
+    assert written <= compiled, "django.mo is older than django.po: run compilemessages"
