@@ -98,7 +98,6 @@ def start_import(
     with transaction.atomic():
         run = ImportRun.objects.create(
             file_name=file_name[:255],
-            file_sha256=upload.split(".")[0],
             upload=upload,
             profile=profile,
             source=source,

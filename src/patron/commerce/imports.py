@@ -11,7 +11,6 @@ database's write lock (only its progress and its first rejected rows are written
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import itertools
 import time
@@ -114,7 +113,6 @@ def do_import_file(
     if run is None:
         run = ImportRun.objects.create(
             file_name=file_name,
-            file_sha256=_sha256(path),
             profile=profile_name or "",
             source=source or "",
             mapping=mapping or {},
@@ -463,14 +461,6 @@ def _order_values(record: OrderRecord, party_id: int, run_id: int) -> tuple:
         record.digest(),
         run_id,
     )
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def rejections_csv_lines(rejections) -> Iterator[str]:

@@ -50,7 +50,6 @@ class ImportRun(TrackedRun):
     """One import of one file (or a preview of it): a tracked run (core.runs)."""
 
     file_name = models.CharField(max_length=255)
-    file_sha256 = models.CharField(max_length=64)
     # The stored upload a background run reads (under PATRON_DATA_DIR/uploads), or "".
     upload = models.CharField(max_length=100, blank=True)
     profile = models.CharField(max_length=32, blank=True)  # "" until recognised from headers

@@ -22,7 +22,6 @@ class ScoringRun(TrackedRun):
 
     model = models.CharField(max_length=16)
     observation_end = models.DateField(null=True, blank=True)
-    time_unit = models.CharField(max_length=2, default="W")
     parties_scored = models.PositiveIntegerField(default=0)
     params = models.JSONField(default=dict, blank=True)  # transaction and spend models
     fit = models.JSONField(default=dict, blank=True)  # log-likelihoods, standard errors, holdout

@@ -112,4 +112,5 @@ class Migration(migrations.Migration):
                 max_length=16,
             ),
         ),
+        migrations.RemoveField(model_name="importrun", name="file_sha256"),
     ]

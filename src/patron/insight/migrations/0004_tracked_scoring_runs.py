@@ -51,4 +51,5 @@ class Migration(migrations.Migration):
                 max_length=16,
             ),
         ),
+        migrations.RemoveField(model_name="scoringrun", name="time_unit"),
     ]
