@@ -10,7 +10,11 @@ START = dt.date(2023, 1, 1)
 
 
 def write_orders(
-    path: Path, rows: int, seed: int = 7, products: tuple[str, ...] = ("Print 4x6", "Frame A4")
+    path: Path,
+    rows: int,
+    seed: int = 7,
+    products: tuple[str, ...] = ("Print 4x6", "Frame A4"),
+    prefix: str = "O",
 ) -> Path:
     """A generic CSV export of `rows` orders from people with Korean names, deterministic for
     the seed. People differ in how often they buy and when they stop, as real buyers do, so
@@ -29,7 +33,7 @@ def write_orders(
             day = START + dt.timedelta(days=rng.randrange(first, last))
             i = len(lines) - 1
             lines.append(
-                f"O{i},{day.isoformat()} {10 + i % 9}:{i % 60:02d},고객{person},"
+                f"{prefix}{i},{day.isoformat()} {10 + i % 9}:{i % 60:02d},고객{person},"
                 f"c{person}@example.com,010-{1000 + person % 9000:04d}-{person // 9000:04d},"
                 f"{products[i % len(products)]},{1000 + i % 50 * 500}"
             )

@@ -269,11 +269,12 @@ class _Studio:
             parties, self.pending, strict=True
         ):
             first_at = None
+            times: dict[float, dt.datetime] = {}  # an appointment is at its order's time
             for day, basket in sorted(party_orders, key=lambda o: o[0]):
                 if day >= self.days:
                     continue
                 self.order_no += 1
-                at = self._when(day)
+                at = times.setdefault(day, self._when(day))
                 first_at = first_at or at
                 total = sum(prices[sku] * qty for sku, qty in basket)
                 status = OrderStatus.PAID if self.rng.random() > 0.02 else OrderStatus.REFUNDED
@@ -299,10 +300,11 @@ class _Studio:
                             kind=kind,
                             title=self.offerings[sku].name,
                             offering=self.offerings[sku],
-                            started_at=self._when(day),
+                            started_at=times.get(day) or self._when(day),
                             owner=owner,
-                            currency="KRW",
-                            amount=Decimal(prices[sku]),
+                            # Paid through its order: the work itself carries no second amount.
+                            currency="",
+                            amount=None,
                             source=SOURCE,
                             external_id=f"E{len(engagements)}-{party.pk}",
                         )

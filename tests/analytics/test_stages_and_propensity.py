@@ -24,10 +24,15 @@ def test_a_quiet_client_is_dormant_but_a_quiet_customer_is_lost():
     assert stages.tolist() == ["dormant", "lost"]
 
 
-def test_stage_follows_the_partys_own_rhythm():
-    # Both bought 5 times; A every 2 weeks and silent 8 weeks, B every 10 weeks and silent 8.
-    stages = lifecycle_stage([5, 5], [10, 50], [18, 58], [0.6, 0.6], [False, False])
-    assert stages.tolist() == ["at_risk", "active"]
+def test_the_rhythm_explains_the_stage_but_never_overrules_the_chance():
+    # Both bought on 6 days; A every 2 weeks and silent 8 weeks, B every 10 weeks and silent 8.
+    a = read_activity(5, 10, 18, 0.6, False)
+    b = read_activity(5, 50, 58, 0.6, False)
+    assert (a.stage, a.reason) == ("active", "quiet_but_likely")
+    assert (b.stage, b.reason) == ("active", "at_pace")
+    # Quieter than its rhythm and under an even chance: at risk, and the words say why.
+    c = read_activity(5, 10, 18, 0.3, False)
+    assert (c.stage, c.reason) == ("at_risk", "overdue")
 
 
 def test_new_parties_are_new_whatever_else():
@@ -40,9 +45,9 @@ def test_a_rhythm_needs_three_purchases():
     assert lifecycle_stage([1], [2], [20], [0.9], [False]).tolist() == ["active"]
     reading = read_activity(1, 2, 20, 0.9, False)
     assert reading.usual_gap is None and reading.purchase_days == 2
-    # Three purchase days two weeks apart, silent 16 weeks: overdue against its own rhythm.
+    # Three purchase days two weeks apart, silent 16 weeks: quieter than its own rhythm.
     reading = read_activity(2, 4, 20, 0.9, False)
-    assert (reading.stage, reading.reason, reading.usual_gap) == ("at_risk", "overdue", 2.0)
+    assert (reading.stage, reading.reason, reading.usual_gap) == ("active", "quiet_but_likely", 2.0)
 
 
 def test_a_one_time_buyer_reads_from_silence_not_from_the_model():
@@ -69,11 +74,14 @@ def test_the_words_always_agree_with_the_stage(frequency, recency, silence, p_al
     assert reading.stage == stage and reading.reason in STAGE_REASONS
     th = StageThresholds()
     chance = reading.chance_active
-    if reading.stage == "active":
-        assert chance is None or chance >= th.at_risk_below
-        assert reading.usual_gap is None or reading.silent <= th.overdue_factor * reading.usual_gap
-    if reading.reason == "overdue":
+    if reading.stage in ("active", "new"):
+        assert chance is None or chance >= th.at_risk_below or reading.stage == "new"
+    if reading.stage == "at_risk":
+        assert (chance is not None and chance < th.at_risk_below) or chance is None
+    if reading.reason in ("overdue", "quiet_but_likely"):
         assert reading.silent > th.overdue_factor * reading.usual_gap
+    if reading.reason == "at_pace" and reading.usual_gap is not None:
+        assert reading.silent <= th.overdue_factor * reading.usual_gap
     if reading.reason in ("less_likely_active", "unlikely_active"):
         assert chance is not None and chance < th.at_risk_below
     if reading.stage in ("dormant", "lost"):
@@ -86,8 +94,9 @@ def test_the_words_always_agree_with_the_stage(frequency, recency, silence, p_al
 
 
 def test_thresholds_are_configurable():
-    loose = StageThresholds(lost_below=0.01, at_risk_below=0.02, overdue_factor=10)
-    assert lifecycle_stage([4], [20], [100], [0.05], [False], loose).tolist() == ["at_risk"]
+    loose = StageThresholds(lost_below=0.01, at_risk_below=0.02)
+    assert lifecycle_stage([4], [20], [100], [0.05], [False]).tolist() == ["lost"]
+    assert lifecycle_stage([4], [20], [100], [0.05], [False], loose).tolist() == ["active"]
 
 
 def test_propensity_ranks_valuable_repeat_tailored_buyers_first_with_reasons():
@@ -99,7 +108,7 @@ def test_propensity_ranks_valuable_repeat_tailored_buyers_first_with_reasons():
         is_business=[False, False, False, True],
     )
     assert np.argsort(-score).tolist()[:2] == [0, 3]
-    assert {"code": "candidate.came_back", "times": 9} in reasons[0]
+    assert {"code": "candidate.came_back", "days": 9} in reasons[0]
     assert any(r["code"] == "candidate.buys_tailored" for r in reasons[0])
     assert {"code": "candidate.business"} in reasons[3]
     assert np.all((score >= 0) & (score <= 1))

@@ -75,10 +75,10 @@ def test_dashboard_counts_kinds_with_right_plurals(client, owner, imported):
     client.force_login(owner)
     page = client.get(reverse("dashboard")).content.decode()
     assert "147" in page and "Client" in page and "orders_ko_cp949.csv" in page
-    assert "150</span><span>parties" in page
+    assert "150</span><span>Parties" in page
     Party.objects.exclude(pk=Party.objects.first().pk).update(merged_into=Party.objects.first())
     page = client.get(reverse("dashboard")).content.decode()
-    assert "1</span><span>party</span>" in page
+    assert "1</span><span>Party</span>" in page
 
 
 def test_search_finds_by_name_email_and_phone(client, teammate, imported):

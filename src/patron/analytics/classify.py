@@ -23,11 +23,27 @@ class ClassifyThresholds:
     b2b_repeat_orders: int = 3  # a business that reorders this often is an account
 
 
+# A tailored order and the appointment or project it paid for are one piece of work: tailored
+# orders and engagements within this many days of each other count as one occasion.
+OCCASION_DAYS = 7.0
+
+
+def count_occasions(days: list[float], within: float = OCCASION_DAYS) -> int:
+    """Distinct occasions among times (in days): a time within `within` days of the previous
+    one belongs to the same occasion."""
+    occasions, last = 0, None
+    for day in sorted(days):
+        if last is None or day - last > within:
+            occasions += 1
+        last = day
+    return occasions
+
+
 @dataclass(frozen=True)
 class PartyFacts:
     purchases: int = 0  # orders that were not cancelled or failed
     tailored_purchases: int = 0  # of which included tailored work
-    engagements: int = 0  # appointments, projects, consultations
+    tailored_occasions: int = 0  # tailored work (orders, appointments, projects), each once
     tailored_first_days_ago: float | None = None  # first tailored work, days before today
     tailored_last_days_ago: float | None = None
     tenure_days: float = 0.0  # since the first purchase or engagement
@@ -48,7 +64,7 @@ def classify(facts: PartyFacts, thresholds: ClassifyThresholds | None = None) ->
     t = thresholds or ClassifyThresholds()
     points = 0
     reasons: list[dict] = []
-    tailored = facts.engagements + facts.tailored_purchases
+    tailored = facts.tailored_occasions
     if tailored:
         span = (facts.tailored_first_days_ago or 0) - (facts.tailored_last_days_ago or 0)
         if tailored >= t.repeat_tailored and span >= t.repeat_span_days:
@@ -75,6 +91,11 @@ def classify(facts: PartyFacts, thresholds: ClassifyThresholds | None = None) ->
         reasons.append({"code": "reason.business_reorders", "orders": facts.purchases})
     if points >= t.client_points:
         return Classification("client", points, reasons)
-    if not tailored:
+    # A customer's reasons say why it is a customer; signs of a closer relationship follow.
+    if points:
+        reasons.insert(
+            0, {"code": "reason.not_yet_client", "points": points, "needed": t.client_points}
+        )
+    else:
         reasons.insert(0, {"code": "reason.catalogue_only", "purchases": facts.purchases})
     return Classification("customer", points, reasons)

@@ -6,11 +6,14 @@ from the same numbers, so they cannot disagree. A *client* who has gone quiet is
 who has gone quiet is lost.
 
 Which numbers speak when:
-- The chance that a party is still active comes from the purchase model and is shown only for
-  parties who bought on at least two days: for a one-time buyer the model has no evidence of a
-  pace (BG/NBD even says 100%), so their stage reads from their silence alone.
-- A party's rhythm (its usual gap between purchases) needs at least three purchase days; with
-  one, "overdue" means more than twice that gap without a purchase.
+- The chance that a party is still active comes from the purchase model and decides the stage
+  of everyone who bought on at least two days: under an even chance is at risk, under 15% is
+  gone (dormant for a client, lost for a customer). The model already weighs a party's silence
+  against its own pace, so a page never says "at risk" beside "92% still active".
+- For a one-time buyer the model has no evidence of a pace (BG/NBD even says 100%): their
+  stage reads from their silence alone, and no chance is shown.
+- A party's rhythm (its usual gap between purchases) needs at least three purchase days. It
+  explains a stage ("quieter than usual: every 5 weeks, nothing for 14"), never overrules it.
 """
 
 from __future__ import annotations
@@ -24,7 +27,8 @@ STAGES = ("new", "active", "at_risk", "dormant", "lost")
 STAGE_REASONS = (
     "recent_first",  # new: first purchase recent
     "at_pace",  # active
-    "overdue",  # at risk: quieter than its own rhythm
+    "quiet_but_likely",  # active: quieter than its rhythm, but the model still expects it back
+    "overdue",  # at risk: under an even chance, and quieter than its own rhythm
     "less_likely_active",  # at risk: the model gives under an even chance
     "single_quiet",  # at risk: bought once, silent for a while
     "unlikely_active",  # dormant / lost: the model gives little chance
@@ -36,7 +40,7 @@ STAGE_REASONS = (
 class StageThresholds:
     new_within: float = 13.0  # first purchase less than this many periods ago (weeks: a quarter)
     rhythm_min_purchases: int = 3  # purchase days needed before a party has a rhythm
-    overdue_factor: float = 2.0  # silent for more than this many usual gaps: at risk
+    overdue_factor: float = 2.0  # silent for more than this many usual gaps: quieter than usual
     at_risk_below: float = 0.5  # chance still active under this: at risk
     lost_below: float = 0.15  # chance still active under this: lost (customers) / dormant
     single_buyer_quiet_after: float = 13.0  # one purchase and silent this long: at risk
@@ -85,8 +89,10 @@ def lifecycle(
         stage[mask] = stage_value
         reason[mask] = reason_value
 
-    assign(overdue, "at_risk", "overdue")
-    assign(repeat & (alive < th.at_risk_below), "at_risk", "less_likely_active")
+    assign(overdue, "active", "quiet_but_likely")
+    unlikely = repeat & (alive < th.at_risk_below)
+    assign(unlikely & ~overdue, "at_risk", "less_likely_active")
+    assign(unlikely & overdue, "at_risk", "overdue")
     assign(single & (silent > th.single_buyer_quiet_after), "at_risk", "single_quiet")
     gone_by_model = repeat & (alive < th.lost_below)
     gone_by_silence = single & (silent > th.single_buyer_gone_after)

@@ -13,6 +13,7 @@ from statistics import median
 
 TIMES_OF_DAY = ("morning", "afternoon", "evening", "night")
 RHYTHM_MIN_PURCHASE_DAYS = 3  # as lifecycle.StageThresholds: fewer days make no rhythm
+HABIT_MIN_PURCHASES = 3  # a usual day, time or channel needs at least this many purchases
 
 
 @dataclass(frozen=True)
@@ -85,9 +86,16 @@ def preference_profile(purchases: list[PurchaseRecord]) -> PreferenceProfile:
         usual_interval_days=(days[-1] - days[0]).days / (len(days) - 1)
         if len(days) >= RHYTHM_MIN_PURCHASE_DAYS
         else None,
-        preferred_channel=_usual(Counter(p.channel for p in purchases), n),
-        preferred_weekday=_usual(Counter(p.at.weekday() for p in purchases), n, 0.35),
-        preferred_time=_usual(Counter(_time_of_day(p.at.hour) for p in timed), len(timed), 0.5),
+        preferred_channel=_usual(Counter(p.channel for p in purchases), n)
+        if n >= HABIT_MIN_PURCHASES
+        else None,
+        # A habit needs a few purchases: one Wednesday is not "mostly on Wednesdays".
+        preferred_weekday=_usual(Counter(p.at.weekday() for p in purchases), n, 0.35)
+        if n >= HABIT_MIN_PURCHASES
+        else None,
+        preferred_time=_usual(Counter(_time_of_day(p.at.hour) for p in timed), len(timed), 0.5)
+        if len(timed) >= HABIT_MIN_PURCHASES
+        else None,
         discount_share=sum(p.discounted for p in purchases) / n,
     )
     return profile

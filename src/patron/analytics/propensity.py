@@ -82,7 +82,7 @@ def _reasons(value_pct, x, alive, tailored, business, happy) -> list[dict]:
         top = max(1, round(100 * (1 - value_pct)))
         reasons.append({"code": "candidate.value_top", "percent": top if value_pct >= 0.9 else 25})
     if x >= 3:
-        reasons.append({"code": "candidate.came_back", "times": int(x)})
+        reasons.append({"code": "candidate.came_back", "days": int(x)})
     if alive >= 0.8:
         reasons.append({"code": "candidate.active", "percent": round(100 * alive)})
     if tailored > 0:

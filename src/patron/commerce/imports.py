@@ -22,7 +22,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
-from patron.core.bulk import chunked, insert_rows
+from patron.core.bulk import chunked, insert_rows, update_rows
 from patron.core.problems import Problem
 from patron.core.runs import RunStatus
 from patron.core.wording import say
@@ -71,10 +71,18 @@ class ImportReport:
     rejections: list[Rejection] = field(default_factory=list)  # the first REPORTED_REJECTIONS
     seconds: float = 0.0
 
+    @property
+    def orders_in_file(self) -> int:
+        return self.orders_created + self.orders_updated + self.orders_unchanged
+
     def summary(self) -> dict[str, Any]:
         data = asdict(self)
         data.pop("rejections")
         data["errors"] = [rejection_summary(r) for r in self.rejections]
+        data["orders_in_file"] = self.orders_in_file
+        # Rows that made no order of their own: further line items of an order (Shopify), or
+        # an order repeated further down the file (the later row wins).
+        data["rows_joined"] = max(self.rows - self.rejected_rows - self.orders_in_file, 0)
         return data
 
 
@@ -278,6 +286,8 @@ class _Writer(_Batches):
         self.report.orders_created += len(new)
         self.report.orders_updated += len(changed)
         self.report.orders_unchanged += len(unchanged)
+        # For the progress shown while running; the exact count is taken at the end.
+        self.report.purchases += sum(record.is_purchase for record in unique)
 
     def purchases(self) -> int:
         orders = Order.objects.filter(import_run=self.run_row)
@@ -321,17 +331,17 @@ class _Writer(_Batches):
     def _update_orders(self, changed: list[tuple[OrderRecord, int, dict]]) -> None:
         if not changed:
             return
-        orders = []
         run_id = self.run_row.pk
-        for record, party_id, found in changed:
-            order = Order(pk=found["pk"], source=self.report.source, external_id=record.order_id)
-            for name, value in zip(
-                ORDER_COLUMNS, _order_values(record, party_id, run_id), strict=False
-            ):
-                setattr(order, name, value)
-            orders.append(order)
-        Order.objects.bulk_update(orders, fields=ORDER_COLUMNS)
-        OrderLine.objects.filter(order_id__in=[o.pk for o in orders]).delete()
+        update_rows(
+            Order,
+            ORDER_COLUMNS,
+            (
+                (found["pk"], *_order_values(record, party_id, run_id))
+                for record, party_id, found in changed
+            ),
+        )
+        for chunk in chunked([found["pk"] for _, _, found in changed]):
+            OrderLine.objects.filter(order_id__in=chunk).delete()
         self._create_lines([(found["pk"], record) for record, _, found in changed])
         record_activities(
             activity_row(
@@ -411,6 +421,7 @@ class _Preview(_Batches):
                 else:
                     report.orders_unchanged += 1
             self.purchase_count += record.is_purchase
+        report.purchases = self.purchase_count
         self.scratch.remember_orders((r.order_id, r.digest(), r.is_purchase) for r in unique)
 
     def purchases(self) -> int:

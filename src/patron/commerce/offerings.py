@@ -68,8 +68,12 @@ class OfferingCatalogue:
         return self.ids
 
     def _load(self, pairs: list[tuple[str, str]]) -> None:
+        wanted = set(pairs)
         for chunk in chunked(sorted({name for name, _ in pairs})):
-            for pk, name, sku in Offering.objects.filter(name__in=chunk).values_list(
-                "pk", "name", "sku"
-            ):
+            rows = Offering.objects.filter(name__in=chunk).order_by("pk")
+            for pk, name, sku in rows.values_list("pk", "name", "sku"):
                 self.ids[(name, sku)] = pk
+                # A line that names a product without its code is that product, whatever
+                # code another export gave it: one offering, not two.
+                if (name, "") in wanted:
+                    self.ids.setdefault((name, ""), pk)

@@ -87,3 +87,34 @@ def _insert_postgresql(table, columns, sql, rows, ignore_conflicts: bool) -> Non
         with cursor.copy(f"COPY {quote(table)} ({names}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
+
+
+def update_rows(model: type[models.Model], fields: list[str], rows: Iterable[tuple]) -> int:
+    """UPDATE many rows by primary key: each row is (pk, *values in `fields` order).
+
+    Django's bulk_update writes one CASE expression per field with a branch per row, which
+    took ~10 ms a row on a 5,000-row batch; one prepared UPDATE per row, executed many times,
+    is what the database does fastest.
+    """
+    meta = model._meta
+    columns = [meta.get_field(name) for name in fields]
+    converters = [(i + 1, c) for i, c in enumerate(map(_converter, columns)) if c is not None]
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(c.column)} = %s" for c in columns)
+    sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s"
+    prepared = []
+    for row in rows:
+        row = list(row)
+        for position, convert in converters:
+            row[position] = convert(row[position])
+        prepared.append((*row[1:], row[0]))
+    if not prepared:
+        return 0
+    if connection.vendor == "postgresql":
+        connection.ensure_connection()
+        with connection.connection.cursor() as cursor:
+            cursor.executemany(sql, prepared)
+    else:
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, prepared)
+    return len(prepared)

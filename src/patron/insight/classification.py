@@ -8,10 +8,10 @@ from collections import Counter
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.db.models import Count, Max, Min
+from django.db.models import Count, Min
 from django.utils import timezone
 
-from patron.analytics.classify import ClassifyThresholds, PartyFacts, classify
+from patron.analytics.classify import ClassifyThresholds, PartyFacts, classify, count_occasions
 from patron.commerce.models import NOT_PURCHASED, Engagement, OfferingKind, Order
 from patron.core.bulk import IN_CHUNK, chunked
 from patron.parties.models import Market, Party
@@ -36,29 +36,26 @@ def party_facts(party_ids: list[int] | None = None) -> dict[int, tuple[PartyFact
         row["party_id"]: row
         for row in purchases.values("party_id").annotate(n=Count("id"), first=Min("occurred_at"))
     }
-    tailored = {
-        row["party_id"]: row
-        for row in purchases.filter(lines__offering__kind=OfferingKind.TAILORED)
-        .values("party_id")
-        .annotate(n=Count("id", distinct=True), first=Min("occurred_at"), last=Max("occurred_at"))
-    }
-    work = {
-        row["party_id"]: row
-        for row in engagements.values("party_id").annotate(
-            n=Count("id"), first=Min("started_at"), last=Max("started_at")
-        )
-    }
+    tailored_orders: dict[int, set] = {}
+    for party_id, order_id, at in purchases.filter(
+        lines__offering__kind=OfferingKind.TAILORED
+    ).values_list("party_id", "pk", "occurred_at"):
+        tailored_orders.setdefault(party_id, {})[order_id] = at
+    work: dict[int, list] = {}
+    for party_id, at in engagements.values_list("party_id", "started_at"):
+        work.setdefault(party_id, []).append(at)
     facts = {}
     for party_id, market, owner_id in parties.values_list("pk", "market", "relationship__owner_id"):
-        order, tailor, engage = orders.get(party_id), tailored.get(party_id), work.get(party_id)
-        starts = [row["first"] for row in (order, engage) if row]
-        tailored_times = [t for row in (tailor, engage) if row for t in (row["first"], row["last"])]
+        order = orders.get(party_id)
+        paid_for = list(tailored_orders.get(party_id, {}).values())
+        tailored_times = paid_for + work.get(party_id, [])
+        starts = [t for t in (order["first"] if order else None, *work.get(party_id, [])) if t]
         first_seen = min(starts) if starts else None
         facts[party_id] = (
             PartyFacts(
                 purchases=order["n"] if order else 0,
-                tailored_purchases=tailor["n"] if tailor else 0,
-                engagements=engage["n"] if engage else 0,
+                tailored_purchases=len(paid_for),
+                tailored_occasions=count_occasions([_days(t - now) for t in tailored_times]),
                 tailored_first_days_ago=_days(now - min(tailored_times))
                 if tailored_times
                 else None,

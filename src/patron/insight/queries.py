@@ -28,15 +28,20 @@ from patron.parties.models import Market, Relationship, RelationshipKind
 from .models import PartyScore, ScoringRun, Stage
 
 WEEK_DAYS = 7.0
-REASON_CODES = (
-    "reason.tailored_repeat",
-    "reason.tailored_some",
-    "reason.tenure",
-    "reason.tailored_share",
-    "reason.account_manager",
-    "reason.business_reorders",
-    "reason.catalogue_only",
-)
+# The reasons that explain each kind (a customer's list also names signs of a closer
+# relationship that were not enough: those are not why it is a customer).
+REASONS_FOR = {
+    RelationshipKind.CLIENT: (
+        "reason.tailored_repeat",
+        "reason.tailored_some",
+        "reason.tenure",
+        "reason.tailored_share",
+        "reason.account_manager",
+        "reason.business_reorders",
+    ),
+    RelationshipKind.CUSTOMER: ("reason.catalogue_only", "reason.not_yet_client"),
+}
+REASON_CODES = tuple(code for codes in REASONS_FOR.values() for code in codes)
 
 
 def latest_run() -> ScoringRun | None:
@@ -84,7 +89,13 @@ def reason_counts() -> dict[str, list[tuple[str, int]]]:
     )
     counts: dict[str, list[tuple[str, int]]] = {}
     for row in found:
-        ranked = Counter({code: row[f"n{i}"] or 0 for i, code in enumerate(REASON_CODES)})
+        ranked = Counter(
+            {
+                code: row[f"n{i}"] or 0
+                for i, code in enumerate(REASON_CODES)
+                if code in REASONS_FOR[row["kind"]]
+            }
+        )
         counts[row["kind"]] = [(code, n) for code, n in ranked.most_common(4) if n]
     return counts
 
@@ -127,7 +138,7 @@ def activity_messages(reading: ActivityReading) -> dict[str, Any]:
     """The stage's reason and the facts beside it, as messages."""
     silent_days = reading.silent * WEEK_DAYS
     reason = {"code": f"stage.{reading.reason}"}
-    if reading.reason == "overdue":
+    if reading.reason in ("overdue", "quiet_but_likely"):
         reason.update(gap_days=reading.usual_gap * WEEK_DAYS, silent_days=silent_days)
     elif reading.reason in ("less_likely_active", "unlikely_active"):
         reason.update(percent=round(100 * (reading.chance_active or 0)))
@@ -140,6 +151,8 @@ def activity_messages(reading: ActivityReading) -> dict[str, Any]:
         facts.append({"code": "fact.chance_active", "percent": round(100 * reading.chance_active)})
     if reading.usual_gap is not None:
         facts.append({"code": "fact.usual_gap", "days": reading.usual_gap * WEEK_DAYS})
+    elif reading.purchase_days == 1:
+        facts.append({"code": "fact.bought_once"})
     else:
         facts.append({"code": "fact.no_rhythm", "purchases": reading.purchase_days})
     facts.append({"code": "fact.last_bought", "days": silent_days})

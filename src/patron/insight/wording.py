@@ -49,6 +49,11 @@ def _business_reorders(orders: int) -> str:
     ) % {"count": number(orders)}
 
 
+@wording("reason.not_yet_client")
+def _not_yet_client(points: int, needed: int) -> str:
+    return _("some signs of a closer relationship, not yet enough for a client")
+
+
 @wording("reason.catalogue_only")
 def _catalogue_only(purchases: int) -> str:
     if purchases == 0:
@@ -73,6 +78,7 @@ REASON_HEADINGS = {
     "reason.account_manager": lambda: _("a dedicated account manager"),
     "reason.business_reorders": lambda: _("a business that reorders"),
     "reason.catalogue_only": lambda: _("catalogue products only"),
+    "reason.not_yet_client": lambda: _("some signs of a closer relationship, not enough yet"),
 }
 
 
@@ -90,10 +96,10 @@ def _value_top(percent: int) -> str:
 
 
 @wording("candidate.came_back")
-def _came_back(times: int) -> str:
-    return ngettext("came back %(count)s time", "came back %(count)s times", times) % {
-        "count": number(times)
-    }
+def _came_back(days: int) -> str:
+    return ngettext(
+        "bought again on %(count)s more day", "bought again on %(count)s more days", days
+    ) % {"count": number(days)}
 
 
 @wording("candidate.active")
@@ -129,6 +135,14 @@ def _at_pace() -> str:
     return _("Buying as usual.")
 
 
+@wording("stage.quiet_but_likely")
+def _quiet_but_likely(gap_days: float, silent_days: float) -> str:
+    return _(
+        "A little quieter than usual (buys every %(gap)s or so; nothing for %(silent)s), "
+        "but likely to come back."
+    ) % {"gap": span(gap_days), "silent": span(silent_days)}
+
+
 @wording("stage.overdue")
 def _overdue(gap_days: float, silent_days: float) -> str:
     return _("Quieter than usual: buys every %(gap)s or so, but nothing for %(silent)s.") % {
@@ -162,6 +176,11 @@ def _chance_active(percent: int) -> str:
 @wording("fact.usual_gap")
 def _usual_gap(days: float) -> str:
     return _("Usually buys every %(span)s") % {"span": span(days)}
+
+
+@wording("fact.bought_once")
+def _bought_once() -> str:
+    return _("Bought once so far")
 
 
 @wording("fact.no_rhythm")
@@ -221,9 +240,25 @@ def _pref_interval(days: float) -> str:
     return _("About every %(span)s") % {"span": span(days)}
 
 
+CHANNELS = {
+    "web": lambda: _("online"),
+    "online": lambda: _("online"),
+    "store": lambda: _("in the shop"),
+    "pos": lambda: _("in the shop"),
+    "shopify_draft_order": lambda: _("an order entered by staff"),
+    "phone": lambda: _("by phone"),
+}
+
+
+def channel_label(channel: str) -> str:
+    """A sales channel in the reader's words; one an export names otherwise, as written."""
+    label = CHANNELS.get(channel.strip().lower())
+    return label() if label else channel
+
+
 @wording("pref.channel")
 def _pref_channel(channel: str) -> str:
-    return _("Mostly through: %(channel)s") % {"channel": channel}
+    return _("Mostly through: %(channel)s") % {"channel": channel_label(channel)}
 
 
 @wording("pref.weekday")

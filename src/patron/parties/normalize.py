@@ -62,10 +62,13 @@ def normalize_phone(text: str, region: str) -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def format_phone(e164: str) -> str:
-    """How a person wants to read a stored number."""
+def format_phone(e164: str, region: str | None = None) -> str:
+    """How a person wants to read a stored number: 010-1234-5678 at home (the business's own
+    region), +82 10-1234-5678 from anywhere else."""
     try:
         number = phonenumbers.parse(e164, None)
     except phonenumbers.NumberParseException:
         return e164
+    if region and phonenumbers.region_code_for_number(number) == region:
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)

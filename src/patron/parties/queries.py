@@ -76,3 +76,14 @@ def counts_by_kind() -> dict[str, int]:
         .annotate(n=Count("id"))
         .values_list("kind", "n")
     )
+
+
+def kinds_in_use() -> list[tuple[str, str]]:
+    """The relationship kinds to filter by: customer and client, and any other kind in use."""
+    used = counts_by_kind()
+    always = (RelationshipKind.CUSTOMER, RelationshipKind.CLIENT)
+    return [
+        (value, label)
+        for value, label in RelationshipKind.choices
+        if value in always or used.get(value)
+    ]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext
 
 from patron.core.wording import listing, number, wording
 
@@ -29,7 +30,7 @@ def _party_created(file: str = "", row: int | None = None, **_rest: Any) -> str:
         return _("Added from %(file)s, row %(row)s") % {"file": file, "row": number(row)}
     if file:
         return _("Added from %(file)s") % {"file": file}
-    return _("Added")
+    return pgettext("timeline", "Added")
 
 
 @wording("activity.relationship.classified")
@@ -148,7 +149,9 @@ def _same_email(value: str = "") -> str:
 
 @wording("duplicate.same_phone")
 def _same_phone(value: str = "") -> str:
-    return _("the same phone number: %(phone)s") % {"phone": format_phone(value)}
+    return _("the same phone number: %(phone)s") % {
+        "phone": format_phone(value, settings.PATRON_DEFAULT_REGION)
+    }
 
 
 @wording("duplicate.same_name")

@@ -5,6 +5,7 @@ Only presentation attributes (fill, stroke), never style="": the CSP forbids inl
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from html import escape
 
 from django.utils.safestring import SafeString, mark_safe
@@ -80,11 +81,20 @@ def stage_bars(
     return _svg(width, height, body, title)
 
 
-def histogram(edges: list[float], counts: list[int], title: str, unit: str):
+def histogram(
+    edges: list[float],
+    counts: list[int],
+    title: str,
+    unit: str,
+    count_label: Callable[[int], str],
+    money_label: Callable[[float], str],
+    count_axis: str,
+):
+    """Bars of how many parties fall in each value range; ticks and tooltips in money."""
     if not counts or not any(counts):
         return None
-    width, height, left, bottom = 460, 220, 56, 44
-    plot_w, plot_h = width - left - 10, height - bottom - 10
+    width, height, left, bottom = 460, 230, 56, 44
+    plot_w, plot_h = width - left - 14, height - bottom - 24
     top = max(counts)
     bar_w = plot_w / len(counts)
     body = [
@@ -96,13 +106,17 @@ def histogram(edges: list[float], counts: list[int], title: str, unit: str):
         x = left + i * bar_w
         body.append(
             f'<rect x="{x + 1:.1f}" y="{height - bottom - h:.1f}" width="{bar_w - 2:.1f}" '
-            f'height="{h:.1f}" fill="#3552c9"><title>{compact(edges[i])}–{compact(edges[i + 1])} '
-            f"{escape(unit)}: {n:,}</title></rect>"
+            f'height="{h:.1f}" fill="#3552c9"><title>{escape(money_label(edges[i]))}–'
+            f"{escape(money_label(edges[i + 1]))}: {escape(count_label(n))}</title></rect>"
         )
-    for i in range(0, len(edges), max(1, len(edges) // 5)):
-        body.append(_text(left + i * bar_w, height - bottom + 16, compact(edges[i]), "middle", 13))
+    ticks = list(range(0, len(edges), max(1, len(edges) // 4)))
+    for i in ticks:
+        # The last tick is anchored at its end so that it is not cut at the chart's edge.
+        anchor = "end" if i == len(edges) - 1 or left + i * bar_w > width - 40 else "middle"
+        body.append(_text(left + i * bar_w, height - bottom + 16, compact(edges[i]), anchor, 13))
     body.append(_text(left, height - 6, unit, "start", 13))
-    body.append(_text(left - 6, 20, f"{top:,}", "end", 13))
+    body.append(_text(left - 6, 22, f"{top:,}", "end", 13))
+    body.append(_text(left + 4, 12, count_axis, "start", 12))
     return _svg(width, height, body, title)
 
 
@@ -112,11 +126,14 @@ def tracking_chart(
     split: float,
     title: str,
     labels: tuple[str, str, str],
+    dates: tuple[str, str, str] = ("", "", ""),
 ):
-    """Cumulative repeat purchases per week: actual (solid) against the model (dashed)."""
+    """Cumulative repeat purchases per week: actual (solid) against the model (dashed).
+
+    `dates` label the start, the end of the history the model learned from, and today."""
     if not actual:
         return None
-    width, height, left, bottom = 460, 240, 60, 40
+    width, height, left, bottom = 460, 256, 60, 56
     plot_w, plot_h = width - left - 10, height - bottom - 14
     top = max(max(actual), max(predicted)) or 1
     n = len(actual)
@@ -127,21 +144,24 @@ def tracking_chart(
     actual_path = " ".join(point(i, v) for i, v in enumerate(actual))
     predicted_path = " ".join(point(i, v) for i, v in enumerate(predicted))
     split_x = left + plot_w * split / n
+    axis_y = height - bottom
     body = [
-        f'<line x1="{left}" y1="{height - bottom}" x2="{width - 10}" y2="{height - bottom}" '
-        'stroke="#9aa1b1"/>',
-        f'<line x1="{split_x:.1f}" y1="10" x2="{split_x:.1f}" y2="{height - bottom}" '
+        f'<line x1="{left}" y1="{axis_y}" x2="{width - 10}" y2="{axis_y}" stroke="#9aa1b1"/>',
+        f'<line x1="{split_x:.1f}" y1="10" x2="{split_x:.1f}" y2="{axis_y}" '
         'stroke="#9aa1b1" stroke-dasharray="3 3"/>',
         f'<polyline points="{actual_path}" fill="none" stroke="#1d2330" stroke-width="2"/>',
         f'<polyline points="{predicted_path}" fill="none" stroke="#c77c02" stroke-width="2" '
         'stroke-dasharray="6 4"/>',
         _text(split_x + 4, 22, labels[2], "start", 13),
         _text(left - 6, 18, f"{top:,.0f}", "end", 13),
+        _text(left, axis_y + 16, dates[0], "start", 12),
+        _text(split_x, axis_y + 16, dates[1], "middle", 12),
+        _text(width - 10, axis_y + 16, dates[2], "end", 12),
         f'<line x1="{left}" y1="{height - 15}" x2="{left + 18}" y2="{height - 15}" '
         'stroke="#1d2330" stroke-width="2"/>',
         _text(left + 24, height - 10, labels[0], "start", 13),
-        f'<line x1="{left + 130}" y1="{height - 15}" x2="{left + 148}" y2="{height - 15}" '
+        f'<line x1="{left + 150}" y1="{height - 15}" x2="{left + 168}" y2="{height - 15}" '
         'stroke="#c77c02" stroke-width="2" stroke-dasharray="6 4"/>',
-        _text(left + 154, height - 10, labels[1], "start", 13),
+        _text(left + 174, height - 10, labels[1], "start", 13),
     ]
     return _svg(width, height, body, title)

@@ -36,8 +36,16 @@ class ManagerChoiceField(forms.ModelChoiceField):
         return display_name(user)
 
 
+def kind_choices() -> list:
+    """Customer and client first: they are what Patron tells apart. The article's other words
+    for a relationship follow, for a business that prefers them."""
+    main = (RelationshipKind.CUSTOMER, RelationshipKind.CLIENT)
+    others = [(value, label) for value, label in RelationshipKind.choices if value not in main]
+    return [(k.value, k.label) for k in main] + [(_("Other words for it"), others)]
+
+
 class RelationshipForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Relationship"), choices=RelationshipKind.choices)
+    kind = forms.ChoiceField(label=_("Kind"), choices=kind_choices)
     owner = ManagerChoiceField(
         label=_("Account manager"), queryset=account_managers(), required=False
     )

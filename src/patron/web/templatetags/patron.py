@@ -13,8 +13,8 @@ register = template.Library()
 
 @register.filter
 def phone(value: str) -> str:
-    """+821012345678 as people read it: +82 10-1234-5678."""
-    return format_phone(value) if value else ""
+    """+821012345678 as people read it: 010-1234-5678 in Korea, +82 10-1234-5678 elsewhere."""
+    return format_phone(value, settings.PATRON_DEFAULT_REGION) if value else ""
 
 
 @register.filter

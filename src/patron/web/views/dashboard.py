@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+from django.conf import settings
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from patron.commerce.queries import recent_imports
+from patron.core.formats import money
 from patron.insight import queries as insight
 from patron.insight.models import Stage
 from patron.insight.wording import reason_heading
@@ -48,19 +53,29 @@ def _charts(run) -> dict:
         ),
     }
     bins = run.value_histogram
+    currency = settings.PATRON_DEFAULT_CURRENCY
     if bins.get("counts"):
         charts["value"] = histogram(
             bins["edges"],
             bins["counts"],
             _("Predicted 12-month value per party"),
-            _("12-month value"),
+            _("value over the next 12 months (%(currency)s)") % {"currency": currency},
+            lambda n: ngettext("%(count)s party", "%(count)s parties", n) % {"count": f"{n:,}"},
+            lambda value: money(round(value), currency),
+            _("parties"),
         )
-    if run.tracking.get("actual"):
+    tracking = run.tracking
+    if tracking.get("actual"):
+        start = dt.date.fromisoformat(tracking["start"])
+        weeks = len(tracking["actual"])
+        split = tracking["calibration_end_week"]
+        dates = tuple((start + dt.timedelta(weeks=w)).strftime("%Y-%m") for w in (0, split, weeks))
         charts["tracking"] = tracking_chart(
-            run.tracking["actual"],
-            run.tracking["predicted"],
-            run.tracking["calibration_end_week"],
-            _("Cumulative repeat purchases, actual and forecast"),
-            (_("actual"), _("forecast"), _("holdout")),
+            tracking["actual"],
+            tracking["predicted"],
+            split,
+            _("Repeat purchases so far, as they happened and as the model expected"),
+            (_("as they happened"), _("as expected"), _("the check")),
+            dates,
         )
     return {"run": run, "charts": charts, "holdout": run.fit.get("holdout")}

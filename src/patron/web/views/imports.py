@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from patron import jobs
 from patron.accounts import roles
 from patron.commerce.imports import rejections_csv_lines
+from patron.commerce.models import ImportRun
 from patron.commerce.queries import recent_imports
 from patron.core.runs import RunStatus, reap_interrupted_runs
 from patron.core.wording import say
@@ -53,6 +54,11 @@ def import_detail(request, pk: int):
         "can_confirm": run.dry_run
         and run.status == RunStatus.DONE
         and jobs.upload_path(run.upload) is not None,
+        "imported_as": ImportRun.objects.filter(
+            upload=run.upload, dry_run=False, pk__gt=run.pk
+        ).first()
+        if run.dry_run and run.upload
+        else None,
     }
     return render(request, "patron/import_detail.html", context)
 
@@ -72,6 +78,8 @@ def import_progress(request, pk: int):
             "rows": run.rows_read,
             "orders_created": summary.get("orders_created", 0),
             "orders_updated": summary.get("orders_updated", 0),
+            "orders_unchanged": summary.get("orders_unchanged", 0),
+            "purchases": summary.get("purchases", 0),
             "parties_created": summary.get("parties_created", 0),
             "rejected_rows": summary.get("rejected_rows", 0),
             "problem": say(run.problem),

@@ -6,7 +6,8 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 
 from patron.insight import queries
-from patron.parties.models import Market, RelationshipKind
+from patron.parties.models import Market
+from patron.parties.queries import kinds_in_use
 
 from ..access import member_required
 
@@ -26,7 +27,7 @@ def at_risk(request):
         "rows": rows,
         "kind": kind,
         "stage": stage,
-        "kinds": RelationshipKind.choices,
+        "kinds": kinds_in_use(),
         "run": queries.latest_run(),
     }
     return render(request, "patron/at_risk.html", context)

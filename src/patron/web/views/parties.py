@@ -14,7 +14,7 @@ from patron.commerce.queries import party_history, party_timeline
 from patron.insight.queries import party_insight, preference_messages
 from patron.parties.merge import open_merges, undo_window
 from patron.parties.models import KindSource, RelationshipKind
-from patron.parties.queries import search_parties
+from patron.parties.queries import kinds_in_use, search_parties
 from patron.parties.services import RelationshipError, do_set_relationship
 
 from ..access import allowed, get_party_for_user, member_required
@@ -35,7 +35,7 @@ def party_list(request):
         "q": query,
         "kind": kind,
         "sort": sort,
-        "kinds": RelationshipKind.choices,
+        "kinds": kinds_in_use(),
     }
     return render(request, "patron/party_list.html", context)
 
