@@ -34,7 +34,7 @@ pytest: venv
 
 pytest-postgres: venv
 	@if $(BIN)/python scripts/postgres_ready.py "$(POSTGRES_URL)"; then \
-		DATABASE_URL="$(POSTGRES_URL)" $(BIN)/pytest -q -p no:cacheprovider; \
+		DATABASE_URL="$(POSTGRES_URL)" $(BIN)/pytest -q -p no:cacheprovider -m "not processes"; \
 	elif [ "$$CI" = "true" ]; then \
 		echo "PostgreSQL at $(POSTGRES_URL) does not answer, and CI must not skip it." >&2; exit 1; \
 	else \

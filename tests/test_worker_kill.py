@@ -38,6 +38,7 @@ jobs.resume_import(ImportRun.objects.get(pk={pk}))
 
 
 @pytest.mark.slow
+@pytest.mark.processes
 def test_a_killed_worker_leaves_an_interrupted_run_that_resumes_exactly(tmp_path):
     export = write_orders(tmp_path / "orders.csv", ROWS)
     clean, killed = tmp_path / "clean", tmp_path / "killed"

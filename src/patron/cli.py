@@ -13,7 +13,17 @@ import sys
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-OWN_COMMANDS = ("import", "demo", "classify", "score", "worker", "serve", "setup", "help")
+OWN_COMMANDS = (
+    "import",
+    "undo-import",
+    "demo",
+    "classify",
+    "score",
+    "worker",
+    "serve",
+    "setup",
+    "help",
+)
 PROFILES = ("shopify", "stripe", "woocommerce", "square", "generic")
 EPILOG = """\
 Django's management commands work too, e.g. `patron migrate`, `patron createsuperuser`,
@@ -89,6 +99,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     imp.add_argument("--json", action="store_true", help="print a machine-readable summary")
     imp.set_defaults(handler=_import)
+
+    undo = sub.add_parser(
+        "undo-import",
+        help="undo an import: remove the orders it added and the parties only it brought in",
+        description="Undo an import by its number (shown on its page and in `import --json` as "
+        "run_id). Orders it updated stay as the file left them.",
+    )
+    undo.add_argument("run", type=int, help="the import's number")
+    undo.set_defaults(handler=_undo_import)
 
     demo = sub.add_parser(
         "demo",
@@ -324,6 +343,35 @@ def _print_import_report(report, args: argparse.Namespace) -> None:
         print(_("Customer or client, and the scores, follow in the background (patron worker)."))
 
 
+def _undo_import(args: argparse.Namespace) -> int:
+    from django.utils.translation import gettext as _
+
+    from patron import jobs
+    from patron.commerce.models import ImportRun
+    from patron.commerce.undo import UndoRefused, do_undo_import
+
+    run = ImportRun.objects.filter(pk=args.run).first()
+    if run is None:
+        print(f"patron undo-import: {args.run}: no such import", file=sys.stderr)
+        return 2
+    try:
+        counts = do_undo_import(run, actor=None)
+    except UndoRefused as exc:
+        print(f"patron undo-import: {exc}", file=sys.stderr)
+        return 1
+    if counts["touched"]:
+        jobs.refresh_later(counts["touched"])
+    print(
+        _("%(file)s: %(orders)s orders and %(parties)s parties removed.")
+        % {
+            "file": run.file_name,
+            "orders": f"{counts['orders_removed']:,}",
+            "parties": f"{counts['parties_removed']:,}",
+        }
+    )
+    return 0
+
+
 def _demo(args: argparse.Namespace) -> int:
     from patron.demo import do_load_demo
     from patron.parties.models import Party
@@ -474,11 +522,28 @@ def _setup_first_owner() -> int:
     return 0
 
 
+def _quick_database_for_web() -> None:
+    """Web requests wait at most a few seconds for a busy database, then answer 503 with
+    Retry-After (patron.web.middleware) instead of hanging for the full busy timeout."""
+    from django.conf import settings
+    from django.db import connections
+
+    wait = int(os.environ.get("PATRON_WEB_DB_WAIT", "5"))
+    database = settings.DATABASES["default"]
+    options = database.setdefault("OPTIONS", {})
+    if database["ENGINE"].endswith("sqlite3"):
+        options["timeout"] = wait
+    elif database["ENGINE"].endswith("postgresql"):
+        options["options"] = f"-c lock_timeout={wait * 1000}"
+    connections.close_all()
+
+
 def _serve(args: argparse.Namespace) -> int:
     import atexit
 
     from gunicorn.app.wsgiapp import run
 
+    _quick_database_for_web()
     if args.with_worker:
         from patron.worker import Supervisor
 

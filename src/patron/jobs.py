@@ -29,6 +29,7 @@ from django_tasks_db.models import DBTaskResult
 from patron.commerce.imports import ImportRejected, do_import_file
 from patron.commerce.models import ImportRun, Offering, Order
 from patron.commerce.queries import parties_of_offering
+from patron.commerce.undo import UndoRefused, check_undo_import, do_undo_import
 from patron.core.problems import Problem
 from patron.core.runs import RunStatus
 from patron.insight.classification import do_classify
@@ -167,6 +168,30 @@ def _release_upload(run: ImportRun) -> None:
     path = upload_path(run.upload)
     if path is not None and not others.exists():
         path.unlink(missing_ok=True)
+
+
+def undo_import_later(run: ImportRun, *, user) -> None:
+    """Queue the undo of an import (it works in batches; a big file takes a while)."""
+    check_undo_import(run)
+    user_id = user.pk if user is not None and user.is_authenticated else None
+    transaction.on_commit(lambda: undo_import.enqueue(run.pk, user_id))
+
+
+@task()
+def undo_import(run_id: int, user_id: int | None = None) -> dict[str, Any]:
+    from django.contrib.auth.models import User
+
+    run = ImportRun.objects.get(pk=run_id)
+    actor = User.objects.filter(pk=user_id).first() if user_id else None
+    try:
+        counts = do_undo_import(run, actor=actor)
+    except UndoRefused as exc:  # asked twice: the first one did it
+        return {"status": "skipped", "problem": exc.message}
+    touched = counts.pop("touched")
+    if touched:
+        refresh_later(touched)
+    _release_upload(run)
+    return {"status": "done", **counts}
 
 
 def refresh_after_import(report) -> None:

@@ -89,6 +89,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
+    "patron.web.middleware.DatabaseUnavailable",
 ]
 
 ROOT_URLCONF = "patron.urls"
@@ -129,7 +130,9 @@ def _databases() -> dict:
                 # IMMEDIATE: a writer takes the lock at BEGIN, so two writers queue on the
                 # busy timeout instead of failing with "database is locked" mid-transaction.
                 "transaction_mode": "IMMEDIATE",
-                "timeout": 30,
+                # Background work waits long for a busy database; `patron serve` lowers this
+                # for web requests, which answer "busy, try again" rather than hang.
+                "timeout": env_int("PATRON_DB_BUSY_TIMEOUT", 30),
                 # A 64 MB page cache: with the default 2 MB, index pages of a large orders
                 # table go back to disk on every batch (imports slowed 2x past 500k orders).
                 "init_command": (

@@ -11,6 +11,7 @@ The worker is django-tasks-db's, with what a shop's single machine needs on top:
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import subprocess
 import sys
@@ -67,6 +68,27 @@ class PatronWorker(Worker):
         finally:
             if heartbeat is not None:
                 heartbeat.stop()
+
+    def run_task(self, db_task_result: DBTaskResult) -> None:
+        super().run_task(db_task_result)
+        retry_if_busy(db_task_result)
+
+
+def retry_if_busy(result: DBTaskResult) -> bool:
+    """A task that failed only because another process kept the database busy is queued
+    again a little later (up to MAX_TRIES runs), rather than lost."""
+    if result.status != "FAILED" or not result.exception_class_path.endswith("OperationalError"):
+        return False
+    if not any(word in result.traceback.lower() for word in ("locked", "lock timeout")):
+        return False
+    if len(result.worker_ids) >= MAX_TRIES:
+        return False
+    delay = dt.timedelta(seconds=30 * len(result.worker_ids))
+    DBTaskResult.objects.filter(pk=result.pk).update(
+        status="READY", run_after=timezone.now() + delay, finished_at=None
+    )
+    logger.warning("task %s met a busy database; it runs again in %s", result.pk, delay)
+    return True
 
 
 def housekeeping(token: str | None = None) -> None:

@@ -22,6 +22,7 @@ def _write_export(path: Path) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.processes
 def test_kill_mid_import_then_rerun_equals_clean_run(tmp_path):
     export = tmp_path / "orders.csv"
     _write_export(export)

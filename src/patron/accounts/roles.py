@@ -50,6 +50,10 @@ def can_import(user) -> bool:
     return is_member(user)
 
 
+def can_undo_import(user) -> bool:
+    return role_of(user) in (Role.OWNER, Role.MANAGER)
+
+
 def can_change_relationships(user) -> bool:
     return role_of(user) in (Role.OWNER, Role.MANAGER)
 

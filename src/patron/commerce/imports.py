@@ -11,6 +11,7 @@ database's write lock (only its progress and its first rejected rows are written
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import itertools
 import time
@@ -20,9 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import OperationalError, transaction
 
 from patron.core.bulk import chunked, insert_rows, update_rows
+from patron.core.db import is_busy
 from patron.core.problems import Problem
 from patron.core.runs import RunStatus
 from patron.core.wording import say
@@ -44,6 +46,7 @@ from .offerings import OfferingCatalogue
 # this the run only counts them. Rows kept in memory for the report: the first few.
 KEPT_REJECTIONS = 10_000
 REPORTED_REJECTIONS = 100
+BUSY_PATIENCE = 600.0  # seconds a batch waits for a database another process keeps busy
 
 
 class ImportRejected(Problem):
@@ -106,6 +109,7 @@ def do_import_file(
     profile_name: str | None = None,
     mapping: dict[str, str] | None = None,
     source: str | None = None,
+    encoding: str | None = None,
     dry_run: bool = False,
     user=None,
     display_name: str | None = None,
@@ -124,12 +128,13 @@ def do_import_file(
             profile=profile_name or "",
             source=source or "",
             mapping=mapping or {},
+            encoding=encoding or "",
             dry_run=dry_run,
             user=user,
         )
     run.mark_running()
     try:
-        table = open_table(path, settings.PATRON_IMPORT_MAX_BYTES)
+        table = open_table(path, settings.PATRON_IMPORT_MAX_BYTES, run.encoding or None)
         profile = _choose_profile(run.profile or None, table.header)
         columns = ColumnMap(table.header, profile, run.mapping or {})
     except UnreadableFile as exc:
@@ -145,6 +150,8 @@ def do_import_file(
         dry_run=run.dry_run,
     )
     ImportRun.objects.filter(pk=run.pk).update(profile=profile.name, source=report.source)
+    if table.encoding_note:
+        report.warnings.append(table.encoding_note)
     if columns.duplicates:
         report.warnings.append({"code": "import.duplicate_columns", "columns": columns.duplicates})
     builder = RecordBuilder(columns, profile, _settings())
@@ -213,11 +220,34 @@ class _Batches:
         self.report.purchases = self.purchases()
 
     def handle(self, batch: list[OrderRecord], builder: RecordBuilder) -> None:
+        """Write one batch in one transaction. When another process holds the database past
+        the busy timeout, the batch is rolled back whole and tried again, for up to
+        BUSY_PATIENCE seconds: a long write elsewhere delays an import, never breaks it."""
         rejected = builder.take_rejections()
-        with transaction.atomic():
-            if batch:
-                self.write(batch)
-            self._keep_rejections(rejected)
+        counters = dataclasses.replace(self.report, rejections=list(self.report.rejections))
+        kept, waited = self.rejections_kept, 0.0
+        while True:
+            try:
+                with transaction.atomic():
+                    # Rejections first: a preview's write() fills its scratch file, which a
+                    # rollback cannot undo, so nothing that can wait on a lock comes after it.
+                    self._keep_rejections(rejected)
+                    if batch:
+                        self.write(batch)
+                return
+            except OperationalError as exc:
+                if not is_busy(exc) or waited >= BUSY_PATIENCE:
+                    raise
+            # Rolled back: forget what the batch counted and the ids it cached.
+            self.report.__dict__.update(counters.__dict__)
+            self.rejections_kept = kept
+            self.forget()
+            pause = min(2 + waited / 2, 15)
+            time.sleep(pause)
+            waited += pause
+
+    def forget(self) -> None:
+        """Drop caches that may name rows of a rolled-back batch."""
 
     def _keep_rejections(self, rejected: list[Rejection]) -> None:
         report = self.report
@@ -262,6 +292,11 @@ class _Writer(_Batches):
         )
         self.catalogue = OfferingCatalogue()
 
+    def forget(self) -> None:
+        self.resolver.known.clear()
+        self.resolver.parties_created = self.report.parties_created
+        self.catalogue.ids.clear()
+
     def write(self, records: list[OrderRecord]) -> None:
         # An order repeated in the file is one order: the later row wins.
         unique = list({record.order_id: record for record in records}.values())
@@ -299,9 +334,9 @@ class _Writer(_Batches):
         source, run_id = self.report.source, self.run_row.pk
         insert_rows(
             Order,
-            [*ORDER_COLUMNS, "source", "external_id"],
+            [*ORDER_COLUMNS, "source", "external_id", "created_by_run_id"],
             (
-                (*_order_values(record, party_id, run_id), source, record.order_id)
+                (*_order_values(record, party_id, run_id), source, record.order_id, run_id)
                 for record, party_id in new
             ),
         )
@@ -392,6 +427,10 @@ class _Preview(_Batches):
         self.scratch = Scratch()
         self.resolver = PreviewResolver(report.source, self.scratch)
         self.purchase_count = 0
+
+    def forget(self) -> None:
+        # A preview writes only its rejected rows; its scratch file is its own.
+        self.resolver.known.clear()
 
     def write(self, records: list[OrderRecord]) -> None:
         unique = list({record.order_id: record for record in records}.values())

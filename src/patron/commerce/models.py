@@ -55,12 +55,17 @@ class ImportRun(TrackedRun):
     profile = models.CharField(max_length=32, blank=True)  # "" until recognised from headers
     source = models.CharField(max_length=32, blank=True)  # the system the file came from
     mapping = models.JSONField(default=dict, blank=True)  # column -> field chosen by a person
+    encoding = models.CharField(max_length=32, blank=True)  # chosen by a person, else guessed
     dry_run = models.BooleanField(default=False)
     rows_read = models.PositiveIntegerField(default=0)
     progress = models.FloatField(default=0)  # fraction of the file read
     summary = models.JSONField(default=dict, blank=True)  # commerce.imports.ImportReport
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
     def __str__(self) -> str:
@@ -93,7 +98,17 @@ class Order(models.Model):
     note = models.TextField(blank=True)
     # A digest of the source row(s): a re-import with the same digest is a no-op.
     row_digest = models.CharField(max_length=32)
+    # The import that last read this order, and the one that created it (what an undo
+    # removes). Not indexed: an undo scans once; every import would pay for the index.
     import_run = models.ForeignKey(ImportRun, null=True, blank=True, on_delete=models.SET_NULL)
+    created_by_run = models.ForeignKey(
+        ImportRun,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+    )
 
     class Meta:
         constraints = [

@@ -173,6 +173,36 @@ def _sheet_empty() -> str:
     return _("The workbook's first sheet is empty.")
 
 
+@wording("file.too_many_columns")
+def _too_many_columns(columns: int, limit: int) -> str:
+    return _(
+        "The file has %(columns)s columns; Patron reads at most %(limit)s. Is it really an export "
+        "of orders?"
+    ) % {"columns": number(columns), "limit": number(limit)}
+
+
+@wording("file.line_too_long")
+def _line_too_long(limit: int) -> str:
+    return _(
+        "A line of the file is over %(limit)s characters long: it is not a table of orders."
+    ) % {"limit": number(limit)}
+
+
+@wording("file.unknown_encoding")
+def _unknown_encoding(encoding: str) -> str:
+    return _("“%(encoding)s” is not a text encoding Patron knows (e.g. utf-8, cp949, utf-16).") % {
+        "encoding": encoding
+    }
+
+
+@wording("import.encoding_guessed")
+def _encoding_guessed(encoding: str) -> str:
+    return _(
+        "The file's text encoding was guessed as %(encoding)s. If names look garbled, import it "
+        "again and choose the encoding (Korean spreadsheets are usually cp949)."
+    ) % {"encoding": encoding}
+
+
 @wording("file.unknown_profile")
 def _unknown_profile(profile: str, profiles: list[str] | None = None) -> str:
     return _("“%(profile)s” is not a format Patron knows; it knows %(profiles)s.") % {
@@ -294,3 +324,23 @@ def source_label(source: str) -> str:
     person named is shown as they wrote it."""
     name = SOURCE_NAMES.get(source, source)
     return name() if callable(name) else name
+
+
+@wording("import.undo_preview")
+def _undo_preview() -> str:
+    return _("A preview kept nothing, so there is nothing to undo.")
+
+
+@wording("import.undone_already")
+def _undone_already() -> str:
+    return _("This import was undone already.")
+
+
+@wording("import.undo_running")
+def _undo_running() -> str:
+    return _("This import is still running: wait for it to end, then undo it.")
+
+
+@wording("activity.import.undone")
+def _activity_import_undone(file: str = "", **_rest: Any) -> str:
+    return _("The import of %(file)s was undone: the orders it added were removed") % {"file": file}

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from patron.accounts.services import display_name
+from patron.core.bulk import update_rows
 from patron.core.problems import Problem
 
 from .activity import activity_row, record_activities, record_activity
@@ -66,9 +67,13 @@ def do_apply_readings(readings: Iterable[Reading]) -> dict[str, int]:
         relationship.since = item.since
         relationship.classified_at = now
         changed.append(relationship)
+    fields = ["kind", "inferred_kind", "reasons", "since", "classified_at"]
     with transaction.atomic():
-        Relationship.objects.bulk_update(
-            changed, ["kind", "inferred_kind", "reasons", "since", "classified_at"], batch_size=500
+        # One prepared UPDATE per row (core.bulk): Django's bulk_update took ~1 ms a party.
+        update_rows(
+            Relationship,
+            fields,
+            ((r.pk, *(getattr(r, name) for name in fields)) for r in changed),
         )
         record_activities(activities)
     return counts

@@ -26,6 +26,7 @@ urlpatterns = [
     path("imports/<int:pk>/progress/", imports.import_progress, name="import_progress"),
     path("imports/<int:pk>/confirm/", imports.import_confirm, name="import_confirm"),
     path("imports/<int:pk>/resume/", imports.import_resume, name="import_resume"),
+    path("imports/<int:pk>/undo/", imports.import_undo, name="import_undo"),
     path("imports/<int:pk>/rejected.csv", imports.import_errors_csv, name="import_errors"),
     path("offerings/", offerings.offering_list, name="offerings"),
     path("offerings/<int:pk>/kind/", offerings.offering_kind, name="offering_kind"),

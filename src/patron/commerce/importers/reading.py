@@ -25,6 +25,13 @@ _MAX_FIELD_CHARS = 1_000_000  # csv's own limit; fields over FIELD_LIMIT are rej
 FIELD_LIMIT = 10_000
 _HANGUL = re.compile("[\uac00-\ud7a3]")
 _XLSX_MAX_EXPANSION = 200  # an uncompressed workbook this many times its file size is a bomb
+# Limits that keep memory bounded whatever the file (an export never comes near them):
+MAX_COLUMNS = 1_000
+_MAX_LINE_CHARS = 4 * 1024 * 1024  # one line of the file; a row is read whole
+# openpyxl keeps a workbook's shared strings in memory (the sheets it streams): a small file
+# whose shared-strings part unpacks to hundreds of MB would take gigabytes.
+_XLSX_MAX_SHARED_STRINGS = 64 * 1024 * 1024
+_XLSX_MAX_PART_RATIO = 100  # a part this many times its compressed size is a bomb
 
 
 class UnreadableFile(Problem):
@@ -38,9 +45,13 @@ class TableSource:
     encoding: str
     delimiter: str
     fraction: Callable[[], float] = lambda: 0.0  # how much of the file has been read
+    # A message when the encoding was a guess the reader should check (or None).
+    encoding_note: dict | None = None
 
 
-def open_table(path: Path, max_bytes: int) -> TableSource:
+def open_table(path: Path, max_bytes: int, encoding: str | None = None) -> TableSource:
+    """The file's header and rows. `encoding` names the text encoding when the person knows
+    it better than the guess."""
     size = path.stat().st_size
     if size > max_bytes:
         raise UnreadableFile("file.too_large", megabytes=size / 1e6, limit=max_bytes / 1e6)
@@ -54,18 +65,24 @@ def open_table(path: Path, max_bytes: int) -> TableSource:
         raise UnreadableFile("file.not_a_workbook")
     if path.suffix.lower() == ".xls" or head.startswith(b"\xd0\xcf\x11\xe0"):
         raise UnreadableFile("file.old_excel")
-    return _open_csv(path)
+    return _open_csv(path, encoding)
 
 
-def _open_csv(path: Path) -> TableSource:
+def _open_csv(path: Path, chosen: str | None = None) -> TableSource:
     with path.open("rb") as handle:
         sample = handle.read(_SAMPLE_BYTES)
-    encoding = detect_encoding(sample)
+    note = None
+    if chosen:
+        encoding = _check_encoding(chosen)
+    else:
+        encoding, sure = detect_encoding(sample)
+        if not sure:
+            note = {"code": "import.encoding_guessed", "encoding": encoding}
     text_sample = sample.decode(encoding, errors="ignore").replace("\x00", "")
     delimiter = detect_delimiter(text_sample)
     csv.field_size_limit(_MAX_FIELD_CHARS)
     handle = path.open("r", encoding=encoding, errors="replace", newline="")
-    reader = csv.reader(_without_nul(handle), delimiter=delimiter)
+    reader = csv.reader(_bounded_lines(handle), delimiter=delimiter)
     try:
         header = next(reader)
     except StopIteration:
@@ -74,17 +91,35 @@ def _open_csv(path: Path) -> TableSource:
     except csv.Error as exc:
         handle.close()
         raise UnreadableFile("file.header_unreadable", detail=str(exc)) from None
+    except UnreadableFile:
+        handle.close()
+        raise
+    if len(header) > MAX_COLUMNS:
+        handle.close()
+        raise UnreadableFile("file.too_many_columns", columns=len(header), limit=MAX_COLUMNS)
     size = max(path.stat().st_size, 1)
 
     def fraction() -> float:
         # The raw file's position (it runs ahead of the parser by one buffer at most).
         return 1.0 if handle.closed else min(handle.buffer.tell() / size, 1.0)
 
-    return TableSource(header, _numbered(reader, handle), encoding, delimiter, fraction)
+    rows = _numbered(reader, handle)
+    return TableSource(header, rows, encoding, delimiter, fraction, note)
 
 
-def _without_nul(lines: io.TextIOBase) -> Iterator[str]:
-    for line in lines:
+def _check_encoding(name: str) -> str:
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        raise UnreadableFile("file.unknown_encoding", encoding=name) from None
+
+
+def _bounded_lines(handle: io.TextIOBase) -> Iterator[str]:
+    """The file's lines without NUL bytes, each at most _MAX_LINE_CHARS long: a file of one
+    giant line is refused instead of read whole into memory."""
+    while line := handle.readline(_MAX_LINE_CHARS + 1):
+        if len(line) > _MAX_LINE_CHARS:
+            raise UnreadableFile("file.line_too_long", limit=_MAX_LINE_CHARS)
         yield line.replace("\x00", "") if "\x00" in line else line
 
 
@@ -101,20 +136,23 @@ def _numbered(reader: csv.Reader, handle: io.TextIOBase) -> Iterator[tuple[int, 
         handle.close()
 
 
-def detect_encoding(sample: bytes) -> str:
+def detect_encoding(sample: bytes) -> tuple[str, bool]:
+    """The sample's encoding, and whether it is known for sure (a BOM, valid UTF-8, Korean
+    text in CP949) rather than a statistical guess the person should check."""
     if sample.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
+        return "utf-8-sig", True
     if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
-    if _looks_utf16_without_bom(sample):
-        return "utf-16-le" if sample[1::2].count(0) > len(sample) // 4 else "utf-16-be"
+        return "utf-16", True
+    utf16 = _utf16_without_bom(sample)
+    if utf16:
+        return utf16, True
     if _decodes(sample, "utf-8"):
-        return "utf-8"
+        return "utf-8", True
     # CP949 (a superset of EUC-KR) decodes many byte soups; trust it only if Hangul appears.
     if _decodes(sample, "cp949") and _HANGUL.search(sample.decode("cp949", errors="ignore")):
-        return "cp949"
+        return "cp949", True
     best = from_bytes(sample).best()
-    return best.encoding if best else "latin-1"
+    return (best.encoding if best else "latin-1"), False
 
 
 def _decodes(sample: bytes, encoding: str) -> bool:
@@ -129,9 +167,19 @@ def _decodes(sample: bytes, encoding: str) -> bool:
     return False
 
 
-def _looks_utf16_without_bom(sample: bytes) -> bool:
-    head = sample[:200]
-    return len(head) >= 4 and head.count(0) >= len(head) // 3
+def _utf16_without_bom(sample: bytes) -> str | None:
+    """UTF-16 without a byte-order mark puts a NUL in every other byte of Latin text: on one
+    side only. NUL bytes strewn in a UTF-8 file do not make that pattern."""
+    head = sample[:400]
+    if len(head) < 8:
+        return None
+    even, odd = head[0::2], head[1::2]
+    even_nul, odd_nul = even.count(0) / len(even), odd.count(0) / max(len(odd), 1)
+    if odd_nul > 0.4 and even_nul < 0.05:
+        return "utf-16-le"
+    if even_nul > 0.4 and odd_nul < 0.05:
+        return "utf-16-be"
+    return None
 
 
 def detect_delimiter(text: str) -> str:
@@ -148,14 +196,20 @@ def detect_delimiter(text: str) -> str:
 def _open_xlsx(path: Path, size: int) -> TableSource:
     try:
         with zipfile.ZipFile(path) as archive:
-            expanded = sum(info.file_size for info in archive.infolist())
-            names = set(archive.namelist())
+            parts = archive.infolist()
     except zipfile.BadZipFile:
         raise UnreadableFile("file.damaged_zip") from None
-    if "xl/workbook.xml" not in names:
+    if "xl/workbook.xml" not in {part.filename for part in parts}:
         raise UnreadableFile("file.zip_not_workbook")
-    if expanded > max(size * _XLSX_MAX_EXPANSION, 50_000_000):
+    if sum(part.file_size for part in parts) > max(size * _XLSX_MAX_EXPANSION, 50_000_000):
         raise UnreadableFile("file.zip_bomb")
+    for part in parts:
+        too_dense = part.file_size > 10_000_000 and (
+            part.file_size > _XLSX_MAX_PART_RATIO * max(part.compress_size, 1)
+        )
+        shared = part.filename.lower().endswith("sharedstrings.xml")
+        if too_dense or (shared and part.file_size > _XLSX_MAX_SHARED_STRINGS):
+            raise UnreadableFile("file.zip_bomb")
     import openpyxl  # openpyxl parses the XML with defusedxml when it is installed
 
     try:

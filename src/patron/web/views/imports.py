@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from patron import jobs
@@ -13,6 +14,7 @@ from patron.accounts import roles
 from patron.commerce.imports import rejections_csv_lines
 from patron.commerce.models import ImportRun
 from patron.commerce.queries import recent_imports
+from patron.commerce.undo import UndoRefused
 from patron.core.runs import RunStatus, reap_interrupted_runs
 from patron.core.wording import say
 
@@ -51,6 +53,10 @@ def import_detail(request, pk: int):
         "can_resume": run.status in (RunStatus.INTERRUPTED, RunStatus.FAILED)
         and not run.dry_run
         and jobs.upload_path(run.upload) is not None,
+        "can_undo": roles.can_undo_import(request.user)
+        and not run.dry_run
+        and run.undone_at is None
+        and run.is_finished,
         "can_confirm": run.dry_run
         and run.status == RunStatus.DONE
         and jobs.upload_path(run.upload) is not None,
@@ -108,6 +114,21 @@ def import_resume(request, pk: int):
         jobs.resume_import(run)
     except jobs.JobRefused as exc:
         messages.error(request, str(exc))
+    return redirect("import_detail", pk=run.pk)
+
+
+@allowed(roles.can_undo_import)
+@require_POST
+def import_undo(request, pk: int):
+    run = get_import_for_user(request, pk)
+    try:
+        jobs.undo_import_later(run, user=request.user)
+    except UndoRefused as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request, _("The import is being undone in the background; this page shows when.")
+        )
     return redirect("import_detail", pk=run.pk)
 
 
