@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export PATRON_DATA_DIR ?= $(CURDIR)/var
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test
 
-.PHONY: run test setup venv lint pytest pytest-postgres browser-deps bench bench-fit bench-score clean
+.PHONY: run test setup venv lint pytest pytest-postgres browser-deps bench bench-fit bench-score bench-hostile clean
 
 venv: $(BIN)/.installed
 
@@ -61,6 +61,9 @@ bench-fit: .venv-bench/.installed
 
 bench-score: venv
 	$(BIN)/python bench/score_end_to_end.py
+
+bench-hostile: venv
+	$(BIN)/python bench/hostile_inputs.py
 
 clean:
 	rm -rf $(VENV) .venv-bench var .pytest_cache

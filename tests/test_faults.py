@@ -7,6 +7,8 @@ import json
 import os
 import signal
 import sqlite3
+import subprocess
+import sys
 import threading
 import time
 
@@ -16,7 +18,7 @@ from django.urls import reverse
 
 from patron.parties.models import Party, Relationship
 from tests.exports import write_orders
-from tests.processes import committed_orders, patron, python, start, state
+from tests.processes import committed_orders, env, patron, python, start, state
 
 BUSY_SECONDS = 45  # longer than the background work's 30-second busy timeout
 
@@ -167,3 +169,84 @@ def _scoring_running(data_dir) -> bool:
             return found.fetchone() is not None
     except sqlite3.OperationalError:
         return False
+
+
+@pytest.mark.slow
+@pytest.mark.processes
+def test_an_idle_worker_outlives_a_database_held_busy_and_then_works(tmp_path):
+    data = tmp_path / "studio"
+    patron(data, "migrate", "-v0")
+    worker = start(data, "worker")
+    time.sleep(3)
+    with _HeldLock({"ENGINE": "sqlite3", "NAME": str(data / "patron.sqlite3")}):
+        time.sleep(BUSY_SECONDS)
+        assert worker.poll() is None, "the worker died while the database was busy"
+    export = write_orders(tmp_path / "orders.csv", 2000)
+    patron(data, "import", str(export))  # queues the refresh the worker must now run
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and "done" not in [
+        r[0] for r in json.loads(python(data, RUNS))["runs"]
+    ]:
+        time.sleep(1)
+    worker.terminate()
+    worker.wait(timeout=60)
+    assert ["done", None] in json.loads(python(data, RUNS))["runs"]
+
+
+@pytest.mark.slow
+@pytest.mark.processes
+def test_a_full_disk_mid_import_ends_honestly_and_a_second_run_completes(tmp_path):
+    export = write_orders(tmp_path / "orders.csv", 20_000)
+    clean, full = tmp_path / "clean", tmp_path / "full"
+    for data_dir in (clean, full):
+        patron(data_dir, "migrate", "-v0")
+    patron(clean, "import", str(export))
+    capped = subprocess.run(
+        [sys.executable, "-m", "patron.cli", "import", str(export)],
+        env={**env(full), "PATRON_SQLITE_MAX_MB": "4"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert capped.returncode == 1
+    assert "disk may be full" in capped.stderr and "Traceback" not in capped.stderr
+    kept = committed_orders(full)
+    assert 0 < kept < 20_000 and kept % 500 == 0  # whole batches only
+    run = json.loads(python(full, LAST_IMPORT))
+    assert run["status"] in ("failed", "interrupted")  # never "running"
+    patron(full, "import", str(export))  # space freed: the same file again finishes it
+    assert state(full) == state(clean)
+
+
+LAST_IMPORT = """
+import json
+from patron.core.runs import reap_interrupted_runs
+from patron.commerce.models import ImportRun
+reap_interrupted_runs()
+run = ImportRun.objects.order_by("pk").first()
+print(json.dumps({"status": run.status, "problem": run.problem}))
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.processes
+def test_a_preview_of_a_big_file_never_holds_the_write_lock(tmp_path):
+    data = tmp_path / "studio"
+    patron(data, "migrate", "-v0")
+    export = write_orders(tmp_path / "big.csv", 150_000)
+    preview = start(data, "import", str(export), "--dry-run")
+    writes = 0
+    db = sqlite3.connect(data / "patron.sqlite3", timeout=2, isolation_level=None)
+    while preview.poll() is None:
+        # Someone else's small write, as a page would make: never kept waiting 2 s.
+        db.execute("BEGIN IMMEDIATE")
+        db.execute(
+            "INSERT INTO core_workerbeat (token, started_at, beat_at) VALUES (?, ?, ?)",
+            (f"probe-{writes}", "2026-01-01 00:00:00", "2026-01-01 00:00:00"),
+        )
+        db.execute("COMMIT")
+        writes += 1
+        time.sleep(0.1)
+    db.close()
+    assert preview.returncode == 0 and writes >= 10
+    assert committed_orders(data) == 0

@@ -46,8 +46,10 @@ def main(argv: list[str] | None = None) -> int:
     import django
 
     django.setup()
-    _activate_language()
-    return args.handler(args)
+    from django.utils import translation
+
+    with translation.override(_environment_language()):
+        return args.handler(args)
 
 
 def patron_version() -> str:
@@ -90,6 +92,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     imp.add_argument(
         "--source", help="the system the file came from; order ids are unique per source"
+    )
+    imp.add_argument(
+        "--encoding",
+        metavar="NAME",
+        help="the CSV's text encoding (utf-8, cp949, utf-16, ...; default: recognised)",
+    )
+    imp.add_argument(
+        "--on-conflict",
+        choices=["keep", "replace"],
+        default="keep",
+        help="an order number an earlier file gave to someone else: keep that (default), "
+        "or give the order to the person this file names",
     )
     imp.add_argument(
         "--dry-run", action="store_true", help="check and count everything, keep nothing"
@@ -220,14 +234,14 @@ def _django(argv: list[str]) -> int:
     return 0
 
 
-def _activate_language() -> None:
+def _environment_language() -> str:
+    """The language of the environment (LC_ALL, LC_MESSAGES, LANG) if Patron speaks it."""
     from django.conf import settings
-    from django.utils import translation
 
     wanted = os.environ.get("LC_ALL") or os.environ.get("LC_MESSAGES") or os.environ.get("LANG")
     code = (wanted or "").split(".")[0].split("_")[0].lower()
     known = {language for language, _ in settings.LANGUAGES}
-    translation.activate(code if code in known else settings.LANGUAGE_CODE)
+    return code if code in known else settings.LANGUAGE_CODE
 
 
 def _parse_mapping(pairs: list[str]) -> dict[str, str]:
@@ -241,10 +255,12 @@ def _parse_mapping(pairs: list[str]) -> dict[str, str]:
 
 
 def _import(args: argparse.Namespace) -> int:
+    from django.db import OperationalError
     from rich.progress import BarColumn, Progress, TextColumn
 
     from patron import jobs
     from patron.commerce.imports import ImportRejected, do_import_file
+    from patron.core.wording import say
 
     if not args.file.is_file():
         print(f"patron import: {args.file}: no such file", file=sys.stderr)
@@ -263,11 +279,17 @@ def _import(args: argparse.Namespace) -> int:
                 profile_name=args.profile,
                 mapping=_parse_mapping(args.map),
                 source=args.source,
+                encoding=args.encoding,
+                on_conflict=args.on_conflict,
                 dry_run=args.dry_run,
                 progress=lambda rows, _fraction: bar.update(task, completed=rows),
             )
         except ImportRejected as exc:
             print(f"patron import: {args.file.name}: {exc}", file=sys.stderr)
+            return 1
+        except OperationalError as exc:  # the database is full, read-only or gone
+            problem = {"code": "import.database_unwritable", "detail": str(exc)[:200]}
+            print(f"patron import: {args.file.name}: {say(problem)}", file=sys.stderr)
             return 1
     jobs.refresh_after_import(report)
     if args.errors:
@@ -320,6 +342,17 @@ def _print_import_report(report, args: argparse.Namespace) -> None:
     print(line % values)
     for warning in report.warnings:
         print(_("warning: %(text)s") % {"text": say(warning)})
+    if report.orders_conflicting:
+        print(
+            _(
+                "%(count)s orders with numbers seen in an earlier file belong to other people "
+                "there: kept as they were (--on-conflict replace gives them to this file's "
+                "people; --source NAME imports the file as another system's)."
+            )
+            % {"count": f"{report.orders_conflicting:,}"}
+        )
+    for issue in report.issues[:20]:
+        print("  " + say(issue))
     if report.rejected_rows:
         print(_("%(count)s rows rejected:") % {"count": f"{report.rejected_rows:,}"})
         for r in report.rejections[:20]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,8 @@ from patron.insight.scoring import ScoringFailed, do_score
 logger = logging.getLogger(__name__)
 
 UPLOAD_NAME = re.compile(r"[0-9a-f]{64}(\.[a-z0-9]{1,5})?")
+# Refusals a person can fix on the page by saying which column is which: the file is kept.
+MAPPABLE = ("file.no_date_column", "file.no_amount_column", "file.no_customer_column")
 _SUFFIX = re.compile(r"\.[a-z0-9]{1,5}")
 
 
@@ -72,6 +75,27 @@ def store_upload(chunks: Iterable[bytes], original_name: str) -> str:
     return name
 
 
+def purge_uploads(now: float | None = None) -> int:
+    """Remove stored uploads nobody needs any more: older than PATRON_UPLOAD_KEEP_HOURS (kept
+    that long for a preview's "Import this file", a resume, a second try with the columns
+    named) and not waiting for an import; half-written uploads after an hour."""
+    now = time.time() if now is None else now
+    keep = settings.PATRON_UPLOAD_KEEP_HOURS * 3600
+    busy = set(
+        ImportRun.objects.filter(status__in=[RunStatus.QUEUED, RunStatus.RUNNING]).values_list(
+            "upload", flat=True
+        )
+    )
+    removed = 0
+    for path in upload_dir().iterdir():
+        age = now - path.stat().st_mtime
+        stale = age > 3600 if path.name.startswith("incoming-") else age > keep
+        if stale and path.name not in busy:
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
 def upload_path(name: str) -> Path | None:
     if not UPLOAD_NAME.fullmatch(name or ""):
         return None
@@ -90,6 +114,8 @@ def start_import(
     profile: str = "",
     source: str = "",
     mapping: dict[str, str] | None = None,
+    encoding: str = "",
+    on_conflict: str = "keep",
     dry_run: bool = False,
 ) -> ImportRun:
     """Queue an import (or a preview) of a stored upload; the worker runs it."""
@@ -103,6 +129,8 @@ def start_import(
             profile=profile,
             source=source,
             mapping=mapping or {},
+            encoding=encoding,
+            on_conflict=on_conflict,
             dry_run=dry_run,
             user=user,
         )
@@ -121,6 +149,26 @@ def import_for_real(preview: ImportRun, *, user) -> ImportRun:
         profile=preview.profile,
         source=preview.source,
         mapping=preview.mapping,
+        encoding=preview.encoding,
+        on_conflict=preview.on_conflict,
+    )
+
+
+def import_again_giving_orders(run: ImportRun, *, user) -> ImportRun:
+    """The person says the file is right: its people get the orders an earlier file gave to
+    others. The same file, imported again with that choice."""
+    if not run.is_finished or not run.summary.get("orders_conflicting"):
+        raise JobRefused("import.nothing_to_give")
+    return start_import(
+        run.upload,
+        file_name=run.file_name,
+        user=user,
+        profile=run.profile,
+        source=run.source,
+        mapping=run.mapping,
+        encoding=run.encoding,
+        on_conflict="replace",
+        dry_run=run.dry_run,
     )
 
 
@@ -152,10 +200,12 @@ def import_file(run_id: int) -> dict[str, Any]:
     try:
         report = do_import_file(path, run=run)
     except ImportRejected as exc:
-        _release_upload(run)
+        if exc.code not in MAPPABLE:  # a file that cannot be read at all is not kept
+            _release_upload(run)
         return {"status": "failed", "run": run_id, "problem": exc.message}
     if not run.dry_run:
-        _release_upload(run)
+        if not report.orders_conflicting:  # else kept for "give these orders to ..."
+            _release_upload(run)
         refresh_after_import(report)
     return {"status": "done", "run": run_id, "orders_created": report.orders_created}
 

@@ -113,6 +113,13 @@ TEMPLATES = [
 ]
 
 
+def _sqlite_size_cap() -> str:
+    """PATRON_SQLITE_MAX_MB caps the database file (a shop's small disk shared with other
+    things): past it, writes fail as on a full disk, and Patron says so."""
+    megabytes = env_int("PATRON_SQLITE_MAX_MB", 0)
+    return f" PRAGMA max_page_count={megabytes * 256};" if megabytes else ""
+
+
 def _databases() -> dict:
     url = env_str("DATABASE_URL")
     if url:
@@ -137,7 +144,7 @@ def _databases() -> dict:
                 # table go back to disk on every batch (imports slowed 2x past 500k orders).
                 "init_command": (
                     "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
-                    " PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;"
+                    " PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;" + _sqlite_size_cap()
                 ),
             },
         }
@@ -223,6 +230,13 @@ PATRON_DEFAULT_CURRENCY = env_str("PATRON_DEFAULT_CURRENCY", "KRW")
 PATRON_IMPORT_MAX_BYTES = env_int("PATRON_IMPORT_MAX_BYTES", 512 * 1024 * 1024)
 PATRON_IMPORT_BATCH_ROWS = env_int("PATRON_IMPORT_BATCH_ROWS", 5000)
 PATRON_MERGE_UNDO_DAYS = env_int("PATRON_MERGE_UNDO_DAYS", 30)
+PATRON_UPLOAD_KEEP_HOURS = env_int("PATRON_UPLOAD_KEEP_HOURS", 72)
+# Uploads are counted as they arrive and refused past the import limit, before the disk fills.
+FILE_UPLOAD_HANDLERS = [
+    "patron.web.uploads.SizeLimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 LOGGING = {
     "version": 1,

@@ -26,6 +26,7 @@ from django_tasks_db.utils import is_locked_database_exception
 
 from patron.core.models import WorkerBeat
 from patron.core.runs import WORKER_BEAT, process_alive, reap_interrupted_runs, this_process
+from patron.jobs import purge_uploads
 
 logger = logging.getLogger("patron.worker")
 
@@ -91,12 +92,21 @@ def retry_if_busy(result: DBTaskResult) -> bool:
     return True
 
 
+_PURGE_EVERY = 600.0  # seconds between sweeps of the uploads directory
+_last_purge = 0.0
+
+
 def housekeeping(token: str | None = None) -> None:
-    """Say this worker is alive, and settle what dead processes left behind."""
+    """Say this worker is alive, settle what dead processes left behind, and now and then
+    remove stored uploads nobody needs any more."""
+    global _last_purge
     if token:
         WorkerBeat.objects.update_or_create(token=token, defaults={"beat_at": timezone.now()})
     reap_interrupted_runs()
     requeue_orphaned_tasks()
+    if time.monotonic() - _last_purge > _PURGE_EVERY:
+        _last_purge = time.monotonic()
+        purge_uploads()
 
 
 class _Heartbeat(threading.Thread):

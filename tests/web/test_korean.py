@@ -36,6 +36,7 @@ ALLOWED = {
     "B2C", "English", "make", "run", "patron", "worker", "serve", "with", "import",
     "orders", "csv", "daepyo", "mina", "tom", "example", "com", "kr", "MB",
     "Date",  # a column of the test's own export file, shown beside its rejected row
+    "UTF", "CP", "EUC", "Shift", "JIS", "Windows",  # names of text encodings
 }  # fmt: skip
 EMAIL = re.compile(r"[\w.+-]+@[\w.-]+")
 WORD = re.compile(r"[A-Za-z]{2,}")

@@ -10,10 +10,10 @@ database's write lock (only its progress and its first rejected rows are written
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
 import io
-import itertools
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -24,13 +24,13 @@ from django.conf import settings
 from django.db import OperationalError, transaction
 
 from patron.core.bulk import chunked, insert_rows, update_rows
-from patron.core.db import is_busy
+from patron.core.db import is_busy, is_unavailable
 from patron.core.problems import Problem
 from patron.core.runs import RunStatus
 from patron.core.wording import say
 from patron.parties.activity import activity_row, record_activities
 from patron.parties.consent import Decision, do_record_decisions
-from patron.parties.models import Channel, Purpose
+from patron.parties.models import Channel, Party, Purpose
 from patron.parties.resolve import Identity, PartyResolver
 
 from .importers.pipeline import ColumnMap, OrderRecord, RecordBuilder, Rejection
@@ -46,6 +46,7 @@ from .offerings import OfferingCatalogue
 # this the run only counts them. Rows kept in memory for the report: the first few.
 KEPT_REJECTIONS = 10_000
 REPORTED_REJECTIONS = 100
+REPORTED_ISSUES = 50
 BUSY_PATIENCE = 600.0  # seconds a batch waits for a database another process keeps busy
 
 
@@ -69,6 +70,12 @@ class ImportReport:
     purchases: int = 0
     parties_created: int = 0
     rejected_rows: int = 0
+    # Ids this file repeats with different contents (the later row wins), and orders of an
+    # earlier file it would give to someone else (kept as they were, unless told otherwise).
+    duplicate_ids: int = 0
+    orders_conflicting: int = 0
+    orders_moved: int = 0
+    issues: list[dict] = field(default_factory=list)  # the first REPORTED_ISSUES, as messages
     last_row_kept: int = 0  # rows up to this one are in the database (all of them when done)
     warnings: list[dict] = field(default_factory=list)  # messages
     rejections: list[Rejection] = field(default_factory=list)  # the first REPORTED_REJECTIONS
@@ -110,6 +117,7 @@ def do_import_file(
     mapping: dict[str, str] | None = None,
     source: str | None = None,
     encoding: str | None = None,
+    on_conflict: str = "keep",
     dry_run: bool = False,
     user=None,
     display_name: str | None = None,
@@ -129,16 +137,24 @@ def do_import_file(
             source=source or "",
             mapping=mapping or {},
             encoding=encoding or "",
+            on_conflict=on_conflict,
             dry_run=dry_run,
             user=user,
         )
     run.mark_running()
+    # A run done again (resumed after an interruption) reads the whole file again: its earlier
+    # attempt's rejected rows would be counted twice.
+    RejectedRow.objects.filter(run=run).delete()
+    header: list[str] = []
     try:
         table = open_table(path, settings.PATRON_IMPORT_MAX_BYTES, run.encoding or None)
+        header = table.header
         profile = _choose_profile(run.profile or None, table.header)
         columns = ColumnMap(table.header, profile, run.mapping or {})
     except UnreadableFile as exc:
-        run.mark_finished(RunStatus.FAILED, exc.message)
+        # The file's columns, so that the page can offer to say which column is which.
+        summary = {"columns": [name.strip()[:100] for name in header]} if header else {}
+        run.mark_finished(RunStatus.FAILED, exc.message, summary=summary)
         raise ImportRejected(exc.code, **exc.params) from None
     report = ImportReport(
         run_id=run.pk,
@@ -164,11 +180,14 @@ def do_import_file(
         raise ImportRejected(exc.code, **exc.params) from None
     except Exception as exc:
         # Whatever broke, the run says so (and what it kept) instead of staying "running".
-        run.mark_finished(
-            RunStatus.FAILED,
-            {"code": "run.crashed", "error": type(exc).__name__},
-            summary=report.summary(),
-        )
+        if is_unavailable(exc):
+            problem = {"code": "import.database_unwritable", "detail": str(exc)[:200]}
+        else:
+            problem = {"code": "run.crashed", "error": type(exc).__name__}
+        # The database may refuse this too: then the reaper marks the run interrupted once
+        # this process is gone.
+        with contextlib.suppress(Exception):
+            run.mark_finished(RunStatus.FAILED, problem, summary=report.summary())
         raise
     finally:
         batches.close()
@@ -209,12 +228,18 @@ class _Batches:
         progress: ProgressCallback | None,
     ) -> None:
         batch_size = settings.PATRON_IMPORT_BATCH_ROWS
-        records = builder.records(rows)
-        while batch := list(itertools.islice(records, batch_size)):
-            self.handle(batch, builder)
-            self.report.last_row_kept = batch[-1].end_row
-            self._report_progress(builder, fraction(), progress)
-        self.handle([], builder)  # rejections after the last record
+        builder.rejections_held = batch_size
+        batch: list[OrderRecord] = []
+        for record in builder.records(rows):
+            if record is not None:
+                batch.append(record)
+            if len(batch) >= batch_size or record is None:
+                self.handle(batch, builder)
+                if batch:
+                    self.report.last_row_kept = batch[-1].end_row
+                batch = []
+                self._report_progress(builder, fraction(), progress)
+        self.handle(batch, builder)  # the last orders, and rejections after them
         self.report.rows = builder.rows_read
         self.report.last_row_kept = builder.last_row
         self.report.purchases = self.purchases()
@@ -248,6 +273,50 @@ class _Batches:
 
     def forget(self) -> None:
         """Drop caches that may name rows of a rolled-back batch."""
+
+    def dedupe(self, records: list[OrderRecord]) -> list[OrderRecord]:
+        """One record per order id, the later row winning; a repeat with other contents is
+        noted with both its rows (a repeat with the same contents is harmless)."""
+        by_id: dict[str, OrderRecord] = {}
+        for record in records:
+            earlier = by_id.get(record.order_id)
+            if earlier is not None and earlier.digest() != record.digest():
+                self.note_duplicate(record.order_id, earlier.row_no, record.row_no)
+            by_id[record.order_id] = record
+        return list(by_id.values())
+
+    def note_duplicate(self, order_id: str, first_row: int, later_row: int) -> None:
+        self.report.duplicate_ids += 1
+        self._issue(
+            {"code": "import.duplicate_order", "order": order_id, "rows": [first_row, later_row]}
+        )
+
+    def note_conflicts(self, conflicts: list[tuple[OrderRecord, int]]) -> None:
+        """Orders of an earlier file that this file gives to another person."""
+        self.report.orders_conflicting += len(conflicts)
+        room = REPORTED_ISSUES - len(self.report.issues)
+        if room <= 0 or not conflicts:
+            return
+        shown = conflicts[:room]
+        names = dict(
+            Party.objects.filter(pk__in={party for _, party in shown}).values_list(
+                "pk", "display_name"
+            )
+        )
+        for record, party in shown:
+            self._issue(
+                {
+                    "code": "import.order_of_another",
+                    "order": record.order_id,
+                    "row": record.row_no,
+                    "party": party,
+                    "name": names.get(party, ""),
+                }
+            )
+
+    def _issue(self, item: dict) -> None:
+        if len(self.report.issues) < REPORTED_ISSUES:
+            self.report.issues.append(item)
 
     def _keep_rejections(self, rejected: list[Rejection]) -> None:
         report = self.report
@@ -299,20 +368,33 @@ class _Writer(_Batches):
 
     def write(self, records: list[OrderRecord]) -> None:
         # An order repeated in the file is one order: the later row wins.
-        unique = list({record.order_id: record for record in records}.values())
+        unique = self.dedupe(records)
         identities = [Identity(r.customer_id, r.email, r.phone, r.name, r.company) for r in unique]
         party_ids = self.resolver.resolve(identities, [r.row_no for r in unique])
         self.report.parties_created = self.resolver.parties_created
         existing = existing_orders(self.report.source, [r.order_id for r in unique])
-        new, changed, unchanged = [], [], []
+        new, changed, unchanged, conflicts = [], [], [], []
         for record, party_id in zip(unique, party_ids, strict=True):
             found = existing.get(record.order_id)
             if found is None:
                 new.append((record, party_id))
-            elif found["row_digest"] != record.digest():
+                continue
+            digest = record.digest()
+            if found["import_run_id"] == self.run_row.pk:
+                # Written by an earlier batch of this same file: a repeat, the later row wins.
+                if found["row_digest"] != digest:
+                    self.note_duplicate(record.order_id, found["source_row"], record.row_no)
+            elif found["party_id"] != party_id:
+                # An earlier file's order that this file gives to someone else: never silently.
+                if self.run_row.on_conflict != "replace":
+                    conflicts.append((record, found["party_id"]))
+                    continue
+                self.report.orders_moved += 1
+            if found["row_digest"] != digest:
                 changed.append((record, party_id, found))
             else:
                 unchanged.append(found["pk"])
+        self.note_conflicts(conflicts)
         self._create_orders(new)
         self._update_orders(changed)
         for chunk in chunked(unchanged):
@@ -433,35 +515,46 @@ class _Preview(_Batches):
         self.resolver.known.clear()
 
     def write(self, records: list[OrderRecord]) -> None:
-        unique = list({record.order_id: record for record in records}.values())
+        unique = self.dedupe(records)
         identities = [Identity(r.customer_id, r.email, r.phone, r.name, r.company) for r in unique]
-        self.resolver.resolve(identities, [r.row_no for r in unique])
+        party_ids = self.resolver.resolve(identities, [r.row_no for r in unique])
         self.report.parties_created = self.resolver.parties_created
         ids = [r.order_id for r in unique]
         existing = existing_orders(self.report.source, ids)
         earlier = self.scratch.orders_seen(ids)  # the same order on an earlier batch's row
         report = self.report
-        for record in unique:
+        conflicts, counted = [], []
+        for record, party_id in zip(unique, party_ids, strict=True):
             digest = record.digest()
             previous = earlier.get(record.order_id)
-            if previous is None:
+            if previous is not None:
+                previous_digest, was_purchase, previous_row = previous
+                self.purchase_count -= was_purchase
+                if previous_digest != digest:
+                    self.note_duplicate(record.order_id, previous_row, record.row_no)
+                    report.orders_updated += 1
+                else:
+                    report.orders_unchanged += 1
+            else:
                 found = existing.get(record.order_id)
+                if found is not None and found["party_id"] != party_id:
+                    if self.run_row.on_conflict != "replace":
+                        conflicts.append((record, found["party_id"]))
+                        continue
+                    report.orders_moved += 1
                 if found is None:
                     report.orders_created += 1
                 elif found["row_digest"] != digest:
                     report.orders_updated += 1
                 else:
                     report.orders_unchanged += 1
-            else:
-                previous_digest, was_purchase = previous
-                self.purchase_count -= was_purchase
-                if previous_digest != digest:
-                    report.orders_updated += 1
-                else:
-                    report.orders_unchanged += 1
             self.purchase_count += record.is_purchase
+            counted.append(record)
+        self.note_conflicts(conflicts)
         report.purchases = self.purchase_count
-        self.scratch.remember_orders((r.order_id, r.digest(), r.is_purchase) for r in unique)
+        self.scratch.remember_orders(
+            (r.order_id, r.digest(), r.is_purchase, r.row_no) for r in counted
+        )
 
     def purchases(self) -> int:
         return self.purchase_count
@@ -474,7 +567,7 @@ def existing_orders(source: str, order_ids: list[str]) -> dict[str, dict]:
     found = {}
     for chunk in chunked(order_ids):
         for row in Order.objects.filter(source=source, external_id__in=chunk).values(
-            "pk", "external_id", "row_digest", "status", "party_id"
+            "pk", "external_id", "row_digest", "status", "party_id", "import_run_id", "source_row"
         ):
             found[row["external_id"]] = row
     return found
@@ -492,6 +585,7 @@ ORDER_COLUMNS = [
     "channel",
     "note",
     "row_digest",
+    "source_row",
     "import_run_id",
 ]
 
@@ -509,6 +603,7 @@ def _order_values(record: OrderRecord, party_id: int, run_id: int) -> tuple:
         record.channel,
         record.note,
         record.digest(),
+        record.row_no,
         run_id,
     )
 

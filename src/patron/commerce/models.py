@@ -56,6 +56,9 @@ class ImportRun(TrackedRun):
     source = models.CharField(max_length=32, blank=True)  # the system the file came from
     mapping = models.JSONField(default=dict, blank=True)  # column -> field chosen by a person
     encoding = models.CharField(max_length=32, blank=True)  # chosen by a person, else guessed
+    # An order id seen in an earlier file that this file gives to another person: kept as it
+    # was ("keep"), or given to the file's person ("replace") when the person says so.
+    on_conflict = models.CharField(max_length=8, default="keep")
     dry_run = models.BooleanField(default=False)
     rows_read = models.PositiveIntegerField(default=0)
     progress = models.FloatField(default=0)  # fraction of the file read
@@ -98,6 +101,7 @@ class Order(models.Model):
     note = models.TextField(blank=True)
     # A digest of the source row(s): a re-import with the same digest is a no-op.
     row_digest = models.CharField(max_length=32)
+    source_row = models.PositiveIntegerField(default=0)  # its first row in the file last read
     # The import that last read this order, and the one that created it (what an undo
     # removes). Not indexed: an undo scans once; every import would pay for the index.
     import_run = models.ForeignKey(ImportRun, null=True, blank=True, on_delete=models.SET_NULL)

@@ -19,6 +19,11 @@ def recent_imports(limit: int = 10) -> QuerySet[ImportRun]:
     return ImportRun.objects.filter(dry_run=False).select_related("user").order_by("-pk")[:limit]
 
 
+def known_sources() -> list[str]:
+    """The systems earlier files came from, to offer when naming a new file's source."""
+    return sorted(set(ImportRun.objects.exclude(source="").values_list("source", flat=True)))
+
+
 def import_in_progress() -> bool:
     return ImportRun.objects.filter(status__in=[RunStatus.QUEUED, RunStatus.RUNNING]).exists()
 

@@ -344,3 +344,32 @@ def _undo_running() -> str:
 @wording("activity.import.undone")
 def _activity_import_undone(file: str = "", **_rest: Any) -> str:
     return _("The import of %(file)s was undone: the orders it added were removed") % {"file": file}
+
+
+@wording("import.duplicate_order")
+def _duplicate_order(order: str, rows: list[int]) -> str:
+    return _(
+        "Order %(order)s appears twice with different contents (rows %(first)s and %(later)s); "
+        "the later row was kept."
+    ) % {"order": order, "first": number(rows[0]), "later": number(rows[1])}
+
+
+@wording("import.order_of_another")
+def _order_of_another(order: str, row: int, name: str = "", **_rest: Any) -> str:
+    return _(
+        "Row %(row)s: order %(order)s was imported before for %(name)s; this file names "
+        "someone else. It was kept as it was."
+    ) % {"row": number(row), "order": order, "name": name or "—"}
+
+
+@wording("import.nothing_to_give")
+def _nothing_to_give() -> str:
+    return _("This import kept no order from anyone: there is nothing to give.")
+
+
+@wording("import.database_unwritable")
+def _database_unwritable(detail: str = "") -> str:
+    return _(
+        "The database refused to store more (%(detail)s): the disk may be full or read-only. "
+        "Whole batches only were kept; free space, then run the file again to finish."
+    ) % {"detail": detail}

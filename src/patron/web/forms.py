@@ -26,9 +26,34 @@ class ImportForm(forms.Form):
         choices=[("", _("Recognise from the headers"))]
         + [(p, PROFILE_LABELS.get(p, p)) for p in PROFILES],
     )
+    source = forms.CharField(
+        label=_("Source: the system the file came from"),
+        required=False,
+        max_length=32,
+        help_text=_(
+            "Order numbers are unique per source. Leave empty for a shop's own export "
+            "(Shopify, Stripe, ...); name it when two systems could use the same numbers."
+        ),
+    )
+    encoding = forms.ChoiceField(
+        label=_("Text encoding (CSV)"),
+        required=False,
+        choices=[
+            ("", _("Recognise it")),
+            ("utf-8", "UTF-8"),
+            ("cp949", _("Korean (CP949 / EUC-KR)")),
+            ("utf-16", "UTF-16"),
+            ("shift_jis", _("Japanese (Shift_JIS)")),
+            ("cp1252", _("Western European (Windows-1252)")),
+        ],
+    )
     preview = forms.BooleanField(
         label=_("Preview first: check and count, keep nothing"), required=False
     )
+
+    def clean_source(self) -> str:
+        # One line of text: a source name is shown on pages and written into order keys.
+        return " ".join(self.cleaned_data.get("source", "").split())
 
 
 class ManagerChoiceField(forms.ModelChoiceField):
@@ -99,3 +124,56 @@ class MemberAddForm(forms.Form):
 class MemberChangeForm(forms.Form):
     display_name = forms.CharField(label=_("Name shown"), max_length=150, required=False)
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+
+
+FIELD_LABELS = {
+    "order_id": _("Order number"),
+    "occurred_at": _("Order date"),
+    "total": _("Amount paid"),
+    "name": _("Name"),
+    "first_name": _("First name"),
+    "last_name": _("Last name"),
+    "company": _("Company"),
+    "email": _("Email"),
+    "phone": _("Phone"),
+    "customer_id": _("Customer number"),
+    "status": _("Order status"),
+    "currency": _("Currency"),
+    "line_name": _("Product"),
+    "line_sku": _("Product code"),
+    "line_quantity": _("Quantity"),
+    "line_price": _("Unit price"),
+    "refunded": _("Refunded amount"),
+    "discount_amount": _("Discount"),
+    "discount_code": _("Coupon code"),
+    "channel": _("Sales channel"),
+    "note": _("Note"),
+}
+
+
+class ColumnMappingForm(forms.Form):
+    """Which column of the file is which: one choice per column (the CLI's --map)."""
+
+    def __init__(self, columns: list[str], *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.columns = columns
+        choices = [("", _("— not used —")), *FIELD_LABELS.items()]
+        for i, name in enumerate(columns):
+            self.fields[f"c{i}"] = forms.ChoiceField(
+                label=name or "—", choices=choices, required=False
+            )
+
+    def mapping(self) -> dict[str, str]:
+        chosen = {}
+        for i, name in enumerate(self.columns):
+            field = self.cleaned_data.get(f"c{i}")
+            if field and name:
+                chosen[name] = field
+        return chosen
+
+    def clean(self):
+        data = super().clean()
+        picked = [value for value in data.values() if value]
+        if len(picked) != len(set(picked)):
+            raise forms.ValidationError(_("Each meaning can be given to one column only."))
+        return data

@@ -182,7 +182,11 @@ class RecordBuilder:
         taken, self.rejections = self.rejections, []
         return taken
 
-    def records(self, rows: Iterator[tuple[int, list[str]]]) -> Iterator[OrderRecord]:
+    # How many rejections are held before the caller is asked to store them (None is yielded).
+    rejections_held = 5000
+
+    def records(self, rows: Iterator[tuple[int, list[str]]]) -> Iterator[OrderRecord | None]:
+        """Order records, row by row; None now and then when rejections wait to be stored."""
         pending: OrderRecord | None = None
         for row_no, row in rows:
             self.rows_read += 1
@@ -196,6 +200,8 @@ class RecordBuilder:
                 record = self._record(row_no, row)
             except RowRejected as exc:
                 self.rejections.append(Rejection(row_no, exc.column, exc.reason, exc.value[:200]))
+                if len(self.rejections) >= self.rejections_held:
+                    yield None  # time to store them: a file of bad rows stays in bounded memory
                 continue
             if pending is not None:
                 yield pending

@@ -32,7 +32,9 @@ class Scratch:
             CREATE TABLE party_key (
                 kind TEXT, value TEXT, party INTEGER, PRIMARY KEY (kind, value)
             );
-            CREATE TABLE seen_order (id TEXT PRIMARY KEY, digest TEXT, purchase INTEGER);
+            CREATE TABLE seen_order (
+                id TEXT PRIMARY KEY, digest TEXT, purchase INTEGER, row INTEGER
+            );
             """
         )
 
@@ -46,19 +48,20 @@ class Scratch:
     def remember_party_keys(self, keys: Iterable[tuple[str, str, int]]) -> None:
         self.db.executemany("INSERT OR IGNORE INTO party_key VALUES (?, ?, ?)", keys)
 
-    def orders_seen(self, order_ids: list[str]) -> dict[str, tuple[str, bool]]:
+    def orders_seen(self, order_ids: list[str]) -> dict[str, tuple[str, bool, int]]:
+        """(digest, was a purchase, row) of the orders seen earlier in the file."""
         seen = {}
         for chunk in chunked(order_ids):
             marks = ",".join("?" * len(chunk))
             rows = self.db.execute(
-                f"SELECT id, digest, purchase FROM seen_order WHERE id IN ({marks})", chunk
+                f"SELECT id, digest, purchase, row FROM seen_order WHERE id IN ({marks})", chunk
             )
-            for order_id, digest, purchase in rows:
-                seen[order_id] = (digest, bool(purchase))
+            for order_id, digest, purchase, row in rows:
+                seen[order_id] = (digest, bool(purchase), row)
         return seen
 
-    def remember_orders(self, rows: Iterable[tuple[str, str, bool]]) -> None:
-        self.db.executemany("INSERT OR REPLACE INTO seen_order VALUES (?, ?, ?)", rows)
+    def remember_orders(self, rows: Iterable[tuple[str, str, bool, int]]) -> None:
+        self.db.executemany("INSERT OR REPLACE INTO seen_order VALUES (?, ?, ?, ?)", rows)
 
     def close(self) -> None:
         self.db.close()

@@ -215,7 +215,9 @@ def _open_xlsx(path: Path, size: int) -> TableSource:
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for broken workbooks
-        raise UnreadableFile("file.workbook_unreadable", detail=str(exc)[:200]) from None
+        # Its messages can name the stored upload's path on the server: the file's name only.
+        detail = str(exc).replace(str(path), path.name).replace(str(path.parent) + "/", "")
+        raise UnreadableFile("file.workbook_unreadable", detail=detail[:200]) from None
     sheet = workbook.worksheets[0]
     rows = sheet.iter_rows(values_only=True)
     try:

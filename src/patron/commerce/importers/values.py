@@ -136,6 +136,7 @@ _KOREAN_DATE = re.compile(
     r"(?:\s*\(?\s*(오전|오후)?\s*(\d{1,2}):(\d{2})(?::(\d{2}))?\s*\)?)?$"
 )
 _EXCEL_EPOCH = dt.datetime(1899, 12, 30)
+_FOUR_DIGITS = re.compile(r"\d{4}")
 
 
 # Year-month-day with an optional time and offset: the form nearly every export writes. Matched
@@ -195,6 +196,10 @@ def _offset(text: str) -> dt.tzinfo:
 
 
 def _parse_known_forms(raw: str) -> dt.datetime | None:
+    # Every date form has a year in digits: text without four digits in a row is none, and
+    # is refused before the ~20 strptime tries (about 0.5 ms a value, a file of them minutes).
+    if not _FOUR_DIGITS.search(raw) and not raw.replace(".", "", 1).isdigit():
+        return None
     # An ISO date with its "T", a trailing "Z" or a "UTC" word.
     compact = re.sub(
         r"\s*(UTC|GMT)$", "+0000", raw.replace("Z", "+0000") if raw.endswith("Z") else raw

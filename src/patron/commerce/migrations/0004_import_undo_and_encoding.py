@@ -45,4 +45,14 @@ class Migration(migrations.Migration):
                 to="commerce.importrun",
             ),
         ),
+        migrations.AddField(
+            model_name="importrun",
+            name="on_conflict",
+            field=models.CharField(default="keep", max_length=8),
+        ),
+        migrations.AddField(
+            model_name="order",
+            name="source_row",
+            field=models.PositiveIntegerField(default=0),
+        ),
     ]

@@ -3,6 +3,7 @@ shows its progress; the import carries on when the tab is closed."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -13,13 +14,13 @@ from patron import jobs
 from patron.accounts import roles
 from patron.commerce.imports import rejections_csv_lines
 from patron.commerce.models import ImportRun
-from patron.commerce.queries import recent_imports
+from patron.commerce.queries import known_sources, recent_imports
 from patron.commerce.undo import UndoRefused
 from patron.core.runs import RunStatus, reap_interrupted_runs
 from patron.core.wording import say
 
 from ..access import allowed, get_import_for_user, member_required
-from ..forms import ImportForm
+from ..forms import ColumnMappingForm, ImportForm
 
 SHOWN_REJECTIONS = 200
 
@@ -27,7 +28,13 @@ SHOWN_REJECTIONS = 200
 @allowed(roles.can_import)
 def import_page(request):
     form = ImportForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
+    too_large = getattr(request, "upload_too_large", None)
+    error = None
+    if too_large:
+        limit = settings.PATRON_IMPORT_MAX_BYTES
+        error = {"code": "file.too_large", "megabytes": too_large / 1e6, "limit": limit / 1e6}
+        form = ImportForm()
+    elif request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         stored = jobs.store_upload(upload.chunks(), upload.name)
         run = jobs.start_import(
@@ -35,11 +42,19 @@ def import_page(request):
             file_name=upload.name,
             user=request.user,
             profile=form.cleaned_data["profile"] or "",
+            source=form.cleaned_data["source"],
+            encoding=form.cleaned_data["encoding"] or "",
             dry_run=form.cleaned_data["preview"],
         )
         return redirect("import_detail", pk=run.pk)
-    context = {"form": form, "runs": recent_imports(10)}
-    return render(request, "patron/import_form.html", context, status=400 if form.errors else 200)
+    context = {
+        "form": form,
+        "error": error,
+        "runs": recent_imports(10),
+        "sources": known_sources(),
+    }
+    status = 413 if too_large else 400 if form.errors else 200
+    return render(request, "patron/import_form.html", context, status=status)
 
 
 @member_required
@@ -52,6 +67,18 @@ def import_detail(request, pk: int):
         "rejected": run.rejected_rows.order_by("row", "pk")[:SHOWN_REJECTIONS],
         "can_resume": run.status in (RunStatus.INTERRUPTED, RunStatus.FAILED)
         and not run.dry_run
+        and jobs.upload_path(run.upload) is not None,
+        "mapping": ColumnMappingForm(
+            run.summary["columns"],
+            initial={f"c{i}": "" for i in range(len(run.summary["columns"]))},
+        )
+        if run.status == RunStatus.FAILED
+        and (run.problem or {}).get("code") in jobs.MAPPABLE
+        and (run.summary or {}).get("columns")
+        and jobs.upload_path(run.upload) is not None
+        else None,
+        "can_give": run.is_finished
+        and (run.summary or {}).get("orders_conflicting")
         and jobs.upload_path(run.upload) is not None,
         "can_undo": roles.can_undo_import(request.user)
         and not run.dry_run
@@ -104,6 +131,45 @@ def import_confirm(request, pk: int):
         messages.error(request, str(exc))
         return redirect("import_detail", pk=preview.pk)
     return redirect("import_detail", pk=run.pk)
+
+
+@allowed(roles.can_import)
+@require_POST
+def import_with_columns(request, pk: int):
+    """The file again, with the person saying which column is which."""
+    run = get_import_for_user(request, pk)
+    form = ColumnMappingForm((run.summary or {}).get("columns", []), request.POST)
+    if not form.is_valid():
+        messages.error(request, form.errors.as_text())
+        return redirect("import_detail", pk=run.pk)
+    try:
+        again = jobs.start_import(
+            run.upload,
+            file_name=run.file_name,
+            user=request.user,
+            profile=run.profile if run.profile != "generic" else "",
+            source=run.source,
+            mapping=form.mapping(),
+            encoding=run.encoding,
+            dry_run=run.dry_run,
+        )
+    except jobs.JobRefused as exc:
+        messages.error(request, str(exc))
+        return redirect("import_detail", pk=run.pk)
+    return redirect("import_detail", pk=again.pk)
+
+
+@allowed(roles.can_import)
+@require_POST
+def import_give_orders(request, pk: int):
+    """The person checked: this file's people get the orders an earlier file gave others."""
+    run = get_import_for_user(request, pk)
+    try:
+        again = jobs.import_again_giving_orders(run, user=request.user)
+    except jobs.JobRefused as exc:
+        messages.error(request, str(exc))
+        return redirect("import_detail", pk=run.pk)
+    return redirect("import_detail", pk=again.pk)
 
 
 @allowed(roles.can_import)
