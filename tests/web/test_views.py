@@ -286,3 +286,15 @@ def test_activity_is_recorded_for_the_owner_changing_a_manager(client, owner, te
     )
     entry = Activity.objects.get(party=party, verb="relationship.changed")
     assert entry.actor == owner and entry.data["manager_to"] == teammate.pk
+
+
+def test_the_dashboard_says_when_background_work_is_not_running(client, teammate):
+    from django.utils import timezone
+
+    from patron.core.models import WorkerBeat
+    from patron.core.runs import this_process
+
+    client.force_login(teammate)
+    assert "Background work is not running" in client.get(reverse("dashboard")).content.decode()
+    WorkerBeat.objects.create(token=this_process(), beat_at=timezone.now())
+    assert "Background work is not running" not in client.get(reverse("dashboard")).content.decode()
