@@ -24,6 +24,9 @@ def _plain_http_test_settings(settings):
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    from django.core.cache import cache
+
+    cache.clear()  # cached page data (duplicates) belongs to the test that made it
 
 
 @pytest.fixture

@@ -14,9 +14,12 @@ the domain apps below never reach up to schedule each other.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
+import os
 import re
+import tempfile
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -24,17 +27,20 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 from django_tasks import task
+from django_tasks_db.backend import DatabaseBackend
 from django_tasks_db.models import DBTaskResult
 
 from patron.commerce.imports import ImportRejected, do_import_file
 from patron.commerce.models import ImportRun, Offering, Order
 from patron.commerce.queries import parties_of_offering
-from patron.commerce.undo import UndoRefused, check_undo_import, do_undo_import
+from patron.commerce.undo import UndoRefused, claim_undo, do_undo_import
 from patron.core.problems import Problem
 from patron.core.runs import RunStatus
 from patron.insight.classification import do_classify
 from patron.insight.scoring import ScoringFailed, do_score
+from patron.parties.models import Relationship
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +52,38 @@ _SUFFIX = re.compile(r"\.[a-z0-9]{1,5}")
 
 class JobRefused(Problem):
     """A job that cannot be started (an expired preview, a run that cannot resume)."""
+
+
+def enqueue(task_to_run, *args, **kwargs) -> None:
+    """Queue a task with the change that calls for it. On the database backend the task's row
+    is written in the same transaction (both happen or neither: no run left "queued" with no
+    task behind it); on a broker (RQ) it is sent once the transaction has committed, so the
+    worker never looks for rows not yet there."""
+    if isinstance(task_to_run.get_backend(), DatabaseBackend):
+        task_to_run.enqueue(*args, **kwargs)
+    else:
+        transaction.on_commit(lambda: task_to_run.enqueue(*args, **kwargs))
+
+
+def requeue_lost_imports(older_than: float = 120.0) -> int:
+    """Queued runs whose task is gone (enqueued on a broker that lost it, or an older
+    version's): queued again, so a run never waits forever."""
+    waiting = {
+        task.args_kwargs["args"][0]
+        for task in DBTaskResult.objects.filter(
+            task_path=import_file.module_path, status__in=["READY", "RUNNING"]
+        )
+        if task.args_kwargs.get("args")
+    }
+    cutoff = timezone.now() - dt.timedelta(seconds=older_than)
+    lost = ImportRun.objects.filter(status=RunStatus.QUEUED, started_at__lt=cutoff).exclude(
+        pk__in=waiting
+    )
+    count = 0
+    for run_id in lost.values_list("pk", flat=True):
+        enqueue(import_file, run_id)
+        count += 1
+    return count
 
 
 # -- uploads ------------------------------------------------------------------------------------
@@ -62,10 +100,11 @@ def store_upload(chunks: Iterable[bytes], original_name: str) -> str:
     original suffix: a CSV renamed .xlsx must still be caught as one)."""
     digest = hashlib.sha256()
     directory = upload_dir()
-    temporary = (
-        directory / f"incoming-{id(chunks)}-{hashlib.md5(original_name.encode()).hexdigest()}"
-    )
-    with temporary.open("wb") as handle:
+    # A name of its own for each upload in progress: two people uploading "orders.csv" at
+    # once never write into one file.
+    handle_fd, temporary_name = tempfile.mkstemp(prefix="incoming-", dir=directory)
+    temporary = Path(temporary_name)
+    with os.fdopen(handle_fd, "wb") as handle:
         for chunk in chunks:
             digest.update(chunk)
             handle.write(chunk)
@@ -134,7 +173,7 @@ def start_import(
             dry_run=dry_run,
             user=user,
         )
-        transaction.on_commit(lambda: import_file.enqueue(run.pk))
+        enqueue(import_file, run.pk)
     return run
 
 
@@ -159,6 +198,8 @@ def import_again_giving_orders(run: ImportRun, *, user) -> ImportRun:
     others. The same file, imported again with that choice."""
     if not run.is_finished or not run.summary.get("orders_conflicting"):
         raise JobRefused("import.nothing_to_give")
+    if run.undone_at is not None or run.undo_started_at is not None:
+        raise JobRefused("import.not_resumable")
     return start_import(
         run.upload,
         file_name=run.file_name,
@@ -178,11 +219,15 @@ def resume_import(run: ImportRun) -> ImportRun:
         raise JobRefused("import.not_resumable")
     if upload_path(run.upload) is None:
         raise JobRefused("import.upload_missing")
+    if run.undone_at is not None or run.undo_started_at is not None:
+        raise JobRefused("import.not_resumable")
     with transaction.atomic():
-        ImportRun.objects.filter(pk=run.pk).update(
-            status=RunStatus.QUEUED, problem=None, finished_at=None, worker=""
-        )
-        transaction.on_commit(lambda: import_file.enqueue(run.pk))
+        # Conditional: two clicks on "run it again" queue it once.
+        requeued = ImportRun.objects.filter(
+            pk=run.pk, status__in=[RunStatus.INTERRUPTED, RunStatus.FAILED]
+        ).update(status=RunStatus.QUEUED, problem=None, finished_at=None, worker="")
+        if requeued:
+            enqueue(import_file, run.pk)
     run.refresh_from_db()
     return run
 
@@ -222,9 +267,10 @@ def _release_upload(run: ImportRun) -> None:
 
 def undo_import_later(run: ImportRun, *, user) -> None:
     """Queue the undo of an import (it works in batches; a big file takes a while)."""
-    check_undo_import(run)
     user_id = user.pk if user is not None and user.is_authenticated else None
-    transaction.on_commit(lambda: undo_import.enqueue(run.pk, user_id))
+    with transaction.atomic():
+        claim_undo(run)
+        enqueue(undo_import, run.pk, user_id)
 
 
 @task()
@@ -234,7 +280,7 @@ def undo_import(run_id: int, user_id: int | None = None) -> dict[str, Any]:
     run = ImportRun.objects.get(pk=run_id)
     actor = User.objects.filter(pk=user_id).first() if user_id else None
     try:
-        counts = do_undo_import(run, actor=actor)
+        counts = do_undo_import(run, actor=actor, claimed=True)
     except UndoRefused as exc:  # asked twice: the first one did it
         return {"status": "skipped", "problem": exc.message}
     touched = counts.pop("touched")
@@ -245,8 +291,16 @@ def undo_import(run_id: int, user_id: int | None = None) -> dict[str, Any]:
 
 
 def refresh_after_import(report) -> None:
-    """A file that changed orders changes what Patron knows of their parties."""
-    if not report.dry_run and (report.orders_created or report.orders_updated):
+    """A file that changed orders changes what Patron knows of their parties. One that changed
+    nothing still refreshes parties never read (an earlier attempt was killed before it could
+    queue their refresh)."""
+    if report.dry_run:
+        return
+    changed = report.orders_created or report.orders_updated
+    unread = Relationship.objects.filter(
+        classified_at__isnull=True, party__orders__import_run_id=report.run_id
+    )
+    if changed or unread.exists():
         refresh_later(import_run=report.run_id)
 
 
@@ -268,7 +322,7 @@ def refresh_later(
         kwargs["import_run"] = import_run
     if offering is not None:
         kwargs["offering"] = offering
-    transaction.on_commit(lambda: refresh_parties.enqueue(**kwargs))
+    enqueue(refresh_parties, **kwargs)
 
 
 @task()

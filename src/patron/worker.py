@@ -26,7 +26,7 @@ from django_tasks_db.utils import is_locked_database_exception
 
 from patron.core.models import WorkerBeat
 from patron.core.runs import WORKER_BEAT, process_alive, reap_interrupted_runs, this_process
-from patron.jobs import purge_uploads
+from patron.jobs import purge_uploads, requeue_lost_imports
 
 logger = logging.getLogger("patron.worker")
 
@@ -104,6 +104,7 @@ def housekeeping(token: str | None = None) -> None:
         WorkerBeat.objects.update_or_create(token=token, defaults={"beat_at": timezone.now()})
     reap_interrupted_runs()
     requeue_orphaned_tasks()
+    requeue_lost_imports()
     if time.monotonic() - _last_purge > _PURGE_EVERY:
         _last_purge = time.monotonic()
         purge_uploads()
@@ -124,6 +125,9 @@ class _Heartbeat(threading.Thread):
                 housekeeping(self.token)
             except OperationalError:
                 logger.warning("database busy; the heartbeat waits for the next beat")
+            except Exception:
+                # Whatever went wrong, the heartbeat goes on: a silent worker looks dead.
+                logger.exception("housekeeping failed; the heartbeat goes on")
             finally:
                 connection.close()
             self.stopping.wait(WORKER_BEAT.total_seconds())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
@@ -197,3 +198,63 @@ def test_cli_map_names_a_column(write_csv, capsys):
     code = main(["import", str(path), *maps, "--json"])
     assert code == 0
     assert Order.objects.get().external_id == "X1"
+
+
+def test_a_run_is_imported_once_however_often_it_is_started(sample):
+    from patron import jobs
+
+    path = sample("stripe_payments.csv")
+    name = jobs.store_upload(iter([path.read_bytes()]), path.name)
+    run = jobs.start_import(name, file_name=path.name, user=None)
+    stale = ImportRun.objects.get(pk=run.pk)
+    jobs.import_file.call(run.pk)
+    with pytest.raises(Exception, match="already running"):
+        do_import_file(path, run=stale)  # a second worker holding the same queued run
+    assert Order.objects.count() == 1198
+
+
+def test_a_queued_run_is_never_left_without_its_task(sample):
+    from django.db import transaction
+    from django_tasks_db.models import DBTaskResult
+
+    from patron import jobs
+
+    path = sample("stripe_payments.csv")
+    name = jobs.store_upload(iter([path.read_bytes()]), path.name)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        jobs.start_import(name, file_name=path.name, user=None)
+        raise RuntimeError("the request failed after queueing")
+    assert not ImportRun.objects.exists() and not DBTaskResult.objects.exists()  # neither
+    run = jobs.start_import(name, file_name=path.name, user=None)
+    DBTaskResult.objects.all().delete()  # a task lost somewhere
+    ImportRun.objects.filter(pk=run.pk).update(started_at=timezone.now() - dt.timedelta(hours=1))
+    assert jobs.requeue_lost_imports() == 1
+    assert DBTaskResult.objects.get().args_kwargs["args"] == [run.pk]
+
+
+def test_a_failure_before_the_first_row_ends_the_run(sample, monkeypatch):
+    from django.db import OperationalError
+
+    from patron.commerce import imports
+
+    def busy(*args, **kwargs):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(imports, "open_table", busy)
+    with pytest.raises(OperationalError):
+        do_import_file(sample("stripe_payments.csv"))
+    run = ImportRun.objects.get()
+    assert run.status == "failed" and run.problem["code"] == "import.database_unwritable"
+
+
+def test_consent_follows_the_latest_date_whatever_the_row_order(write_csv):
+    from patron.parties.consent import may_contact
+
+    rows = [
+        ["Name", "Email", "Financial Status", "Created at", "Total", "Lineitem name",
+         "Accepts Marketing"],
+        ["#2", "ann@example.com", "paid", "2024-03-05 10:00:00 +0900", "1000", "Print", "no"],
+        ["#1", "ann@example.com", "paid", "2024-03-01 10:00:00 +0900", "1000", "Print", "yes"],
+    ]  # fmt: skip
+    do_import_file(write_csv("newest-first.csv", rows))
+    assert not may_contact(Party.objects.get(), "email", "marketing")

@@ -11,6 +11,7 @@ from patron.cli import main
 from patron.commerce.imports import do_import_file
 from patron.commerce.models import ImportRun, Order
 from patron.core.wording import say
+from patron.parties.models import Party
 
 pytestmark = pytest.mark.django_db
 
@@ -95,7 +96,9 @@ def test_an_order_number_twice_in_one_file_is_reported_with_both_rows(write_csv,
     assert Order.objects.get(external_id="Y1").amount == 555
 
 
-def test_the_page_shows_the_conflicts_and_lets_the_person_choose(client, teammate, two_files):
+def test_the_page_shows_the_conflicts_and_lets_the_person_choose(
+    client, teammate, manager, two_files
+):
     first, second = two_files
     do_import_file(first)
     client.force_login(teammate)
@@ -104,7 +107,9 @@ def test_the_page_shows_the_conflicts_and_lets_the_person_choose(client, teammat
     run = ImportRun.objects.latest("pk")
     jobs.import_file.call(run.pk)
     page = client.get(reverse("import_detail", args=[run.pk])).content.decode()
-    assert "belongs to someone else there" in page
+    assert "belongs to someone else there" in page and "Give these orders" not in page
+    assert client.post(reverse("import_give", args=[run.pk])).status_code == 403  # staff
+    client.force_login(manager)
     response = client.post(reverse("import_give", args=[run.pk]))
     again = ImportRun.objects.latest("pk")
     assert (
@@ -136,3 +141,23 @@ def test_the_cli_reports_conflicts_and_takes_a_choice(two_files, capsys):
     assert "belong to other people" in capsys.readouterr().out
     main(["import", str(second), "--on-conflict", "replace"])
     assert Order.objects.get(external_id="X1").party.display_name == "Bo"
+
+
+def test_a_file_that_names_people_by_name_only_keeps_its_orders_on_reimport(write_csv):
+    rows = [["Order ID", "Date", "Name", "Amount"], ["N1", "2024-01-01", "Ann", "100"],
+            ["N2", "2024-01-02", "Bo", "200"]]  # fmt: skip
+    path = write_csv("names.csv", rows)
+    do_import_file(path)
+    parties = Party.objects.count()
+    again = do_import_file(path)
+    assert (again.orders_unchanged, again.orders_conflicting, again.parties_created) == (2, 0, 0)
+    assert Party.objects.count() == parties
+
+
+def test_a_conflicting_order_creates_nobody(two_files):
+    first, second = two_files
+    do_import_file(first)
+    before = Party.objects.count()
+    report = do_import_file(second)
+    # Bo is new and gets a party for his own order X3; X1 stays Ann's, creating nobody.
+    assert report.parties_created == 1 and Party.objects.count() == before + 1

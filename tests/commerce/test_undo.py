@@ -96,3 +96,37 @@ def test_the_cli_undoes_an_import(write_csv, capsys):
     assert main(["undo-import", str(run_id)]) == 0
     assert "1 orders and 1 parties removed" in capsys.readouterr().out
     assert main(["undo-import", str(run_id)]) == 1
+
+
+def test_an_undone_import_cannot_be_run_again_or_undone_twice(write_csv, owner, manager):
+    from patron import jobs
+
+    path = write_csv("x.csv", [HEADER, ["A1", "2024-01-01", "Ann", "a@example.com", "", "1"]])
+    run = ImportRun.objects.get(pk=do_import_file(path).run_id)
+    ImportRun.objects.filter(pk=run.pk).update(status="interrupted")
+    run.refresh_from_db()
+    jobs.undo_import_later(run, user=manager)  # claimed at once, queued
+    run.refresh_from_db()
+    with pytest.raises(jobs.JobRefused):
+        jobs.resume_import(run)  # an undo is under way
+    with pytest.raises(UndoRefused, match="being undone"):
+        jobs.undo_import_later(run, user=manager)
+    jobs.undo_import.call(run.pk, manager.pk)
+    run.refresh_from_db()
+    assert run.undone_at is not None and Order.objects.count() == 0
+    with pytest.raises(jobs.JobRefused):
+        jobs.resume_import(run)
+
+
+def test_an_undo_keeps_the_parties_a_person_has_worked_on(write_csv, owner):
+    from patron.parties.services import do_set_relationship
+
+    rows = [HEADER, ["A1", "2024-01-01", "Ann", "a@example.com", "yes", "1"],
+            ["B1", "2024-01-01", "Bo", "b@example.com", "yes", "1"]]  # fmt: skip
+    # Imported by a person (the page's way): the import's own timeline entries name them too.
+    path = write_csv("x.csv", rows)
+    run = ImportRun.objects.get(pk=do_import_file(path, user=owner).run_id)
+    do_set_relationship(Party.objects.get(display_name="Ann"), actor=owner, kind="client")
+    counts = do_undo_import(run, actor=owner)
+    assert counts["parties_removed"] == 1
+    assert list(Party.objects.values_list("display_name", flat=True)) == ["Ann"]

@@ -91,8 +91,11 @@ class ImportReport:
         data["errors"] = [rejection_summary(r) for r in self.rejections]
         data["orders_in_file"] = self.orders_in_file
         # Rows that made no order of their own: further line items of an order (Shopify), or
-        # an order repeated further down the file (the later row wins).
-        data["rows_joined"] = max(self.rows - self.rejected_rows - self.orders_in_file, 0)
+        # an order repeated further down the file (the later row wins). Orders set aside as
+        # another person's are counted on their own.
+        data["rows_joined"] = max(
+            self.rows - self.rejected_rows - self.orders_in_file - self.orders_conflicting, 0
+        )
         return data
 
 
@@ -141,42 +144,34 @@ def do_import_file(
             dry_run=dry_run,
             user=user,
         )
-    run.mark_running()
-    # A run done again (resumed after an interruption) reads the whole file again: its earlier
-    # attempt's rejected rows would be counted twice.
-    RejectedRow.objects.filter(run=run).delete()
-    header: list[str] = []
-    try:
-        table = open_table(path, settings.PATRON_IMPORT_MAX_BYTES, run.encoding or None)
-        header = table.header
-        profile = _choose_profile(run.profile or None, table.header)
-        columns = ColumnMap(table.header, profile, run.mapping or {})
-    except UnreadableFile as exc:
-        # The file's columns, so that the page can offer to say which column is which.
-        summary = {"columns": [name.strip()[:100] for name in header]} if header else {}
-        run.mark_finished(RunStatus.FAILED, exc.message, summary=summary)
-        raise ImportRejected(exc.code, **exc.params) from None
+    if not run.claim():
+        # Another worker took this run first (a double click, two workers): never run twice.
+        raise ImportRejected("import.already_running")
     report = ImportReport(
         run_id=run.pk,
         file_name=file_name,
-        profile=profile.name,
-        source=run.source or profile.name,
-        encoding=table.encoding,
-        delimiter=table.delimiter,
+        profile=run.profile,
+        source=run.source,
+        encoding="",
+        delimiter="",
         dry_run=run.dry_run,
     )
-    ImportRun.objects.filter(pk=run.pk).update(profile=profile.name, source=report.source)
-    if table.encoding_note:
-        report.warnings.append(table.encoding_note)
-    if columns.duplicates:
-        report.warnings.append({"code": "import.duplicate_columns", "columns": columns.duplicates})
-    builder = RecordBuilder(columns, profile, _settings())
-    batches = _Preview(report, run) if run.dry_run else _Writer(report, run, user or run.user)
+    batches = None
     try:
+        # A run done again (resumed after an interruption) reads the whole file again: its
+        # earlier attempt's rejected rows would be counted twice.
+        RejectedRow.objects.filter(run=run).delete()
+        table, columns, profile = _open(path, run, report)
+        builder = RecordBuilder(columns, profile, _settings())
+        batches = _Preview(report, run) if run.dry_run else _Writer(report, run, user or run.user)
         batches.run(builder, table.rows, table.fraction, progress)
     except UnreadableFile as exc:
         report.seconds = round(time.monotonic() - started, 3)
-        run.mark_finished(RunStatus.FAILED, exc.message, summary=report.summary())
+        summary = report.summary() if report.encoding else {}
+        if getattr(exc, "columns", None):
+            # The file's columns, so that the page can offer to say which column is which.
+            summary["columns"] = [name.strip()[:100] for name in exc.columns]
+        run.mark_finished(RunStatus.FAILED, exc.message, summary=summary)
         raise ImportRejected(exc.code, **exc.params) from None
     except Exception as exc:
         # Whatever broke, the run says so (and what it kept) instead of staying "running".
@@ -190,10 +185,35 @@ def do_import_file(
             run.mark_finished(RunStatus.FAILED, problem, summary=report.summary())
         raise
     finally:
-        batches.close()
+        if batches is not None:
+            batches.close()
     report.seconds = round(time.monotonic() - started, 3)
     run.mark_finished(RunStatus.DONE, summary=report.summary(), progress=1.0)
     return report
+
+
+def _open(path: Path, run: ImportRun, report: ImportReport):
+    """The file's table, its column map and profile, noted on the report and the run."""
+    header: list[str] = []
+    try:
+        table = open_table(path, settings.PATRON_IMPORT_MAX_BYTES, run.encoding or None)
+        header = table.header
+        profile = _choose_profile(run.profile or None, table.header)
+        columns = ColumnMap(table.header, profile, run.mapping or {})
+    except UnreadableFile as exc:
+        exc.columns = header
+        raise
+    report.profile = profile.name
+    report.source = run.source or profile.name
+    report.encoding, report.delimiter = table.encoding, table.delimiter
+    ImportRun.objects.filter(pk=run.pk).update(profile=profile.name, source=report.source)
+    if table.encoding_note:
+        report.warnings.append(table.encoding_note)
+    if columns.duplicates:
+        report.warnings.append({"code": "import.duplicate_columns", "columns": columns.duplicates})
+    if "order_id" not in columns.index:
+        report.warnings.append({"code": "import.no_order_numbers"})
+    return table, columns, profile
 
 
 def _settings() -> ImportSettings:
@@ -234,17 +254,21 @@ class _Batches:
             if record is not None:
                 batch.append(record)
             if len(batch) >= batch_size or record is None:
-                self.handle(batch, builder)
-                if batch:
-                    self.report.last_row_kept = batch[-1].end_row
+                self.handle(batch, builder, fraction)
                 batch = []
-                self._report_progress(builder, fraction(), progress)
-        self.handle(batch, builder)  # the last orders, and rejections after them
+                if progress:
+                    progress(builder.rows_read, fraction())
+        self.handle(batch, builder, fraction)  # the last orders, and rejections after them
         self.report.rows = builder.rows_read
         self.report.last_row_kept = builder.last_row
         self.report.purchases = self.purchases()
 
-    def handle(self, batch: list[OrderRecord], builder: RecordBuilder) -> None:
+    def handle(
+        self,
+        batch: list[OrderRecord],
+        builder: RecordBuilder,
+        fraction: Callable[[], float] = lambda: 0.0,
+    ) -> None:
         """Write one batch in one transaction. When another process holds the database past
         the busy timeout, the batch is rolled back whole and tried again, for up to
         BUSY_PATIENCE seconds: a long write elsewhere delays an import, never breaks it."""
@@ -259,6 +283,11 @@ class _Batches:
                     self._keep_rejections(rejected)
                     if batch:
                         self.write(batch)
+                        self.report.last_row_kept = batch[-1].end_row
+                    if self.progress_with_batch:
+                        self._beat(builder, fraction())
+                if not self.progress_with_batch:
+                    self._beat(builder, fraction())
                 return
             except OperationalError as exc:
                 if not is_busy(exc) or waited >= BUSY_PATIENCE:
@@ -314,6 +343,62 @@ class _Batches:
                 }
             )
 
+    def _people(self, records: list[OrderRecord], existing: dict[str, dict]) -> list[int | None]:
+        """The party of each record (None: the record is set aside), and the conflicts.
+
+        An order Patron has already keeps its person when the row names nobody it could match
+        (a name alone), or names that same person. When it names someone else, the order is
+        an earlier file's that this file would give away: it is set aside and reported,
+        creating nobody, unless the person chose to give such orders to this file's people.
+        Rows for new orders are matched, creating the parties they need.
+        """
+        identities = [Identity(r.customer_id, r.email, r.phone, r.name, r.company) for r in records]
+        people: list[int | None] = [None] * len(records)
+        matched = self.resolver.lookup(identities)
+        to_resolve: list[int] = []
+        conflicts: list[tuple[OrderRecord, int]] = []
+        replace = self.run_row.on_conflict == "replace"
+        for i, (record, identity) in enumerate(zip(records, identities, strict=True)):
+            found = existing.get(record.order_id)
+            if found is None or found["import_run_id"] == self.run_row.pk:
+                to_resolve.append(i)
+            elif not identity.keys(self.report.source) or matched[i] == found["party_id"]:
+                people[i] = found["party_id"]
+            elif replace:
+                to_resolve.append(i)
+            else:
+                conflicts.append((record, found["party_id"]))
+        if to_resolve:
+            resolved = self.resolver.resolve(
+                [identities[i] for i in to_resolve], [records[i].row_no for i in to_resolve]
+            )
+            for i, party_id in zip(to_resolve, resolved, strict=True):
+                people[i] = party_id
+            self.report.parties_created = self.resolver.parties_created
+        self.note_conflicts(conflicts)
+        return self._survivors(people)
+
+    def _survivors(self, people: list[int | None]) -> list[int | None]:
+        """A party merged into another while this import ran hands its rows to the survivor."""
+        ids = sorted({p for p in people if p is not None})
+        merged: dict[int, int] = {}
+        for chunk in chunked(ids):
+            rows = Party.objects.filter(pk__in=chunk, merged_into__isnull=False)
+            merged.update(rows.values_list("pk", "merged_into"))
+        if not merged:
+            return people
+        self.resolver.known.clear()  # the cache named the merged-away parties
+        for _ in range(10):  # a chain of merges, followed to its end
+            further = dict(
+                Party.objects.filter(
+                    pk__in=set(merged.values()), merged_into__isnull=False
+                ).values_list("pk", "merged_into")
+            )
+            if not further:
+                break
+            merged = {pk: further.get(to, to) for pk, to in merged.items()}
+        return [merged.get(p, p) if p is not None else None for p in people]
+
     def _issue(self, item: dict) -> None:
         if len(self.report.issues) < REPORTED_ISSUES:
             self.report.issues.append(item)
@@ -335,12 +420,14 @@ class _Batches:
         )
         self.rejections_kept += len(keep)
 
-    def _report_progress(self, builder, fraction: float, progress) -> None:
+    # The run's progress is written in the batch's own transaction: what the run says it kept
+    # is exactly what is in the database, even when the process is killed between batches.
+    progress_with_batch = True
+
+    def _beat(self, builder, fraction: float) -> None:
         self.run_row.beat(
             rows_read=builder.rows_read, progress=round(fraction, 4), summary=self.report.summary()
         )
-        if progress:
-            progress(builder.rows_read, fraction)
 
     def write(self, records: list[OrderRecord]) -> None:
         raise NotImplementedError
@@ -369,12 +456,13 @@ class _Writer(_Batches):
     def write(self, records: list[OrderRecord]) -> None:
         # An order repeated in the file is one order: the later row wins.
         unique = self.dedupe(records)
-        identities = [Identity(r.customer_id, r.email, r.phone, r.name, r.company) for r in unique]
-        party_ids = self.resolver.resolve(identities, [r.row_no for r in unique])
-        self.report.parties_created = self.resolver.parties_created
         existing = existing_orders(self.report.source, [r.order_id for r in unique])
-        new, changed, unchanged, conflicts = [], [], [], []
-        for record, party_id in zip(unique, party_ids, strict=True):
+        people = self._people(unique, existing)
+        kept = [(r, p) for r, p in zip(unique, people, strict=True) if p is not None]
+        unique = [r for r, _ in kept]
+        party_ids = [p for _, p in kept]
+        new, changed, unchanged = [], [], []
+        for record, party_id in kept:
             found = existing.get(record.order_id)
             if found is None:
                 new.append((record, party_id))
@@ -385,16 +473,13 @@ class _Writer(_Batches):
                 if found["row_digest"] != digest:
                     self.note_duplicate(record.order_id, found["source_row"], record.row_no)
             elif found["party_id"] != party_id:
-                # An earlier file's order that this file gives to someone else: never silently.
-                if self.run_row.on_conflict != "replace":
-                    conflicts.append((record, found["party_id"]))
-                    continue
-                self.report.orders_moved += 1
+                self.report.orders_moved += 1  # the person said: this file is right
+                changed.append((record, party_id, found))
+                continue
             if found["row_digest"] != digest:
                 changed.append((record, party_id, found))
             else:
                 unchanged.append(found["pk"])
-        self.note_conflicts(conflicts)
         self._create_orders(new)
         self._update_orders(changed)
         for chunk in chunked(unchanged):
@@ -472,6 +557,7 @@ class _Writer(_Batches):
                     "row": record.row_no,
                     "status_from": found["status"],
                     "status_to": record.status,
+                    "import": self.run_row.pk,
                 },
             )
             for record, party_id, found in changed
@@ -504,6 +590,10 @@ class _Writer(_Batches):
 class _Preview(_Batches):
     """Everything an import would do, counted, with nothing of the business's data written."""
 
+    # A preview's counts live in its scratch file, which no rollback undoes: its progress is
+    # written after the batch (nothing of the business's data depends on it).
+    progress_with_batch = False
+
     def __init__(self, report: ImportReport, run: ImportRun) -> None:
         super().__init__(report, run)
         self.scratch = Scratch()
@@ -516,15 +606,15 @@ class _Preview(_Batches):
 
     def write(self, records: list[OrderRecord]) -> None:
         unique = self.dedupe(records)
-        identities = [Identity(r.customer_id, r.email, r.phone, r.name, r.company) for r in unique]
-        party_ids = self.resolver.resolve(identities, [r.row_no for r in unique])
-        self.report.parties_created = self.resolver.parties_created
         ids = [r.order_id for r in unique]
         existing = existing_orders(self.report.source, ids)
+        people = self._people(unique, existing)  # as the import would match them
         earlier = self.scratch.orders_seen(ids)  # the same order on an earlier batch's row
         report = self.report
-        conflicts, counted = [], []
-        for record, party_id in zip(unique, party_ids, strict=True):
+        counted = []
+        for record, party_id in zip(unique, people, strict=True):
+            if party_id is None:
+                continue  # an earlier file's order this file would give away: set aside
             digest = record.digest()
             previous = earlier.get(record.order_id)
             if previous is not None:
@@ -537,20 +627,17 @@ class _Preview(_Batches):
                     report.orders_unchanged += 1
             else:
                 found = existing.get(record.order_id)
-                if found is not None and found["party_id"] != party_id:
-                    if self.run_row.on_conflict != "replace":
-                        conflicts.append((record, found["party_id"]))
-                        continue
-                    report.orders_moved += 1
                 if found is None:
                     report.orders_created += 1
+                elif found["party_id"] != party_id:
+                    report.orders_moved += 1
+                    report.orders_updated += 1
                 elif found["row_digest"] != digest:
                     report.orders_updated += 1
                 else:
                     report.orders_unchanged += 1
             self.purchase_count += record.is_purchase
             counted.append(record)
-        self.note_conflicts(conflicts)
         report.purchases = self.purchase_count
         self.scratch.remember_orders(
             (r.order_id, r.digest(), r.is_purchase, r.row_no) for r in counted

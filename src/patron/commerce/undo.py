@@ -7,15 +7,17 @@ done in batches, one transaction each, so no lock is held longer than a batch.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from patron.core.bulk import chunked
 from patron.core.problems import Problem
 from patron.core.runs import RunStatus
 from patron.parties.activity import activity_row, record_activities
-from patron.parties.models import Activity, Consent, Party, PartyMerge
+from patron.parties.models import Activity, Consent, KindSource, Party, PartyMerge
 
 from .models import Engagement, ImportRun, Order
 
@@ -26,6 +28,10 @@ class UndoRefused(Problem):
     """An import that cannot be undone."""
 
 
+# An undo whose process died is taken over after this long.
+UNDO_LEASE = dt.timedelta(hours=1)
+
+
 def check_undo_import(run: ImportRun) -> None:
     if run.dry_run:
         raise UndoRefused("import.undo_preview")
@@ -33,24 +39,45 @@ def check_undo_import(run: ImportRun) -> None:
         raise UndoRefused("import.undone_already")
     if run.status in (RunStatus.QUEUED, RunStatus.RUNNING):
         raise UndoRefused("import.undo_running")
+    if run.undo_started_at is not None and timezone.now() - run.undo_started_at < UNDO_LEASE:
+        raise UndoRefused("import.undo_under_way")
 
 
-def do_undo_import(run: ImportRun, *, actor) -> dict[str, int]:
+def _claim_undo(run: ImportRun) -> None:
+    """One undo at a time: a second click, or a second worker, finds it taken."""
+    now = timezone.now()
+    free = Q(undo_started_at__isnull=True) | Q(undo_started_at__lt=now - UNDO_LEASE)
+    taken = ImportRun.objects.filter(free, pk=run.pk, undone_at__isnull=True).update(
+        undo_started_at=now
+    )
+    if not taken:
+        raise UndoRefused("import.undo_under_way")
+
+
+def claim_undo(run: ImportRun) -> None:
+    """Say an undo is under way (before it is queued): resume and "give orders" then wait."""
+    check_undo_import(run)
+    _claim_undo(run)
+
+
+def do_undo_import(run: ImportRun, *, actor, claimed: bool = False) -> dict[str, int]:
     """Remove what the import added; returns the counts (also stored on the run's summary),
     and under "touched" the parties that remain but lost orders, for the caller to refresh."""
-    check_undo_import(run)
+    if claimed:
+        if run.undone_at is not None:
+            raise UndoRefused("import.undone_already")
+    else:
+        claim_undo(run)
     # Marked undone at the end: an undo that is stopped halfway can simply be run again.
-    orders = Order.objects.filter(created_by_run=run)
-    touched: set[int] = set()
+    # One pass over the orders finds them (the column is not indexed: imports would pay for
+    # it on every row); they are then deleted a batch at a time.
+    found = list(Order.objects.filter(created_by_run=run).values_list("pk", "party_id"))
+    touched = {party for _, party in found}
     removed_orders = 0
-    while ids := list(orders.values_list("pk", "party_id")[:BATCH]):
+    for chunk in chunked(found, BATCH):
         with transaction.atomic():
-            removed_orders += (
-                Order.objects.filter(pk__in=[pk for pk, _ in ids])
-                .delete()[1]
-                .get("commerce.Order", 0)
-            )
-        touched.update(party for _, party in ids)
+            deleted = Order.objects.filter(pk__in=[pk for pk, _ in chunk]).delete()
+            removed_orders += deleted[1].get("commerce.Order", 0)
     with transaction.atomic():
         Consent.objects.filter(evidence__import=run.pk).delete()
     removed_parties = _remove_parties_only_it_brought(run)
@@ -74,7 +101,7 @@ def do_undo_import(run: ImportRun, *, actor) -> dict[str, int]:
             )
         summary = {**run.summary, "undone": counts}
         ImportRun.objects.filter(pk=run.pk).update(
-            summary=summary, undone_at=timezone.now(), undone_by=actor
+            summary=summary, undone_at=timezone.now(), undone_by=actor, undo_started_at=None
         )
     run.refresh_from_db()
     counts["touched"] = remaining
@@ -83,18 +110,26 @@ def do_undo_import(run: ImportRun, *, actor) -> dict[str, int]:
 
 def _remove_parties_only_it_brought(run: ImportRun) -> set[int]:
     """Parties this import created that have nothing left of their own: no order, no
-    engagement, not merged with anyone (a merge record keeps its history)."""
+    engagement, not merged with anyone (a merge record keeps its history), and nothing a
+    person did to them since (a kind set, an account manager, a consent given on a page)."""
     created = Activity.objects.filter(verb="party.created", data__import=run.pk).values("party_id")
-    candidates = (
+    # What the import itself wrote carries its number; anything else with an actor was a person.
+    touched_by_a_person = (
+        Activity.objects.filter(party=OuterRef("pk"), actor__isnull=False)
+        .exclude(verb="party.created")
+        .exclude(data__import=run.pk)
+    )
+    candidates = list(
         Party.objects.filter(pk__in=created, merged_into__isnull=True)
         .exclude(Exists(Order.objects.filter(party=OuterRef("pk"))))
         .exclude(Exists(Engagement.objects.filter(party=OuterRef("pk"))))
         .exclude(Exists(PartyMerge.objects.filter(survivor=OuterRef("pk"))))
+        .exclude(Exists(touched_by_a_person))
+        .exclude(relationship__kind_source=KindSource.PERSON)
+        .exclude(relationship__owner__isnull=False)
         .values_list("pk", flat=True)
     )
-    removed: set[int] = set()
-    while ids := list(candidates[:BATCH]):
+    for chunk in chunked(candidates, BATCH):
         with transaction.atomic():
-            Party.objects.filter(pk__in=ids).delete()
-        removed.update(ids)
-    return removed
+            Party.objects.filter(pk__in=chunk).delete()
+    return set(candidates)

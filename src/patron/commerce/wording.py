@@ -373,3 +373,21 @@ def _database_unwritable(detail: str = "") -> str:
         "The database refused to store more (%(detail)s): the disk may be full or read-only. "
         "Whole batches only were kept; free space, then run the file again to finish."
     ) % {"detail": detail}
+
+
+@wording("import.already_running")
+def _already_running() -> str:
+    return _("This import is already running (or done): it was not started a second time.")
+
+
+@wording("import.no_order_numbers")
+def _no_order_numbers() -> str:
+    return _(
+        "The file has no column of order numbers: each row's contents stand in for one, so two "
+        "identical rows (same date, person and amount) count as one order."
+    )
+
+
+@wording("import.undo_under_way")
+def _undo_under_way() -> str:
+    return _("This import is being undone already.")

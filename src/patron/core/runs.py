@@ -52,6 +52,23 @@ class TrackedRun(models.Model):
     def is_finished(self) -> bool:
         return self.status in FINISHED
 
+    def claim(self) -> bool:
+        """Start a queued run in this process; False when another process started it first."""
+        now = timezone.now()
+        claimed = (
+            type(self)
+            .objects.filter(pk=self.pk, status=RunStatus.QUEUED)
+            .update(status=RunStatus.RUNNING, worker=this_process(), heartbeat_at=now, problem=None)
+        )
+        if claimed:
+            self.status, self.worker, self.heartbeat_at, self.problem = (
+                RunStatus.RUNNING,
+                this_process(),
+                now,
+                None,
+            )
+        return claimed == 1
+
     def mark_running(self) -> None:
         now = timezone.now()
         type(self).objects.filter(pk=self.pk).update(

@@ -54,7 +54,7 @@ def say(item: Message | str | None) -> str:
         return _("(a note Patron cannot word: %(code)s)") % {"code": code}
     try:
         return function(**params)
-    except (KeyError, TypeError, ValueError):
+    except Exception:
         # A message stored by an older version may lack a number the wording now wants.
         logger.exception("message %r could not be worded", item)
         return _("(a note Patron cannot word: %(code)s)") % {"code": code}

@@ -21,6 +21,7 @@ from .activity import activity_row, record_activities
 from .models import Channel, Consent, Party, Purpose
 
 NEEDS_NO_CONSENT = (Purpose.SERVICE,)
+_NOW = dt.datetime.max.replace(tzinfo=dt.UTC)  # a decision without a date counts as newest
 
 
 @dataclass(frozen=True)
@@ -58,9 +59,16 @@ def may_contact(party: Party | int, channel: str, purpose: str) -> bool:
 def do_record_decisions(decisions: Iterable[Decision], *, actor=None) -> int:
     """Record decisions that change what is known (a repeated "yes" is not news); each one
     goes on the party's timeline. Returns how many were recorded."""
-    # One decision per party, channel and purpose: the last one given (an export repeats a
-    # person's flag on each of their orders; only its latest value is what they said).
-    decisions = list({(d.party_id, d.channel, d.purpose): d for d in decisions}.values())
+    # One decision per party, channel and purpose: the latest one given (an export repeats a
+    # person's flag on each of their orders, newest first or last: the date decides, and a
+    # "no" on 03-05 is never undone by a "yes" on 03-01 read after it).
+    latest: dict[tuple, Decision] = {}
+    for decision in decisions:
+        key = (decision.party_id, decision.channel, decision.purpose)
+        held = latest.get(key)
+        if held is None or (decision.at or _NOW) >= (held.at or _NOW):
+            latest[key] = decision
+    decisions = list(latest.values())
     if not decisions:
         return 0
     changed: list[Decision] = []

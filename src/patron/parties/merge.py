@@ -95,13 +95,20 @@ def do_merge_parties(survivor: Party, other: Party, *, actor) -> PartyMerge:
     """Move everything of `other` to `survivor`; `other` stays as a pointer to the survivor."""
     check_merge(survivor, other)
     with transaction.atomic():
+        # Claimed first, conditionally: of two people merging the same party at once, one
+        # wins and the other is told, instead of the rows ending up split between survivors.
+        claimed = Party.objects.filter(pk=other.pk, merged_into__isnull=True).update(
+            merged_into=survivor
+        )
+        survivor_gone = Party.objects.filter(pk=survivor.pk, merged_into__isnull=False).exists()
+        if not claimed or survivor_gone:
+            raise MergeRefused("merge.already_merged")
         moved, removed = _move_rows(other, survivor)
         before = {
             "fields": _fill_blanks(survivor, other),
             "relationship": _merge_relationship(survivor, other),
         }
         other.merged_into = survivor
-        other.save(update_fields=["merged_into"])
         merge = PartyMerge.objects.create(
             survivor=survivor,
             merged=other,

@@ -89,6 +89,16 @@ class PartyResolver:
         self._remember_contacts(identities, party_ids)
         return party_ids
 
+    def lookup(self, identities: list[Identity]) -> list[int | None]:
+        """The party each identity already belongs to, or None: nobody is created."""
+        if len(self.known) > _KNOWN_LIMIT:
+            self.known.clear()
+        self._prefetch(identities)
+        return [
+            next((self.known[k] for k in identity.keys(self.source) if k in self.known), None)
+            for identity in identities
+        ]
+
     def _prefetch(self, identities: Iterable[Identity]) -> None:
         wanted: dict[str, set[str]] = {}
         for identity in identities:

@@ -36,10 +36,18 @@ def do_apply_readings(readings: Iterable[Reading]) -> dict[str, int]:
     """Store Patron's readings. The kind changes only where Patron chose it (inferred); a kind
     set by a person or an import profile stays, with Patron's own reading kept beside it."""
     readings = list(readings)
-    now = timezone.now()
+    with transaction.atomic():
+        # Read and written in one transaction (rows locked on PostgreSQL; SQLite's write lock
+        # is taken at BEGIN): a kind a person sets meanwhile is never overwritten.
+        return _apply(readings, timezone.now())
+
+
+def _apply(readings: list[Reading], now) -> dict[str, int]:
     relationships = {
         r.party_id: r
-        for r in Relationship.objects.filter(party_id__in=[item.party_id for item in readings])
+        for r in Relationship.objects.select_for_update().filter(
+            party_id__in=[item.party_id for item in readings]
+        )
     }
     missing = [item.party_id for item in readings if item.party_id not in relationships]
     if missing:
@@ -68,14 +76,11 @@ def do_apply_readings(readings: Iterable[Reading]) -> dict[str, int]:
         relationship.classified_at = now
         changed.append(relationship)
     fields = ["kind", "inferred_kind", "reasons", "since", "classified_at"]
-    with transaction.atomic():
-        # One prepared UPDATE per row (core.bulk): Django's bulk_update took ~1 ms a party.
-        update_rows(
-            Relationship,
-            fields,
-            ((r.pk, *(getattr(r, name) for name in fields)) for r in changed),
-        )
-        record_activities(activities)
+    # One prepared UPDATE per row (core.bulk): Django's bulk_update took ~1 ms a party.
+    update_rows(
+        Relationship, fields, ((r.pk, *(getattr(r, name) for name in fields)) for r in changed)
+    )
+    record_activities(activities)
     return counts
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
@@ -106,8 +107,16 @@ def moved_rows(moved: dict[str, int]) -> str:
     parts = []
     for label, n in sorted(moved.items()):
         worded = MOVED_WORDS.get(label)
-        parts.append(worded(n) if worded else f"{label} {number(n)}")
+        parts.append(worded(n) if worded else f"{_model_name(label)} {number(n)}")
     return listing(parts)
+
+
+def _model_name(label: str) -> str:
+    """A table added later (an app's own rows) by its verbose name, not its code."""
+    try:
+        return str(apps.get_model(label)._meta.verbose_name_plural)
+    except (LookupError, ValueError):
+        return label
 
 
 MOVED_WORDS = {

@@ -55,4 +55,9 @@ class Migration(migrations.Migration):
             name="source_row",
             field=models.PositiveIntegerField(default=0),
         ),
+        migrations.AddField(
+            model_name="importrun",
+            name="undo_started_at",
+            field=models.DateTimeField(blank=True, null=True),
+        ),
     ]

@@ -4,6 +4,7 @@ and undo."""
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -29,9 +30,18 @@ from ..forms import MergeForm, PairForm
 PAGE_SIZE = 25
 
 
+DUPLICATES_CACHE = "patron:duplicates"
+
+
 @member_required
 def duplicates(request):
-    pairs, cut = find_duplicates()
+    # Finding pairs reads every contact point: done once a minute, not on each page of the
+    # list; a merge or a dismissal clears it (the page must not offer a pair already handled).
+    found = cache.get(DUPLICATES_CACHE)
+    if found is None:
+        found = find_duplicates()
+        cache.set(DUPLICATES_CACHE, found, 60)
+    pairs, cut = found
     page = Paginator(pairs, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"page": page, "cut": cut, "can_merge": roles.can_merge(request.user)}
     return render(request, "patron/duplicates.html", context)
@@ -89,6 +99,7 @@ def merge(request):
     except MergeRefused as exc:
         messages.error(request, str(exc))
         return redirect("duplicates")
+    cache.delete(DUPLICATES_CACHE)
     jobs.refresh_later([survivor.pk])
     messages.success(
         request,
@@ -112,6 +123,7 @@ def dismiss(request):
     first = get_object_or_404(Party, pk=form.cleaned_data["first"])
     second = get_object_or_404(Party, pk=form.cleaned_data["second"])
     do_dismiss_pair(first, second, actor=request.user)
+    cache.delete(DUPLICATES_CACHE)
     messages.success(
         request,
         _("%(a)s and %(b)s will not be suggested as duplicates again.")
@@ -129,6 +141,7 @@ def undo_merge(request, pk: int):
     except MergeRefused as exc:
         messages.error(request, str(exc))
         return redirect("party", pk=merge_record.survivor_id)
+    cache.delete(DUPLICATES_CACHE)
     jobs.refresh_later([merge_record.survivor_id, merge_record.merged_id])
     messages.success(
         request,

@@ -67,6 +67,8 @@ def import_detail(request, pk: int):
         "rejected": run.rejected_rows.order_by("row", "pk")[:SHOWN_REJECTIONS],
         "can_resume": run.status in (RunStatus.INTERRUPTED, RunStatus.FAILED)
         and not run.dry_run
+        and run.undone_at is None
+        and run.undo_started_at is None
         and jobs.upload_path(run.upload) is not None,
         "mapping": ColumnMappingForm(
             run.summary["columns"],
@@ -77,12 +79,15 @@ def import_detail(request, pk: int):
         and (run.summary or {}).get("columns")
         and jobs.upload_path(run.upload) is not None
         else None,
-        "can_give": run.is_finished
+        "can_give": roles.can_change_relationships(request.user)
+        and run.undone_at is None
+        and run.is_finished
         and (run.summary or {}).get("orders_conflicting")
         and jobs.upload_path(run.upload) is not None,
         "can_undo": roles.can_undo_import(request.user)
         and not run.dry_run
         and run.undone_at is None
+        and run.undo_started_at is None
         and run.is_finished,
         "can_confirm": run.dry_run
         and run.status == RunStatus.DONE
@@ -159,7 +164,7 @@ def import_with_columns(request, pk: int):
     return redirect("import_detail", pk=again.pk)
 
 
-@allowed(roles.can_import)
+@allowed(roles.can_change_relationships)
 @require_POST
 def import_give_orders(request, pk: int):
     """The person checked: this file's people get the orders an earlier file gave others."""
