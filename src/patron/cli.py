@@ -10,6 +10,7 @@ import getpass
 import json
 import os
 import sys
+import time
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -20,6 +21,7 @@ OWN_COMMANDS = (
     "classify",
     "score",
     "worker",
+    "deliver",
     "serve",
     "setup",
     "help",
@@ -169,6 +171,21 @@ def _parser() -> argparse.ArgumentParser:
     )
     worker.add_argument("--batch", action="store_true", help="run what is queued, then exit")
     worker.set_defaults(handler=_worker)
+
+    deliver = sub.add_parser(
+        "deliver",
+        help="send the messages waiting in the outbox",
+        description="Send due messages from the outbox (email, SMS, KakaoTalk), checking "
+        "consent, suppressions and the night-time rule again for each. The background worker "
+        "does this on its own; this command runs it in the foreground.",
+    )
+    deliver.add_argument(
+        "--until-empty",
+        action="store_true",
+        help="stop when no message is due (default: keep waiting for new ones)",
+    )
+    deliver.add_argument("--json", action="store_true", help="print the counts as JSON")
+    deliver.set_defaults(handler=_deliver)
 
     serve = sub.add_parser(
         "serve",
@@ -496,6 +513,30 @@ def _worker(args: argparse.Namespace) -> int:
     from patron.worker import run_worker
 
     run_worker(batch=args.batch)
+    return 0
+
+
+def _deliver(args: argparse.Namespace) -> int:
+    from collections import Counter
+
+    from patron.jobs import courier_round
+
+    totals: Counter = Counter()
+    try:
+        while True:
+            counts = courier_round()
+            totals.update(counts)
+            if not counts:
+                if args.until_empty:
+                    break
+                time.sleep(1.0)
+    except KeyboardInterrupt:
+        pass
+    if args.json:
+        print(json.dumps(dict(sorted(totals.items()))))
+    else:
+        for key, count in sorted(totals.items()):
+            print(f"{key}: {count}")
     return 0
 
 

@@ -40,6 +40,11 @@ from patron.core.problems import Problem
 from patron.core.runs import RunStatus
 from patron.insight.classification import do_classify
 from patron.insight.scoring import ScoringFailed, do_score
+from patron.outreach.delivery import deliver_due
+from patron.outreach.models import Campaign, CampaignStatus
+from patron.outreach.planner import do_plan_campaign
+from patron.outreach.queries import campaign_report
+from patron.outreach.services import do_launch_campaign
 from patron.parties.models import Relationship
 
 logger = logging.getLogger(__name__)
@@ -357,3 +362,59 @@ def _scope(party_ids, import_run, offering):
 
 def _another_refresh_waiting() -> bool:
     return DBTaskResult.objects.ready().filter(task_path=refresh_parties.module_path).exists()
+
+
+# -- keeping in touch ---------------------------------------------------------------------------
+
+
+def launch_campaign(campaign: Campaign, *, user=None) -> bool:
+    """Launch a draft campaign: planned now by the worker, or when its time comes."""
+    with transaction.atomic():
+        launched = do_launch_campaign(campaign, actor=user)
+        if launched and campaign.status == CampaignStatus.PLANNING:
+            enqueue(plan_campaign, campaign.pk)
+    return launched
+
+
+def start_due_campaigns(now: dt.datetime | None = None) -> int:
+    """Scheduled campaigns whose time has come are planned (the worker asks every beat)."""
+    now = now or timezone.now()
+    started = 0
+    due = Campaign.objects.filter(status=CampaignStatus.SCHEDULED, send_at__lte=now)
+    for campaign_id in due.values_list("pk", flat=True):
+        with transaction.atomic():
+            claimed = Campaign.objects.filter(
+                pk=campaign_id, status=CampaignStatus.SCHEDULED
+            ).update(status=CampaignStatus.PLANNING)
+            if claimed:
+                enqueue(plan_campaign, campaign_id)
+                started += 1
+    return started
+
+
+@task()
+def plan_campaign(campaign_id: int) -> dict[str, int]:
+    """Decide, party by party, who gets the campaign and on which channel (outreach.planner);
+    the courier sends what was queued. Planning again plans nothing twice."""
+    campaign = Campaign.objects.select_related("segment", "template").get(pk=campaign_id)
+    if campaign.status not in (CampaignStatus.PLANNING, CampaignStatus.SENDING):
+        return {}
+    try:
+        do_plan_campaign(campaign)
+    except Exception as exc:
+        Campaign.objects.filter(pk=campaign_id).update(
+            status=CampaignStatus.FAILED, problem={"code": "run.crashed", "error": str(exc)[:200]}
+        )
+        raise
+    report = campaign_report(campaign)
+    Campaign.objects.filter(pk=campaign_id).update(
+        status=CampaignStatus.SENDING, planned_at=timezone.now(), plan=report, problem=None
+    )
+    return report
+
+
+def courier_round() -> dict[str, int]:
+    """One round of the courier: campaigns whose time came are started, one batch of due
+    messages is delivered. Empty when there was nothing to do."""
+    start_due_campaigns()
+    return dict(deliver_due().counts)

@@ -74,7 +74,9 @@ INSTALLED_APPS = [
     "patron.parties",
     "patron.commerce",
     "patron.insight",
+    "patron.outreach",
     "patron.web",
+    "anymail",
 ]
 
 MIDDLEWARE = [
@@ -264,3 +266,61 @@ PATRON_CLASSIFY = {
 # Insight: the transaction model (bgnbd, mbgnbd, paretonbd) and CLV discounting.
 PATRON_SCORE_MODEL = env_str("PATRON_SCORE_MODEL", "bgnbd")
 PATRON_MONTHLY_DISCOUNT_RATE = float(env_str("PATRON_MONTHLY_DISCOUNT_RATE", "0.01"))
+
+# -- Keeping in touch (README "Keeping in touch"). ----------------------------------------------
+# Email: EMAIL_HOST set means SMTP; EMAIL_BACKEND may name a django-anymail backend (with its
+# ANYMAIL settings as ANYMAIL_* variables); with neither, messages print on the console.
+EMAIL_HOST = env_str("EMAIL_HOST")
+EMAIL_PORT = env_int("EMAIL_PORT", 587)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", EMAIL_PORT == 587)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", EMAIL_PORT == 465)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend",
+)
+ANYMAIL = {
+    key[len("ANYMAIL_") :]: value
+    for key, value in os.environ.items()
+    if key.startswith("ANYMAIL_") and value
+}
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Patron <patron@localhost>")
+# The business as its messages name it (정보통신망법 §50④: sender's name and contact).
+PATRON_SENDER_NAME = env_str("PATRON_SENDER_NAME", "Patron")
+PATRON_SENDER_CONTACT = env_str("PATRON_SENDER_CONTACT", "")
+# Where people's links (unsubscribe, preferences, RSVP) point: the address they reach Patron at.
+PATRON_SITE_URL = env_str("PATRON_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The language of messages to a party whose own language is not known.
+PATRON_MESSAGE_LANGUAGE = env_str(
+    "PATRON_MESSAGE_LANGUAGE", "ko" if PATRON_DEFAULT_REGION == "KR" else "en"
+)
+# Advertising is held between these hours, Korean time (§50③), unless the party agreed to it.
+PATRON_QUIET_HOURS = tuple(int(h) for h in env_str("PATRON_QUIET_HOURS", "21-8").split("-", 1))
+PATRON_EMAIL_QUIET_HOURS = env_bool("PATRON_EMAIL_QUIET_HOURS", True)
+# §50① proviso: advertise the same goods within 6 months of a party's purchase without consent.
+PATRON_TRANSACTION_EXCEPTION = env_bool("PATRON_TRANSACTION_EXCEPTION", False)
+# SMS and KakaoTalk: the provider (solapi, nhn, or "" for none), its credentials, the
+# registered sender number, and the free 080 refusal number for advertising texts.
+PATRON_SMS_PROVIDER = env_str("PATRON_SMS_PROVIDER", "")
+PATRON_SMS_SENDER = env_str("PATRON_SMS_SENDER", "")
+PATRON_SMS_OPTOUT_NUMBER = env_str("PATRON_SMS_OPTOUT_NUMBER", "")
+PATRON_SOLAPI_API_KEY = env_str("PATRON_SOLAPI_API_KEY")
+PATRON_SOLAPI_API_SECRET = env_str("PATRON_SOLAPI_API_SECRET")
+PATRON_SOLAPI_URL = env_str("PATRON_SOLAPI_URL", "https://api.solapi.com")
+PATRON_NHN_APP_KEY = env_str("PATRON_NHN_APP_KEY")
+PATRON_NHN_SECRET_KEY = env_str("PATRON_NHN_SECRET_KEY")
+PATRON_NHN_SMS_URL = env_str("PATRON_NHN_SMS_URL", "https://api-sms.cloud.toast.com")
+PATRON_NHN_ALIMTALK_APP_KEY = env_str("PATRON_NHN_ALIMTALK_APP_KEY")
+PATRON_NHN_ALIMTALK_URL = env_str("PATRON_NHN_ALIMTALK_URL", "https://api-alimtalk.cloud.toast.com")
+PATRON_KAKAO_SENDER_KEY = env_str("PATRON_KAKAO_SENDER_KEY")  # Solapi pfId / NHN senderKey
+# Delivery: messages a courier takes at once, and tries before a message is given up.
+PATRON_OUTBOX_BATCH = env_int("PATRON_OUTBOX_BATCH", 50)
+PATRON_OUTBOX_MAX_ATTEMPTS = env_int("PATRON_OUTBOX_MAX_ATTEMPTS", 8)
+PATRON_OUTBOX_RETRY_SECONDS = env_int("PATRON_OUTBOX_RETRY_SECONDS", 60)
+# When KakaoTalk cannot deliver a 알림톡 (no KakaoTalk, blocked), the provider sends the text
+# as an SMS instead (both Solapi and NHN Cloud support it).
+PATRON_KAKAO_SMS_FALLBACK = env_bool("PATRON_KAKAO_SMS_FALLBACK", True)

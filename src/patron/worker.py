@@ -26,7 +26,7 @@ from django_tasks_db.utils import is_locked_database_exception
 
 from patron.core.models import WorkerBeat
 from patron.core.runs import WORKER_BEAT, process_alive, reap_interrupted_runs, this_process
-from patron.jobs import purge_uploads, requeue_lost_imports
+from patron.jobs import courier_round, purge_uploads, requeue_lost_imports
 
 logger = logging.getLogger("patron.worker")
 
@@ -51,8 +51,10 @@ class PatronWorker(Worker):
     def run(self) -> None:
         housekeeping()
         heartbeat = None if self.batch else _Heartbeat(self.worker_id)
-        if heartbeat is not None:
-            heartbeat.start()
+        courier = None if self.batch else _Courier()
+        for thread in (heartbeat, courier):
+            if thread is not None:
+                thread.start()
         try:
             while self.running:
                 try:
@@ -67,8 +69,9 @@ class PatronWorker(Worker):
                     close_old_connections()
                     time.sleep(self.interval or 1.0)
         finally:
-            if heartbeat is not None:
-                heartbeat.stop()
+            for thread in (heartbeat, courier):
+                if thread is not None:
+                    thread.stop()
 
     def run_task(self, db_task_result: DBTaskResult) -> None:
         super().run_task(db_task_result)
@@ -134,6 +137,35 @@ class _Heartbeat(threading.Thread):
 
     def stop(self) -> None:
         self.stopping.set()
+
+
+class _Courier(threading.Thread):
+    """Delivers the outbox beside the tasks (a long import never holds up a receipt or an
+    incident notice): a batch at a time, a second's pause when nothing is due."""
+
+    def __init__(self) -> None:
+        super().__init__(name="patron-courier", daemon=True)
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopping.is_set():
+            counts: dict = {}
+            try:
+                counts = courier_round()
+            except OperationalError:
+                logger.warning("database busy; the courier waits")
+            except Exception:
+                logger.exception("delivery failed; the courier goes on")
+            finally:
+                connection.close()
+            if not counts:
+                self.stopping.wait(COURIER_IDLE)
+
+    def stop(self) -> None:
+        self.stopping.set()
+
+
+COURIER_IDLE = 1.0  # seconds between looks at an empty outbox
 
 
 def requeue_orphaned_tasks() -> int:

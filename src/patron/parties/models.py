@@ -133,15 +133,19 @@ class Relationship(models.Model):
 class Channel(models.TextChoices):
     EMAIL = "email", _("Email")
     SMS = "sms", _("SMS")
+    KAKAO = "kakao", _("KakaoTalk")
     PHONE = "phone", _("Phone call")
     POST = "post", _("Post")
     PUSH = "push", _("Push")
 
 
 class Purpose(models.TextChoices):
-    MARKETING = "marketing", _("Marketing")
-    SERVICE = "service", _("Service messages")
+    MARKETING = "marketing", _("Offers and promotions")
+    NEWSLETTER = "newsletter", _("Newsletter")
     SURVEYS = "surveys", _("Surveys")
+    SERVICE = "service", _("Service messages")
+    # Korean law (정보통신망법 §50③): advertising between 21:00 and 08:00 needs its own consent.
+    NIGHT = "night", _("Advertising at night (21:00–08:00)")
 
 
 class Consent(models.Model):

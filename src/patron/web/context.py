@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.conf import settings
+
 from patron.accounts import roles
 from patron.core.runs import workers_running
 
@@ -9,8 +11,9 @@ from patron.core.runs import workers_running
 def patron(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not roles.is_member(user):
-        return {}
+        return {"business": settings.PATRON_SENDER_NAME}
     return {
+        "business": settings.PATRON_SENDER_NAME,
         "role": roles.role_of(user),
         "may": {
             "change_relationships": roles.can_change_relationships(user),

@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.i18n import set_language
 
-from .views import dashboard, duplicates, imports, insight, offerings, parties, team
+from .views import dashboard, duplicates, imports, insight, offerings, parties, public, team
 
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
@@ -35,4 +35,10 @@ urlpatterns = [
     path("team/", team.team, name="team"),
     path("team/<int:pk>/", team.member_change, name="member_change"),
     path("team/<int:pk>/active/", team.member_active, name="member_active"),
+    # Reached from messages by people without an account (signed links).
+    path("u/<str:token>/", public.unsubscribe, name="unsubscribe"),
+    path("preferences/<str:token>/", public.preferences, name="preferences"),
+    path("confirm/<str:token>/", public.confirm_subscription, name="confirm_subscription"),
+    # Bounces and complaints from an email provider (django-anymail's tracking webhooks).
+    path("webhooks/email/<str:provider>/", public.email_webhook, name="email_webhook"),
 ]

@@ -1,0 +1,145 @@
+"""What the planner and the courier need to know about a batch of parties, read in bulk."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import Max
+
+from patron.commerce.models import NOT_PURCHASED, OrderLine
+from patron.parties.models import Channel, Party
+
+from .models import CAPPED, OutboxMessage, OutboxStatus, Suppression
+from .rules import KOREA
+
+_HANGUL = re.compile(r"[\uac00-\ud7a3]")
+COUNTED = (OutboxStatus.QUEUED, OutboxStatus.SENDING, OutboxStatus.SENT)
+
+
+@dataclass(frozen=True)
+class Person:
+    pk: int
+    name: str
+    email: str
+    phone: str
+    locale: str
+    kind: str
+    since: dt.date | None
+    manager: str
+
+    def address(self, channel: str) -> str:
+        if channel == Channel.EMAIL:
+            return self.email
+        if channel in (Channel.SMS, Channel.KAKAO):
+            return self.phone
+        return ""
+
+    @property
+    def language(self) -> str:
+        return self.locale or settings.PATRON_MESSAGE_LANGUAGE
+
+
+def people(ids: Iterable[int]) -> dict[int, Person]:
+    rows = Party.objects.filter(pk__in=list(ids)).values_list(
+        "pk",
+        "display_name",
+        "email",
+        "phone",
+        "locale",
+        "relationship__kind",
+        "relationship__since",
+        "relationship__owner__first_name",
+        "relationship__owner__username",
+    )
+    return {
+        pk: Person(pk, name, email, phone, locale, kind or "", since, first or user or "")
+        for pk, name, email, phone, locale, kind, since, first, user in rows
+    }
+
+
+def lock_parties(ids: list[int]) -> None:
+    """Hold these parties until the transaction ends, so two planners deciding for the same
+    person take turns and each sees the other's messages when it counts the budget. In id
+    order, so two planners never wait on each other in a circle. (SQLite: the IMMEDIATE
+    transaction already holds the only write lock.)"""
+    if connection.vendor == "postgresql" and ids:
+        list(Party.objects.filter(pk__in=ids).order_by("pk").select_for_update().values_list("pk"))
+
+
+def merge_values(person: Person, fields: Iterable[str], moment: dt.datetime) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for field in fields:
+        if field == "name":
+            values[field] = person.name
+        elif field == "first_name":
+            values[field] = first_name(person.name)
+        elif field == "business":
+            values[field] = settings.PATRON_SENDER_NAME
+        elif field == "manager":
+            values[field] = person.manager or settings.PATRON_SENDER_NAME
+        elif field == "years":
+            values[field] = str(years_between(person.since, moment.date()))
+        elif field == "since":
+            values[field] = str(person.since.year) if person.since else ""
+    return values
+
+
+def first_name(name: str) -> str:
+    """How a message greets someone: a Korean name in full (홍길동 님), else the first word."""
+    name = name.strip()
+    if _HANGUL.search(name):
+        return name
+    return name.split()[0] if name else ""
+
+
+def years_between(since: dt.date | None, day: dt.date) -> int:
+    if since is None:
+        return 0
+    years = day.year - since.year - ((day.month, day.day) < (since.month, since.day))
+    return max(years, 0)
+
+
+def suppressed(channel_addresses: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
+    by_channel: dict[str, set[str]] = defaultdict(set)
+    for channel, address in channel_addresses:
+        if address:
+            by_channel[channel].add(address)
+    found: set[tuple[str, str]] = set()
+    for channel, addresses in by_channel.items():
+        found.update(
+            Suppression.objects.filter(channel=channel, address__in=list(addresses)).values_list(
+                "channel", "address"
+            )
+        )
+    return found
+
+
+def recent_messages(ids: list[int], since: dt.datetime) -> dict[int, list[tuple[str, dt.datetime]]]:
+    """Each party's capped messages planned or sent since then: (class, when)."""
+    history: dict[int, list[tuple[str, dt.datetime]]] = defaultdict(list)
+    rows = OutboxMessage.objects.filter(
+        party_id__in=ids, message_class__in=CAPPED, status__in=COUNTED, created_at__gte=since
+    ).values_list("party_id", "message_class", "created_at")
+    for party_id, message_class, when in rows:
+        history[party_id].append((message_class, when))
+    return history
+
+
+def last_purchases(ids: list[int], offerings: list[int]) -> dict[int, dt.date]:
+    """The day each party last bought one of these offerings (a purchase, not a cancellation)."""
+    if not offerings:
+        return {}
+    rows = (
+        OrderLine.objects.filter(order__party_id__in=ids, offering_id__in=offerings)
+        .exclude(order__status__in=NOT_PURCHASED)
+        .values("order__party_id")
+        .annotate(last=Max("order__occurred_at"))
+        .values_list("order__party_id", "last")
+    )
+    return {party_id: last.astimezone(KOREA).date() for party_id, last in rows}

@@ -1,0 +1,60 @@
+"""Bounces and complaints reported by an email provider (django-anymail's tracking webhooks):
+the address is suppressed at once, and messages queued for it are dropped.
+
+Anymail normalises each provider's webhook (SES, Postmark, SendGrid, Mailgun, Brevo, ...) into
+one event; Patron listens to its ``tracking`` signal. The webhook URLs are only served when
+ANYMAIL_WEBHOOK_SECRET is set: without it anyone could suppress anyone's address.
+"""
+
+from __future__ import annotations
+
+from anymail.signals import EventType, RejectReason, tracking
+
+from patron.parties.normalize import normalize_email
+
+from .delivery import suppress
+from .models import SuppressionReason
+
+SUPPRESSING = {
+    EventType.BOUNCED: SuppressionReason.HARD_BOUNCE,
+    EventType.COMPLAINED: SuppressionReason.COMPLAINT,
+}
+
+
+def is_soft(event) -> bool:
+    """A temporary bounce (mailbox full, greylisted): the address stays. Anymail reports soft
+    and hard bounces alike as "bounced", so the provider's own words decide."""
+    raw = event.esp_event if isinstance(event.esp_event, dict) else {}
+    bounce = raw.get("bounce") if isinstance(raw.get("bounce"), dict) else {}
+    markers = (
+        raw.get("Type"),  # Postmark: SoftBounce, Transient, ...
+        bounce.get("bounceType"),  # Amazon SES: Transient
+        raw.get("severity"),  # Mailgun: temporary
+        raw.get("bounce_classification"),  # SendGrid
+    )
+    soft = {"SoftBounce", "Transient", "DnsError", "temporary", "Technical"}
+    return any(marker in soft for marker in markers if isinstance(marker, str))
+
+
+def on_tracking_event(sender, event, esp_name: str, **kwargs) -> None:
+    reason = SUPPRESSING.get(event.event_type)
+    if event.event_type == EventType.REJECTED and event.reject_reason == RejectReason.INVALID:
+        reason = SuppressionReason.HARD_BOUNCE
+    if reason is None or not event.recipient:
+        return
+    if event.event_type == EventType.BOUNCED and is_soft(event):
+        return
+    suppress(
+        "email",
+        normalize_email(event.recipient) or event.recipient.strip().lower(),
+        reason,
+        {
+            "provider": esp_name,
+            "message_id": str(event.message_id or "")[:128],
+            "description": str(event.description or "")[:200],
+        },
+    )
+
+
+def connect() -> None:
+    tracking.connect(on_tracking_event, dispatch_uid="patron.outreach.bounces")

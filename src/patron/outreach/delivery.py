@@ -1,0 +1,348 @@
+"""The courier: takes due messages from the outbox, checks them again, sends them, records.
+
+- Claiming: a batch of due rows is marked "sending" by this process with a lease, in one short
+  transaction (PostgreSQL: ``FOR UPDATE SKIP LOCKED``, so two couriers take different rows;
+  SQLite: the IMMEDIATE transaction makes select-and-mark one step).
+- Just before each send the row is read again: an unsubscribe that arrived meanwhile has
+  already turned it to "skipped", and it is not sent.
+- Each message is marked sent right after the provider accepted it, so a courier killed
+  mid-batch resends at most the one message it was sending, with the same Message-ID.
+- A temporary failure waits (exponential backoff with jitter) and tries again up to
+  PATRON_OUTBOX_MAX_ATTEMPTS; a permanent one fails the message and, for a bounce or a
+  blocked number, suppresses the address for good.
+- Rows left "sending" by a courier that died go back to the queue (``release_dead_claims``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import random
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from patron.core.runs import process_alive, this_process
+from patron.parties.consent import current_consents
+from patron.parties.models import Channel, Purpose
+
+from . import links, rules
+from .audience import people
+from .channels import (
+    DeliveryFailure,
+    Outgoing,
+    PermanentFailure,
+    Sender,
+    TemporaryFailure,
+    sender_for,
+)
+from .models import (
+    ADVERTISING,
+    PURPOSE_OF,
+    OutboxMessage,
+    OutboxStatus,
+    Suppression,
+)
+from .templating import fill_kakao, render
+
+logger = logging.getLogger("patron.outreach")
+
+LEASE = dt.timedelta(minutes=5)
+MAX_BACKOFF = dt.timedelta(hours=6)
+
+
+@dataclass
+class DeliveryReport:
+    counts: Counter = field(default_factory=Counter)
+
+    @property
+    def handled(self) -> int:
+        return sum(self.counts.values())
+
+
+def deliver_due(*, limit: int | None = None, now: dt.datetime | None = None) -> DeliveryReport:
+    """Send one batch of due messages; what happened to each, counted."""
+    report = DeliveryReport()
+    release_dead_claims(now)
+    rows = claim(limit or settings.PATRON_OUTBOX_BATCH, now)
+    if not rows:
+        return report
+    by_channel: dict[str, list[OutboxMessage]] = defaultdict(list)
+    for row in _recheck(rows, report, now or timezone.now()):
+        by_channel[row.channel].append(row)
+    for channel, group in by_channel.items():
+        _send_group(channel, group, report)
+    return report
+
+
+def claim(limit: int, now: dt.datetime | None = None) -> list[OutboxMessage]:
+    now = now or timezone.now()
+    with transaction.atomic():
+        due = OutboxMessage.objects.filter(
+            status=OutboxStatus.QUEUED, next_attempt_at__lte=now
+        ).order_by("next_attempt_at", "pk")
+        if connection.vendor == "postgresql":
+            due = due.select_for_update(skip_locked=True)
+        ids = list(due.values_list("pk", flat=True)[:limit])
+        if not ids:
+            return []
+        OutboxMessage.objects.filter(pk__in=ids).update(
+            status=OutboxStatus.SENDING, claimed_by=this_process(), lease_until=now + LEASE
+        )
+    return list(OutboxMessage.objects.filter(pk__in=ids).select_related("campaign").order_by("pk"))
+
+
+def release_dead_claims(now: dt.datetime | None = None) -> int:
+    """Rows a dead courier was holding go back to the queue, to be sent (again) now."""
+    now = now or timezone.now()
+    released = 0
+    holders = (
+        OutboxMessage.objects.filter(status=OutboxStatus.SENDING)
+        .values_list("claimed_by", flat=True)
+        .distinct()
+    )
+    for holder in list(holders):
+        if holder == this_process():
+            continue
+        gone = process_alive(holder) is False
+        stale = OutboxMessage.objects.filter(status=OutboxStatus.SENDING, claimed_by=holder)
+        if not gone:
+            stale = stale.filter(lease_until__lt=now)
+        released += stale.update(status=OutboxStatus.QUEUED, lease_until=None, claimed_by="")
+    return released
+
+
+def _recheck(rows: list[OutboxMessage], report: DeliveryReport, now) -> list[OutboxMessage]:
+    """Consent, suppression and the night rule, asked again at the moment of sending."""
+    blocked = set(
+        Suppression.objects.filter(
+            address__in=[row.address for row in rows if row.address]
+        ).values_list("channel", "address")
+    )
+    decisions = _consents_in_force(rows)
+    nights = _night_consents(rows, now)
+    ready = []
+    for row in rows:
+        reason = None
+        if (row.channel, row.address) in blocked:
+            reason = {"code": "outreach.skip.suppressed"}
+        elif PURPOSE_OF[row.message_class] != Purpose.SERVICE:
+            decision = decisions.get((row.channel, PURPOSE_OF[row.message_class]), {}).get(
+                row.party_id
+            )
+            if decision is False:
+                reason = {"code": "outreach.skip.unsubscribed"}
+            elif decision is None and row.basis.get("code") != "basis.transaction":
+                reason = {"code": "outreach.skip.no_consent"}
+            elif decision is None and rules.basis_expired(row.basis, now):
+                reason = {"code": "outreach.skip.basis_expired"}
+        if reason is not None:
+            _finish(row, OutboxStatus.SKIPPED, reason)
+            report.counts[reason["code"].rpartition(".")[2]] += 1
+            continue
+        if (
+            rules.night_rule_applies(row.channel, row.message_class)
+            and rules.in_quiet_hours(now)
+            and not nights.get((row.channel, row.party_id))
+        ):
+            until = rules.quiet_hours_end(now)
+            _requeue(row, until, {"code": "outreach.held.quiet_hours", "until": until.isoformat()})
+            report.counts["held_quiet_hours"] += 1
+            continue
+        ready.append(row)
+    return ready
+
+
+def _consents_in_force(rows: list[OutboxMessage]) -> dict[tuple[str, str], dict[int, bool]]:
+    wanted: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for row in rows:
+        purpose = PURPOSE_OF[row.message_class]
+        if purpose != Purpose.SERVICE:
+            wanted[(row.channel, purpose)].append(row.party_id)
+    return {key: current_consents(ids, *key) for key, ids in wanted.items()}
+
+
+def _night_consents(rows: list[OutboxMessage], now) -> dict[tuple[str, int], bool]:
+    if not rules.in_quiet_hours(now):
+        return {}
+    found: dict[tuple[str, int], bool] = {}
+    channels = {row.channel for row in rows if row.message_class in ADVERTISING}
+    for channel in channels:
+        ids = [row.party_id for row in rows if row.channel == channel]
+        for party_id, granted in current_consents(ids, channel, Purpose.NIGHT).items():
+            found[(channel, party_id)] = granted
+    return found
+
+
+def _send_group(channel: str, rows: list[OutboxMessage], report: DeliveryReport) -> None:
+    party_people = people(row.party_id for row in rows)
+    try:
+        sender = sender_for(channel)
+        sender.open()
+    except TemporaryFailure as failure:
+        for row in rows:
+            _retry_later(row, failure, report)
+        return
+    except DeliveryFailure as failure:
+        for row in rows:
+            _failed(row, failure, report)
+        return
+    try:
+        for position, row in enumerate(rows):
+            outcome = _send_one(sender, row, party_people.get(row.party_id), report)
+            if outcome == "connection_lost":
+                for rest in rows[position + 1 :]:
+                    _retry_later(rest, TemporaryFailure("email.unreachable"), report, tried=False)
+                return
+    finally:
+        sender.close()
+
+
+def _send_one(sender: Sender, row: OutboxMessage, person, report: DeliveryReport) -> str:
+    # An unsubscribe or a suppression since the claim has turned the row to "skipped".
+    if not OutboxMessage.objects.filter(pk=row.pk, status=OutboxStatus.SENDING).exists():
+        report.counts["cancelled"] += 1
+        return "cancelled"
+    try:
+        outgoing = compose(row, person)
+        provider_id = sender.send(outgoing)
+    except TemporaryFailure as failure:
+        _retry_later(row, failure, report)
+        return "connection_lost" if failure.connection_lost else "retry"
+    except PermanentFailure as failure:
+        _failed(row, failure, report)
+        return "failed"
+    OutboxMessage.objects.filter(pk=row.pk).update(
+        status=OutboxStatus.SENT,
+        sent_at=timezone.now(),
+        provider_id=provider_id[:128],
+        attempts=F("attempts") + 1,
+        lease_until=None,
+        reason=None,
+    )
+    report.counts[f"sent_{row.channel}"] += 1
+    return "sent"
+
+
+def compose(row: OutboxMessage, person) -> Outgoing:
+    """The message as the party reads it, in their language, with the law's framing."""
+    words = row.campaign.snapshot[row.variant] if row.campaign_id else row.content
+    preferences = links.preferences_url(row.party_id)
+    values = {**row.values, "preferences_url": preferences}
+    rendered = render(words.get("subject", ""), words["body"], values, markdown=words["markdown"])
+    purpose = PURPOSE_OF[row.message_class]
+    unsubscribe = (
+        links.unsubscribe_url(row.party_id, row.channel, purpose)
+        if purpose != Purpose.SERVICE
+        else ""
+    )
+    language = person.language if person else settings.PATRON_MESSAGE_LANGUAGE
+    framed = rules.frame(
+        rendered,
+        channel=row.channel,
+        advertising=row.message_class in ADVERTISING,
+        language=language,
+        preferences_url=preferences,
+        unsubscribe_url=unsubscribe,
+    )
+    headers = {}
+    if unsubscribe:
+        # RFC 8058: the HTTPS link first; the POST body mail clients send for one click.
+        headers["List-Unsubscribe"] = f"<{unsubscribe}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    message_id = links.message_id(row.dedupe_key, row.channel)
+    kakao = row.campaign.snapshot.get("kakao") if row.campaign_id else None
+    if row.channel == Channel.KAKAO and kakao:
+        text, variables = fill_kakao(kakao["text"], kakao["variables"], row.values)
+        fallback = framed.text if settings.PATRON_KAKAO_SMS_FALLBACK else ""
+        return Outgoing(
+            to=row.address,
+            subject=framed.subject,
+            text=text,
+            message_id=message_id,
+            template_code=kakao["code"],
+            variables=variables,
+            fallback_text=fallback,
+        )
+    return Outgoing(
+        to=row.address,
+        subject=framed.subject,
+        text=framed.text,
+        html=framed.html,
+        message_id=message_id,
+        headers=headers,
+    )
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    """1, 2, 4, 8 ... retry periods (PATRON_OUTBOX_RETRY_SECONDS), up to 6 hours, each with
+    ±50% jitter so a queue that failed together does not retry together."""
+    base = settings.PATRON_OUTBOX_RETRY_SECONDS * (2 ** max(attempts - 1, 0))
+    seconds = min(base, MAX_BACKOFF.total_seconds()) * random.uniform(0.5, 1.5)
+    return dt.timedelta(seconds=seconds)
+
+
+def _retry_later(
+    row: OutboxMessage, failure: TemporaryFailure, report: DeliveryReport, *, tried: bool = True
+) -> None:
+    attempts = row.attempts + (1 if tried else 0)
+    if attempts >= settings.PATRON_OUTBOX_MAX_ATTEMPTS:
+        _failed(row, PermanentFailure("gave_up", failure.detail), report, attempts=attempts)
+        return
+    reason = {"code": "outreach.retry", "error": failure.code, "attempts": attempts}
+    OutboxMessage.objects.filter(pk=row.pk, status=OutboxStatus.SENDING).update(
+        status=OutboxStatus.QUEUED,
+        attempts=attempts,
+        next_attempt_at=timezone.now() + backoff(max(attempts, 1)),
+        lease_until=None,
+        claimed_by="",
+        reason=reason,
+    )
+    report.counts["retry_later"] += 1
+
+
+def _failed(
+    row: OutboxMessage, failure: DeliveryFailure, report: DeliveryReport, *, attempts=None
+) -> None:
+    reason = {"code": "outreach.failed", "error": failure.code, "detail": failure.detail}
+    with transaction.atomic():
+        _finish(row, OutboxStatus.FAILED, reason, attempts=attempts or row.attempts + 1)
+        if failure.suppress and row.address:
+            suppress(row.channel, row.address, failure.suppress, {"error": failure.code})
+    report.counts["failed"] += 1
+
+
+def suppress(channel: str, address: str, reason: str, detail: dict) -> bool:
+    """Never send to this address again; messages queued for it are dropped now."""
+    try:
+        with transaction.atomic():
+            Suppression.objects.create(
+                channel=channel, address=address, reason=reason, detail=detail
+            )
+    except IntegrityError:
+        return False  # already suppressed
+    OutboxMessage.objects.filter(
+        channel=channel, address=address, status=OutboxStatus.QUEUED
+    ).update(status=OutboxStatus.SKIPPED, reason={"code": "outreach.skip.suppressed"})
+    return True
+
+
+def _finish(row: OutboxMessage, status: str, reason: dict, *, attempts=None) -> None:
+    fields = {"status": status, "reason": reason, "lease_until": None}
+    if attempts is not None:
+        fields["attempts"] = attempts
+    OutboxMessage.objects.filter(pk=row.pk).update(**fields)
+
+
+def _requeue(row: OutboxMessage, at: dt.datetime, reason: dict) -> None:
+    OutboxMessage.objects.filter(pk=row.pk).update(
+        status=OutboxStatus.QUEUED,
+        next_attempt_at=at,
+        lease_until=None,
+        claimed_by="",
+        reason=reason,
+    )

@@ -1,0 +1,251 @@
+"""Keeping in touch: templates, segments, campaigns, and the outbox every message goes through.
+
+Every message Patron sends or decides not to send is one ``OutboxMessage`` row, written in the
+same transaction as the decision: the row is the send queue, the campaign's report and the
+party's timeline entry at once (a skip is a row with its reason, never a silent gap).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from patron.commerce.models import Offering
+from patron.parties.models import Channel, Party, Purpose, RelationshipKind
+
+
+class MessageClass(models.TextChoices):
+    PROMOTIONAL = "promotional", _("Promotion")
+    NEWSLETTER = "newsletter", _("Newsletter")
+    LOYALTY = "loyalty", _("Loyalty reward")
+    SURVEY = "survey", _("Survey")
+    SERVICE = "service", _("Service notice")
+    PERSONAL = "personal", _("Personal message")
+
+
+# Advertising information in the sense of 정보통신망법 §50: "(광고)", sender, refusal, night rule.
+ADVERTISING = (MessageClass.PROMOTIONAL, MessageClass.NEWSLETTER, MessageClass.LOYALTY)
+# Counted against the contact-pressure budget. Service notices and personal one-to-one
+# messages stand outside caps and marketing opt-outs.
+CAPPED = (*ADVERTISING, MessageClass.SURVEY)
+# 알림톡 carries information only (Kakao's rule): service notices and personal messages.
+KAKAO_CLASSES = (MessageClass.SERVICE, MessageClass.PERSONAL)
+PURPOSE_OF = {
+    MessageClass.PROMOTIONAL: Purpose.MARKETING,
+    MessageClass.LOYALTY: Purpose.MARKETING,
+    MessageClass.NEWSLETTER: Purpose.NEWSLETTER,
+    MessageClass.SURVEY: Purpose.SURVEYS,
+    MessageClass.SERVICE: Purpose.SERVICE,
+    MessageClass.PERSONAL: Purpose.SERVICE,
+}
+
+
+class TemplateFormat(models.TextChoices):
+    MARKDOWN = "markdown", _("Markdown")
+    PLAIN = "plain", _("Plain text")
+
+
+class KakaoTemplate(models.Model):
+    """A KakaoTalk 알림톡 template as the business registered it with Kakao: its code and the
+    exact approved text. Patron never changes the text; it fills only the ``#{...}``
+    variables, each from an allowlisted merge field (``variables``: {"#{고객명}": "name"})."""
+
+    name = models.CharField(max_length=120)
+    code = models.CharField(max_length=64, unique=True)
+    text = models.TextField()
+    variables = models.JSONField(default=dict, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
+class Template(models.Model):
+    """What a campaign says, with a variant for clients (the source article: customers hear
+    about price, features and "use it right away"; clients about the people, reviews and
+    years served). Merge fields come from a small allowlist (outreach.templating)."""
+
+    name = models.CharField(max_length=120)
+    message_class = models.CharField(max_length=16, choices=MessageClass)
+    format = models.CharField(max_length=8, choices=TemplateFormat, default=TemplateFormat.MARKDOWN)
+    subject = models.CharField(max_length=200, blank=True)
+    body = models.TextField()
+    client_subject = models.CharField(max_length=200, blank=True)
+    client_body = models.TextField(blank=True)  # "" = the same as for customers
+    # For KakaoTalk: the registered template sent instead of the text above (which remains
+    # the SMS fallback when KakaoTalk cannot deliver).
+    kakao = models.ForeignKey(
+        KakaoTemplate, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Segment(models.Model):
+    """A saved filter over parties (outreach.segments reads ``filters``)."""
+
+    name = models.CharField(max_length=120)
+    filters = models.JSONField(default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CampaignChannel(models.TextChoices):
+    BEST = "best", _("Best reachable channel per party")
+    EMAIL = "email", _("Email")
+    SMS = "sms", _("SMS / LMS")
+    KAKAO = "kakao", _("KakaoTalk 알림톡")
+
+
+class CampaignStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SCHEDULED = "scheduled", _("Scheduled")
+    PLANNING = "planning", _("Choosing who receives it")
+    SENDING = "sending", _("Sending")
+    FAILED = "failed", _("Failed")
+
+
+class Campaign(models.Model):
+    name = models.CharField(max_length=120)
+    template = models.ForeignKey(Template, on_delete=models.PROTECT, related_name="campaigns")
+    segment = models.ForeignKey(Segment, on_delete=models.PROTECT, related_name="campaigns")
+    channel = models.CharField(max_length=8, choices=CampaignChannel, default=CampaignChannel.BEST)
+    status = models.CharField(max_length=16, choices=CampaignStatus, default=CampaignStatus.DRAFT)
+    send_at = models.DateTimeField(null=True, blank=True)  # null: as soon as it is launched
+    # What the campaign advertises: the Korean transaction exception (§50① proviso) covers
+    # parties who bought these within six months, when the business turns it on.
+    advertises = models.ManyToManyField(Offering, blank=True, related_name="+")
+    # The template's words as they were at launch: later edits never change what was sent.
+    snapshot = models.JSONField(default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    launched_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    launched_at = models.DateTimeField(null=True, blank=True)
+    planned_at = models.DateTimeField(null=True, blank=True)
+    plan = models.JSONField(default=dict, blank=True)  # the planner's counts (PlanReport)
+    problem = models.JSONField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def message_class(self) -> str:
+        return self.snapshot.get("message_class") or self.template.message_class
+
+
+class OutboxStatus(models.TextChoices):
+    QUEUED = "queued", _("Waiting to be sent")
+    SENDING = "sending", _("Being sent")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Could not be delivered")
+    SKIPPED = "skipped", _("Not sent")
+
+
+class OutboxMessage(models.Model):
+    """One message to one party on one channel, or the decision not to send it."""
+
+    # Indexed by the (party, class, created) pressure index.
+    party = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="+", db_index=False)
+    campaign = models.ForeignKey(
+        Campaign, null=True, blank=True, on_delete=models.CASCADE, related_name="messages"
+    )
+    # What the message is about when it is not a campaign's: "incident:4", "confirm:..."
+    topic = models.CharField(max_length=64, blank=True)
+    # One row per (campaign or topic, party, channel): planning again adds nothing, and the
+    # Message-ID derived from it is the same on every try (a duplicate is recognisable).
+    dedupe_key = models.CharField(max_length=120, unique=True)
+    channel = models.CharField(max_length=8, choices=Channel)
+    address = models.CharField(max_length=254, blank=True)
+    message_class = models.CharField(max_length=16, choices=MessageClass)
+    variant = models.CharField(max_length=16, choices=RelationshipKind, blank=True)
+    # Merge-field values (campaign messages) or the finished words (notices): what was said.
+    values = models.JSONField(default=dict, blank=True)
+    content = models.JSONField(default=dict, blank=True)
+    # Why Patron may send it: {"code": "basis.consent", ...} or the transaction exception.
+    basis = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=8, choices=OutboxStatus, default=OutboxStatus.QUEUED)
+    # Why it was skipped, held or failed, as a message (core.wording).
+    reason = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    claimed_by = models.CharField(max_length=100, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    provider_id = models.CharField(max_length=128, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="outbox_due"),
+            models.Index(fields=["party", "message_class", "created_at"], name="outbox_pressure"),
+            models.Index(fields=["channel", "address"], name="outbox_address"),
+        ]
+
+
+class SuppressionReason(models.TextChoices):
+    HARD_BOUNCE = "bounced", _("The address does not exist (hard bounce)")
+    COMPLAINT = "complaint", _("Marked as spam")
+    INVALID = "invalid", _("The number cannot receive messages")
+    REFUSED = "refused", _("Refused by the provider's opt-out list")
+    MANUAL = "manual", _("Added by a person")
+
+
+class Suppression(models.Model):
+    """An address or number Patron never sends to again (bounces, complaints, blocked)."""
+
+    channel = models.CharField(max_length=8, choices=Channel)
+    address = models.CharField(max_length=254)
+    reason = models.CharField(max_length=16, choices=SuppressionReason)
+    detail = models.JSONField(default=dict, blank=True)  # provider, code, message id
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "address"], name="suppression_unique")
+        ]
+
+
+ANY = "*"
+
+
+class PressureRule(models.Model):
+    """At most ``max_messages`` of a class (or of every capped class: "*") in ``days``, for
+    parties of a relationship kind (or every kind: "*"). A row replaces the default below for
+    the same kind and class (outreach.rules.pressure_rules)."""
+
+    kind = models.CharField(max_length=16, default=ANY)
+    message_class = models.CharField(max_length=16, default=ANY)
+    max_messages = models.PositiveSmallIntegerField()
+    days = models.PositiveSmallIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "message_class"], name="pressure_rule_unique")
+        ]
+
+
+# Customers: at most 2 promotions a week (the issue's default) and 4 capped messages a week.
+# Clients: fewer promotions (one a month) and room for updates and surveys.
+DEFAULT_PRESSURE_RULES = [
+    (ANY, MessageClass.PROMOTIONAL, 2, 7),
+    (ANY, ANY, 4, 7),
+    (RelationshipKind.CUSTOMER, MessageClass.PROMOTIONAL, 2, 7),
+    (RelationshipKind.CUSTOMER, ANY, 4, 7),
+    (RelationshipKind.CLIENT, MessageClass.PROMOTIONAL, 1, 30),
+    (RelationshipKind.CLIENT, ANY, 4, 30),
+]

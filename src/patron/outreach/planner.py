@@ -1,0 +1,282 @@
+"""Planning a campaign: who gets it, on which channel, and who does not and why.
+
+Parties are taken in batches in id order; each batch is one transaction that locks its
+parties, reads what the rules need in bulk (addresses, consents, suppressions, recent
+messages), decides, and writes one outbox row per party: queued (maybe held until the quiet
+hours end) or skipped with its reason. A batch is all or nothing, and a party already planned
+for the campaign is never planned again, so a planner killed half-way is finished by running
+it again, and two planners racing keep every party within its budget.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from patron.core.bulk import insert_rows
+from patron.parties.consent import current_consents
+from patron.parties.models import Channel, Purpose, RelationshipKind
+
+from . import audience, rules
+from .models import (
+    ADVERTISING,
+    KAKAO_CLASSES,
+    PURPOSE_OF,
+    Campaign,
+    CampaignChannel,
+    OutboxMessage,
+    OutboxStatus,
+)
+from .segments import segment_parties
+from .templating import render, sms_size
+
+BATCH = 1000
+OUTBOX_FIELDS = [
+    "party",
+    "campaign",
+    "dedupe_key",
+    "channel",
+    "address",
+    "message_class",
+    "variant",
+    "values",
+    "basis",
+    "status",
+    "reason",
+    "created_at",
+    "next_attempt_at",
+    # Columns with defaults the bulk insert must still name.
+    "topic",
+    "content",
+    "attempts",
+    "claimed_by",
+    "provider_id",
+]
+# When no channel works, the reason shown is the most telling one.
+_REASON_ORDER = ("unsubscribed", "suppressed", "no_consent", "unreachable")
+
+
+@dataclass
+class PlanReport:
+    counts: Counter = field(default_factory=Counter)
+
+    def as_dict(self) -> dict[str, int]:
+        return dict(sorted(self.counts.items()))
+
+
+def campaign_key(campaign_id: int, party_id: int) -> str:
+    return f"campaign:{campaign_id}:party:{party_id}"
+
+
+def channels_to_try(campaign_channel: str, message_class: str, *, kakao: bool) -> list[str]:
+    """The channels to try in order. "Best" for a service notice: KakaoTalk (when the
+    template has a registered 알림톡), then SMS, then email: read soonest. For anything
+    needing consent: email, then SMS (a promotion never goes by 알림톡)."""
+    if campaign_channel != CampaignChannel.BEST:
+        return [campaign_channel]
+    if message_class in KAKAO_CLASSES:
+        return (
+            [Channel.KAKAO, Channel.SMS, Channel.EMAIL]
+            if kakao
+            else [
+                Channel.SMS,
+                Channel.EMAIL,
+            ]
+        )
+    return [Channel.EMAIL, Channel.SMS]
+
+
+def do_plan_campaign(
+    campaign: Campaign, *, now: dt.datetime | None = None, batch: int = BATCH
+) -> PlanReport:
+    """Write the campaign's outbox rows for every party of its segment not yet planned."""
+    now = now or timezone.now()
+    moment = max(now, campaign.send_at) if campaign.send_at else now
+    plan = _Plan(campaign, moment)
+    report = PlanReport()
+    parties = segment_parties(campaign.segment.filters, today=moment.date())
+    last = 0
+    while True:
+        ids = list(parties.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:batch])
+        if not ids:
+            return report
+        with transaction.atomic():
+            report.counts.update(plan.batch(ids))
+        last = ids[-1]
+
+
+class _Plan:
+    """One campaign's decisions, batch by batch."""
+
+    def __init__(self, campaign: Campaign, moment: dt.datetime) -> None:
+        self.campaign = campaign
+        self.moment = moment
+        self.snapshot = campaign.snapshot
+        self.message_class = campaign.message_class
+        self.purpose = PURPOSE_OF[self.message_class]
+        self.advertising = self.message_class in ADVERTISING
+        self.channels = channels_to_try(
+            campaign.channel, self.message_class, kakao=bool(self.snapshot.get("kakao"))
+        )
+        self.rules = rules.pressure_rules()
+        self.window = dt.timedelta(days=rules.longest_window(self.rules))
+        self.quiet = rules.in_quiet_hours(moment)
+        self.exception_on = (
+            settings.PATRON_TRANSACTION_EXCEPTION
+            and self.advertising
+            and bool(self.snapshot.get("advertises"))
+        )
+
+    def batch(self, ids: list[int]) -> Counter:
+        audience.lock_parties(ids)
+        done = set(
+            OutboxMessage.objects.filter(campaign=self.campaign, party_id__in=ids).values_list(
+                "party_id", flat=True
+            )
+        )
+        ids = [pk for pk in ids if pk not in done]
+        people = audience.people(ids)
+        consents = self._consents(ids)
+        nights = self._night_consents(ids)
+        blocked = audience.suppressed(
+            (channel, person.address(channel))
+            for person in people.values()
+            for channel in self.channels
+        )
+        history = audience.recent_messages(ids, self.moment - self.window)
+        bought = (
+            audience.last_purchases(ids, self.snapshot["advertises"]) if self.exception_on else {}
+        )
+        rows, counts = [], Counter()
+        for pk in ids:
+            person = people[pk]
+            row, outcome = self._decide(person, consents, nights, blocked, history, bought)
+            rows.append(row)
+            counts[outcome] += 1
+        insert_rows(OutboxMessage, OUTBOX_FIELDS, rows, ignore_conflicts=True)
+        return counts
+
+    def _consents(self, ids: list[int]) -> dict[str, dict[int, bool]]:
+        if self.purpose == Purpose.SERVICE:
+            return {}
+        return {channel: current_consents(ids, channel, self.purpose) for channel in self.channels}
+
+    def _night_consents(self, ids: list[int]) -> dict[str, dict[int, bool]]:
+        if not self.quiet:
+            return {}
+        return {
+            channel: current_consents(ids, channel, Purpose.NIGHT)
+            for channel in self.channels
+            if rules.night_rule_applies(channel, self.message_class)
+        }
+
+    def _decide(self, person, consents, nights, blocked, history, bought) -> tuple[tuple, str]:
+        missing: set[str] = set()
+        for channel in self.channels:
+            address = person.address(channel)
+            if not address:
+                missing.add("unreachable")
+                continue
+            if (channel, address) in blocked:
+                missing.add("suppressed")
+                continue
+            basis = self._basis(person.pk, channel, consents, bought, missing)
+            if basis is None:
+                continue
+            return self._queue(person, channel, address, basis, nights, history)
+        reason = next(r for r in _REASON_ORDER if r in missing)
+        return self._row(
+            person,
+            self.channels[0],
+            "",
+            {},
+            OutboxStatus.SKIPPED,
+            {"code": f"outreach.skip.{reason}"},
+        ), f"skipped_{reason}"
+
+    def _basis(self, pk, channel, consents, bought, missing: set[str]) -> dict | None:
+        if self.purpose == Purpose.SERVICE:
+            return {"code": "basis.service"}
+        decision = consents[channel].get(pk)
+        if decision is True:
+            return rules.consent_basis()
+        if decision is False:
+            missing.add("unsubscribed")  # a recorded "no" outranks every exception
+            return None
+        purchased = bought.get(pk)
+        if purchased and not rules.basis_expired(rules.transaction_basis(purchased), self.moment):
+            return rules.transaction_basis(purchased)
+        missing.add("no_consent")
+        return None
+
+    def _queue(self, person, channel, address, basis, nights, history) -> tuple[tuple, str]:
+        broken = rules.over_budget(
+            person.kind, self.message_class, history.get(person.pk, ()), self.rules, self.moment
+        )
+        if broken is not None:
+            reason = {
+                "code": "outreach.skip.capped",
+                "max": broken.max_messages,
+                "days": broken.days,
+            }
+            return self._row(person, channel, address, basis, OutboxStatus.SKIPPED, reason), (
+                "skipped_capped"
+            )
+        history.setdefault(person.pk, []).append((self.message_class, self.moment))
+        if channel == Channel.SMS and self._too_long_for_sms(person):
+            reason = {"code": "outreach.skip.too_long"}
+            return self._row(person, channel, address, basis, OutboxStatus.SKIPPED, reason), (
+                "skipped_too_long"
+            )
+        if self.quiet and channel in nights and not nights[channel].get(person.pk):
+            until = rules.quiet_hours_end(self.moment)
+            reason = {"code": "outreach.held.quiet_hours", "until": until.isoformat()}
+            row = self._row(person, channel, address, basis, OutboxStatus.QUEUED, reason, until)
+            return row, "held_quiet_hours"
+        row = self._row(person, channel, address, basis, OutboxStatus.QUEUED, None)
+        return row, f"planned_{channel}"
+
+    def _variant(self, person) -> str:
+        if person.kind == RelationshipKind.CLIENT and self.snapshot.get("client"):
+            return RelationshipKind.CLIENT
+        return RelationshipKind.CUSTOMER
+
+    def _too_long_for_sms(self, person) -> bool:
+        words = self.snapshot[self._variant(person)]
+        values = audience.merge_values(person, self.snapshot["fields"], self.moment)
+        rendered = render("", words["body"], values, markdown=words["markdown"])
+        # The "(광고)" line, the sender and the refusal come on top of the body.
+        overhead = 60 if self.advertising else 0
+        return sms_size(rendered.text).size + overhead > 2000
+
+    def _row(self, person, channel, address, basis, status, reason, at=None) -> tuple:
+        values = (
+            audience.merge_values(person, self.snapshot["fields"], self.moment)
+            if status == OutboxStatus.QUEUED
+            else {}
+        )
+        return (
+            person.pk,
+            self.campaign.pk,
+            campaign_key(self.campaign.pk, person.pk),
+            channel,
+            address,
+            self.message_class,
+            self._variant(person),
+            values,
+            basis,
+            status,
+            reason,
+            self.moment,  # created_at: the moment planned for, which the budget counts from
+            at or self.moment,
+            "",
+            {},
+            0,
+            "",
+            "",
+        )

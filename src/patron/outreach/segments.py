@@ -1,0 +1,135 @@
+"""Segments: a saved filter over parties, turned into one SQL query.
+
+Every filter is a column test or an EXISTS over an indexed table, so counting a segment is
+the database's own COUNT of the same conditions (bench/segments.py measures it against that).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from patron.commerce.models import NOT_PURCHASED, OrderLine
+from patron.core.problems import Problem
+from patron.insight.models import Stage
+from patron.parties.models import Channel, Consent, Party, Purpose, RelationshipKind
+from patron.parties.queries import live_parties
+
+
+class SegmentRefused(Problem):
+    """A filter Patron cannot read: which one and why."""
+
+
+FILTERS = (
+    "kind",
+    "stage",
+    "min_value",
+    "max_value",
+    "bought_since",
+    "quiet_days",
+    "offerings",
+    "consent",
+    "reachable",
+    "locale",
+)
+
+
+def check_filters(raw: dict[str, Any]) -> dict[str, Any]:
+    """The filters cleaned, or SegmentRefused naming the filter and why."""
+    clean: dict[str, Any] = {}
+    for name, value in raw.items():
+        if value in (None, "", []):
+            continue
+        if name not in FILTERS:
+            raise SegmentRefused("segment.unknown_filter", filter=str(name)[:40])
+        clean[name] = _check_one(name, value)
+    return clean
+
+
+def _choices(name: str, value: Any, allowed: list[str]) -> list[str]:
+    values = [value] if isinstance(value, str) else list(value)
+    for item in values:
+        if item not in allowed:
+            raise SegmentRefused("segment.bad_choice", filter=name, value=str(item)[:40])
+    return values
+
+
+def _check_one(name: str, value: Any) -> Any:
+    if name == "kind":
+        return _choices(name, value, list(RelationshipKind.values))
+    if name == "stage":
+        return _choices(name, value, list(Stage.values))
+    if name == "consent":
+        return _choices(name, value, [Purpose.MARKETING, Purpose.NEWSLETTER, Purpose.SURVEYS])
+    if name == "reachable":
+        return _choices(name, value, [Channel.EMAIL, Channel.SMS])
+    if name == "locale":
+        return _choices(name, value, ["ko", "en", ""])
+    if name == "offerings":
+        try:
+            return sorted({int(item) for item in value})
+        except (TypeError, ValueError) as exc:
+            raise SegmentRefused("segment.not_a_number", filter=name) from exc
+    if name == "bought_since":
+        try:
+            return dt.date.fromisoformat(str(value)).isoformat()
+        except ValueError as exc:
+            raise SegmentRefused("segment.not_a_date", filter=name, value=str(value)[:40]) from exc
+    try:
+        number = float(value)
+    except (TypeError, ValueError) as exc:
+        raise SegmentRefused("segment.not_a_number", filter=name) from exc
+    if number < 0:
+        raise SegmentRefused("segment.negative", filter=name)
+    return int(number) if name == "quiet_days" else number
+
+
+def segment_parties(filters: dict[str, Any], *, today: dt.date | None = None) -> QuerySet[Party]:
+    """The live parties the (checked) filters describe."""
+    parties = live_parties()
+    condition = Q()
+    if "kind" in filters:
+        condition &= Q(relationship__kind__in=filters["kind"])
+    if "stage" in filters:
+        condition &= Q(score__stage__in=filters["stage"])
+    if "min_value" in filters:
+        condition &= Q(score__clv__gte=filters["min_value"])
+    if "max_value" in filters:
+        condition &= Q(score__clv__lte=filters["max_value"])
+    if "bought_since" in filters:
+        condition &= Q(score__last_purchase__gte=filters["bought_since"])
+    if "quiet_days" in filters:
+        cutoff = (today or dt.date.today()) - dt.timedelta(days=filters["quiet_days"])
+        condition &= Q(score__last_purchase__lt=cutoff)
+    if "locale" in filters:
+        condition &= Q(locale__in=filters["locale"])
+    for channel in filters.get("reachable", ()):
+        condition &= ~Q(email="") if channel == Channel.EMAIL else ~Q(phone="")
+    parties = parties.filter(condition)
+    if "offerings" in filters:
+        parties = parties.filter(Exists(_bought(filters["offerings"])))
+    for purpose in filters.get("consent", ()):
+        parties = parties.filter(Exists(_consented(purpose)))
+    return parties
+
+
+def _bought(offerings: list[int]) -> QuerySet:
+    return OrderLine.objects.filter(order__party=OuterRef("pk"), offering_id__in=offerings).exclude(
+        order__status__in=NOT_PURCHASED
+    )
+
+
+def _consented(purpose: str) -> QuerySet:
+    """A "yes" in force on some channel: the newest decision for (party, channel, purpose)
+    is a grant (a later "no" on the same channel cancels it)."""
+    newer_refusal = Consent.objects.filter(
+        party=OuterRef("party"),
+        channel=OuterRef("channel"),
+        purpose=purpose,
+        recorded_at__gt=OuterRef("recorded_at"),
+    )
+    return Consent.objects.filter(party=OuterRef("pk"), purpose=purpose, granted=True).exclude(
+        Exists(newer_refusal)
+    )

@@ -1,0 +1,318 @@
+"""Changing outreach state: templates, campaigns, unsubscribes, preferences, notices."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from patron.core.problems import Problem
+from patron.parties.consent import Decision, current_consents, do_record_decisions
+from patron.parties.models import Channel, Party, Purpose
+
+from . import links
+from .models import (
+    KAKAO_CLASSES,
+    PURPOSE_OF,
+    Campaign,
+    CampaignChannel,
+    CampaignStatus,
+    KakaoTemplate,
+    MessageClass,
+    OutboxMessage,
+    OutboxStatus,
+    Segment,
+    Template,
+    TemplateFormat,
+)
+from .segments import check_filters
+from .templating import _FIELD, check_kakao_template, check_template
+
+
+class CampaignRefused(Problem):
+    """A campaign that cannot be launched as it is."""
+
+
+# -- templates, segments, campaigns -----------------------------------------------------------
+
+
+def do_save_template(template: Template, *, actor=None) -> Template:
+    """Save a template after refusing syntax outside the merge-field allowlist."""
+    check_template(template.subject, template.body, template.client_subject, template.client_body)
+    template.updated_at = timezone.now()
+    if template.pk is None and actor is not None and actor.is_authenticated:
+        template.created_by = actor
+    template.save()
+    return template
+
+
+def do_save_kakao_template(template: KakaoTemplate) -> KakaoTemplate:
+    check_kakao_template(template.text, template.variables)
+    template.save()
+    return template
+
+
+def do_save_segment(segment: Segment, *, actor=None) -> Segment:
+    segment.filters = check_filters(segment.filters)
+    segment.updated_at = timezone.now()
+    if segment.pk is None and actor is not None and actor.is_authenticated:
+        segment.created_by = actor
+    segment.save()
+    return segment
+
+
+def template_snapshot(template: Template, advertises: list[int]) -> dict[str, Any]:
+    markdown = template.format == TemplateFormat.MARKDOWN
+    texts = [template.subject, template.body, template.client_subject, template.client_body]
+    fields = {m.group(1) for text in texts for m in _FIELD.finditer(text)}
+    kakao = None
+    if template.kakao_id:
+        approved = template.kakao
+        kakao = {"code": approved.code, "text": approved.text, "variables": approved.variables}
+        fields.update(approved.variables.values())
+    customer = {"subject": template.subject, "body": template.body, "markdown": markdown}
+    client = (
+        {
+            "subject": template.client_subject or template.subject,
+            "body": template.client_body,
+            "markdown": markdown,
+        }
+        if template.client_body.strip()
+        else None
+    )
+    return {
+        "template": template.pk,
+        "message_class": template.message_class,
+        "fields": sorted(fields),
+        "kakao": kakao,
+        "customer": customer,
+        "client": client or customer,
+        "advertises": advertises,
+    }
+
+
+def check_campaign(campaign: Campaign) -> None:
+    template = campaign.template
+    check_template(template.subject, template.body, template.client_subject, template.client_body)
+    if campaign.channel == CampaignChannel.KAKAO:
+        if template.message_class not in KAKAO_CLASSES:
+            # 알림톡 carries information only: Kakao forbids advertising through it.
+            raise CampaignRefused("campaign.kakao_no_ads")
+        if template.kakao_id is None:
+            raise CampaignRefused("campaign.kakao_no_template")
+    if campaign.channel == CampaignChannel.EMAIL and not template.subject.strip():
+        raise CampaignRefused("campaign.no_subject")
+
+
+def do_launch_campaign(campaign: Campaign, *, actor=None, now: dt.datetime | None = None) -> bool:
+    """Freeze the words and mark it for planning (now, or at its time). False when it was
+    launched already: a double click launches once."""
+    check_campaign(campaign)
+    now = now or timezone.now()
+    advertises = list(campaign.advertises.values_list("pk", flat=True))
+    status = (
+        CampaignStatus.SCHEDULED
+        if campaign.send_at and campaign.send_at > now
+        else CampaignStatus.PLANNING
+    )
+    launched = Campaign.objects.filter(pk=campaign.pk, status=CampaignStatus.DRAFT).update(
+        status=status,
+        snapshot=template_snapshot(campaign.template, advertises),
+        launched_at=now,
+        launched_by=actor if actor is not None and actor.is_authenticated else None,
+    )
+    campaign.refresh_from_db()
+    return launched == 1
+
+
+# -- unsubscribes, preferences, double opt-in ---------------------------------------------------
+
+
+def do_unsubscribe(target: links.UnsubscribeTarget, *, via: str) -> bool:
+    """Withdraw consent for what the link was about, at once; messages queued or being sent
+    to that person for it are dropped; the person is told (정보통신망법 §50⑦)."""
+    party = Party.objects.filter(pk=target.party_id).first()
+    if party is None:
+        return False
+    party = _survivor(party)
+    with transaction.atomic():
+        changed = do_record_decisions(
+            [
+                Decision(
+                    party.pk,
+                    target.channel,
+                    target.purpose,
+                    False,
+                    source=f"unsubscribe:{via}",
+                    evidence={"via": via},
+                )
+            ]
+        )
+        drop_queued(party.pk, target.channel, [target.purpose])
+        if changed:
+            queue_confirmation(party, target.channel, granted=[], withdrawn=[target.purpose])
+    return bool(changed)
+
+
+def drop_queued(party_id: int, channel: str, purposes: list[str]) -> int:
+    classes = [c for c, p in PURPOSE_OF.items() if p in purposes]
+    return OutboxMessage.objects.filter(
+        party_id=party_id,
+        channel=channel,
+        message_class__in=classes,
+        status__in=(OutboxStatus.QUEUED, OutboxStatus.SENDING),
+    ).update(status=OutboxStatus.SKIPPED, reason={"code": "outreach.skip.unsubscribed"})
+
+
+TOPICS = (Purpose.MARKETING, Purpose.NEWSLETTER, Purpose.SURVEYS, Purpose.NIGHT)
+PREFERENCE_CHANNELS = (Channel.EMAIL, Channel.SMS)
+
+
+def preferences_of(party: Party) -> dict[tuple[str, str], bool]:
+    found = {}
+    for channel in PREFERENCE_CHANNELS:
+        for purpose in TOPICS:
+            found[(channel, purpose)] = bool(
+                current_consents([party.pk], channel, purpose).get(party.pk)
+            )
+    return found
+
+
+def do_set_preferences(
+    party: Party, chosen: set[tuple[str, str]], *, wording: dict[str, str]
+) -> dict[str, list]:
+    """Apply a person's choices from their preference page. A withdrawal counts at once;
+    a new "yes" is only asked for: a confirmation link goes to that address (double opt-in)
+    and the consent is recorded when they follow it."""
+    party = _survivor(party)
+    now = preferences_of(party)
+    withdrawn = [key for key, on in now.items() if on and key not in chosen]
+    asked = [key for key, on in now.items() if not on and key in chosen]
+    with transaction.atomic():
+        do_record_decisions(
+            Decision(
+                party.pk,
+                channel,
+                purpose,
+                False,
+                source="preferences",
+                evidence={"via": "preference_page", "wording": wording.get(purpose, "")},
+            )
+            for channel, purpose in withdrawn
+        )
+        for channel in PREFERENCE_CHANNELS:
+            gone = [purpose for ch, purpose in withdrawn if ch == channel]
+            if gone:
+                drop_queued(party.pk, channel, gone)
+                queue_confirmation(party, channel, granted=[], withdrawn=gone)
+            wanted = [purpose for ch, purpose in asked if ch == channel]
+            if wanted and party_address(party, channel):
+                text = " / ".join(wording.get(purpose, purpose) for purpose in wanted)
+                queue_opt_in_request(party, channel, wanted, text)
+    return {"withdrawn": withdrawn, "asked": asked}
+
+
+def do_confirm_subscription(data: dict) -> bool:
+    """The person followed their confirmation link: record the consent with its evidence."""
+    party = Party.objects.filter(pk=data["party_id"]).first()
+    if party is None:
+        return False
+    party = _survivor(party)
+    with transaction.atomic():
+        changed = do_record_decisions(
+            Decision(
+                party.pk,
+                data["channel"],
+                purpose,
+                True,
+                source="double_opt_in",
+                evidence={
+                    "via": "confirmation_link",
+                    "wording": data["wording"],
+                    "confirmed_at": timezone.now().isoformat(),
+                },
+            )
+            for purpose in data["purposes"]
+            if purpose in TOPICS
+        )
+        if changed:
+            queue_confirmation(party, data["channel"], granted=data["purposes"], withdrawn=[])
+    return bool(changed)
+
+
+def _survivor(party: Party) -> Party:
+    while party.merged_into_id:
+        party = party.merged_into
+    return party
+
+
+def party_address(party: Party, channel: str) -> str:
+    return party.email if channel == Channel.EMAIL else party.phone
+
+
+# -- one-off notices to one party --------------------------------------------------------------
+
+
+def queue_notice(
+    party: Party,
+    channel: str,
+    *,
+    topic: str,
+    subject: str,
+    body: str,
+    message_class: str = MessageClass.SERVICE,
+    markdown: bool = False,
+) -> OutboxMessage | None:
+    """A message to one party outside any campaign (a confirmation, an incident notice).
+    ``topic`` makes it once-only: the same topic to the same party and channel is not queued
+    twice."""
+    address = party_address(party, channel)
+    if not address:
+        return None
+    key = f"{topic}:party:{party.pk}:{channel}"
+    row, created = OutboxMessage.objects.get_or_create(
+        dedupe_key=key,
+        defaults={
+            "party": party,
+            "topic": topic[:64],
+            "channel": channel,
+            "address": address,
+            "message_class": message_class,
+            "content": {"subject": subject, "body": body, "markdown": markdown},
+        },
+    )
+    return row if created else None
+
+
+def queue_confirmation(party: Party, channel: str, *, granted: list, withdrawn: list) -> None:
+    """Tell the person at once what they agreed to or refused (§50⑦ asks within 14 days)."""
+    from .wording import topic_label
+
+    with translation.override(party.locale or settings.PATRON_MESSAGE_LANGUAGE):
+        lines = [_("%(business)s has recorded your choice:") % {"business": _business()}]
+        lines += [_("Yes to: %(topic)s") % {"topic": topic_label(p)} for p in granted]
+        lines += [_("No to: %(topic)s") % {"topic": topic_label(p)} for p in withdrawn]
+        lines.append(_("Recorded on %(date)s.") % {"date": timezone.localdate().isoformat()})
+        subject = _("Your choices were saved")
+    stamp = timezone.now().strftime("%Y%m%d%H%M%S%f")
+    queue_notice(party, channel, topic=f"consent:{stamp}", subject=subject, body="\n".join(lines))
+
+
+def queue_opt_in_request(party: Party, channel: str, purposes: list[str], wording: str) -> None:
+    url = links.confirm_url(party.pk, channel, purposes, wording)
+    with translation.override(party.locale or settings.PATRON_MESSAGE_LANGUAGE):
+        subject = _("Please confirm your subscription")
+        body = _("You asked to receive: %(topics)s. Confirm here: %(url)s") % {
+            "topics": wording,
+            "url": url,
+        }
+    stamp = timezone.now().strftime("%Y%m%d%H%M%S%f")
+    queue_notice(party, channel, topic=f"opt-in:{stamp}", subject=subject, body=body)
+
+
+def _business() -> str:
+    return settings.PATRON_SENDER_NAME

@@ -1,0 +1,218 @@
+"""How the outreach app's messages read: skips, holds, failures, refusals, timeline entries."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from patron.core.wording import number, say, wording
+from patron.parties.models import Channel, Purpose
+
+from .models import MessageClass
+
+
+def topic_label(purpose: str) -> str:
+    try:
+        return str(Purpose(purpose).label)
+    except ValueError:
+        return purpose
+
+
+def channel_label(channel: str) -> str:
+    try:
+        return str(Channel(channel).label)
+    except ValueError:
+        return channel
+
+
+def class_label(message_class: str) -> str:
+    try:
+        return str(MessageClass(message_class).label)
+    except ValueError:
+        return message_class
+
+
+def _local(moment: str) -> str:
+    from .rules import KOREA
+
+    try:
+        return dt.datetime.fromisoformat(moment).astimezone(KOREA).strftime("%Y-%m-%d %H:%M")
+    except ValueError:
+        return moment
+
+
+# -- refusals ------------------------------------------------------------------------------------
+
+
+@wording("template.unknown_field")
+def _unknown_field(field: str, allowed: list[str] = (), **_rest: Any) -> str:
+    return _("“%(field)s” is not a merge field. Use one of: %(allowed)s.") % {
+        "field": field,
+        "allowed": ", ".join(f"{{{{ {name} }}}}" for name in allowed),
+    }
+
+
+@wording("template.syntax")
+def _syntax(snippet: str = "", **_rest: Any) -> str:
+    return _(
+        "Templates may only use merge fields such as {{ first_name }}; this is not allowed: "
+        "%(snippet)s"
+    ) % {"snippet": snippet}
+
+
+@wording("segment.unknown_filter")
+def _unknown_filter(filter: str, **_rest: Any) -> str:
+    return _("“%(filter)s” is not a filter Patron knows.") % {"filter": filter}
+
+
+@wording("segment.bad_choice")
+def _bad_choice(filter: str, value: str, **_rest: Any) -> str:
+    return _("“%(value)s” is not a choice for %(filter)s.") % {"value": value, "filter": filter}
+
+
+@wording("segment.not_a_number")
+def _not_a_number(filter: str, **_rest: Any) -> str:
+    return _("%(filter)s must be a number.") % {"filter": filter}
+
+
+@wording("segment.not_a_date")
+def _not_a_date(filter: str, value: str = "", **_rest: Any) -> str:
+    return _("%(filter)s must be a date like 2026-03-01, not “%(value)s”.") % {
+        "filter": filter,
+        "value": value,
+    }
+
+
+@wording("segment.negative")
+def _negative(filter: str, **_rest: Any) -> str:
+    return _("%(filter)s cannot be below zero.") % {"filter": filter}
+
+
+@wording("campaign.kakao_no_ads")
+def _kakao_no_ads(**_rest: Any) -> str:
+    return _(
+        "KakaoTalk 알림톡 carries information only: Kakao does not allow advertising through "
+        "it. Send promotions by email or SMS."
+    )
+
+
+@wording("campaign.no_subject")
+def _no_subject(**_rest: Any) -> str:
+    return _("An email needs a subject: give the template one.")
+
+
+# -- what happened to a message ----------------------------------------------------------------
+
+
+@wording("outreach.skip.no_consent")
+def _no_consent(**_rest: Any) -> str:
+    return _("Not sent: no recorded consent for this kind of message on this channel")
+
+
+@wording("outreach.skip.unsubscribed")
+def _unsubscribed(**_rest: Any) -> str:
+    return _("Not sent: they said no to this kind of message")
+
+
+@wording("outreach.skip.suppressed")
+def _suppressed(**_rest: Any) -> str:
+    return _("Not sent: the address bounced or complained before")
+
+
+@wording("outreach.skip.unreachable")
+def _unreachable(**_rest: Any) -> str:
+    return _("Not sent: no address on this channel")
+
+
+@wording("outreach.skip.capped")
+def _capped(max: int, days: int, **_rest: Any) -> str:
+    return ngettext(
+        "Not sent: they already had %(max)s message like this in %(days)s days",
+        "Not sent: they already had %(max)s messages like this in %(days)s days",
+        max,
+    ) % {"max": number(max), "days": number(days)}
+
+
+@wording("outreach.skip.too_long")
+def _too_long(**_rest: Any) -> str:
+    return _("Not sent: longer than an LMS can carry (2,000 bytes)")
+
+
+@wording("outreach.skip.basis_expired")
+def _basis_expired(**_rest: Any) -> str:
+    return _("Not sent: six months have passed since their last purchase, and they never agreed")
+
+
+@wording("outreach.held.quiet_hours")
+def _held(until: str = "", **_rest: Any) -> str:
+    return _("Held for the night-time rule until %(time)s (Korean time)") % {"time": _local(until)}
+
+
+@wording("outreach.retry")
+def _retry(error: str = "", attempts: int = 1, **_rest: Any) -> str:
+    return ngettext(
+        "Could not be sent yet (%(error)s); tried %(n)s time, trying again later",
+        "Could not be sent yet (%(error)s); tried %(n)s times, trying again later",
+        attempts,
+    ) % {"error": error, "n": number(attempts)}
+
+
+@wording("outreach.failed")
+def _failed(error: str = "", detail: str = "", **_rest: Any) -> str:
+    return _("Could not be delivered (%(error)s)") % {"error": error}
+
+
+@wording("basis.consent")
+def _basis_consent(**_rest: Any) -> str:
+    return _("They agreed to it")
+
+
+@wording("basis.service")
+def _basis_service(**_rest: Any) -> str:
+    return _("A service message: no consent needed")
+
+
+@wording("basis.transaction")
+def _basis_transaction(purchased: str, expires: str, **_rest: Any) -> str:
+    return _(
+        "Bought the same kind of goods on %(purchased)s (exception valid until %(expires)s)"
+    ) % {"purchased": purchased, "expires": expires}
+
+
+@wording(
+    "activity.outreach.queued",
+    "activity.outreach.sending",
+    "activity.outreach.sent",
+    "activity.outreach.failed",
+    "activity.outreach.skipped",
+)
+def _message_entry(
+    status: str, channel: str, message_class: str, name: str = "", reason=None, **_rest: Any
+) -> str:
+    what = name or class_label(message_class)
+    parts = {"what": what, "channel": channel_label(channel)}
+    if status == "sent":
+        line = _("%(what)s sent by %(channel)s") % parts
+    elif status in ("queued", "sending"):
+        line = _("%(what)s waiting to be sent by %(channel)s") % parts
+    elif status == "failed":
+        line = _("%(what)s could not be delivered by %(channel)s") % parts
+    else:
+        line = _("%(what)s not sent") % parts
+    return f"{line}. {say(reason)}" if reason else line
+
+
+@wording("campaign.kakao_no_template")
+def _kakao_no_template(**_rest: Any) -> str:
+    return _(
+        "A KakaoTalk 알림톡 can only be sent with a template registered with Kakao: choose one "
+        "for this template first."
+    )
+
+
+@wording("kakao.unmapped_variable")
+def _unmapped_variable(variable: str, **_rest: Any) -> str:
+    return _("Say which merge field fills %(variable)s.") % {"variable": variable}

@@ -1,0 +1,134 @@
+"""Pages a party reaches from a message, without an account: unsubscribe, preferences,
+confirming a subscription. Each is opened by a signed link (outreach.links); a tampered link
+changes nothing and says so. A GET never changes anything: mail scanners follow links."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.shortcuts import render
+from django.utils import translation
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from patron.outreach import links
+from patron.outreach.services import (
+    PREFERENCE_CHANNELS,
+    TOPICS,
+    do_confirm_subscription,
+    do_set_preferences,
+    do_unsubscribe,
+    preferences_of,
+)
+from patron.outreach.wording import channel_label, topic_label
+from patron.parties.models import Party
+
+
+def _invalid(request):
+    return render(request, "patron/public/link_invalid.html", status=400)
+
+
+def _speak_their_language(party: Party | None) -> None:
+    if party is not None:
+        translation.activate(party.locale or settings.PATRON_MESSAGE_LANGUAGE)
+
+
+# RFC 8058: mail clients POST "List-Unsubscribe=One-Click" with no cookie and no CSRF token;
+# the signed link is the authority.
+@csrf_exempt
+@require_http_methods(["GET", "HEAD", "POST"])
+def unsubscribe(request, token: str):
+    try:
+        target = links.read_unsubscribe_token(token)
+    except links.LinkInvalid:
+        return _invalid(request)
+    party = Party.objects.filter(pk=target.party_id).first()
+    if party is None:
+        return _invalid(request)
+    _speak_their_language(party)
+    context = {
+        "topic": topic_label(target.purpose),
+        "channel": channel_label(target.channel),
+        "preferences": links.preferences_url(party.pk),
+    }
+    if request.method == "POST":
+        one_click = request.POST.get("List-Unsubscribe") == "One-Click"
+        do_unsubscribe(target, via="one_click" if one_click else "page")
+        return render(request, "patron/public/unsubscribed.html", context)
+    return render(request, "patron/public/unsubscribe.html", context)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def preferences(request, token: str):
+    try:
+        party = Party.objects.filter(pk=links.read_preferences_token(token)).first()
+    except links.LinkInvalid:
+        return _invalid(request)
+    if party is None:
+        return _invalid(request)
+    _speak_their_language(party)
+    wording = {purpose: str(topic_label(purpose)) for purpose in TOPICS}
+    result = None
+    if request.method == "POST":
+        chosen = {
+            (channel, purpose)
+            for channel in PREFERENCE_CHANNELS
+            for purpose in TOPICS
+            if request.POST.get(f"{channel}:{purpose}") == "on"
+        }
+        result = do_set_preferences(party, chosen, wording=wording)
+    current = preferences_of(party)
+    rows = [
+        (
+            wording[purpose],
+            [
+                (f"{channel}:{purpose}", channel_label(channel), current[(channel, purpose)])
+                for channel in PREFERENCE_CHANNELS
+            ],
+        )
+        for purpose in TOPICS
+    ]
+    return render(
+        request,
+        "patron/public/preferences.html",
+        {"party": party, "rows": rows, "result": result},
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def confirm_subscription(request, token: str):
+    try:
+        data = links.read_confirm_token(token)
+    except links.LinkInvalid:
+        return _invalid(request)
+    party = Party.objects.filter(pk=data["party_id"]).first()
+    _speak_their_language(party)
+    if party is None:
+        return _invalid(request)
+    topics = [topic_label(purpose) for purpose in data["purposes"]]
+    if request.method == "POST":
+        do_confirm_subscription(data)
+        return render(request, "patron/public/confirmed.html", {"topics": topics})
+    return render(request, "patron/public/confirm.html", {"topics": topics})
+
+
+def _tracking_views() -> dict[str, object]:
+    """django-anymail's tracking webhook per provider ("postmark", "amazon_ses", ...)."""
+    from anymail.urls import urlpatterns
+
+    return {
+        pattern.name.removesuffix("_tracking_webhook"): pattern.callback
+        for pattern in urlpatterns
+        if pattern.name and pattern.name.endswith("_tracking_webhook")
+    }
+
+
+# The provider authenticates with the HTTP basic auth in ANYMAIL_WEBHOOK_SECRET (anymail checks
+# it); with no secret configured the endpoint does not exist, so nobody can forge bounces.
+@csrf_exempt
+def email_webhook(request, provider: str):
+    from django.http import Http404
+
+    view = _tracking_views().get(provider)
+    if view is None or not settings.ANYMAIL.get("WEBHOOK_SECRET"):
+        raise Http404
+    return view(request)

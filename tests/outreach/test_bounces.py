@@ -1,0 +1,87 @@
+"""A provider's bounce or complaint webhook suppresses the address at once."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+
+from patron.outreach.models import OutboxMessage, Suppression
+
+from .conftest import make_party
+
+URL = "/webhooks/email/postmark/"
+
+
+def bounce(email: str, kind: str = "HardBounce") -> str:
+    return json.dumps(
+        {
+            "RecordType": "Bounce",
+            "Type": kind,
+            "TypeCode": 1,
+            "Email": email,
+            "MessageID": "883953f4-6105-42a2-a16a-77a8eac79483",
+            "BouncedAt": "2026-06-01T10:00:00Z",
+            "Description": "The server was unable to deliver your message",
+        }
+    )
+
+
+def auth(secret: str) -> dict:
+    return {"HTTP_AUTHORIZATION": "Basic " + base64.b64encode(secret.encode()).decode()}
+
+
+@pytest.fixture
+def hook(settings):
+    settings.ANYMAIL = {"WEBHOOK_SECRET": "patron:s3cret-hook"}
+
+
+def test_a_hard_bounce_suppresses_the_address_and_drops_its_queue(db, client, hook):
+    party = make_party(1)
+    waiting = OutboxMessage.objects.create(
+        party=party,
+        dedupe_key="x",
+        channel="email",
+        address=party.email,
+        message_class="newsletter",
+    )
+    answer = client.post(
+        URL,
+        bounce(party.email.upper()),
+        content_type="application/json",
+        **auth("patron:s3cret-hook"),
+    )
+    assert answer.status_code == 200
+    suppression = Suppression.objects.get(address=party.email)
+    assert suppression.reason == "bounced" and suppression.detail["provider"] == "Postmark"
+    waiting.refresh_from_db()
+    assert waiting.status == "skipped"
+
+
+def test_a_soft_bounce_suppresses_nothing(db, client, hook):
+    party = make_party(1)
+    client.post(
+        URL,
+        bounce(party.email, "SoftBounce"),
+        content_type="application/json",
+        **auth("patron:s3cret-hook"),
+    )
+    assert not Suppression.objects.exists()
+
+
+def test_a_forged_webhook_is_refused(db, client, hook):
+    party = make_party(1)
+    answer = client.post(
+        URL, bounce(party.email), content_type="application/json", **auth("patron:guess")
+    )
+    assert answer.status_code in (400, 401, 403)
+    assert not Suppression.objects.exists()
+
+
+def test_without_a_secret_there_is_no_webhook(db, client, settings):
+    settings.ANYMAIL = {}
+    party = make_party(1)
+    answer = client.post(URL, bounce(party.email), content_type="application/json")
+    assert answer.status_code == 404
+    assert not Suppression.objects.exists()

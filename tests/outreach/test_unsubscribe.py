@@ -1,0 +1,134 @@
+"""Unsubscribe links, the preference page and double opt-in, as a party and an attacker use them."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from patron.outreach import links
+from patron.outreach.models import OutboxMessage
+from patron.parties.consent import current_consents
+from patron.parties.models import Consent
+
+from .conftest import grant, make_party
+
+SITE = "https://crm.hanok.example"
+
+
+@pytest.fixture(autouse=True)
+def site(settings):
+    settings.PATRON_SITE_URL = SITE
+
+
+def path(url: str) -> str:
+    return url[len(SITE) :]
+
+
+def marketing(party, channel="email"):
+    return current_consents([party.pk], channel, "marketing").get(party.pk)
+
+
+def queued_promotion(party):
+    return OutboxMessage.objects.create(
+        party=party,
+        dedupe_key=f"c:{party.pk}",
+        channel="email",
+        address=party.email,
+        message_class="promotional",
+    )
+
+
+def test_one_click_post_unsubscribes_at_once_and_drops_queued_messages(db):
+    party = make_party(1)
+    grant([party], "email", "marketing")
+    waiting = queued_promotion(party)
+    response = Client().post(
+        path(links.unsubscribe_url(party.pk, "email", "marketing")),
+        {"List-Unsubscribe": "One-Click"},
+    )
+    assert response.status_code == 200
+    assert marketing(party) is False
+    waiting.refresh_from_db()
+    assert waiting.status == "skipped" and waiting.reason["code"] == "outreach.skip.unsubscribed"
+    evidence = Consent.objects.filter(party=party).latest("recorded_at")
+    assert evidence.source == "unsubscribe:one_click"
+    # The party is told (a service message, queued at once).
+    assert OutboxMessage.objects.filter(party=party, topic__startswith="consent:").count() == 1
+
+
+def test_a_scanner_following_the_link_changes_nothing(db):
+    party = make_party(1)
+    grant([party], "email", "marketing")
+    waiting = queued_promotion(party)
+    url = path(links.unsubscribe_url(party.pk, "email", "marketing"))
+    for method in ("get", "head"):
+        assert getattr(Client(), method)(url).status_code == 200
+    assert marketing(party) is True
+    waiting.refresh_from_db()
+    assert waiting.status == "queued"
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        lambda token: token[:-1] + ("A" if token[-1] != "A" else "B"),  # signature edited
+        lambda token: token[: len(token) // 2],  # cut short
+        lambda token: "W1s5OTksImVtYWlsIiwibWFya2V0aW5nIl0" + token[token.index(":") :],
+        lambda token: "nonsense",
+    ],
+)
+def test_a_tampered_link_is_refused_and_changes_nothing(db, tamper):
+    party, other = make_party(1), make_party(2)
+    grant([party, other], "email", "marketing")
+    token = links.unsubscribe_token(party.pk, "email", "marketing")
+    response = Client().post(f"/u/{tamper(token)}/", {"List-Unsubscribe": "One-Click"})
+    assert response.status_code == 400
+    assert marketing(party) is True and marketing(other) is True
+
+
+def test_a_preference_link_cannot_open_another_partys_page(db):
+    party = make_party(1)
+    token = links.preferences_token(party.pk)
+    forged = links.preferences_token(party.pk + 1)[:-5] + token[-5:]
+    assert Client().get(f"/preferences/{forged}/").status_code == 400
+
+
+def test_the_preference_page_withdraws_at_once_and_asks_to_confirm_a_new_yes(db, settings):
+    party = make_party(1, phone=True)
+    grant([party], "email", "marketing")
+    client = Client()
+    url = path(links.preferences_url(party.pk))
+    page = client.get(url)
+    assert page.status_code == 200
+    assert "혜택·프로모션 소식" in page.content.decode()  # in the party's own language
+    # Keep nothing by email, ask for the newsletter by SMS.
+    response = client.post(url, {"sms:newsletter": "on"})
+    assert response.status_code == 200
+    assert marketing(party) is False
+    assert current_consents([party.pk], "sms", "newsletter") == {}  # not before confirming
+    request = OutboxMessage.objects.get(party=party, topic__startswith="opt-in:")
+    assert request.channel == "sms" and request.message_class == "service"
+    confirm = path(request.content["body"].rsplit(" ", 1)[1])
+    assert client.get(confirm).status_code == 200  # a scanner's GET confirms nothing
+    assert current_consents([party.pk], "sms", "newsletter") == {}
+    assert client.post(confirm).status_code == 200
+    assert current_consents([party.pk], "sms", "newsletter") == {party.pk: True}
+    given = Consent.objects.filter(party=party, channel="sms").latest("recorded_at")
+    assert given.source == "double_opt_in" and given.evidence["wording"] == "소식지"
+
+
+def test_an_old_confirmation_link_has_expired(db, settings):
+    import time
+
+    from django.core import signing
+
+    party = make_party(1)
+    token = links.confirm_token(party.pk, "email", ["newsletter"], "Newsletter")
+    later = time.time() + (links.CONFIRM_DAYS + 1) * 86400
+    real = signing.time.time
+    signing.time.time = lambda: later
+    try:
+        assert Client().post(f"/confirm/{token}/").status_code == 400
+    finally:
+        signing.time.time = real
+    assert current_consents([party.pk], "email", "newsletter") == {}
