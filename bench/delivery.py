@@ -30,7 +30,9 @@ WORKER = """
 import json, os, sys, time, django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "patron.settings")
 django.setup()
+from patron.outreach import links
 from patron.outreach.delivery import deliver_due
+links.preferences_url(1)
 start_at = float(sys.argv[1])
 while time.time() < start_at:
     time.sleep(0.001)
@@ -166,7 +168,7 @@ def sample_message() -> bytes:
         headers=outgoing.headers,
     )
     email.attach_alternative(outgoing.html, "text/html")
-    return email.message().as_bytes()
+    return email.message().as_bytes(linesep="\r\n")  # as Django's SMTP backend sends it
 
 
 def bench_bare(port: int, count: int, data: bytes) -> float:
@@ -178,7 +180,10 @@ def bench_bare(port: int, count: int, data: bytes) -> float:
 
 
 def bench_one_worker(count: int) -> float:
+    from patron.outreach import links
     from patron.outreach.delivery import deliver_due
+
+    links.preferences_url(1)  # loads the URL routes (the web's modules): a worker does it once
 
     started, sent = time.perf_counter(), 0
     while True:

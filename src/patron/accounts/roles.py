@@ -68,3 +68,8 @@ def can_change_offerings(user) -> bool:
 
 def can_manage_team(user) -> bool:
     return role_of(user) == Role.OWNER
+
+
+def can_run_campaigns(user) -> bool:
+    """Write templates and segments, launch campaigns (staff see them and their reports)."""
+    return role_of(user) in (Role.OWNER, Role.MANAGER)

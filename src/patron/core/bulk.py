@@ -33,16 +33,28 @@ def _converter(field: models.Field) -> Callable | None:
     return None
 
 
+def adapt(model: type[models.Model], field: str, value):
+    """A value as insert_rows(..., adapted=True) expects it for this field."""
+    convert = _converter(model._meta.get_field(field))
+    return convert(value) if convert is not None else value
+
+
 def insert_rows(
     model: type[models.Model],
     fields: list[str],
     rows: Iterable[tuple],
     *,
     ignore_conflicts: bool = False,
+    adapted: bool = False,
 ) -> int:
+    """Insert tuples in ``fields`` order. ``adapted``: the caller already turned datetimes,
+    decimals and JSON into what the backend stores (``adapt``), e.g. a value shared by every
+    row adapted once."""
     meta = model._meta
     columns = [meta.get_field(name) for name in fields]
-    converters = [(i, c) for i, c in enumerate(map(_converter, columns)) if c is not None]
+    converters = (
+        [] if adapted else [(i, c) for i, c in enumerate(map(_converter, columns)) if c is not None]
+    )
     quote = connection.ops.quote_name
     sql = (
         f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(c.column) for c in columns)}) "

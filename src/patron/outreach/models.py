@@ -161,8 +161,14 @@ class OutboxMessage(models.Model):
 
     # Indexed by the (party, class, created) pressure index.
     party = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="+", db_index=False)
+    # Indexed by the (campaign, party) report index.
     campaign = models.ForeignKey(
-        Campaign, null=True, blank=True, on_delete=models.CASCADE, related_name="messages"
+        Campaign,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="messages",
+        db_index=False,
     )
     # What the message is about when it is not a campaign's: "incident:4", "confirm:..."
     topic = models.CharField(max_length=64, blank=True)
@@ -194,6 +200,8 @@ class OutboxMessage(models.Model):
             models.Index(fields=["status", "next_attempt_at"], name="outbox_due"),
             models.Index(fields=["party", "message_class", "created_at"], name="outbox_pressure"),
             models.Index(fields=["channel", "address"], name="outbox_address"),
+            # The planner asks "who in this id range has the campaign already" per batch.
+            models.Index(fields=["campaign", "party"], name="outbox_campaign_party"),
         ]
 
 

@@ -11,6 +11,7 @@ it again, and two planners racing keep every party within its budget.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -18,8 +19,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from patron.core.bulk import insert_rows
-from patron.parties.consent import current_consents
+from patron.core.bulk import adapt, insert_rows
 from patron.parties.models import Channel, Purpose, RelationshipKind
 
 from . import audience, rules
@@ -35,7 +35,7 @@ from .models import (
 from .segments import segment_parties
 from .templating import render, sms_size
 
-BATCH = 1000
+BATCH = 2000
 OUTBOX_FIELDS = [
     "party",
     "campaign",
@@ -126,6 +126,11 @@ class _Plan:
         self.rules = rules.pressure_rules()
         self.window = dt.timedelta(days=rules.longest_window(self.rules))
         self.quiet = rules.in_quiet_hours(moment)
+        self._moment = adapt(OutboxMessage, "created_at", moment)
+        self.until = rules.quiet_hours_end(moment)
+        self._held_until = adapt(OutboxMessage, "next_attempt_at", self.until)
+        self._stored: dict[str, str] = {}
+        self._empty = adapt(OutboxMessage, "values", {})
         self.exception_on = (
             settings.PATRON_TRANSACTION_EXCEPTION
             and self.advertising
@@ -133,44 +138,43 @@ class _Plan:
         )
 
     def batch(self, ids: list[int]) -> Counter:
-        audience.lock_parties(ids)
-        done = set(
-            OutboxMessage.objects.filter(campaign=self.campaign, party_id__in=ids).values_list(
-                "party_id", flat=True
-            )
-        )
+        first, last = ids[0], ids[-1]
+        audience.lock_between(first, last)
+        done = audience.planned_between(self.campaign.pk, first, last)
         ids = [pk for pk in ids if pk not in done]
-        people = audience.people(ids)
-        consents = self._consents(ids)
-        nights = self._night_consents(ids)
-        blocked = audience.suppressed(
-            (channel, person.address(channel))
-            for person in people.values()
-            for channel in self.channels
-        )
-        history = audience.recent_messages(ids, self.moment - self.window)
+        people = audience.people_between(first, last)
+        consents = self._consents(first, last)
+        nights = self._night_consents(first, last)
+        blocked = {
+            channel: audience.suppressed_between(first, last, channel) for channel in self.channels
+        }
+        history = audience.recent_between(first, last, self.moment - self.window)
         bought = (
             audience.last_purchases(ids, self.snapshot["advertises"]) if self.exception_on else {}
         )
         rows, counts = [], Counter()
         for pk in ids:
-            person = people[pk]
-            row, outcome = self._decide(person, consents, nights, blocked, history, bought)
+            row, outcome = self._decide(people[pk], consents, nights, blocked, history, bought)
             rows.append(row)
             counts[outcome] += 1
-        insert_rows(OutboxMessage, OUTBOX_FIELDS, rows, ignore_conflicts=True)
+        # Every party of the batch was checked against the campaign under the lock above:
+        # no row can conflict, and PostgreSQL takes the COPY path.
+        insert_rows(OutboxMessage, OUTBOX_FIELDS, rows, adapted=True)
         return counts
 
-    def _consents(self, ids: list[int]) -> dict[str, dict[int, bool]]:
+    def _consents(self, first: int, last: int) -> dict[str, dict[int, bool]]:
         if self.purpose == Purpose.SERVICE:
             return {}
-        return {channel: current_consents(ids, channel, self.purpose) for channel in self.channels}
+        return {
+            channel: audience.consents_between(first, last, channel, self.purpose)
+            for channel in self.channels
+        }
 
-    def _night_consents(self, ids: list[int]) -> dict[str, dict[int, bool]]:
+    def _night_consents(self, first: int, last: int) -> dict[str, dict[int, bool]]:
         if not self.quiet:
             return {}
         return {
-            channel: current_consents(ids, channel, Purpose.NIGHT)
+            channel: audience.consents_between(first, last, channel, Purpose.NIGHT)
             for channel in self.channels
             if rules.night_rule_applies(channel, self.message_class)
         }
@@ -182,7 +186,7 @@ class _Plan:
             if not address:
                 missing.add("unreachable")
                 continue
-            if (channel, address) in blocked:
+            if person.pk in blocked[channel]:
                 missing.add("suppressed")
                 continue
             basis = self._basis(person.pk, channel, consents, bought, missing)
@@ -234,9 +238,10 @@ class _Plan:
                 "skipped_too_long"
             )
         if self.quiet and channel in nights and not nights[channel].get(person.pk):
-            until = rules.quiet_hours_end(self.moment)
-            reason = {"code": "outreach.held.quiet_hours", "until": until.isoformat()}
-            row = self._row(person, channel, address, basis, OutboxStatus.QUEUED, reason, until)
+            reason = {"code": "outreach.held.quiet_hours", "until": self.until.isoformat()}
+            row = self._row(
+                person, channel, address, basis, OutboxStatus.QUEUED, reason, self.until
+            )
             return row, "held_quiet_hours"
         row = self._row(person, channel, address, basis, OutboxStatus.QUEUED, None)
         return row, f"planned_{channel}"
@@ -268,15 +273,27 @@ class _Plan:
             address,
             self.message_class,
             self._variant(person),
-            values,
-            basis,
+            json.dumps(values) if values else self._empty,  # plain strings: JSON text as is
+            self._json(basis),
             status,
-            reason,
-            self.moment,  # created_at: the moment planned for, which the budget counts from
-            at or self.moment,
+            self._json(reason),
+            self._moment,  # created_at: the moment planned for, which the budget counts from
+            self._held_until if at else self._moment,
             "",
-            {},
+            self._empty,
             0,
             "",
             "",
         )
+
+    def _json(self, value) -> str | None:
+        """JSON as stored, each distinct basis and reason serialised once."""
+        if value is None:
+            return None
+        key = repr(value)
+        stored = self._stored.get(key)
+        if stored is None:
+            stored = adapt(OutboxMessage, "basis", value)
+            if len(self._stored) < 64:  # bases and reasons repeat; merge values do not
+                self._stored[key] = stored
+        return stored

@@ -216,3 +216,17 @@ def _kakao_no_template(**_rest: Any) -> str:
 @wording("kakao.unmapped_variable")
 def _unmapped_variable(variable: str, **_rest: Any) -> str:
     return _("Say which merge field fills %(variable)s.") % {"variable": variable}
+
+
+def report_label(key: str) -> str:
+    """A campaign report's key ("sent_email", "skipped_capped") in the reader's words."""
+    from .models import OutboxStatus
+
+    status, _sep, rest = key.partition("_")
+    if status == "skipped":
+        return say({"code": f"outreach.skip.{rest}"})
+    try:
+        state = str(OutboxStatus(status).label)
+    except ValueError:
+        return key
+    return f"{state} ({channel_label(rest)})"

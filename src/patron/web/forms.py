@@ -7,7 +7,9 @@ from patron.accounts.roles import Role
 from patron.accounts.services import account_managers, display_name
 from patron.commerce.importers.profiles import PROFILES
 from patron.commerce.models import OfferingKind
-from patron.parties.models import RelationshipKind
+from patron.insight.models import Stage
+from patron.outreach.models import Campaign, Template
+from patron.parties.models import Channel, Purpose, RelationshipKind
 
 PROFILE_LABELS = {
     "shopify": "Shopify",
@@ -177,3 +179,123 @@ class ColumnMappingForm(forms.Form):
         if len(picked) != len(set(picked)):
             raise forms.ValidationError(_("Each meaning can be given to one column only."))
         return data
+
+
+# -- keeping in touch ---------------------------------------------------------------------------
+
+
+class SegmentForm(forms.Form):
+    """The filters a segment saves (patron.outreach.segments.FILTERS)."""
+
+    name = forms.CharField(label=_("Name"), max_length=120)
+    kind = forms.MultipleChoiceField(
+        label=_("Relationship"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        choices=[
+            (RelationshipKind.CUSTOMER, RelationshipKind.CUSTOMER.label),
+            (RelationshipKind.CLIENT, RelationshipKind.CLIENT.label),
+        ],
+    )
+    stage = forms.MultipleChoiceField(
+        label=_("Stage"), required=False, widget=forms.CheckboxSelectMultiple, choices=[]
+    )
+    min_value = forms.DecimalField(label=_("12-month value at least"), required=False, min_value=0)
+    max_value = forms.DecimalField(label=_("12-month value at most"), required=False, min_value=0)
+    bought_since = forms.DateField(
+        label=_("Bought since"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    quiet_days = forms.IntegerField(
+        label=_("No purchase for at least (days)"), required=False, min_value=0
+    )
+    offerings = forms.MultipleChoiceField(label=_("Bought one of"), required=False, choices=[])
+    consent = forms.MultipleChoiceField(
+        label=_("Agreed to receive"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        choices=[],
+    )
+    reachable = forms.MultipleChoiceField(
+        label=_("Reachable by"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        choices=[],
+    )
+    locale = forms.MultipleChoiceField(
+        label=_("Language"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        choices=[("ko", "한국어"), ("en", "English"), ("", _("Not known"))],
+    )
+
+    def __init__(self, *args, offerings=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["stage"].choices = list(Stage.choices)
+        self.fields["offerings"].choices = [(str(o.pk), o.name) for o in offerings]
+        self.fields["consent"].choices = [
+            (p, Purpose(p).label) for p in (Purpose.MARKETING, Purpose.NEWSLETTER, Purpose.SURVEYS)
+        ]
+        self.fields["reachable"].choices = [
+            (Channel.EMAIL, Channel.EMAIL.label),
+            (Channel.SMS, Channel.SMS.label),
+        ]
+
+    def filters(self) -> dict:
+        data = {k: v for k, v in self.cleaned_data.items() if k != "name"}
+        for name in ("min_value", "max_value"):
+            if data.get(name) is not None:
+                data[name] = float(data[name])
+        if data.get("bought_since"):
+            data["bought_since"] = data["bought_since"].isoformat()
+        return data
+
+
+class TemplateForm(forms.ModelForm):
+    class Meta:
+        model = Template
+        fields = [
+            "name",
+            "message_class",
+            "format",
+            "subject",
+            "body",
+            "client_subject",
+            "client_body",
+            "kakao",
+        ]
+        labels = {
+            "name": _("Name"),
+            "message_class": _("Kind of message"),
+            "format": _("Format"),
+            "subject": _("Subject (email)"),
+            "body": _("Message to customers"),
+            "client_subject": _("Subject for clients"),
+            "client_body": _("Message to clients"),
+            "kakao": _("KakaoTalk 알림톡 template"),
+        }
+        help_texts = {
+            "body": _("Price, features, ease of use: what makes it worth buying now."),
+            "client_body": _(
+                "The people behind the business, reviews, years served, work made for them. "
+                "Empty: clients get the customers' message."
+            ),
+        }
+        widgets = {
+            "body": forms.Textarea(attrs={"rows": 8}),
+            "client_body": forms.Textarea(attrs={"rows": 8}),
+        }
+
+
+class CampaignForm(forms.ModelForm):
+    class Meta:
+        model = Campaign
+        fields = ["name", "template", "segment", "channel", "send_at", "advertises"]
+        labels = {
+            "name": _("Name"),
+            "template": _("Template"),
+            "segment": _("Segment"),
+            "channel": _("Channel"),
+            "send_at": _("Send at (empty: when launched)"),
+            "advertises": _("What it advertises (for the 6-month purchase exception)"),
+        }
+        widgets = {"send_at": forms.DateTimeInput(attrs={"type": "datetime-local"})}

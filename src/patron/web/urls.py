@@ -4,7 +4,17 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.i18n import set_language
 
-from .views import dashboard, duplicates, imports, insight, offerings, parties, public, team
+from .views import (
+    dashboard,
+    duplicates,
+    imports,
+    insight,
+    offerings,
+    outreach,
+    parties,
+    public,
+    team,
+)
 
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
@@ -35,6 +45,15 @@ urlpatterns = [
     path("team/", team.team, name="team"),
     path("team/<int:pk>/", team.member_change, name="member_change"),
     path("team/<int:pk>/active/", team.member_active, name="member_active"),
+    path("outreach/", outreach.outreach_home, name="outreach"),
+    path("outreach/segments/new/", outreach.segment_edit, name="segment_new"),
+    path("outreach/segments/<int:pk>/", outreach.segment_edit, name="segment"),
+    path("outreach/templates/new/", outreach.template_edit, name="template_new"),
+    path("outreach/templates/<int:pk>/", outreach.template_edit, name="template"),
+    path("outreach/campaigns/new/", outreach.campaign_new, name="campaign_new"),
+    path("outreach/campaigns/<int:pk>/", outreach.campaign_detail, name="campaign"),
+    path("outreach/campaigns/<int:pk>/test/", outreach.campaign_test, name="campaign_test"),
+    path("outreach/campaigns/<int:pk>/launch/", outreach.campaign_launch, name="campaign_launch"),
     # Reached from messages by people without an account (signed links).
     path("u/<str:token>/", public.unsubscribe, name="unsubscribe"),
     path("preferences/<str:token>/", public.preferences, name="preferences"),

@@ -55,3 +55,16 @@ def query_with(context, **changes) -> str:
 def source(value: str) -> str:
     """An order's source or a file's format in the reader's words."""
     return source_label(value) if value else ""
+
+
+@register.filter
+def total(report: dict, prefix: str) -> int:
+    """The sum of a campaign report's counts whose key starts with the prefix ("sent_")."""
+    return sum(count for key, count in (report or {}).items() if key.startswith(prefix))
+
+
+@register.filter
+def report_label(key: str) -> str:
+    from patron.outreach.wording import report_label as label
+
+    return label(key)

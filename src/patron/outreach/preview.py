@@ -1,0 +1,80 @@
+"""What a campaign will look like to a real party, before anything is sent."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from patron.parties.models import Channel, Party, RelationshipKind
+
+from . import audience, links, rules
+from .models import ADVERTISING, PURPOSE_OF, Campaign
+from .segments import segment_parties
+from .services import template_snapshot
+from .templating import SmsSize, fill_kakao, render, sms_size
+
+
+@dataclass(frozen=True)
+class Preview:
+    party: Party
+    variant: str
+    subject: str
+    html: str
+    text: str
+    sms: str
+    sms_size: SmsSize
+    kakao: str
+
+
+def example_parties(campaign: Campaign) -> dict[str, Party | None]:
+    """A customer and a client of the segment, to preview both variants with real people."""
+    parties = segment_parties(campaign.segment.filters).order_by("pk")
+    return {
+        kind: parties.filter(relationship__kind=kind).first()
+        for kind in (RelationshipKind.CUSTOMER, RelationshipKind.CLIENT)
+    }
+
+
+def preview(campaign: Campaign, party: Party) -> Preview:
+    snapshot = campaign.snapshot or template_snapshot(campaign.template, [])
+    person = audience.people([party.pk])[party.pk]
+    variant = (
+        RelationshipKind.CLIENT
+        if person.kind == RelationshipKind.CLIENT
+        else RelationshipKind.CUSTOMER
+    )
+    words = snapshot[variant]
+    values = audience.merge_values(person, snapshot["fields"], timezone.now())
+    values["preferences_url"] = links.preferences_url(party.pk)
+    rendered = render(words["subject"], words["body"], values, markdown=words["markdown"])
+    advertising = snapshot["message_class"] in ADVERTISING
+    purpose = PURPOSE_OF[snapshot["message_class"]]
+    email = rules.frame(
+        rendered,
+        channel=Channel.EMAIL,
+        advertising=advertising,
+        language=person.language,
+        preferences_url=values["preferences_url"],
+        unsubscribe_url=links.unsubscribe_url(party.pk, Channel.EMAIL, purpose),
+    )
+    sms = rules.frame(
+        rendered,
+        channel=Channel.SMS,
+        advertising=advertising,
+        language=person.language,
+        preferences_url=values["preferences_url"],
+    )
+    kakao = ""
+    if snapshot.get("kakao"):
+        kakao = fill_kakao(snapshot["kakao"]["text"], snapshot["kakao"]["variables"], values)[0]
+    return Preview(
+        party=party,
+        variant=variant,
+        subject=email.subject,
+        html=email.html,
+        text=email.text,
+        sms=sms.text,
+        sms_size=sms_size(sms.text),
+        kakao=kakao,
+    )

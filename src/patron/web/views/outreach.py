@@ -1,0 +1,178 @@
+"""Keeping in touch: segments, templates, campaigns (preview, test send, launch, report)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from patron import jobs
+from patron.accounts import roles
+from patron.commerce.models import Offering
+from patron.core.problems import Problem
+from patron.outreach.channels import DeliveryFailure, Outgoing
+from patron.outreach.channels.email import EmailSender
+from patron.outreach.models import Campaign, CampaignStatus, OutboxMessage, Segment, Template
+from patron.outreach.preview import example_parties, preview
+from patron.outreach.queries import campaign_report
+from patron.outreach.segments import segment_parties
+from patron.outreach.services import do_save_segment, do_save_template
+from patron.outreach.templating import MERGE_FIELDS
+from patron.parties.models import Party
+
+from ..access import allowed, member_required
+from ..forms import CampaignForm, SegmentForm, TemplateForm
+
+OFFERING_CHOICES = 200  # the most bought offerings offered as a segment filter
+
+
+@member_required
+def outreach_home(request):
+    campaigns = list(Campaign.objects.select_related("segment", "template").order_by("-pk")[:50])
+    return render(
+        request,
+        "patron/outreach.html",
+        {
+            "campaigns": [(c, campaign_report(c)) for c in campaigns],
+            "segments": [(s, segment_parties(s.filters).count()) for s in Segment.objects.all()],
+            "templates": Template.objects.order_by("name"),
+            "may_run": roles.can_run_campaigns(request.user),
+        },
+    )
+
+
+def _offerings():
+    return Offering.objects.order_by("name")[:OFFERING_CHOICES]
+
+
+@allowed(roles.can_run_campaigns)
+def segment_edit(request, pk: int | None = None):
+    segment = get_object_or_404(Segment, pk=pk) if pk else Segment()
+    initial = {"name": segment.name, **segment.filters}
+    if "offerings" in initial:
+        initial["offerings"] = [str(o) for o in initial["offerings"]]
+    form = SegmentForm(request.POST or None, initial=initial, offerings=_offerings())
+    count = None
+    if request.method == "POST" and form.is_valid():
+        segment.name = form.cleaned_data["name"]
+        segment.filters = form.filters()
+        try:
+            do_save_segment(segment, actor=request.user)
+        except Problem as problem:
+            form.add_error(None, str(problem))
+        else:
+            messages.success(request, _("Segment saved."))
+            return redirect("segment", segment.pk)
+    if segment.pk:
+        count = segment_parties(segment.filters).count()
+    return render(
+        request, "patron/segment_form.html", {"form": form, "segment": segment, "count": count}
+    )
+
+
+@allowed(roles.can_run_campaigns)
+def template_edit(request, pk: int | None = None):
+    template = get_object_or_404(Template, pk=pk) if pk else Template()
+    form = TemplateForm(request.POST or None, instance=template)
+    if request.method == "POST" and form.is_valid():
+        try:
+            do_save_template(form.save(commit=False), actor=request.user)
+        except Problem as problem:
+            form.add_error(None, str(problem))
+        else:
+            messages.success(request, _("Template saved."))
+            return redirect("outreach")
+    fields = [("{{ %s }}" % name, meaning) for name, meaning in MERGE_FIELDS.items()]  # noqa: UP031
+    return render(
+        request,
+        "patron/template_form.html",
+        {"form": form, "template": template, "merge_fields": fields},
+    )
+
+
+@allowed(roles.can_run_campaigns)
+def campaign_new(request):
+    form = CampaignForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        campaign = form.save(commit=False)
+        campaign.created_by = request.user
+        campaign.save()
+        form.save_m2m()
+        return redirect("campaign", campaign.pk)
+    return render(request, "patron/campaign_form.html", {"form": form})
+
+
+@member_required
+def campaign_detail(request, pk: int):
+    campaign = get_object_or_404(Campaign.objects.select_related("segment", "template"), pk=pk)
+    chosen = request.GET.get("party", "")
+    examples = example_parties(campaign)
+    if chosen.isdigit():
+        party = Party.objects.filter(pk=int(chosen)).first()
+        if party is not None:
+            examples = {"chosen": party}
+    previews = [preview(campaign, party) for party in examples.values() if party is not None]
+    recent = (
+        OutboxMessage.objects.filter(campaign=campaign)
+        .select_related("party")
+        .exclude(status="queued")
+        .order_by("-pk")[:30]
+    )
+    return render(
+        request,
+        "patron/campaign_detail.html",
+        {
+            "campaign": campaign,
+            "audience": segment_parties(campaign.segment.filters).count(),
+            "previews": previews,
+            "report": campaign_report(campaign),
+            "recent": recent,
+            "may_run": roles.can_run_campaigns(request.user),
+            "is_draft": campaign.status == CampaignStatus.DRAFT,
+        },
+    )
+
+
+@allowed(roles.can_run_campaigns)
+@require_POST
+def campaign_test(request, pk: int):
+    """Send the preview for one party to the person looking, now (not through the outbox)."""
+    campaign = get_object_or_404(Campaign, pk=pk)
+    party = get_object_or_404(Party, pk=request.POST.get("party") or 0)
+    if not request.user.email:
+        messages.error(request, _("Add an email address to your account to receive tests."))
+        return redirect("campaign", pk)
+    shown = preview(campaign, party)
+    sender = EmailSender()
+    try:
+        sender.open()
+        sender.send(
+            Outgoing(
+                to=request.user.email,
+                subject=_("[Test] %(subject)s") % {"subject": shown.subject},
+                text=shown.text,
+                html=shown.html,
+            )
+        )
+    except DeliveryFailure as failure:
+        messages.error(request, _("The test could not be sent: %(error)s") % {"error": failure})
+    else:
+        messages.success(request, _("Test sent to %(email)s.") % {"email": request.user.email})
+    finally:
+        sender.close()
+    return redirect("campaign", pk)
+
+
+@allowed(roles.can_run_campaigns)
+@require_POST
+def campaign_launch(request, pk: int):
+    campaign = get_object_or_404(Campaign.objects.select_related("template"), pk=pk)
+    try:
+        launched = jobs.launch_campaign(campaign, user=request.user)
+    except Problem as problem:
+        messages.error(request, str(problem))
+    else:
+        if launched:
+            messages.success(request, _("Launched: the background worker sends it."))
+    return redirect("campaign", pk)

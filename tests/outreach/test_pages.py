@@ -1,0 +1,89 @@
+"""The keeping-in-touch pages: segments, templates, campaigns, as an owner, staff and outsider."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from patron.outreach.models import Campaign, OutboxMessage, Segment, Template
+from patron.outreach.planner import do_plan_campaign
+
+from .conftest import grant, make_party
+
+
+@pytest.fixture
+def owner_client(owner):
+    client = Client()
+    client.force_login(owner)
+    return client
+
+
+def test_an_owner_builds_a_segment_template_and_campaign_and_launches_it(db, owner_client):
+    customer, client_party = make_party(1), make_party(2, kind="client")
+    grant([customer, client_party], "email", "marketing")
+    answer = owner_client.post(
+        "/outreach/segments/new/",
+        {"name": "Agreed by email", "consent": ["marketing"], "reachable": ["email"]},
+    )
+    segment = Segment.objects.get()
+    assert answer.status_code == 302 and segment.filters == {
+        "consent": ["marketing"],
+        "reachable": ["email"],
+    }
+    assert "2" in owner_client.get(f"/outreach/segments/{segment.pk}/").content.decode()
+    owner_client.post(
+        "/outreach/templates/new/",
+        {
+            "name": "Spring",
+            "message_class": "promotional",
+            "format": "markdown",
+            "subject": "봄 신상품",
+            "body": "{{ first_name }} 님, **10% 할인**으로 바로 써 보세요.",
+            "client_subject": "",
+            "client_body": "{{ first_name }} 님, {{ years }}년 함께해 주셔서 감사합니다.",
+        },
+    )
+    template = Template.objects.get()
+    owner_client.post(
+        "/outreach/campaigns/new/",
+        {"name": "Spring", "template": template.pk, "segment": segment.pk, "channel": "email"},
+    )
+    campaign = Campaign.objects.get()
+    page = owner_client.get(f"/outreach/campaigns/{campaign.pk}/").content.decode()
+    assert "10% 할인" in page and "함께해 주셔서" in page  # both variants, real parties
+    assert "(광고) 봄 신상품" in page
+    assert owner_client.post(f"/outreach/campaigns/{campaign.pk}/launch/").status_code == 302
+    campaign.refresh_from_db()
+    assert campaign.status == "planning"
+    do_plan_campaign(campaign)
+    assert OutboxMessage.objects.filter(campaign=campaign, status="queued").count() == 2
+
+
+def test_a_template_with_forbidden_syntax_is_refused_on_the_page(db, owner_client):
+    answer = owner_client.post(
+        "/outreach/templates/new/",
+        {
+            "name": "x",
+            "message_class": "promotional",
+            "format": "markdown",
+            "subject": "s",
+            "body": "{{ settings.SECRET_KEY }}",
+            "client_subject": "",
+            "client_body": "",
+        },
+    )
+    assert answer.status_code == 200 and not Template.objects.exists()
+    assert "settings.SECRET_KEY" in answer.content.decode()
+
+
+def test_staff_see_campaigns_but_cannot_launch(db, teammate):
+    client = Client()
+    client.force_login(teammate)
+    assert client.get("/outreach/").status_code == 200
+    assert client.get("/outreach/campaigns/new/").status_code == 403
+
+
+def test_an_outsider_sees_nothing(db, outsider):
+    client = Client()
+    client.force_login(outsider)
+    assert client.get("/outreach/").status_code in (302, 403)
