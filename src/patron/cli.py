@@ -22,6 +22,7 @@ OWN_COMMANDS = (
     "score",
     "worker",
     "deliver",
+    "plan",
     "serve",
     "setup",
     "help",
@@ -186,6 +187,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     deliver.add_argument("--json", action="store_true", help="print the counts as JSON")
     deliver.set_defaults(handler=_deliver)
+
+    plan = sub.add_parser(
+        "plan",
+        help="plan a day's keep-in-touch contacts now",
+        description="Apply every keep-in-touch cadence for a day: automatic messages go to "
+        "the outbox (under consent and contact-pressure rules), personal check-ins become "
+        "tasks, and two-year consent reconfirmations are sent. The worker does this each "
+        "morning; running a day twice plans nothing twice.",
+    )
+    plan.add_argument("--date", help="the day, YYYY-MM-DD (default: today in Korea)")
+    plan.add_argument("--json", action="store_true", help="print the counts as JSON")
+    plan.set_defaults(handler=_plan)
 
     serve = sub.add_parser(
         "serve",
@@ -536,6 +549,29 @@ def _deliver(args: argparse.Namespace) -> int:
         print(json.dumps(dict(sorted(totals.items()))))
     else:
         for key, count in sorted(totals.items()):
+            print(f"{key}: {count}")
+    return 0
+
+
+def _plan(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from patron.jobs import plan_day_now
+
+    try:
+        day = dt.date.fromisoformat(args.date) if args.date else timezone.localdate()
+    except ValueError:
+        print(
+            f"patron plan: --date must be a day like 2026-11-24, not {args.date!r}", file=sys.stderr
+        )
+        return 2
+    run = plan_day_now(day)
+    if args.json:
+        print(json.dumps(run.counts))
+    else:
+        for key, count in run.counts.items():
             print(f"{key}: {count}")
     return 0
 

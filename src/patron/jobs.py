@@ -40,10 +40,12 @@ from patron.core.problems import Problem
 from patron.core.runs import RunStatus
 from patron.insight.classification import do_classify
 from patron.insight.scoring import ScoringFailed, do_score
+from patron.outreach.daily import do_plan_day
 from patron.outreach.delivery import deliver_due
-from patron.outreach.models import Campaign, CampaignStatus
+from patron.outreach.models import Campaign, CampaignStatus, PlanRun
 from patron.outreach.planner import do_plan_campaign
 from patron.outreach.queries import campaign_report
+from patron.outreach.rules import KOREA
 from patron.outreach.services import do_launch_campaign
 from patron.parties.models import Relationship
 
@@ -414,7 +416,47 @@ def plan_campaign(campaign_id: int) -> dict[str, int]:
 
 
 def courier_round() -> dict[str, int]:
-    """One round of the courier: campaigns whose time came are started, one batch of due
-    messages is delivered. Empty when there was nothing to do."""
+    """One round of the courier: the day's plan and campaigns whose time came are started,
+    one batch of due messages is delivered. Empty when there was nothing to do."""
+    start_daily_plan()
     start_due_campaigns()
     return dict(deliver_due().counts)
+
+
+def plan_day_now(day: dt.date) -> PlanRun:
+    """Run the daily planner for a day in this process (`patron plan`), as a tracked run."""
+    run = PlanRun.objects.create(day=day, status=RunStatus.RUNNING)
+    run.mark_running()
+    _run_plan(run)
+    return run
+
+
+def start_daily_plan(now: dt.datetime | None = None) -> bool:
+    """Once a day, from PATRON_PLAN_HOUR Korean time, the day's plan is queued."""
+    local = (now or timezone.now()).astimezone(KOREA)
+    if local.hour < settings.PATRON_PLAN_HOUR:
+        return False
+    with transaction.atomic():
+        if PlanRun.objects.filter(day=local.date()).exists():
+            return False
+        run = PlanRun.objects.create(day=local.date())
+        enqueue(plan_day, run.pk)
+    return True
+
+
+@task()
+def plan_day(run_id: int) -> dict[str, int]:
+    run = PlanRun.objects.get(pk=run_id)
+    if not run.claim():
+        return {}
+    _run_plan(run)
+    return run.counts
+
+
+def _run_plan(run: PlanRun) -> None:
+    try:
+        counts = do_plan_day(run.day)
+    except Exception as exc:
+        run.mark_finished(RunStatus.FAILED, {"code": "run.crashed", "error": str(exc)[:200]})
+        raise
+    run.mark_finished(RunStatus.DONE, counts=counts)

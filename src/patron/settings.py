@@ -324,3 +324,5 @@ PATRON_OUTBOX_RETRY_SECONDS = env_int("PATRON_OUTBOX_RETRY_SECONDS", 60)
 # When KakaoTalk cannot deliver a 알림톡 (no KakaoTalk, blocked), the provider sends the text
 # as an SMS instead (both Solapi and NHN Cloud support it).
 PATRON_KAKAO_SMS_FALLBACK = env_bool("PATRON_KAKAO_SMS_FALLBACK", True)
+# The daily planner (cadences, reconfirmations) runs once a day from this hour, Korean time.
+PATRON_PLAN_HOUR = env_int("PATRON_PLAN_HOUR", 9)

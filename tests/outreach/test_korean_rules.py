@@ -137,7 +137,8 @@ def test_planning_twice_plans_nothing_twice(db, korean_business):
     grant(parties, "sms", "marketing")
     campaign, first = plan_sms(parties, at_kst(2026, 6, 1, 10, 0))
     assert first == {"planned_sms": 5}
-    assert do_plan_campaign(campaign, now=at_kst(2026, 6, 1, 10, 5)).as_dict() == {}
+    again = do_plan_campaign(campaign, now=at_kst(2026, 6, 1, 10, 5)).as_dict()
+    assert again == {"skipped_already_planned": 5}
     assert OutboxMessage.objects.filter(campaign=campaign).count() == 5
 
 

@@ -222,6 +222,18 @@ def planned_between(campaign_id: int, first: int, last: int) -> set[int]:
         return {row[0] for row in cursor.fetchall()}
 
 
+def planned_keys(keys: list[str]) -> set[int]:
+    """Parties whose message with one of these dedupe keys exists (a sparse audience)."""
+    found: set[int] = set()
+    for start in range(0, len(keys), 900):
+        found.update(
+            OutboxMessage.objects.filter(dedupe_key__in=keys[start : start + 900]).values_list(
+                "party_id", flat=True
+            )
+        )
+    return found
+
+
 def recent_between(
     first: int, last: int, since: dt.datetime
 ) -> dict[int, list[tuple[str, dt.datetime]]]:

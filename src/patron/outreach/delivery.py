@@ -270,7 +270,7 @@ def compose(row: OutboxMessage, person) -> Outgoing:
         headers["List-Unsubscribe"] = f"<{unsubscribe}>"
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message_id = links.message_id(row.dedupe_key, row.channel)
-    kakao = row.campaign.snapshot.get("kakao") if row.campaign_id else None
+    kakao = row.campaign.snapshot.get("kakao") if row.campaign_id else row.content.get("kakao")
     if row.channel == Channel.KAKAO and kakao:
         text, variables = fill_kakao(kakao["text"], kakao["variables"], row.values)
         fallback = framed.text if settings.PATRON_KAKAO_SMS_FALLBACK else ""

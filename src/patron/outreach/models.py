@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from patron.commerce.models import Offering
+from patron.core.runs import TrackedRun
 from patron.parties.models import Channel, Party, Purpose, RelationshipKind
 
 
@@ -257,3 +258,74 @@ DEFAULT_PRESSURE_RULES = [
     (RelationshipKind.CLIENT, MessageClass.PROMOTIONAL, 1, 30),
     (RelationshipKind.CLIENT, ANY, 4, 30),
 ]
+
+
+# -- keep-in-touch cadences, the daily plan, and people's tasks -----------------------------------
+
+
+class CadenceRule(models.TextChoices):
+    CHECK_IN = "check_in", _("Check in with a client we have not touched in a while")
+    BIRTHDAY = "birthday", _("Birthday greeting")
+    ANNIVERSARY = "anniversary", _("Anniversary of the relationship")
+    SURVEY_AFTER_ENGAGEMENT = "survey_after", _("Survey after an engagement")
+    REVIEW_REQUEST = "review_request", _("Review request after a finished engagement")
+    NEWSLETTER = "newsletter", _("Monthly newsletter")
+
+
+class Cadence(models.Model):
+    """A keep-in-touch rule the daily planner applies. Automatic ones put a message in the
+    outbox (through every consent and pressure rule); personal ones (a check-in) become a
+    task for the party's account manager."""
+
+    name = models.CharField(max_length=120)
+    rule = models.CharField(max_length=16, choices=CadenceRule)
+    kind = models.CharField(max_length=16, default=ANY)  # a relationship kind, or "*"
+    # The rule's number: days without a touch, days after an engagement, day of the month.
+    days = models.PositiveSmallIntegerField(default=0)
+    template = models.ForeignKey(
+        Template, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    channel = models.CharField(max_length=8, choices=CampaignChannel, default=CampaignChannel.BEST)
+    enabled = models.BooleanField(default=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PlanRun(TrackedRun):
+    """One day's run of the daily planner (one per day: a second run for the day plans
+    nothing twice, and says so)."""
+
+    day = models.DateField()
+    counts = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["day"], name="plan_run_day")]
+
+
+class TaskStatus(models.TextChoices):
+    OPEN = "open", _("To do")
+    DONE = "done", _("Done")
+
+
+class Task(models.Model):
+    """Something a person does for a party: a check-in call, a next best action."""
+
+    party = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="+")
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # What to do and why, as a message (core.wording): {"code": "task.check_in", "days": 94}
+    action = models.JSONField()
+    due = models.DateField()
+    status = models.CharField(max_length=8, choices=TaskStatus, default=TaskStatus.OPEN)
+    snoozed_until = models.DateField(null=True, blank=True)
+    dedupe_key = models.CharField(max_length=120, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    done_at = models.DateTimeField(null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["assignee", "status", "due"], name="task_today")]

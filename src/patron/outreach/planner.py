@@ -69,8 +69,33 @@ class PlanReport:
         return dict(sorted(self.counts.items()))
 
 
-def campaign_key(campaign_id: int, party_id: int) -> str:
-    return f"campaign:{campaign_id}:party:{party_id}"
+@dataclass(frozen=True)
+class Mailing:
+    """One message to many parties: a campaign's, or a cadence's on one day."""
+
+    key: str  # the dedupe prefix: "campaign:12", "cadence:3:2026-11-24"
+    snapshot: dict  # the words (services.template_snapshot)
+    channel: str  # a CampaignChannel
+    campaign_id: int | None = None
+    topic: str = ""  # what a message outside a campaign is about: "cadence:3"
+
+    def key_for(self, party_id: int) -> str:
+        return f"{self.key}:party:{party_id}"
+
+
+def campaign_mailing(campaign: Campaign) -> Mailing:
+    return Mailing(f"campaign:{campaign.pk}", campaign.snapshot, campaign.channel, campaign.pk)
+
+
+def id_ranges(ids: list[int], batch: int) -> list[list[int]]:
+    """Sorted ids cut into batches whose id span stays small: the planner reads each batch
+    as an id range, which must not sweep a million parties for thirty birthdays."""
+    chunks: list[list[int]] = []
+    for pk in ids:
+        if not chunks or len(chunks[-1]) >= batch or pk - chunks[-1][0] > 4 * batch:
+            chunks.append([])
+        chunks[-1].append(pk)
+    return chunks
 
 
 def channels_to_try(campaign_channel: str, message_class: str, *, kakao: bool) -> list[str]:
@@ -97,7 +122,7 @@ def do_plan_campaign(
     """Write the campaign's outbox rows for every party of its segment not yet planned."""
     now = now or timezone.now()
     moment = max(now, campaign.send_at) if campaign.send_at else now
-    plan = _Plan(campaign, moment)
+    plan = _Plan(campaign_mailing(campaign), moment)
     report = PlanReport()
     parties = segment_parties(campaign.segment.filters, today=moment.date())
     last = 0
@@ -110,18 +135,30 @@ def do_plan_campaign(
         last = ids[-1]
 
 
-class _Plan:
-    """One campaign's decisions, batch by batch."""
+def do_plan_mailing(
+    mailing: Mailing, party_ids, *, moment: dt.datetime, batch: int = BATCH
+) -> PlanReport:
+    """Plan a mailing for the given parties (a cadence's audience of the day)."""
+    plan = _Plan(mailing, moment)
+    report = PlanReport()
+    for chunk in id_ranges(sorted(set(party_ids)), batch):
+        with transaction.atomic():
+            report.counts.update(plan.batch(chunk))
+    return report
 
-    def __init__(self, campaign: Campaign, moment: dt.datetime) -> None:
-        self.campaign = campaign
+
+class _Plan:
+    """One mailing's decisions, batch by batch."""
+
+    def __init__(self, mailing: Mailing, moment: dt.datetime) -> None:
+        self.mailing = mailing
         self.moment = moment
-        self.snapshot = campaign.snapshot
-        self.message_class = campaign.message_class
+        self.snapshot = mailing.snapshot
+        self.message_class = self.snapshot["message_class"]
         self.purpose = PURPOSE_OF[self.message_class]
         self.advertising = self.message_class in ADVERTISING
         self.channels = channels_to_try(
-            campaign.channel, self.message_class, kakao=bool(self.snapshot.get("kakao"))
+            mailing.channel, self.message_class, kakao=bool(self.snapshot.get("kakao"))
         )
         self.rules = rules.pressure_rules()
         self.window = dt.timedelta(days=rules.longest_window(self.rules))
@@ -140,8 +177,13 @@ class _Plan:
     def batch(self, ids: list[int]) -> Counter:
         first, last = ids[0], ids[-1]
         audience.lock_between(first, last)
-        done = audience.planned_between(self.campaign.pk, first, last)
-        ids = [pk for pk in ids if pk not in done]
+        if self.mailing.campaign_id:
+            done = audience.planned_between(self.mailing.campaign_id, first, last)
+        else:
+            done = audience.planned_keys([self.mailing.key_for(pk) for pk in ids])
+        fresh = [pk for pk in ids if pk not in done]
+        already = len(ids) - len(fresh)
+        ids = fresh
         people = audience.people_between(first, last)
         consents = self._consents(first, last)
         nights = self._night_consents(first, last)
@@ -153,6 +195,8 @@ class _Plan:
             audience.last_purchases(ids, self.snapshot["advertises"]) if self.exception_on else {}
         )
         rows, counts = [], Counter()
+        if already:
+            counts["skipped_already_planned"] = already
         for pk in ids:
             row, outcome = self._decide(people[pk], consents, nights, blocked, history, bought)
             rows.append(row)
@@ -267,8 +311,8 @@ class _Plan:
         )
         return (
             person.pk,
-            self.campaign.pk,
-            campaign_key(self.campaign.pk, person.pk),
+            self.mailing.campaign_id,
+            self.mailing.key_for(person.pk),
             channel,
             address,
             self.message_class,
@@ -279,12 +323,18 @@ class _Plan:
             self._json(reason),
             self._moment,  # created_at: the moment planned for, which the budget counts from
             self._held_until if at else self._moment,
-            "",
-            self._empty,
+            self.mailing.topic,
+            self._content(self._variant(person)),
             0,
             "",
             "",
         )
+
+    def _content(self, variant: str) -> str:
+        """A message outside a campaign carries its words (a campaign's are on the campaign)."""
+        if self.mailing.campaign_id:
+            return self._empty
+        return self._json({**self.snapshot[variant], "kakao": self.snapshot.get("kakao")})
 
     def _json(self, value) -> str | None:
         """JSON as stored, each distinct basis and reason serialised once."""

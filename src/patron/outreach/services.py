@@ -11,6 +11,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from patron.core.problems import Problem
+from patron.parties.activity import record_activity
 from patron.parties.consent import Decision, current_consents, do_record_decisions
 from patron.parties.models import Channel, Party, Purpose
 
@@ -26,6 +27,8 @@ from .models import (
     OutboxMessage,
     OutboxStatus,
     Segment,
+    Task,
+    TaskStatus,
     Template,
     TemplateFormat,
 )
@@ -316,3 +319,42 @@ def queue_opt_in_request(party: Party, channel: str, purposes: list[str], wordin
 
 def _business() -> str:
     return settings.PATRON_SENDER_NAME
+
+
+# -- tasks ---------------------------------------------------------------------------------------
+
+
+class TaskRefused(Problem):
+    """A task that cannot be changed so (already done, snoozed into the past)."""
+
+
+SNOOZE_DAYS = (1, 3, 7)
+
+
+def do_finish_task(task, *, actor) -> None:
+    """Done: the party's timeline says what was done and by whom."""
+    with transaction.atomic():
+        changed = Task.objects.filter(pk=task.pk, status=TaskStatus.OPEN).update(
+            status=TaskStatus.DONE, done_at=timezone.now(), done_by=actor
+        )
+        if not changed:
+            raise TaskRefused("task.already_done")
+        record_activity(task.party_id, "task.done", actor=actor, data={"action": task.action})
+
+
+def do_snooze_task(task, days: int, *, actor) -> None:
+    if days not in SNOOZE_DAYS:
+        raise TaskRefused("task.bad_snooze")
+    until = timezone.localdate() + dt.timedelta(days=days)
+    with transaction.atomic():
+        changed = Task.objects.filter(pk=task.pk, status=TaskStatus.OPEN).update(
+            snoozed_until=until
+        )
+        if not changed:
+            raise TaskRefused("task.already_done")
+        record_activity(
+            task.party_id,
+            "task.snoozed",
+            actor=actor,
+            data={"action": task.action, "until": until.isoformat()},
+        )

@@ -230,3 +230,82 @@ def report_label(key: str) -> str:
     except ValueError:
         return key
     return f"{state} ({channel_label(rest)})"
+
+
+# -- tasks and the daily plan ------------------------------------------------------------------
+
+
+@wording("task.check_in")
+def _task_check_in(days: int = 90, **_rest: Any) -> str:
+    return ngettext(
+        "Check in: nobody has been in touch for %(days)s day",
+        "Check in: nobody has been in touch for %(days)s days",
+        days,
+    ) % {"days": number(days)}
+
+
+def _action(action) -> str:
+    return say(action) if action else ""
+
+
+@wording("activity.task.done")
+def _task_done(action=None, **_rest: Any) -> str:
+    return _("Done: %(action)s") % {"action": _action(action)}
+
+
+@wording("activity.task.snoozed")
+def _task_snoozed(action=None, until: str = "", **_rest: Any) -> str:
+    return _("Put off until %(date)s: %(action)s") % {"date": until, "action": _action(action)}
+
+
+@wording("task.already_done")
+def _task_already_done(**_rest: Any) -> str:
+    return _("This task is already done.")
+
+
+@wording("task.bad_snooze")
+def _task_bad_snooze(**_rest: Any) -> str:
+    return _("A task can be put off by 1, 3 or 7 days.")
+
+
+# -- next best actions ---------------------------------------------------------------------------
+
+
+def _quiet(days: int) -> str:
+    return ngettext("quiet for %(n)s day", "quiet for %(n)s days", days) % {"n": number(days)}
+
+
+@wording("nba.call")
+def _nba_call(days: int = 0, **_rest: Any) -> str:
+    return _(
+        "Personal call from their account manager: a client %(quiet)s. Ask how things are; "
+        "do not lead with a discount."
+    ) % {"quiet": _quiet(days)}
+
+
+@wording("nba.tailored_offer")
+def _nba_offer(days: int = 0, value: int = 0, **_rest: Any) -> str:
+    return _("A tailored offer: a valuable customer (12-month value %(value)s) %(quiet)s.") % {
+        "value": number(value),
+        "quiet": _quiet(days),
+    }
+
+
+@wording("nba.check_in")
+def _nba_check_in(days: int = 0, **_rest: Any) -> str:
+    return _("A short check-in message: %(quiet)s.") % {"quiet": _quiet(days)}
+
+
+@wording("nba.survey")
+def _nba_survey(days: int = 0, **_rest: Any) -> str:
+    return _("A survey asking what we could do better: %(quiet)s, likely lost.") % {
+        "quiet": _quiet(days)
+    }
+
+
+@wording("nba.invite")
+def _nba_invite(chance: float = 0, **_rest: Any) -> str:
+    return _(
+        "Invite them into a closer relationship: a personal call offering tailored service "
+        "(%(chance)s likely to become a client)."
+    ) % {"chance": f"{chance:.0%}"}

@@ -14,6 +14,7 @@ from .views import (
     parties,
     public,
     team,
+    today,
 )
 
 urlpatterns = [
@@ -45,6 +46,9 @@ urlpatterns = [
     path("team/", team.team, name="team"),
     path("team/<int:pk>/", team.member_change, name="member_change"),
     path("team/<int:pk>/active/", team.member_active, name="member_active"),
+    path("today/", today.today, name="today"),
+    path("tasks/<int:pk>/done/", today.task_done, name="task_done"),
+    path("tasks/<int:pk>/snooze/", today.task_snooze, name="task_snooze"),
     path("outreach/", outreach.outreach_home, name="outreach"),
     path("outreach/segments/new/", outreach.segment_edit, name="segment_new"),
     path("outreach/segments/<int:pk>/", outreach.segment_edit, name="segment"),

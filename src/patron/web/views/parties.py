@@ -12,6 +12,7 @@ from patron import jobs
 from patron.accounts import roles
 from patron.commerce.queries import party_history, party_timeline
 from patron.insight.queries import party_insight, preference_messages
+from patron.outreach.nba import party_action
 from patron.outreach.queries import timeline_with_messages
 from patron.parties.merge import open_merges, undo_window
 from patron.parties.models import KindSource, RelationshipKind
@@ -62,6 +63,7 @@ def party_detail(request, pk: int):
         "insight": insight,
         "preferences": preference_messages(insight.preferences),
         "timeline": timeline_with_messages(party, party_timeline(party)),
+        "next_action": party_action(party),
         "merges": open_merges(party),
         "undo_days": undo_window().days,
         "form": form,

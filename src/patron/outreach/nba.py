@@ -1,0 +1,81 @@
+"""Next best action: for a party slipping away or worth turning into a client, what to do.
+
+The rules follow the source article: a client is kept by people (a personal call from the
+account manager, never a discount first); a valuable customer slipping away gets a tailored
+offer; a low-value one a short survey (ask why before spending on them); a customer who looks
+like a client in the making is invited into the relationship personally.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Q
+
+from patron.insight.models import PartyScore, Stage
+from patron.insight.queries import at_risk, candidates
+from patron.parties.models import RelationshipKind
+
+CANDIDATE_PROPENSITY = 0.5  # a conversion candidate worth a personal invitation
+
+
+@dataclass(frozen=True)
+class NextAction:
+    score: PartyScore
+    action: dict  # {"code": "nba.call", ...}: what, with the numbers that explain why
+
+    @property
+    def party(self):
+        return self.score.party
+
+
+def action_for(score: PartyScore, value_line: float) -> dict | None:
+    kind = getattr(getattr(score.party, "relationship", None), "kind", "")
+    days = round(score.age - score.recency)
+    base = {"stage": score.stage, "days": days, "value": round(score.clv)}
+    if score.stage in (Stage.AT_RISK, Stage.DORMANT, Stage.LOST):
+        if kind == RelationshipKind.CLIENT:
+            return {"code": "nba.call", **base}
+        if score.stage == Stage.LOST:
+            return {"code": "nba.survey", **base}
+        if score.clv >= value_line:
+            return {"code": "nba.tailored_offer", **base}
+        return {"code": "nba.check_in", **base}
+    if (
+        kind != RelationshipKind.CLIENT
+        and score.propensity is not None
+        and score.propensity >= CANDIDATE_PROPENSITY
+    ):
+        return {"code": "nba.invite", "chance": round(score.propensity, 2), **base}
+    return None
+
+
+def value_line() -> float:
+    """The 12-month value above which a customer slipping away is worth a tailored offer:
+    the upper quartile of everyone's."""
+    scores = PartyScore.objects.order_by("clv").values_list("clv", flat=True)
+    count = scores.count()
+    return float(scores[count * 3 // 4]) if count else 0.0
+
+
+def next_actions(*, owner=None, limit: int = 20) -> list[NextAction]:
+    """The most valuable parties needing an action first; only the owner's parties when an
+    account manager is given (with the parties nobody manages, for owners)."""
+    line = value_line()
+    slipping = at_risk()
+    rising = candidates(active_only=True).filter(propensity__gte=CANDIDATE_PROPENSITY)
+    if owner is not None:
+        mine = Q(party__relationship__owner=owner)
+        slipping, rising = slipping.filter(mine), rising.filter(mine)
+    found: list[NextAction] = []
+    for score in [*slipping[:limit], *rising[:limit]]:
+        action = action_for(score, line)
+        if action is not None:
+            found.append(NextAction(score, action))
+    found.sort(key=lambda item: -item.score.clv)
+    return found[:limit]
+
+
+def party_action(party) -> dict | None:
+    score = PartyScore.objects.filter(party=party).select_related("party__relationship").first()
+    return action_for(score, value_line()) if score is not None else None

@@ -1,0 +1,170 @@
+"""The daily planner, the Today page and next best actions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+from contextlib import redirect_stdout
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from patron.cli import main
+from patron.insight.models import PartyScore, ScoringRun
+from patron.outreach.daily import do_plan_day
+from patron.outreach.models import Cadence, OutboxMessage, Task, Template
+from patron.outreach.services import do_save_template
+from patron.parties.models import Activity, Consent
+
+from .conftest import grant, make_party
+
+DAY = dt.date(2026, 6, 1)
+
+
+@pytest.fixture
+def check_in(db):
+    return Cadence.objects.create(name="Check in", rule="check_in", kind="client", days=90)
+
+
+def dormant_client(manager, i=1):
+    party = make_party(i, kind="client")
+    party.created_at = timezone.now() - dt.timedelta(days=400)
+    party.save(update_fields=["created_at"])
+    party.relationship.owner = manager
+    party.relationship.since = DAY - dt.timedelta(days=365)
+    party.relationship.save()
+    return party
+
+
+def test_a_quiet_client_gets_a_check_in_task_for_their_manager_once(db, manager, check_in):
+    party = dormant_client(manager)
+    assert do_plan_day(DAY) == {"planned_tasks": 1}
+    task = Task.objects.get()
+    assert task.assignee == manager and task.party == party
+    assert task.action == {"code": "task.check_in", "days": 90}
+    assert do_plan_day(DAY) == {"skipped_already_planned": 1}
+    assert do_plan_day(DAY + dt.timedelta(days=1)) == {"skipped_already_planned": 1}
+
+
+def test_a_client_we_wrote_to_recently_needs_no_check_in(db, manager, check_in):
+    party = dormant_client(manager)
+    OutboxMessage.objects.create(
+        party=party,
+        dedupe_key="x",
+        channel="email",
+        address=party.email,
+        message_class="newsletter",
+        status="sent",
+        sent_at=timezone.now(),
+    )
+    assert do_plan_day(timezone.localdate()) == {}
+
+
+def test_done_and_snooze_on_the_today_page_write_the_timeline(db, manager, check_in):
+    party = dormant_client(manager)
+    do_plan_day(timezone.localdate())
+    client = Client()
+    client.force_login(manager)
+    page = client.get("/today/").content.decode()
+    assert party.display_name in page and "Check in" in page
+    task = Task.objects.get()
+    client.post(f"/tasks/{task.pk}/snooze/", {"days": "3"})
+    assert party.display_name not in client.get("/today/").content.decode().split("Next best")[0]
+    client.post(f"/tasks/{task.pk}/done/")
+    task.refresh_from_db()
+    assert task.status == "done" and task.done_by == manager
+    verbs = list(Activity.objects.filter(party=party).values_list("verb", flat=True))
+    assert "task.snoozed" in verbs and "task.done" in verbs
+
+
+def test_another_managers_task_cannot_be_closed(db, manager, teammate, check_in):
+    dormant_client(manager)
+    do_plan_day(timezone.localdate())
+    client = Client()
+    client.force_login(teammate)
+    task = Task.objects.get()
+    assert client.post(f"/tasks/{task.pk}/done/").status_code == 403
+    task.refresh_from_db()
+    assert task.status == "open"
+
+
+def test_birthday_greetings_go_on_the_day_to_those_who_agreed(db):
+    template = do_save_template(
+        Template(
+            name="생일",
+            message_class="loyalty",
+            subject="생일 축하드려요",
+            body="{{ first_name }} 님, 생일 축하드립니다!",
+        )
+    )
+    Cadence.objects.create(name="Birthday", rule="birthday", template=template, channel="email")
+    born_today, other_day, said_no = make_party(1), make_party(2), make_party(3)
+    for party, birthday in (
+        (born_today, "1990-06-01"),
+        (other_day, "1990-06-02"),
+        (said_no, "1985-06-01"),
+    ):
+        party.birthday = dt.date.fromisoformat(birthday)
+        party.save(update_fields=["birthday"])
+    grant([born_today, other_day], "email", "marketing")
+    grant([said_no], "email", "marketing", granted=False)
+    assert do_plan_day(DAY) == {"planned_email": 1, "skipped_unsubscribed": 1}
+    assert OutboxMessage.objects.get(status="queued").party == born_today
+    assert do_plan_day(DAY) == {"skipped_already_planned": 2}
+
+
+def test_consent_is_reconfirmed_after_two_years_once(db):
+    party = make_party(1)
+    grant([party], "email", "newsletter")
+    Consent.objects.update(recorded_at=timezone.now() - dt.timedelta(days=731))
+    today = timezone.localdate()
+    assert do_plan_day(today) == {"planned_reconfirmations": 1}
+    notice = OutboxMessage.objects.get(topic__startswith="reconfirm:")
+    assert notice.message_class == "service" and "/preferences/" in notice.content["body"]
+    assert do_plan_day(today) == {"skipped_already_planned": 1}
+    fresh = make_party(2)
+    grant([fresh], "email", "newsletter")
+    assert do_plan_day(today) == {"skipped_already_planned": 1}
+
+
+def test_patron_plan_prints_what_it_planned_and_skipped_as_json(db, manager, check_in):
+    dormant_client(manager)
+    out = io.StringIO()
+    with redirect_stdout(out):
+        assert main(["plan", "--date", "2026-06-01", "--json"]) == 0
+    first = json.loads(out.getvalue())
+    assert first == {"planned_tasks": 1}
+    out = io.StringIO()
+    with redirect_stdout(out):
+        main(["plan", "--date", "2026-06-01", "--json"])
+    second = json.loads(out.getvalue())
+    assert all(key.startswith(("planned_", "skipped_")) for key in second)
+    assert not any(key.startswith("planned_") for key in second)
+
+
+def test_a_slipping_client_gets_a_personal_call_not_a_discount(db, manager):
+    party = dormant_client(manager)
+    run = ScoringRun.objects.create(model="bgnbd", status="done")
+    PartyScore.objects.create(
+        party=party,
+        run=run,
+        model="bgnbd",
+        frequency=5,
+        recency=200,
+        age=400,
+        monetary=50000,
+        first_purchase=DAY - dt.timedelta(days=400),
+        last_purchase=DAY - dt.timedelta(days=200),
+        p_alive=0.3,
+        expected_purchases_90d=0.2,
+        expected_spend=50000,
+        clv=300000,
+        stage="at_risk",
+    )
+    client = Client()
+    client.force_login(manager)
+    page = client.get(f"/parties/{party.pk}/").content.decode()
+    assert "Personal call from their account manager" in page
+    assert "Personal call" in client.get("/today/").content.decode()
