@@ -329,3 +329,53 @@ class Task(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["assignee", "status", "due"], name="task_today")]
+
+
+# -- incidents --------------------------------------------------------------------------------
+
+
+class IncidentStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft: nobody told yet")
+    OPEN = "open", _("Open: people told")
+    RESOLVED = "resolved", _("Resolved")
+
+
+class Incident(models.Model):
+    """A problem the business tells the affected people about at once (a service notice:
+    outside caps, opt-outs and quiet hours), then updates them and tells them when it is
+    resolved: silence during a problem is the failure the source article warns of."""
+
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    offerings = models.ManyToManyField(Offering, blank=True, related_name="+")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=IncidentStatus, default=IncidentStatus.DRAFT)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class IncidentNoticeKind(models.TextChoices):
+    NOTICE = "notice", _("First notice")
+    UPDATE = "update", _("Update")
+    RESOLUTION = "resolution", _("Resolved")
+
+
+class IncidentNotice(models.Model):
+    """One message about an incident, approved by a person and sent to every affected party."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="notices")
+    kind = models.CharField(max_length=12, choices=IncidentNoticeKind)
+    subject = models.CharField(max_length=200)
+    body = models.TextField()
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    approved_at = models.DateTimeField(default=timezone.now)
+    planned = models.JSONField(default=dict, blank=True)  # the planner's counts

@@ -309,3 +309,13 @@ def _nba_invite(chance: float = 0, **_rest: Any) -> str:
         "Invite them into a closer relationship: a personal call offering tailored service "
         "(%(chance)s likely to become a client)."
     ) % {"chance": f"{chance:.0%}"}
+
+
+@wording("incident.no_words")
+def _incident_no_words(**_rest: Any) -> str:
+    return _("Write the subject and the message before sending.")
+
+
+@wording("incident.resolved")
+def _incident_resolved(**_rest: Any) -> str:
+    return _("This incident is resolved: nothing more is sent about it.")

@@ -8,7 +8,7 @@ from patron.accounts.services import account_managers, display_name
 from patron.commerce.importers.profiles import PROFILES
 from patron.commerce.models import OfferingKind
 from patron.insight.models import Stage
-from patron.outreach.models import Campaign, Template
+from patron.outreach.models import Campaign, Incident, Template
 from patron.parties.models import Channel, Purpose, RelationshipKind
 
 PROFILE_LABELS = {
@@ -299,3 +299,28 @@ class CampaignForm(forms.ModelForm):
             "advertises": _("What it advertises (for the 6-month purchase exception)"),
         }
         widgets = {"send_at": forms.DateTimeInput(attrs={"type": "datetime-local"})}
+
+
+class IncidentForm(forms.ModelForm):
+    class Meta:
+        model = Incident
+        fields = ["title", "description", "offerings", "starts_at", "ends_at"]
+        labels = {
+            "title": _("What happened, in a few words"),
+            "description": _("What happened and what you are doing about it"),
+            "offerings": _("Which offerings or services (none: every order in the window)"),
+            "starts_at": _("From"),
+            "ends_at": _("Until"),
+        }
+        widgets = {
+            "starts_at": forms.DateTimeInput(attrs={"type": "datetime-local"}),
+            "ends_at": forms.DateTimeInput(attrs={"type": "datetime-local"}),
+            "description": forms.Textarea(attrs={"rows": 4}),
+        }
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("starts_at"), cleaned.get("ends_at")
+        if start and end and end < start:
+            self.add_error("ends_at", _("The end comes before the start."))
+        return cleaned

@@ -1,0 +1,79 @@
+"""Incidents: declare, see exactly who is affected, approve and send notices, resolve."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from patron.accounts import roles
+from patron.core.problems import Problem
+from patron.outreach.incidents import affected_parties, do_send_notice, draft_notice, who_was_told
+from patron.outreach.models import Incident, IncidentNoticeKind, IncidentStatus
+
+from ..access import allowed, member_required
+from ..forms import IncidentForm
+
+
+@member_required
+def incident_list(request):
+    form = IncidentForm(request.POST or None) if roles.can_run_campaigns(request.user) else None
+    if request.method == "POST" and form is not None and form.is_valid():
+        incident = form.save(commit=False)
+        incident.created_by = request.user
+        incident.save()
+        form.save_m2m()
+        return redirect("incident", incident.pk)
+    incidents = Incident.objects.order_by("-starts_at")[:100]
+    return render(request, "patron/incidents.html", {"incidents": incidents, "form": form})
+
+
+@member_required
+def incident_detail(request, pk: int):
+    incident = get_object_or_404(Incident, pk=pk)
+    affected = affected_parties(incident)
+    subject, body = draft_notice(incident)
+    kind = (
+        IncidentNoticeKind.NOTICE
+        if incident.status == IncidentStatus.DRAFT
+        else IncidentNoticeKind.UPDATE
+    )
+    return render(
+        request,
+        "patron/incident_detail.html",
+        {
+            "incident": incident,
+            "affected_count": affected.count(),
+            "affected": affected.order_by("display_name")[:50],
+            "draft_subject": subject,
+            "draft_body": body,
+            "kind": kind,
+            "notices": incident.notices.select_related("approved_by").order_by("pk"),
+            "told": who_was_told(incident)[:500],
+            "may_run": roles.can_run_campaigns(request.user),
+        },
+    )
+
+
+@allowed(roles.can_run_campaigns)
+@require_POST
+def incident_send(request, pk: int):
+    incident = get_object_or_404(Incident, pk=pk)
+    kind = request.POST.get("kind", IncidentNoticeKind.UPDATE)
+    if kind not in IncidentNoticeKind.values:
+        kind = IncidentNoticeKind.UPDATE
+    try:
+        notice = do_send_notice(
+            incident,
+            kind,
+            request.POST.get("subject", "")[:200],
+            request.POST.get("body", "")[:5000],
+            actor=request.user,
+        )
+    except Problem as problem:
+        messages.error(request, str(problem))
+    else:
+        count = sum(v for k, v in notice.planned.items() if k.startswith("planned_"))
+        messages.success(request, _("Approved: %(n)s people are being told now.") % {"n": count})
+    return redirect("incident", pk)
