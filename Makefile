@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export PATRON_DATA_DIR ?= $(CURDIR)/var
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test
 
-.PHONY: run test setup venv lint pytest pytest-postgres browser-deps bench bench-fit bench-score bench-hostile clean
+.PHONY: run test setup venv lint pytest pytest-postgres browser-deps bench bench-fit bench-score bench-hostile bench-outreach clean
 
 venv: $(BIN)/.installed
 
@@ -67,3 +67,8 @@ bench-hostile: venv
 
 clean:
 	rm -rf $(VENV) .venv-bench var .pytest_cache
+
+bench-outreach: venv
+	$(BIN)/python bench/plan_and_queue.py
+	$(BIN)/python bench/segments.py
+	$(BIN)/python bench/delivery.py

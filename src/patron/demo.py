@@ -13,6 +13,7 @@ from decimal import Decimal
 
 import numpy as np
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from patron.accounts.roles import Role
@@ -27,6 +28,21 @@ from patron.commerce.models import (
     OrderStatus,
 )
 from patron.insight.classification import do_classify
+from patron.outreach.events import do_answer, do_invite
+from patron.outreach.incidents import do_send_notice, draft_notice
+from patron.outreach.models import (
+    Cadence,
+    CadenceRule,
+    Campaign,
+    CampaignChannel,
+    Event,
+    Incident,
+    MessageClass,
+    OutboxMessage,
+    Segment,
+    Template,
+)
+from patron.outreach.services import do_save_segment, do_save_template
 from patron.parties.activity import activity_row, record_activities
 from patron.parties.models import (
     Channel,
@@ -111,6 +127,7 @@ def do_load_demo(*, seed: int = 7, parties: int = 5000) -> dict[str, int]:
                 generator.add(segment)
         generator.flush()
     do_classify()
+    _keep_in_touch(end, offerings)
     return {"parties": generator.parties_made, "orders": generator.orders_made}
 
 
@@ -159,15 +176,79 @@ class _Studio:
             party_type, market = PartyType.ORGANISATION, Market.B2B
         else:
             name, party_type, market = self._person_name(), PartyType.PERSON, Market.B2C
+        # A quarter of people came through a marketplace: a phone number, no email.
+        phone_only = party_type == PartyType.PERSON and self.rng.random() < 0.25
+        born = None
+        if party_type == PartyType.PERSON and self.rng.random() < 0.6:
+            born = dt.date(1960, 1, 1) + dt.timedelta(days=int(self.rng.integers(0, 365 * 45)))
         return Party(
             party_type=party_type,
             display_name=name,
             name_key=name_key(name),
-            email=f"guest{n}@example.{'kr' if self.rng.random() < 0.6 else 'com'}",
+            email=""
+            if phone_only
+            else f"guest{n}@example.{'kr' if self.rng.random() < 0.6 else 'com'}",
             phone=f"+8210{self.rng.integers(1000_0000, 9999_9999)}",
+            birthday=born,
             market=market,
             locale="ko" if self.rng.random() < 0.7 else "en",
         )
+
+    def _consents(self, party: Party, at: dt.datetime) -> list[Consent]:
+        """What each person agreed to, with the evidence a shop keeps: the form, the wording."""
+        decisions = []
+        if party.email:
+            decisions.append(
+                (
+                    Channel.EMAIL,
+                    Purpose.MARKETING,
+                    self.rng.random() < 0.55,
+                    "web sign-up",
+                    "이메일로 할인·신상품 소식을 받겠습니다",
+                )
+            )
+            if self.rng.random() < 0.3:
+                decisions.append(
+                    (
+                        Channel.EMAIL,
+                        Purpose.NEWSLETTER,
+                        True,
+                        "web sign-up",
+                        "월간 소식지를 이메일로 받겠습니다",
+                    )
+                )
+        if party.phone and self.rng.random() < 0.5:
+            decisions.append(
+                (
+                    Channel.SMS,
+                    Purpose.MARKETING,
+                    self.rng.random() < 0.7,
+                    "in-store form",
+                    "문자로 할인·신상품 소식을 받겠습니다 (선택)",
+                )
+            )
+            if self.rng.random() < 0.1:
+                decisions.append(
+                    (
+                        Channel.SMS,
+                        Purpose.NIGHT,
+                        True,
+                        "in-store form",
+                        "야간(21시~08시) 광고 문자 수신에 동의합니다 (선택)",
+                    )
+                )
+        return [
+            Consent(
+                party=party,
+                channel=channel,
+                purpose=purpose,
+                granted=bool(granted),
+                recorded_at=at,
+                source="demo",
+                evidence={"form": form, "wording": wording},
+            )
+            for channel, purpose, granted, form, wording in decisions
+        ]
 
     # -- histories ----------------------------------------------------------------------
     def add(self, segment: str) -> None:
@@ -309,17 +390,7 @@ class _Studio:
                             external_id=f"E{len(engagements)}-{party.pk}",
                         )
                     )
-            consents.append(
-                Consent(
-                    party=party,
-                    channel=Channel.EMAIL,
-                    purpose=Purpose.MARKETING,
-                    granted=bool(self.rng.random() < 0.55),
-                    recorded_at=first_at or timezone.now(),
-                    source="demo",
-                    evidence={"form": "demo sign-up"},
-                )
-            )
+            consents.extend(self._consents(party, first_at or timezone.now()))
             activities.append(
                 activity_row(
                     party.pk,
@@ -349,3 +420,99 @@ class _Studio:
         record_activities(activities)
         self.orders_made += len(orders)
         self.pending = []
+
+
+# -- keeping in touch ------------------------------------------------------------------------------
+
+
+def _keep_in_touch(end: dt.datetime, offerings: dict[str, Offering]) -> None:
+    """Templates with both variants, a segment, the usual cadences, a past incident (its
+    notices sent) and a seminar two weeks ahead (invitations out, a few answers)."""
+    promotion = do_save_template(
+        Template(
+            name="가을 인화 할인",
+            message_class=MessageClass.PROMOTIONAL,
+            subject="가을 인화 20% 할인",
+            body="{{ first_name }} 님, 이번 주 **모든 인화 20% 할인**입니다. "
+            "주문하시면 다음 날 바로 받아 보실 수 있어요.",
+            client_body="{{ first_name }} 님, {{ years }}년 동안 저희와 함께해 주셔서 고맙습니다. "
+            "담당 {{ manager }} 매니저가 고객님 사진에 맞춘 앨범 구성을 준비했습니다.",
+        )
+    )
+    greeting = do_save_template(
+        Template(
+            name="생일 축하",
+            message_class=MessageClass.LOYALTY,
+            subject="생일 축하드립니다",
+            body="{{ first_name }} 님, 생일 축하드립니다! 이번 달 인화는 저희가 선물할게요.",
+        )
+    )
+    survey = do_save_template(
+        Template(
+            name="촬영 후 설문",
+            message_class=MessageClass.SURVEY,
+            subject="촬영은 어떠셨나요?",
+            body="{{ first_name }} 님, 촬영은 만족스러우셨나요? 한 줄 의견을 남겨 주세요.",
+        )
+    )
+    agreed = do_save_segment(
+        Segment(name="할인 소식 동의 고객", filters={"consent": ["marketing"]})
+    )
+    clients = do_save_segment(Segment(name="단골 고객", filters={"kind": ["client"]}))
+    Campaign.objects.create(
+        name="가을 인화 할인", template=promotion, segment=agreed, channel=CampaignChannel.BEST
+    )
+    for name, rule, kind, days, template in (
+        ("단골 고객 안부", CadenceRule.CHECK_IN, "client", 90, None),
+        ("생일 축하", CadenceRule.BIRTHDAY, "*", 0, greeting),
+        ("촬영 후 설문", CadenceRule.SURVEY_AFTER_ENGAGEMENT, "*", 3, survey),
+    ):
+        Cadence.objects.get_or_create(
+            name=name, defaults={"rule": rule, "kind": kind, "days": days, "template": template}
+        )
+    _past_incident(end, offerings)
+    _upcoming_seminar(end, clients)
+
+
+def _past_incident(end: dt.datetime, offerings: dict[str, Offering]) -> None:
+    started = end - dt.timedelta(days=60)
+    incident = Incident.objects.create(
+        title="인화 색감 불량",
+        description="인화기 색 보정 오류로 일부 사진이 붉게 나왔습니다. 다시 인화해 드립니다.",
+        starts_at=started,
+        ends_at=started + dt.timedelta(days=2),
+    )
+    incident.offerings.add(*[o for sku, o in offerings.items() if sku.startswith("PRINT")])
+    subject, body = draft_notice(incident)
+    do_send_notice(incident, "notice", subject, body, actor=None, now=started)
+    do_send_notice(
+        incident,
+        "resolution",
+        "다시 인화해 드렸습니다",
+        "{{ first_name }} 님, 새로 인화한 사진을 보내 드렸습니다. 불편을 드려 죄송합니다.",
+        actor=None,
+        now=started + dt.timedelta(days=3),
+    )
+    # History: these went out two months ago (the worker must not send them again today).
+    OutboxMessage.objects.filter(topic=f"incident:{incident.pk}", status="queued").update(
+        status="sent", sent_at=F("next_attempt_at"), attempts=1
+    )
+
+
+def _upcoming_seminar(end: dt.datetime, clients: Segment) -> None:
+    event = Event.objects.create(
+        title="가족사진 잘 찍는 법 세미나",
+        description="스튜디오 대표가 집에서 가족사진을 잘 찍는 요령을 알려 드립니다.",
+        starts_at=(end + dt.timedelta(days=14)).replace(hour=14),
+        place="스튜디오 2층 강의실",
+        capacity=20,
+        segment=clients,
+    )
+    invited = end - dt.timedelta(days=3)
+    do_invite(event, now=invited)
+    OutboxMessage.objects.filter(topic=f"event:{event.pk}", status="queued").update(
+        status="sent", sent_at=F("next_attempt_at"), attempts=1
+    )
+    guests = OutboxMessage.objects.filter(topic=f"event:{event.pk}", status="sent")
+    for n, party in enumerate(Party.objects.filter(pk__in=guests.values("party_id"))[:8]):
+        do_answer(event, party, coming=n % 4 != 3)

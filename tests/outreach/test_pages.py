@@ -87,3 +87,55 @@ def test_an_outsider_sees_nothing(db, outsider):
     client = Client()
     client.force_login(outsider)
     assert client.get("/outreach/").status_code in (302, 403)
+
+
+def test_an_owner_tightens_the_weekly_promotion_budget(db, owner_client):
+    from patron.outreach.rules import pressure_rules
+
+    answer = owner_client.post(
+        "/outreach/rules/",
+        {
+            "rule": "1",
+            "kind": "customer",
+            "message_class": "promotional",
+            "max_messages": "1",
+            "days": "7",
+        },
+    )
+    assert answer.status_code == 302
+    customer_rules = pressure_rules()["customer"]
+    assert any(r.message_class == "promotional" and r.max_messages == 1 for r in customer_rules)
+    assert "1" in owner_client.get("/outreach/rules/").content.decode()
+
+
+def test_staff_cannot_change_the_rules(db, teammate):
+    client = Client()
+    client.force_login(teammate)
+    client.post(
+        "/outreach/rules/",
+        {
+            "rule": "1",
+            "kind": "customer",
+            "message_class": "promotional",
+            "max_messages": "9",
+            "days": "7",
+        },
+    )
+    from patron.outreach.models import PressureRule
+
+    assert not PressureRule.objects.exists()
+
+
+def test_a_kakao_template_is_added_on_the_rules_page(db, owner_client):
+    from patron.outreach.models import KakaoTemplate
+
+    owner_client.post(
+        "/outreach/rules/",
+        {
+            "name": "배송",
+            "code": "SHIP01",
+            "text": "#{고객명}님, 발송되었습니다.",
+            "variables_text": "#{고객명}=first_name",
+        },
+    )
+    assert KakaoTemplate.objects.get().variables == {"#{고객명}": "first_name"}

@@ -37,6 +37,9 @@ ALLOWED = {
     "orders", "csv", "daepyo", "mina", "tom", "example", "com", "kr", "MB",
     "Date",  # a column of the test's own export file, shown beside its rejected row
     "UTF", "CP", "EUC", "Shift", "JIS", "Windows",  # names of text encodings
+    # Merge fields are code ({{ first_name }}), written the same in every language.
+    "first", "name", "business", "manager", "years", "since", "preferences", "url", "rsvp",
+    "SMS", "LMS", "SHIP",  # message types, a template code
 }  # fmt: skip
 EMAIL = re.compile(r"[\w.+-]+@[\w.-]+")
 WORD = re.compile(r"[A-Za-z]{2,}")
@@ -70,6 +73,7 @@ def english_words(html: str) -> set[str]:
     parser = _Text()
     parser.feed(html)
     text = EMAIL.sub(" ", " ".join(parser.parts))
+    text = re.sub(r"https?://\S+", " ", text)  # links in previewed messages are addresses
     # Quoted names (“Created at”, a column of the file) and command-line options are names.
     text = re.sub(r"“[^”]*”|--[\w-]+(?:[ =][^\s)]+)?", " ", text)
     text = re.sub(r"K[0-9A-Z-]+|O\d+", " ", text)  # order numbers
@@ -104,7 +108,77 @@ def korean_business(db, tmp_path, settings):
     )
     do_merge_parties(first, third, actor=owner)
     ContactPoint.objects.create(party=second, kind="phone", value=first.phone or "+821011112222")
-    return {"owner": owner, "party": first, "other": second, "run": report.run_id}
+    outreach = _keeping_in_touch(owner, first, second)
+    return {"owner": owner, "party": first, "other": second, "run": report.run_id, **outreach}
+
+
+def _keeping_in_touch(owner, client_party, customer) -> dict:
+    """A campaign planned with sends and skips, a task, an incident and a seminar."""
+    import datetime as dt
+
+    from patron.outreach import links
+    from patron.outreach.daily import do_plan_day
+    from patron.outreach.events import do_answer, do_invite
+    from patron.outreach.incidents import do_send_notice, draft_notice
+    from patron.outreach.models import (
+        Cadence,
+        Campaign,
+        Event,
+        Incident,
+        KakaoTemplate,
+        Segment,
+        Template,
+    )
+    from patron.outreach.planner import do_plan_campaign
+    from patron.outreach.services import do_launch_campaign
+
+    KakaoTemplate.objects.create(
+        name="배송 안내",
+        code="SHIP01",
+        text="#{고객명}님, 발송했습니다.",
+        variables={"#{고객명}": "first_name"},
+    )
+    template = Template.objects.create(
+        name="봄 할인",
+        message_class="promotional",
+        subject="봄 할인",
+        body="{{ first_name }} 님, **봄 할인**입니다.",
+        client_body="{{ first_name }} 님, 감사합니다.",
+    )
+    segment = Segment.objects.create(name="모두", filters={})
+    campaign = Campaign.objects.create(name="봄 할인", template=template, segment=segment)
+    do_launch_campaign(campaign)
+    do_plan_campaign(campaign)
+    Cadence.objects.create(name="안부", rule="check_in", kind="client", days=1)
+    client_party.relationship.since = timezone.localdate() - dt.timedelta(days=30)
+    client_party.relationship.save()
+    do_plan_day(timezone.localdate())
+    start = timezone.now() - dt.timedelta(days=400)
+    incident = Incident.objects.create(title="배송 지연", starts_at=start, ends_at=timezone.now())
+    subject, body = draft_notice(incident)
+    do_send_notice(incident, "notice", subject, body, actor=owner)
+    event = Event.objects.create(
+        title="다도 교실",
+        starts_at=timezone.now() + dt.timedelta(days=3),
+        place="2층",
+        capacity=10,
+        segment=segment,
+    )
+    do_invite(event)
+    do_answer(event, customer, coming=True)
+    return {
+        "campaign": campaign.pk,
+        "segment": segment.pk,
+        "template": template.pk,
+        "incident": incident.pk,
+        "event": event.pk,
+        "public": [
+            links.unsubscribe_url(customer.pk, "email", "marketing"),
+            links.preferences_url(customer.pk),
+            links.rsvp_url(event.pk, customer.pk),
+            links.confirm_url(customer.pk, "email", ["newsletter"], "소식지"),
+        ],
+    }
 
 
 def _pages(data) -> list[str]:
@@ -131,6 +205,19 @@ def _pages(data) -> list[str]:
         reverse("import_detail", args=[interrupted.pk]),
         reverse("team"),
         "/no-such-page/",
+        reverse("today"),
+        reverse("outreach"),
+        reverse("campaign", args=[data["campaign"]]),
+        reverse("campaign_new"),
+        reverse("segment", args=[data["segment"]]),
+        reverse("segment_new"),
+        reverse("template", args=[data["template"]]),
+        reverse("contact_rules"),
+        reverse("incidents"),
+        reverse("incident", args=[data["incident"]]),
+        reverse("events"),
+        reverse("event", args=[data["event"]]),
+        *[url.split("8000", 1)[-1] for url in data["public"]],
     ]
 
 

@@ -22,12 +22,14 @@ from patron.parties.models import Consent, Purpose
 from patron.parties.queries import live_parties
 
 from . import links
+from .events import reminders
 from .models import (
     ANY,
     Cadence,
     CadenceRule,
     OutboxMessage,
     OutboxStatus,
+    Rsvp,
     Task,
     TaskStatus,
 )
@@ -71,6 +73,7 @@ def do_plan_day(day: dt.date, *, now: dt.datetime | None = None) -> dict[str, in
         planned = do_plan_mailing(mailing, ids, moment=moment).counts
         counts.update(planned)
     counts.update(_reconfirmations(day))
+    counts.update(reminders(day))
     return dict(sorted(counts.items()))
 
 
@@ -95,6 +98,16 @@ def _audience(cadence: Cadence, day: dt.date) -> tuple[str, list[int]] | None:
             party=OuterRef("pk"), ended_at__gte=start, ended_at__lt=start + dt.timedelta(days=1)
         )
         return f"cadence:{cadence.pk}:{day}", _ids(parties.filter(Exists(finished)))
+    if cadence.rule == CadenceRule.AFTER_EVENT:
+        held = day - dt.timedelta(days=cadence.days)
+        start = dt.datetime.combine(held, dt.time(), tzinfo=KOREA)
+        came = Rsvp.objects.filter(
+            party=OuterRef("pk"),
+            attended=True,
+            event__starts_at__gte=start,
+            event__starts_at__lt=start + dt.timedelta(days=1),
+        )
+        return f"cadence:{cadence.pk}:{day}", _ids(parties.filter(Exists(came)))
     if cadence.rule == CadenceRule.NEWSLETTER:
         if day.day != max(cadence.days, 1):
             return None

@@ -270,6 +270,7 @@ class CadenceRule(models.TextChoices):
     SURVEY_AFTER_ENGAGEMENT = "survey_after", _("Survey after an engagement")
     REVIEW_REQUEST = "review_request", _("Review request after a finished engagement")
     NEWSLETTER = "newsletter", _("Monthly newsletter")
+    AFTER_EVENT = "after_event", _("Follow-up after attending an event")
 
 
 class Cadence(models.Model):
@@ -379,3 +380,42 @@ class IncidentNotice(models.Model):
     )
     approved_at = models.DateTimeField(default=timezone.now)
     planned = models.JSONField(default=dict, blank=True)  # the planner's counts
+
+
+# -- seminars and events -----------------------------------------------------------------------
+
+
+class Event(models.Model):
+    """A seminar, a class, an open day: invites a segment, takes answers through signed
+    links, reminds those coming the day before, and records who came."""
+
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    starts_at = models.DateTimeField()
+    place = models.CharField(max_length=200, blank=True)  # an address, or a link
+    capacity = models.PositiveIntegerField(null=True, blank=True)
+    segment = models.ForeignKey(Segment, on_delete=models.PROTECT, related_name="+")
+    message_class = models.CharField(
+        max_length=16, choices=MessageClass, default=MessageClass.NEWSLETTER
+    )
+    invited_at = models.DateTimeField(null=True, blank=True)
+    invitation = models.JSONField(default=dict, blank=True)  # the planner's counts
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Rsvp(models.Model):
+    party_merge = "keep"  # one answer per party and event: a merge leaves both as given
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="answers")
+    party = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="+")
+    coming = models.BooleanField()
+    answered_at = models.DateTimeField(default=timezone.now)
+    attended = models.BooleanField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["event", "party"], name="rsvp_unique")]

@@ -22,7 +22,7 @@ from django.utils import timezone
 from patron.core.bulk import adapt, insert_rows
 from patron.parties.models import Channel, Purpose, RelationshipKind
 
-from . import audience, rules
+from . import audience, links, rules
 from .models import (
     ADVERTISING,
     KAKAO_CLASSES,
@@ -78,6 +78,7 @@ class Mailing:
     channel: str  # a CampaignChannel
     campaign_id: int | None = None
     topic: str = ""  # what a message outside a campaign is about: "cadence:3"
+    event_id: int | None = None  # an invitation: each message carries its RSVP link
 
     def key_for(self, party_id: int) -> str:
         return f"{self.key}:party:{party_id}"
@@ -309,6 +310,8 @@ class _Plan:
             if status == OutboxStatus.QUEUED
             else {}
         )
+        if values and self.mailing.event_id and "rsvp_url" in self.snapshot["fields"]:
+            values["rsvp_url"] = links.rsvp_url(self.mailing.event_id, person.pk)
         return (
             person.pk,
             self.mailing.campaign_id,

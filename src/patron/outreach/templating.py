@@ -28,6 +28,7 @@ MERGE_FIELDS = {
     "years": _("Whole years since their first purchase"),
     "since": _("The year the relationship began"),
     "preferences_url": _("Their page to choose what they receive"),
+    "rsvp_url": _("Their link to answer an event's invitation (events only)"),
 }
 
 _FIELD = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")

@@ -319,3 +319,23 @@ def _incident_no_words(**_rest: Any) -> str:
 @wording("incident.resolved")
 def _incident_resolved(**_rest: Any) -> str:
     return _("This incident is resolved: nothing more is sent about it.")
+
+
+# -- events ---------------------------------------------------------------------------------------
+
+
+@wording("event.full")
+def _event_full(**_rest: Any) -> str:
+    return _("Sorry, every place is taken.")
+
+
+@wording("activity.event.rsvp")
+def _event_rsvp(event: str = "", coming: bool = True, **_rest: Any) -> str:
+    if coming:
+        return _("Will come to %(event)s") % {"event": event}
+    return _("Will not come to %(event)s") % {"event": event}
+
+
+@wording("activity.event.attended")
+def _event_attended(event: str = "", **_rest: Any) -> str:
+    return _("Came to %(event)s") % {"event": event}

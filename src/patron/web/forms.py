@@ -8,7 +8,7 @@ from patron.accounts.services import account_managers, display_name
 from patron.commerce.importers.profiles import PROFILES
 from patron.commerce.models import OfferingKind
 from patron.insight.models import Stage
-from patron.outreach.models import Campaign, Incident, Template
+from patron.outreach.models import Campaign, Event, Incident, KakaoTemplate, Template
 from patron.parties.models import Channel, Purpose, RelationshipKind
 
 PROFILE_LABELS = {
@@ -324,3 +324,62 @@ class IncidentForm(forms.ModelForm):
         if start and end and end < start:
             self.add_error("ends_at", _("The end comes before the start."))
         return cleaned
+
+
+class EventForm(forms.ModelForm):
+    class Meta:
+        model = Event
+        fields = [
+            "title",
+            "description",
+            "starts_at",
+            "place",
+            "capacity",
+            "segment",
+            "message_class",
+        ]
+        labels = {
+            "title": _("Title"),
+            "description": _("What it is"),
+            "starts_at": _("Starts"),
+            "place": _("Place or link"),
+            "capacity": _("Places (empty: no limit)"),
+            "segment": _("Invite"),
+            "message_class": _("Kind of invitation"),
+        }
+        widgets = {
+            "starts_at": forms.DateTimeInput(attrs={"type": "datetime-local"}),
+            "description": forms.Textarea(attrs={"rows": 4}),
+        }
+
+
+class KakaoTemplateForm(forms.ModelForm):
+    variables_text = forms.CharField(
+        label=_("Variables: one per line, the variable, “=” and a merge field"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="#{고객명}=first_name",  # an example, the same in every language
+    )
+
+    class Meta:
+        model = KakaoTemplate
+        fields = ["name", "code", "text"]
+        labels = {
+            "name": _("Name"),
+            "code": _("Template code (as registered with Kakao)"),
+            "text": _("The approved text, exactly"),
+        }
+        widgets = {"text": forms.Textarea(attrs={"rows": 5})}
+
+    def clean_variables_text(self) -> dict:
+        variables = {}
+        for number, line in enumerate(self.cleaned_data["variables_text"].splitlines(), 1):
+            if not line.strip():
+                continue
+            name, sep, field = line.partition("=")
+            if not sep:
+                raise forms.ValidationError(
+                    _("Line %(n)s: write the variable, “=” and a merge field.") % {"n": number}
+                )
+            variables[name.strip()] = field.strip()
+        return variables

@@ -7,6 +7,7 @@ from django.views.i18n import set_language
 from .views import (
     dashboard,
     duplicates,
+    events,
     imports,
     incidents,
     insight,
@@ -51,9 +52,14 @@ urlpatterns = [
     path("tasks/<int:pk>/done/", today.task_done, name="task_done"),
     path("tasks/<int:pk>/snooze/", today.task_snooze, name="task_snooze"),
     path("outreach/", outreach.outreach_home, name="outreach"),
+    path("events/", events.event_list, name="events"),
+    path("events/<int:pk>/", events.event_detail, name="event"),
+    path("events/<int:pk>/invite/", events.event_invite, name="event_invite"),
+    path("events/<int:pk>/attendance/", events.event_attendance, name="event_attendance"),
     path("incidents/", incidents.incident_list, name="incidents"),
     path("incidents/<int:pk>/", incidents.incident_detail, name="incident"),
     path("incidents/<int:pk>/send/", incidents.incident_send, name="incident_send"),
+    path("outreach/rules/", outreach.contact_rules, name="contact_rules"),
     path("outreach/segments/new/", outreach.segment_edit, name="segment_new"),
     path("outreach/segments/<int:pk>/", outreach.segment_edit, name="segment"),
     path("outreach/templates/new/", outreach.template_edit, name="template_new"),
@@ -66,6 +72,7 @@ urlpatterns = [
     path("u/<str:token>/", public.unsubscribe, name="unsubscribe"),
     path("preferences/<str:token>/", public.preferences, name="preferences"),
     path("confirm/<str:token>/", public.confirm_subscription, name="confirm_subscription"),
+    path("rsvp/<str:token>/", public.rsvp, name="rsvp"),
     # Bounces and complaints from an email provider (django-anymail's tracking webhooks).
     path("webhooks/email/<str:provider>/", public.email_webhook, name="email_webhook"),
 ]

@@ -59,7 +59,13 @@ class Sender:
     def close(self) -> None:
         pass
 
-    def send(self, message: Outgoing) -> str:
+    def prepare(self, message: Outgoing):
+        """The message made ready to send (encoded), in the composing thread: no database,
+        no network."""
+        return message
+
+    def send(self, message) -> str:
+        """Send a prepared message; the provider's id for it."""
         raise NotImplementedError
 
 

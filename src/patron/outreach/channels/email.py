@@ -7,6 +7,8 @@ import smtplib
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
+from django.core.mail.message import sanitize_address
 
 from ..models import SuppressionReason
 from . import Outgoing, PermanentFailure, Sender, TemporaryFailure
@@ -22,6 +24,19 @@ class EmailSender(Sender):
 
     def __init__(self) -> None:
         self.connection = get_connection(fail_silently=False)
+        # Django's own SMTP backend: messages are encoded ahead and written on its
+        # connection; any other backend (django-anymail, console) sends them itself.
+        self._smtp = type(self.connection) is SmtpBackend
+
+    def _write(self, email: EmailMultiAlternatives) -> None:
+        if not self._smtp:
+            email.send()
+            return
+        if self.connection.connection is None:
+            self.connection.open()
+        self.connection.connection.sendmail(
+            email.patron_sender, email.patron_recipients, email.patron_bytes
+        )
 
     def open(self) -> None:
         try:
@@ -34,7 +49,7 @@ class EmailSender(Sender):
         with contextlib.suppress(OSError, smtplib.SMTPException):
             self.connection.close()
 
-    def send(self, message: Outgoing) -> str:
+    def prepare(self, message: Outgoing) -> EmailMultiAlternatives:
         email = EmailMultiAlternatives(
             subject=message.subject,
             body=message.text,
@@ -45,8 +60,16 @@ class EmailSender(Sender):
         )
         if message.html:
             email.attach_alternative(message.html, "text/html")
+        if self._smtp:
+            # Encoded here, in the composing thread; send() writes the bytes.
+            email.patron_bytes = email.message().as_bytes(linesep="\r\n")
+            email.patron_recipients = [sanitize_address(a, email.encoding) for a in email.to]
+            email.patron_sender = sanitize_address(email.from_email, email.encoding)
+        return email
+
+    def send(self, email: EmailMultiAlternatives) -> str:
         try:
-            email.send()
+            self._write(email)
         except smtplib.SMTPRecipientsRefused as exc:
             code, answer = next(iter(exc.recipients.values()), (0, b""))
             raise _by_code(code, answer, suppress=SuppressionReason.HARD_BOUNCE) from exc
@@ -59,7 +82,7 @@ class EmailSender(Sender):
         except Exception as exc:
             raise _anymail_failure(exc) from exc
         status = getattr(email, "anymail_status", None)
-        return (getattr(status, "message_id", None) or message.message_id)[:128]
+        return (getattr(status, "message_id", None) or email.extra_headers["Message-ID"])[:128]
 
 
 def _by_code(code: int, answer: bytes | str, *, suppress: str = "") -> Exception:

@@ -68,3 +68,21 @@ def report_label(key: str) -> str:
     from patron.outreach.wording import report_label as label
 
     return label(key)
+
+
+@register.filter
+def kind_or_any(kind: str) -> str:
+    from django.utils.translation import gettext as _
+
+    from patron.parties.wording import kind_label
+
+    return _("Every kind") if kind == "*" else kind_label(kind)
+
+
+@register.filter
+def class_or_any(message_class: str) -> str:
+    from django.utils.translation import gettext as _
+
+    from patron.outreach.wording import class_label
+
+    return _("Any marketing message") if message_class == "*" else class_label(message_class)

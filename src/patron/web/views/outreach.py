@@ -13,16 +13,27 @@ from patron.commerce.models import Offering
 from patron.core.problems import Problem
 from patron.outreach.channels import DeliveryFailure, Outgoing
 from patron.outreach.channels.email import EmailSender
-from patron.outreach.models import Campaign, CampaignStatus, OutboxMessage, Segment, Template
+from patron.outreach.models import (
+    ANY,
+    CAPPED,
+    Campaign,
+    CampaignStatus,
+    KakaoTemplate,
+    OutboxMessage,
+    PressureRule,
+    Segment,
+    Template,
+)
 from patron.outreach.preview import example_parties, preview
 from patron.outreach.queries import campaign_report
+from patron.outreach.rules import pressure_rules
 from patron.outreach.segments import segment_parties
-from patron.outreach.services import do_save_segment, do_save_template
+from patron.outreach.services import do_save_kakao_template, do_save_segment, do_save_template
 from patron.outreach.templating import MERGE_FIELDS
-from patron.parties.models import Party
+from patron.parties.models import Party, RelationshipKind
 
 from ..access import allowed, member_required
-from ..forms import CampaignForm, SegmentForm, TemplateForm
+from ..forms import CampaignForm, KakaoTemplateForm, SegmentForm, TemplateForm
 
 OFFERING_CHOICES = 200  # the most bought offerings offered as a segment filter
 
@@ -147,14 +158,13 @@ def campaign_test(request, pk: int):
     sender = EmailSender()
     try:
         sender.open()
-        sender.send(
-            Outgoing(
-                to=request.user.email,
-                subject=_("[Test] %(subject)s") % {"subject": shown.subject},
-                text=shown.text,
-                html=shown.html,
-            )
+        test = Outgoing(
+            to=request.user.email,
+            subject=_("[Test] %(subject)s") % {"subject": shown.subject},
+            text=shown.text,
+            html=shown.html,
         )
+        sender.send(sender.prepare(test))
     except DeliveryFailure as failure:
         messages.error(request, _("The test could not be sent: %(error)s") % {"error": failure})
     else:
@@ -176,3 +186,59 @@ def campaign_launch(request, pk: int):
         if launched:
             messages.success(request, _("Launched: the background worker sends it."))
     return redirect("campaign", pk)
+
+
+@member_required
+def contact_rules(request):
+    """The contact-pressure budget per relationship kind (owners change it) and the
+    registered KakaoTalk templates."""
+    may_change = roles.is_owner(request.user)
+    kakao_form = KakaoTemplateForm(request.POST or None) if may_change else None
+    if request.method == "POST" and may_change:
+        if "rule" in request.POST:
+            _save_rule(request)
+            return redirect("contact_rules")
+        if kakao_form.is_valid():
+            template = kakao_form.save(commit=False)
+            template.variables = kakao_form.cleaned_data["variables_text"]
+            try:
+                do_save_kakao_template(template)
+            except Problem as problem:
+                kakao_form.add_error(None, str(problem))
+            else:
+                messages.success(request, _("KakaoTalk template saved."))
+                return redirect("contact_rules")
+    rules = [
+        (kind, rule)
+        for kind, group in sorted(pressure_rules().items())
+        for rule in sorted(group, key=lambda r: r.message_class)
+    ]
+    return render(
+        request,
+        "patron/contact_rules.html",
+        {
+            "rules": rules,
+            "kakao_templates": KakaoTemplate.objects.order_by("name"),
+            "kakao_form": kakao_form,
+            "may_change": may_change,
+        },
+    )
+
+
+def _save_rule(request) -> None:
+    kind, message_class = request.POST.get("kind", ""), request.POST.get("message_class", "")
+    try:
+        limit, days = int(request.POST.get("max_messages", "")), int(request.POST.get("days", ""))
+    except ValueError:
+        messages.error(request, _("Give whole numbers for the messages and the days."))
+        return
+    if not (0 <= limit <= 100 and 1 <= days <= 365):
+        messages.error(request, _("Between 0 and 100 messages, in 1 to 365 days."))
+        return
+    if kind not in (ANY, *RelationshipKind.values) or message_class not in (ANY, *CAPPED):
+        messages.error(request, _("That rule does not exist."))
+        return
+    PressureRule.objects.update_or_create(
+        kind=kind, message_class=message_class, defaults={"max_messages": limit, "days": days}
+    )
+    messages.success(request, _("Rule saved."))

@@ -10,7 +10,10 @@ from django.utils import translation
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from patron.core.problems import Problem
 from patron.outreach import links
+from patron.outreach.events import do_answer
+from patron.outreach.models import Event, Rsvp
 from patron.outreach.services import (
     PREFERENCE_CHANNELS,
     TOPICS,
@@ -132,3 +135,28 @@ def email_webhook(request, provider: str):
     if view is None or not settings.ANYMAIL.get("WEBHOOK_SECRET"):
         raise Http404
     return view(request)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def rsvp(request, token: str):
+    try:
+        event_id, party_id = links.read_rsvp_token(token)
+    except links.LinkInvalid:
+        return _invalid(request)
+    event = Event.objects.filter(pk=event_id).first()
+    party = Party.objects.filter(pk=party_id).first()
+    if event is None or party is None:
+        return _invalid(request)
+    _speak_their_language(party)
+    problem = None
+    if request.method == "POST" and request.POST.get("coming") in ("yes", "no"):
+        try:
+            do_answer(event, party, coming=request.POST["coming"] == "yes")
+        except Problem as refused:
+            problem = str(refused)
+    answer = Rsvp.objects.filter(event=event, party=party).first()
+    return render(
+        request,
+        "patron/public/rsvp.html",
+        {"event": event, "answer": answer, "problem": problem},
+    )
