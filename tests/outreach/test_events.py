@@ -52,7 +52,7 @@ def test_invitations_answers_capacity_reminders_and_attendance(seminar, manager)
     assert visitor.get(link).status_code == 200 and not Rsvp.objects.exists()  # GET: nothing
     visitor.post(link, {"coming": "yes"})
     full = visitor.post(rsvp_path(second), {"coming": "yes"}).content.decode()
-    assert "place is taken" in full
+    assert "자리가 모두 찼습니다" in full  # in the party's language
     visitor.post(rsvp_path(third), {"coming": "no"})
     assert list(Rsvp.objects.values_list("party_id", "coming").order_by("party_id")) == [
         (first.pk, True),

@@ -38,10 +38,10 @@ class ConsoleTextSender(Sender):
     def send(self, message: Outgoing) -> str:
         size = sms_size(message.text)
         stream = sys.stdout
+        to = format_phone(message.to, settings.PATRON_DEFAULT_REGION)
         stream.write(
-            f"--- {self.channel.upper()} ({size.kind}, {size.size} bytes) to "
-            f"{format_phone(message.to)} from {settings.PATRON_SMS_SENDER or '-'}\n"
-            f"{message.text}\n"
+            f"--- {self.channel.upper()} ({size.kind}, {size.size} bytes) to {to} "
+            f"from {settings.PATRON_SMS_SENDER or '-'}\n{message.text}\n"
         )
         stream.flush()
         self.sent += 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -16,6 +17,8 @@ from patron.outreach.nba import next_actions
 from patron.outreach.services import SNOOZE_DAYS, do_finish_task, do_snooze_task
 
 from ..access import member_required
+
+PAGE_SIZE = 25
 
 
 def tasks_for(user):
@@ -45,11 +48,13 @@ def get_task_for_user(request, pk: int) -> Task:
 @member_required
 def today(request):
     owner = None if roles.is_owner(request.user) else request.user
+    page = Paginator(tasks_for(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "patron/today.html",
         {
-            "tasks": tasks_for(request.user)[:200],
+            "tasks": page,
+            "page": page,
             "actions": next_actions(owner=owner),
             "snooze_days": SNOOZE_DAYS,
         },
