@@ -8,7 +8,7 @@ from django.test import Client
 from patron.outreach import links
 from patron.outreach.models import OutboxMessage
 from patron.parties.consent import current_consents
-from patron.parties.models import Consent
+from patron.parties.models import Consent, Party
 
 from .conftest import grant, make_party
 
@@ -132,3 +132,35 @@ def test_an_old_confirmation_link_has_expired(db, settings):
     finally:
         signing.time.time = real
     assert current_consents([party.pk], "email", "newsletter") == {}
+
+
+def test_a_new_subscriber_confirms_before_anything_is_recorded(db):
+    client = Client()
+    page = client.post(
+        "/subscribe/",
+        {"name": "한지민", "email": " Jimin@Example.COM ", "topic": ["newsletter"]},
+        HTTP_ACCEPT_LANGUAGE="ko",
+    )
+    assert page.status_code == 200 and "메일함" in page.content.decode()
+    party = Party.objects.get(email="jimin@example.com")
+    assert current_consents([party.pk], "email", "newsletter") == {}
+    request = OutboxMessage.objects.get(party=party, topic__startswith="opt-in:form:")
+    confirm = path(request.content["body"].rsplit(" ", 1)[1])
+    client.post(confirm)
+    assert current_consents([party.pk], "email", "newsletter") == {party.pk: True}
+    evidence = Consent.objects.get(party=party, purpose="newsletter").evidence
+    assert evidence["via"] == "confirmation_link" and evidence["wording"] == "소식지"
+    # Asking again within the hour sends nothing more; a robot's post does nothing at all.
+    client.post("/subscribe/", {"email": "jimin@example.com", "topic": ["newsletter"]})
+    assert OutboxMessage.objects.filter(topic__startswith="opt-in:form:").count() == 1
+    client.post(
+        "/subscribe/",
+        {"email": "bot@example.com", "topic": ["newsletter"], "website": "http://spam"},
+    )
+    assert not OutboxMessage.objects.filter(address="bot@example.com").exists()
+
+
+def test_the_subscribe_form_refuses_a_bad_address_clearly(db):
+    answer = Client().post("/subscribe/", {"email": "not an email", "topic": ["newsletter"]})
+    assert "name@example.com" in answer.content.decode()
+    assert not OutboxMessage.objects.exists()

@@ -218,6 +218,7 @@ def _pages(data) -> list[str]:
         reverse("events"),
         reverse("event", args=[data["event"]]),
         *[url.split("8000", 1)[-1] for url in data["public"]],
+        reverse("subscribe"),
     ]
 
 

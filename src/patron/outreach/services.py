@@ -14,6 +14,8 @@ from patron.core.problems import Problem
 from patron.parties.activity import record_activity
 from patron.parties.consent import Decision, current_consents, do_record_decisions
 from patron.parties.models import Channel, Party, Purpose
+from patron.parties.normalize import normalize_email
+from patron.parties.resolve import Identity, PartyResolver
 
 from . import links
 from .models import (
@@ -357,4 +359,47 @@ def do_snooze_task(task, days: int, *, actor) -> None:
             "task.snoozed",
             actor=actor,
             data={"action": task.action, "until": until.isoformat()},
+        )
+
+
+# -- new subscribers (double opt-in) --------------------------------------------------------------
+
+
+class SubscribeRefused(Problem):
+    """A subscription request Patron cannot take (not an email address)."""
+
+
+SUBSCRIBE_TOPICS = (Purpose.MARKETING, Purpose.NEWSLETTER)
+
+
+def do_request_subscription(email: str, name: str, purposes: list[str], *, wording: str) -> bool:
+    """Someone asked on the public form: they (a new party if the address is new) get a
+    link to confirm; nothing is recorded as consent until they follow it. At most one
+    confirmation an hour per address, so the form cannot be used to flood someone."""
+    address = normalize_email(email or "")
+    if not address:
+        raise SubscribeRefused("subscribe.bad_email")
+    chosen = [purpose for purpose in purposes if purpose in SUBSCRIBE_TOPICS]
+    if not chosen:
+        raise SubscribeRefused("subscribe.no_topic")
+    with transaction.atomic():
+        resolver = PartyResolver("subscribe", file_name="subscribe")
+        identity = Identity(email=address, name=" ".join(name.split())[:200] or address)
+        party = Party.objects.get(pk=resolver.resolve([identity], [0])[0])
+        if not party.locale:  # they wrote to us in this language: we answer in it
+            party.locale = (translation.get_language() or "")[:2]
+            party.save(update_fields=["locale"])
+        url = links.confirm_url(party.pk, Channel.EMAIL, chosen, wording)
+        with translation.override(party.locale or settings.PATRON_MESSAGE_LANGUAGE):
+            subject = _("Please confirm your subscription")
+            body = _("You asked to receive: %(topics)s. Confirm here: %(url)s") % {
+                "topics": wording,
+                "url": url,
+            }
+        hour = timezone.now().strftime("%Y%m%d%H")
+        return (
+            queue_notice(
+                party, Channel.EMAIL, topic=f"opt-in:form:{hour}", subject=subject, body=body
+            )
+            is not None
         )

@@ -339,3 +339,13 @@ def _event_rsvp(event: str = "", coming: bool = True, **_rest: Any) -> str:
 @wording("activity.event.attended")
 def _event_attended(event: str = "", **_rest: Any) -> str:
     return _("Came to %(event)s") % {"event": event}
+
+
+@wording("subscribe.bad_email")
+def _subscribe_bad_email(**_rest: Any) -> str:
+    return _("Please give an email address like name@example.com.")
+
+
+@wording("subscribe.no_topic")
+def _subscribe_no_topic(**_rest: Any) -> str:
+    return _("Choose at least one kind of news to receive.")

@@ -73,6 +73,7 @@ urlpatterns = [
     path("preferences/<str:token>/", public.preferences, name="preferences"),
     path("confirm/<str:token>/", public.confirm_subscription, name="confirm_subscription"),
     path("rsvp/<str:token>/", public.rsvp, name="rsvp"),
+    path("subscribe/", public.subscribe, name="subscribe"),
     # Bounces and complaints from an email provider (django-anymail's tracking webhooks).
     path("webhooks/email/<str:provider>/", public.email_webhook, name="email_webhook"),
 ]

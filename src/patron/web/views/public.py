@@ -16,8 +16,10 @@ from patron.outreach.events import do_answer
 from patron.outreach.models import Event, Rsvp
 from patron.outreach.services import (
     PREFERENCE_CHANNELS,
+    SUBSCRIBE_TOPICS,
     TOPICS,
     do_confirm_subscription,
+    do_request_subscription,
     do_set_preferences,
     do_unsubscribe,
     preferences_of,
@@ -159,4 +161,35 @@ def rsvp(request, token: str):
         request,
         "patron/public/rsvp.html",
         {"event": event, "answer": answer, "problem": problem},
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def subscribe(request):
+    """The public sign-up form (link it from the shop's site). Whatever the address, the
+    answer is the same ("check your inbox"): the form never tells who is already known."""
+    if request.GET.get("lang") in ("ko", "en"):  # a shop's site may link either language
+        translation.activate(request.GET["lang"])
+    topics = [(purpose, topic_label(purpose)) for purpose in SUBSCRIBE_TOPICS]
+    error = None
+    if request.method == "POST":
+        if request.POST.get("website"):  # a field people never see: only robots fill it
+            return render(request, "patron/public/subscribe_sent.html")
+        chosen = request.POST.getlist("topic")
+        wording = " / ".join(str(label) for purpose, label in topics if purpose in chosen)
+        try:
+            do_request_subscription(
+                request.POST.get("email", "")[:254],
+                request.POST.get("name", "")[:200],
+                chosen,
+                wording=wording,
+            )
+        except Problem as refused:
+            error = str(refused)
+        else:
+            return render(request, "patron/public/subscribe_sent.html")
+    return render(
+        request,
+        "patron/public/subscribe.html",
+        {"topics": topics, "error": error, "values": request.POST},
     )
