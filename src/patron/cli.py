@@ -558,16 +558,24 @@ def _plan(args: argparse.Namespace) -> int:
 
     from django.utils import timezone
 
-    from patron.jobs import plan_day_now
+    from patron.jobs import PlanRefused, plan_day_now
 
     try:
         day = dt.date.fromisoformat(args.date) if args.date else timezone.localdate()
+        if not dt.date(2000, 1, 1) <= day <= dt.date(2100, 12, 31):
+            raise ValueError(args.date)
     except ValueError:
         print(
-            f"patron plan: --date must be a day like 2026-11-24, not {args.date!r}", file=sys.stderr
+            "patron plan: --date must be a day between 2000 and 2100 like 2026-11-24, "
+            f"not {args.date!r}",
+            file=sys.stderr,
         )
         return 2
-    run = plan_day_now(day)
+    try:
+        run = plan_day_now(day)
+    except PlanRefused as refused:
+        print(f"patron plan: {refused}", file=sys.stderr)
+        return 1
     if args.json:
         print(json.dumps(run.counts))
     else:

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django_tasks import task
 from django_tasks_db.backend import DatabaseBackend
@@ -37,7 +37,7 @@ from patron.commerce.models import ImportRun, Offering, Order
 from patron.commerce.queries import parties_of_offering
 from patron.commerce.undo import UndoRefused, claim_undo, do_undo_import
 from patron.core.problems import Problem
-from patron.core.runs import RunStatus
+from patron.core.runs import RunStatus, reap_interrupted_runs
 from patron.insight.classification import do_classify
 from patron.insight.scoring import ScoringFailed, do_score
 from patron.outreach.daily import do_plan_day
@@ -423,9 +423,17 @@ def courier_round() -> dict[str, int]:
     return dict(deliver_due().counts)
 
 
+class PlanRefused(Problem):
+    """A day's plan that cannot run now (another process is running it)."""
+
+
 def plan_day_now(day: dt.date) -> PlanRun:
-    """Run the daily planner for a day in this process (`patron plan`), as a tracked run."""
-    run = PlanRun.objects.create(day=day, status=RunStatus.RUNNING)
+    """Run the daily planner for a day in this process (`patron plan`), as the day's tracked
+    run; a day planned before is planned again (which adds nothing planned already)."""
+    reap_interrupted_runs()
+    run, _created = PlanRun.objects.get_or_create(day=day)
+    if run.status == RunStatus.RUNNING:
+        raise PlanRefused("plan.running", day=day.isoformat())
     run.mark_running()
     _run_plan(run)
     return run
@@ -436,11 +444,14 @@ def start_daily_plan(now: dt.datetime | None = None) -> bool:
     local = (now or timezone.now()).astimezone(KOREA)
     if local.hour < settings.PATRON_PLAN_HOUR:
         return False
-    with transaction.atomic():
-        if PlanRun.objects.filter(day=local.date()).exists():
-            return False
-        run = PlanRun.objects.create(day=local.date())
-        enqueue(plan_day, run.pk)
+    if PlanRun.objects.filter(day=local.date()).exists():
+        return False
+    try:
+        with transaction.atomic():
+            run = PlanRun.objects.create(day=local.date())
+            enqueue(plan_day, run.pk)
+    except IntegrityError:
+        return False  # another worker queued it first
     return True
 
 

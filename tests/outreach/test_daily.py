@@ -168,3 +168,9 @@ def test_a_slipping_client_gets_a_personal_call_not_a_discount(db, manager):
     page = client.get(f"/parties/{party.pk}/").content.decode()
     assert "Personal call from their account manager" in page
     assert "Personal call" in client.get("/today/").content.decode()
+
+
+def test_patron_plan_refuses_a_nonsense_date(db, capsys):
+    assert main(["plan", "--date", "0001-01-01"]) == 2
+    assert main(["plan", "--date", "tomorrow"]) == 2
+    assert "2026-11-24" in capsys.readouterr().err

@@ -188,3 +188,31 @@ def test_a_courier_killed_mid_batch_resends_at_most_one_message(tmp_path, monkey
     assert extra <= 1  # at most the one message in flight when the courier died
     by_id = Counter(m["Message-ID"] for m in server.mailbox.messages)
     assert sum(by_id.values()) - len(by_id) == extra  # a duplicate carries the same Message-ID
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_message_taken_over_after_its_lease_is_not_sent_by_the_first_courier(smtp):
+    from patron.outreach import delivery
+
+    queue_campaign(1, "service", message_class="service")
+    [row] = delivery.claim(10)
+    # The lease ran out and another courier took the message over.
+    OutboxMessage.objects.filter(pk=row.pk).update(claimed_by="elsewhere:1:1")
+    report = delivery.DeliveryReport()
+    delivery._send_group("email", [row], report)
+    assert report.counts == {"cancelled": 1}
+    assert smtp.mailbox.messages == []
+
+
+def test_an_unexpected_error_leaves_the_message_waiting_not_stuck(db, smtp, monkeypatch):
+    from patron.outreach import delivery
+
+    queue_campaign(2, "service", message_class="service")
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("an answer nobody expected")
+
+    monkeypatch.setattr(delivery, "_mark_sent", broken)
+    report = delivery.deliver_due(now=timezone.now())
+    assert report.counts == {"retry_later": 2}
+    assert set(OutboxMessage.objects.values_list("status", flat=True)) == {"queued"}

@@ -139,3 +139,25 @@ def test_a_kakao_template_is_added_on_the_rules_page(db, owner_client):
         },
     )
     assert KakaoTemplate.objects.get().variables == {"#{고객명}": "first_name"}
+
+
+def test_a_huge_segment_number_is_refused_and_the_pages_still_work(db, owner_client):
+    answer = owner_client.post("/outreach/segments/new/", {"name": "x", "quiet_days": "1000000"})
+    assert answer.status_code == 200 and not Segment.objects.exists()
+    assert owner_client.get("/outreach/").status_code == 200
+
+
+def test_an_event_invitation_cannot_be_a_service_notice(db, owner_client):
+    segment = Segment.objects.create(name="all")
+    owner_client.post(
+        "/events/",
+        {
+            "title": "t",
+            "starts_at": "2026-12-01T10:00",
+            "segment": segment.pk,
+            "message_class": "service",
+        },
+    )
+    from patron.outreach.models import Event
+
+    assert not Event.objects.exists()

@@ -71,7 +71,8 @@ def test_short_texts_go_as_sms_and_long_ones_as_lms(db, provider, settings, name
     else:
         assert (short["kind"], long["kind"]) == ("ad-sms", "ad-mms")
         text = short["body"]
-    assert text.startswith("(광고)한옥찻집\n") and text.endswith("무료수신거부 080-123-4567")
+    assert text.startswith("(광고)한옥찻집 02-1234-5678\n")  # the registered number: the contact
+    assert text.endswith("무료수신거부 080-123-4567")
     rows = OutboxMessage.objects.filter(party=party).order_by("pk")
     assert [row.status for row in rows] == ["sent", "sent"]
     assert all(row.provider_id for row in rows)

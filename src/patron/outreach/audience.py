@@ -63,15 +63,6 @@ def people(ids: Iterable[int]) -> dict[int, Person]:
     }
 
 
-def lock_parties(ids: list[int]) -> None:
-    """Hold these parties until the transaction ends, so two planners deciding for the same
-    person take turns and each sees the other's messages when it counts the budget. In id
-    order, so two planners never wait on each other in a circle. (SQLite: the IMMEDIATE
-    transaction already holds the only write lock.)"""
-    if connection.vendor == "postgresql" and ids:
-        list(Party.objects.filter(pk__in=ids).order_by("pk").select_for_update().values_list("pk"))
-
-
 def merge_values(person: Person, fields: Iterable[str], moment: dt.datetime) -> dict[str, str]:
     values: dict[str, str] = {}
     for field in fields:
@@ -103,32 +94,6 @@ def years_between(since: dt.date | None, day: dt.date) -> int:
         return 0
     years = day.year - since.year - ((day.month, day.day) < (since.month, since.day))
     return max(years, 0)
-
-
-def suppressed(channel_addresses: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
-    by_channel: dict[str, set[str]] = defaultdict(set)
-    for channel, address in channel_addresses:
-        if address:
-            by_channel[channel].add(address)
-    found: set[tuple[str, str]] = set()
-    for channel, addresses in by_channel.items():
-        found.update(
-            Suppression.objects.filter(channel=channel, address__in=list(addresses)).values_list(
-                "channel", "address"
-            )
-        )
-    return found
-
-
-def recent_messages(ids: list[int], since: dt.datetime) -> dict[int, list[tuple[str, dt.datetime]]]:
-    """Each party's capped messages planned or sent since then: (class, when)."""
-    history: dict[int, list[tuple[str, dt.datetime]]] = defaultdict(list)
-    rows = OutboxMessage.objects.filter(
-        party_id__in=ids, message_class__in=CAPPED, status__in=COUNTED, created_at__gte=since
-    ).values_list("party_id", "message_class", "created_at")
-    for party_id, message_class, when in rows:
-        history[party_id].append((message_class, when))
-    return history
 
 
 def last_purchases(ids: list[int], offerings: list[int]) -> dict[int, dt.date]:
@@ -253,7 +218,10 @@ def recent_between(
 
 
 def lock_between(first: int, last: int) -> None:
-    """See lock_parties: the same, for an id range."""
+    """Hold the parties of this id range until the transaction ends, so two planners deciding
+    for the same person take turns and each sees the other's messages when it counts the
+    budget. One range, in id order: two planners never wait on each other in a circle.
+    (SQLite: the IMMEDIATE transaction already holds the only write lock.)"""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(

@@ -20,11 +20,12 @@ import logging
 import queue
 import random
 import threading
+import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from patron.core.bulk import adapt
@@ -108,9 +109,9 @@ def release_dead_claims(now: dt.datetime | None = None) -> int:
         .distinct()
     )
     for holder in list(holders):
-        if holder == this_process():
-            continue
-        gone = process_alive(holder) is False
+        # This process's own rows count as stale only when their lease ran out (a courier
+        # that renews its lease per message never lets that happen while it works).
+        gone = holder != this_process() and process_alive(holder) is False
         stale = OutboxMessage.objects.filter(status=OutboxStatus.SENDING, claimed_by=holder)
         if not gone:
             stale = stale.filter(lease_until__lt=now)
@@ -197,9 +198,16 @@ def _send_group(channel: str, rows: list[OutboxMessage], report: DeliveryReport)
         lost = False
         for row, ready in _prepared(sender, rows, party_people):
             if lost:
-                _retry_later(row, TemporaryFailure("email.unreachable"), report, tried=False)
+                failure = TemporaryFailure(f"{channel}.unreachable")
+                _retry_later(row, failure, report, tried=False)
                 continue
-            lost = _send_one(sender, row, ready, report) == "connection_lost"
+            try:
+                lost = _send_one(sender, row, ready, report) == "connection_lost"
+            except Exception as exc:
+                # Whatever went wrong with this one (an answer no adapter expected), the
+                # message waits for another try and the rest of the batch goes on.
+                logger.exception("message %s could not be sent", row.pk)
+                _retry_later(row, TemporaryFailure("unexpected", str(exc)), report)
     finally:
         sender.close()
 
@@ -258,20 +266,35 @@ _TABLE = OutboxMessage._meta.db_table
 
 
 def _still_ours(pk: int) -> bool:
+    """Renew this courier's lease on the row just before sending it; False when it is no
+    longer ours to send (dropped by an unsubscribe, or taken over after the lease ran out)."""
+    lease = adapt(OutboxMessage, "lease_until", timezone.now() + LEASE)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT status FROM {_TABLE} WHERE id = %s", [pk])
-        found = cursor.fetchone()
-    return found is not None and found[0] == OutboxStatus.SENDING
+        cursor.execute(
+            f"UPDATE {_TABLE} SET lease_until = %s WHERE id = %s AND status = %s "
+            "AND claimed_by = %s",
+            [lease, pk, OutboxStatus.SENDING, this_process()],
+        )
+        return cursor.rowcount == 1
 
 
 def _mark_sent(pk: int, provider_id: str) -> None:
+    """Recorded right after the provider took it; a busy database is waited out, as a
+    message sent but not recorded would be sent again after the lease."""
     sent_at = adapt(OutboxMessage, "sent_at", timezone.now())
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {_TABLE} SET status = %s, sent_at = %s, provider_id = %s, "
-            "attempts = attempts + 1, lease_until = NULL, reason = NULL WHERE id = %s",
-            [OutboxStatus.SENT, sent_at, provider_id[:128], pk],
-        )
+    for attempt in range(3):
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"UPDATE {_TABLE} SET status = %s, sent_at = %s, provider_id = %s, "
+                    "attempts = attempts + 1, lease_until = NULL, reason = NULL WHERE id = %s",
+                    [OutboxStatus.SENT, sent_at, provider_id[:128], pk],
+                )
+            return
+        except OperationalError:
+            if attempt == 2:
+                raise
+            time.sleep(1.0 + attempt)
 
 
 def compose(row: OutboxMessage, person) -> Outgoing:
@@ -303,7 +326,7 @@ def compose(row: OutboxMessage, person) -> Outgoing:
     message_id = links.message_id(row.dedupe_key, row.channel)
     kakao = row.campaign.snapshot.get("kakao") if row.campaign_id else row.content.get("kakao")
     if row.channel == Channel.KAKAO and kakao:
-        text, variables = fill_kakao(kakao["text"], kakao["variables"], row.values)
+        text, variables = fill_kakao(kakao["text"], kakao["variables"], values)
         fallback = framed.text if settings.PATRON_KAKAO_SMS_FALLBACK else ""
         return Outgoing(
             to=row.address,

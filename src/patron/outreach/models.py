@@ -301,7 +301,7 @@ class PlanRun(TrackedRun):
     counts = models.JSONField(default=dict, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["day"], name="plan_run_day")]
+        constraints = [models.UniqueConstraint(fields=["day"], name="plan_run_day")]
 
 
 class TaskStatus(models.TextChoices):

@@ -104,6 +104,8 @@ def channels_to_try(campaign_channel: str, message_class: str, *, kakao: bool) -
     template has a registered 알림톡), then SMS, then email: read soonest. For anything
     needing consent: email, then SMS (a promotion never goes by 알림톡)."""
     if campaign_channel != CampaignChannel.BEST:
+        if campaign_channel == Channel.KAKAO and message_class not in KAKAO_CLASSES:
+            return [Channel.SMS]  # 알림톡 never carries advertising: a text instead
         return [campaign_channel]
     if message_class in KAKAO_CLASSES:
         return (

@@ -140,9 +140,20 @@ def over_budget(
 # -- how an advertisement must look ---------------------------------------------------------
 
 
-def sender_line() -> str:
-    name, contact = settings.PATRON_SENDER_NAME, settings.PATRON_SENDER_CONTACT
-    return f"{name} {contact}".strip()
+def sender_contact(channel: str) -> str:
+    """How to reach the sender (§50④): the business's own contact, else the address the
+    message comes from (the registered number of a text, the From address of an email)."""
+    if settings.PATRON_SENDER_CONTACT:
+        return settings.PATRON_SENDER_CONTACT
+    if channel == Channel.EMAIL:
+        from email.utils import parseaddr
+
+        return parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+    return settings.PATRON_SMS_SENDER
+
+
+def sender_line(channel: str = Channel.EMAIL) -> str:
+    return f"{settings.PATRON_SENDER_NAME} {sender_contact(channel)}".strip()
 
 
 def frame(
@@ -165,7 +176,7 @@ def _frame_email(
     rendered: Rendered, advertising: bool, preferences_url: str, unsubscribe_url: str
 ) -> Rendered:
     subject = f"{AD_MARK} {rendered.subject}" if advertising else rendered.subject
-    sent_by = _("Sent by %(sender)s") % {"sender": sender_line()}
+    sent_by = _("Sent by %(sender)s") % {"sender": sender_line(Channel.EMAIL)}
     url = unsubscribe_url or preferences_url
     if advertising:
         refuse = _("To stop receiving these, unsubscribe free of charge: %(url)s")
@@ -188,5 +199,5 @@ def _frame_short(rendered: Rendered, advertising: bool, preferences_url: str) ->
         refuse = _("Free opt-out %(number)s") % {"number": opt_out}
     else:
         refuse = _("Opt out: %(url)s") % {"url": preferences_url}
-    text = f"{AD_MARK}{sender_line()}\n{body}\n{refuse}"
+    text = f"{AD_MARK}{sender_line(Channel.SMS)}\n{body}\n{refuse}"
     return Rendered(subject=rendered.subject, text=text, html="")

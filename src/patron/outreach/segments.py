@@ -17,6 +17,9 @@ from patron.insight.models import Stage
 from patron.parties.models import Channel, Consent, Party, Purpose, RelationshipKind
 from patron.parties.queries import live_parties
 
+MAX_DAYS = 36_500  # a hundred years
+MAX_VALUE = 1e12
+
 
 class SegmentRefused(Problem):
     """A filter Patron cannot read: which one and why."""
@@ -83,6 +86,9 @@ def _check_one(name: str, value: Any) -> Any:
         raise SegmentRefused("segment.not_a_number", filter=name) from exc
     if number < 0:
         raise SegmentRefused("segment.negative", filter=name)
+    ceiling = MAX_DAYS if name == "quiet_days" else MAX_VALUE
+    if not number <= ceiling:  # also refuses NaN
+        raise SegmentRefused("segment.too_large", filter=name, most=ceiling)
     return int(number) if name == "quiet_days" else number
 
 

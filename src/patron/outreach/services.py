@@ -17,8 +17,9 @@ from patron.parties.models import Channel, Party, Purpose
 from patron.parties.normalize import normalize_email
 from patron.parties.resolve import Identity, PartyResolver
 
-from . import links
+from . import links, rules
 from .models import (
+    ADVERTISING,
     KAKAO_CLASSES,
     PURPOSE_OF,
     Campaign,
@@ -103,6 +104,11 @@ def template_snapshot(template: Template, advertises: list[int]) -> dict[str, An
 def check_campaign(campaign: Campaign) -> None:
     template = campaign.template
     check_template(template.subject, template.body, template.client_subject, template.client_body)
+    if template.message_class == MessageClass.PERSONAL:
+        # A personal message is one person writing to one party, never a mailing.
+        raise CampaignRefused("campaign.personal")
+    if template.message_class in ADVERTISING and not rules.sender_contact(Channel.EMAIL):
+        raise CampaignRefused("campaign.no_sender")
     if campaign.channel == CampaignChannel.KAKAO:
         if template.message_class not in KAKAO_CLASSES:
             # 알림톡 carries information only: Kakao forbids advertising through it.

@@ -349,3 +349,26 @@ def _subscribe_bad_email(**_rest: Any) -> str:
 @wording("subscribe.no_topic")
 def _subscribe_no_topic(**_rest: Any) -> str:
     return _("Choose at least one kind of news to receive.")
+
+
+@wording("campaign.personal")
+def _campaign_personal(**_rest: Any) -> str:
+    return _("A personal message goes to one person: choose another kind for a campaign.")
+
+
+@wording("campaign.no_sender")
+def _campaign_no_sender(**_rest: Any) -> str:
+    return _(
+        "An advertisement must say how to reach you: set PATRON_SENDER_CONTACT or the "
+        "address emails come from."
+    )
+
+
+@wording("segment.too_large")
+def _segment_too_large(filter: str, most: float = 0, **_rest: Any) -> str:
+    return _("%(filter)s can be at most %(most)s.") % {"filter": filter, "most": number(most)}
+
+
+@wording("plan.running")
+def _plan_running(day: str = "", **_rest: Any) -> str:
+    return _("The plan for %(day)s is running in another process.") % {"day": day}

@@ -8,7 +8,15 @@ from patron.accounts.services import account_managers, display_name
 from patron.commerce.importers.profiles import PROFILES
 from patron.commerce.models import OfferingKind
 from patron.insight.models import Stage
-from patron.outreach.models import Campaign, Event, Incident, KakaoTemplate, Template
+from patron.outreach.models import (
+    CAPPED,
+    Campaign,
+    Event,
+    Incident,
+    KakaoTemplate,
+    MessageClass,
+    Template,
+)
 from patron.parties.models import Channel, Purpose, RelationshipKind
 
 PROFILE_LABELS = {
@@ -200,13 +208,17 @@ class SegmentForm(forms.Form):
     stage = forms.MultipleChoiceField(
         label=_("Stage"), required=False, widget=forms.CheckboxSelectMultiple, choices=[]
     )
-    min_value = forms.DecimalField(label=_("12-month value at least"), required=False, min_value=0)
-    max_value = forms.DecimalField(label=_("12-month value at most"), required=False, min_value=0)
+    min_value = forms.DecimalField(
+        label=_("12-month value at least"), required=False, min_value=0, max_value=10**12
+    )
+    max_value = forms.DecimalField(
+        label=_("12-month value at most"), required=False, min_value=0, max_value=10**12
+    )
     bought_since = forms.DateField(
         label=_("Bought since"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     quiet_days = forms.IntegerField(
-        label=_("No purchase for at least (days)"), required=False, min_value=0
+        label=_("No purchase for at least (days)"), required=False, min_value=0, max_value=36_500
     )
     offerings = forms.MultipleChoiceField(label=_("Bought one of"), required=False, choices=[])
     consent = forms.MultipleChoiceField(
@@ -351,6 +363,13 @@ class EventForm(forms.ModelForm):
             "starts_at": forms.DateTimeInput(attrs={"type": "datetime-local"}),
             "description": forms.Textarea(attrs={"rows": 4}),
         }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # An invitation is marketing: it needs consent and keeps to the budget.
+        self.fields["message_class"].choices = [
+            (value, label) for value, label in MessageClass.choices if value in CAPPED
+        ]
 
 
 class KakaoTemplateForm(forms.ModelForm):

@@ -101,6 +101,8 @@ def _anymail_failure(exc: Exception) -> Exception:
         status = getattr(exc, "status_code", None)
         if status is None or status >= 500 or status == 429:
             return TemporaryFailure(f"provider.{status or 'error'}", str(exc))
+        if status in (401, 403):  # the account's keys: a person must fix them
+            return TemporaryFailure(f"provider.{status}", str(exc), connection_lost=True)
         return PermanentFailure(f"provider.{status}", str(exc))
     if AnymailError is not None and isinstance(exc, AnymailError):
         return TemporaryFailure("provider.error", str(exc))

@@ -13,11 +13,12 @@ from django.conf import settings
 from ..models import SuppressionReason
 from ..templating import sms_size
 from . import Outgoing, PermanentFailure, Sender, TemporaryFailure
-from .solapi import national, national_sender
+from .solapi import lms_title, national, national_sender
 
 TIMEOUT = 15
-CONFIGURATION = {-1000, -1001, -1002, -1003, -1004, -1008, -2312, -2313, -6000, -6004}
 TEMPORARY = {-9999, -2021}
+# The message or the number itself is at fault: trying again changes nothing.
+PERMANENT = {-2014, -2015, -2018, -2019, -2023, -6001}
 REFUSED = {-6001: SuppressionReason.REFUSED, -2019: SuppressionReason.INVALID}
 
 
@@ -83,7 +84,7 @@ class NhnSender(Sender):
             "recipientList": [{"recipientNo": national(message.to)}],
         }
         if size.kind == "LMS":
-            body["title"] = message.subject[:40] or message.text.splitlines()[0][:40]
+            body["title"] = lms_title(message)
         url = (
             f"{settings.PATRON_NHN_SMS_URL.rstrip('/')}/sms/v3.0/appKeys/"
             f"{settings.PATRON_NHN_APP_KEY}/sender/{kind}"
@@ -125,8 +126,10 @@ def read_answer(answer: requests.Response) -> str:
 
 
 def _raise_for(code: int, detail: str) -> None:
-    if code in CONFIGURATION:
-        raise TemporaryFailure(f"nhn.{code}", detail, connection_lost=True)
+    if code in PERMANENT:
+        raise PermanentFailure(f"nhn.{code}", detail, suppress=REFUSED.get(code, ""))
     if code in TEMPORARY:
         raise TemporaryFailure(f"nhn.{code}", detail)
-    raise PermanentFailure(f"nhn.{code}", detail, suppress=REFUSED.get(code, ""))
+    # Anything else is about the account or its setup (keys, sender number, 080 service):
+    # every message would meet it, so the batch stops and waits for a person to fix it.
+    raise TemporaryFailure(f"nhn.{code}", detail, connection_lost=True)

@@ -86,7 +86,7 @@ class SolapiSender(Sender):
             raise PermanentFailure("sms.too_long", str(size.size))
         payload = {**base, "type": size.kind, "text": message.text}
         if size.kind == "LMS" and message.subject:
-            payload["subject"] = message.subject[:40]
+            payload["subject"] = lms_title(message)
         return payload
 
     def send(self, message: Outgoing) -> str:
@@ -108,6 +108,16 @@ class SolapiSender(Sender):
         except requests.RequestException as exc:
             raise TemporaryFailure("solapi.unreachable", str(exc), connection_lost=True) from exc
         return read_answer(answer)
+
+
+def lms_title(message: Outgoing) -> str:
+    """An LMS title is shown before the text: an advertisement's starts with the mark too."""
+    from ..rules import AD_MARK
+
+    title = message.subject or message.text.splitlines()[0]
+    if message.text.startswith(AD_MARK) and not title.startswith(AD_MARK):
+        title = f"{AD_MARK} {title}"
+    return title[:40]
 
 
 def national_sender() -> str:

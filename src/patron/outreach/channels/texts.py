@@ -13,7 +13,7 @@ from django.conf import settings
 from patron.parties.normalize import format_phone
 
 from ..templating import sms_size
-from . import Outgoing, PermanentFailure, Sender
+from . import Outgoing, Sender, TemporaryFailure
 
 
 def text_sender(channel: str, provider: str) -> Sender:
@@ -27,7 +27,7 @@ def text_sender(channel: str, provider: str) -> Sender:
         from .nhn import NhnSender
 
         return NhnSender(channel)
-    raise PermanentFailure("sms.unknown_provider", provider)
+    raise TemporaryFailure("sms.unknown_provider", provider, connection_lost=True)
 
 
 class ConsoleTextSender(Sender):

@@ -150,7 +150,8 @@ def campaign_detail(request, pk: int):
 def campaign_test(request, pk: int):
     """Send the preview for one party to the person looking, now (not through the outbox)."""
     campaign = get_object_or_404(Campaign, pk=pk)
-    party = get_object_or_404(Party, pk=request.POST.get("party") or 0)
+    chosen = request.POST.get("party", "")
+    party = get_object_or_404(Party, pk=int(chosen) if chosen.isdigit() else 0)
     if not request.user.email:
         messages.error(request, _("Add an email address to your account to receive tests."))
         return redirect("campaign", pk)

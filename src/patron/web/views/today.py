@@ -38,11 +38,9 @@ def tasks_for(user):
 
 def get_task_for_user(request, pk: int) -> Task:
     task = get_object_or_404(Task, pk=pk)
-    if task.assignee_id not in (None, request.user.pk) and not roles.can_change_relationships(
-        request.user
-    ):
-        raise PermissionError
-    return task
+    if roles.can_change_relationships(request.user) or task.assignee_id == request.user.pk:
+        return task
+    raise PermissionError  # another person's task, or one nobody was given (owners')
 
 
 @member_required
