@@ -4,19 +4,31 @@ from __future__ import annotations
 
 import contextlib
 import smtplib
+from dataclasses import dataclass
+from email.utils import parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
-from django.core.mail.message import sanitize_address
 
 from ..models import SuppressionReason
 from . import Outgoing, PermanentFailure, Sender, TemporaryFailure
+from .mime import encode_message
 
 try:  # django-anymail's errors, when a provider backend is configured
     from anymail.exceptions import AnymailAPIError, AnymailError, AnymailRecipientsRefused
 except ImportError:  # pragma: no cover - anymail is a dependency
     AnymailAPIError = AnymailError = AnymailRecipientsRefused = None
+
+
+@dataclass(frozen=True)
+class _Encoded:
+    """A message ready for the SMTP connection."""
+
+    sender: str
+    to: str
+    data: bytes
+    message_id: str
 
 
 class EmailSender(Sender):
@@ -28,15 +40,13 @@ class EmailSender(Sender):
         # connection; any other backend (django-anymail, console) sends them itself.
         self._smtp = type(self.connection) is SmtpBackend
 
-    def _write(self, email: EmailMultiAlternatives) -> None:
-        if not self._smtp:
+    def _write(self, email) -> None:
+        if not isinstance(email, _Encoded):
             email.send()
             return
         if self.connection.connection is None:
             self.connection.open()
-        self.connection.connection.sendmail(
-            email.patron_sender, email.patron_recipients, email.patron_bytes
-        )
+        self.connection.connection.sendmail(email.sender, [email.to], email.data)
 
     def open(self) -> None:
         try:
@@ -49,7 +59,15 @@ class EmailSender(Sender):
         with contextlib.suppress(OSError, smtplib.SMTPException):
             self.connection.close()
 
-    def prepare(self, message: Outgoing) -> EmailMultiAlternatives:
+    def prepare(self, message: Outgoing):
+        if self._smtp:
+            # Encoded here, in the composing thread (channels.mime); send() writes the bytes.
+            return _Encoded(
+                sender=parseaddr(settings.DEFAULT_FROM_EMAIL)[1],
+                to=message.to,
+                data=encode_message(message, settings.DEFAULT_FROM_EMAIL),
+                message_id=message.message_id,
+            )
         email = EmailMultiAlternatives(
             subject=message.subject,
             body=message.text,
@@ -60,14 +78,9 @@ class EmailSender(Sender):
         )
         if message.html:
             email.attach_alternative(message.html, "text/html")
-        if self._smtp:
-            # Encoded here, in the composing thread; send() writes the bytes.
-            email.patron_bytes = email.message().as_bytes(linesep="\r\n")
-            email.patron_recipients = [sanitize_address(a, email.encoding) for a in email.to]
-            email.patron_sender = sanitize_address(email.from_email, email.encoding)
         return email
 
-    def send(self, email: EmailMultiAlternatives) -> str:
+    def send(self, email) -> str:
         try:
             self._write(email)
         except smtplib.SMTPRecipientsRefused as exc:
@@ -81,6 +94,8 @@ class EmailSender(Sender):
             raise TemporaryFailure("email.unreachable", str(exc), connection_lost=True) from exc
         except Exception as exc:
             raise _anymail_failure(exc) from exc
+        if isinstance(email, _Encoded):
+            return email.message_id[:128]
         status = getattr(email, "anymail_status", None)
         return (getattr(status, "message_id", None) or email.extra_headers["Message-ID"])[:128]
 
