@@ -196,7 +196,11 @@ def _send_group(channel: str, rows: list[OutboxMessage], report: DeliveryReport)
         return
     try:
         lost = False
+        renewed = time.monotonic()
         for row, ready in _prepared(sender, rows, party_people):
+            if time.monotonic() - renewed > RENEW_EVERY:
+                _renew_leases()
+                renewed = time.monotonic()
             if lost:
                 failure = TemporaryFailure(f"{channel}.unreachable")
                 _retry_later(row, failure, report, tried=False)
@@ -266,16 +270,22 @@ _TABLE = OutboxMessage._meta.db_table
 
 
 def _still_ours(pk: int) -> bool:
-    """Renew this courier's lease on the row just before sending it; False when it is no
-    longer ours to send (dropped by an unsubscribe, or taken over after the lease ran out)."""
-    lease = adapt(OutboxMessage, "lease_until", timezone.now() + LEASE)
+    """Whether the row is still this courier's to send: not dropped by an unsubscribe, not
+    taken over by another courier after a lease ran out. A read, no commit: the lease itself
+    is renewed for the whole batch (_renew_leases) long before it can run out."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {_TABLE} SET lease_until = %s WHERE id = %s AND status = %s "
-            "AND claimed_by = %s",
-            [lease, pk, OutboxStatus.SENDING, this_process()],
-        )
-        return cursor.rowcount == 1
+        cursor.execute(f"SELECT status, claimed_by FROM {_TABLE} WHERE id = %s", [pk])
+        found = cursor.fetchone()
+    return found is not None and tuple(found) == (OutboxStatus.SENDING, this_process())
+
+
+RENEW_EVERY = 30.0  # seconds; far inside the lease
+
+
+def _renew_leases() -> None:
+    OutboxMessage.objects.filter(status=OutboxStatus.SENDING, claimed_by=this_process()).update(
+        lease_until=timezone.now() + LEASE
+    )
 
 
 def _mark_sent(pk: int, provider_id: str) -> None:
