@@ -26,6 +26,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from outreach_common import engine as database_engine
+from outreach_common import setup_django
+
 WORKER = """
 import json, os, sys, time, django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "patron.settings")
@@ -74,9 +77,8 @@ def start_smtp(port: int) -> subprocess.Popen:
     raise SystemExit("the SMTP server did not start")
 
 
-def setup_django(data_dir: Path, port: int) -> None:
+def setup(data_dir: Path, port: int) -> None:
     os.environ.update(
-        PATRON_DATA_DIR=str(data_dir),
         EMAIL_HOST="127.0.0.1",
         EMAIL_PORT=str(port),
         EMAIL_USE_TLS="false",
@@ -84,14 +86,7 @@ def setup_django(data_dir: Path, port: int) -> None:
         PATRON_EMAIL_QUIET_HOURS="false",
         PATRON_OUTBOX_BATCH="100",
     )
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "patron.settings")
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    if os.environ.get("DATABASE_URL"):
-        call_command("flush", interactive=False, verbosity=0)
-    call_command("migrate", verbosity=0)
+    setup_django(data_dir)
 
 
 def queue(count: int) -> None:
@@ -220,15 +215,14 @@ def main() -> None:
     server = start_smtp(port)
     try:
         with tempfile.TemporaryDirectory() as temporary:
-            setup_django(Path(temporary), port)
-            from django.db import connection
+            setup(Path(temporary), port)
 
             queue(args.messages)
             bare = bench_bare(port, args.messages, sample_message())
             one = bench_one_worker(args.messages)
             queue(args.messages)
             two = bench_two_workers(args.messages)
-            engine = "PostgreSQL" if connection.vendor == "postgresql" else "SQLite"
+            engine = database_engine()
     finally:
         server.terminate()
         server.wait()

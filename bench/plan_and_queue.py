@@ -18,27 +18,15 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
+from outreach_common import engine as database_engine
+from outreach_common import postgres_pass, setup_django
+
 KST = dt.timezone(dt.timedelta(hours=9))
 MOMENT = dt.datetime(2026, 6, 1, 22, 0, tzinfo=KST)
-
-
-def setup_django(data_dir: Path) -> None:
-    os.environ["PATRON_DATA_DIR"] = str(data_dir)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "patron.settings")
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    if os.environ.get("DATABASE_URL"):
-        call_command("flush", interactive=False, verbosity=0)
-    call_command("migrate", verbosity=0)
 
 
 def populate(count: int) -> None:
@@ -249,7 +237,6 @@ def bench_floor(count: int, campaign_id: int) -> float:
 
 
 def run_one_database(count: int) -> None:
-    from django.db import connection
 
     from patron.outreach.planner import do_plan_campaign
 
@@ -260,7 +247,7 @@ def run_one_database(count: int) -> None:
     started = time.perf_counter()
     report = do_plan_campaign(chosen, now=MOMENT).as_dict()
     patron = time.perf_counter() - started
-    engine = "PostgreSQL" if connection.vendor == "postgresql" else "SQLite"
+    engine = database_engine()
     print(f"\n== {engine}: a promotion planned for {count:,} parties ==")
     print("decided: " + ", ".join(f"{k} {v:,}" for k, v in report.items()))
     print(f"patron planning      {patron:8.2f} s  ({count / patron:,.0f} parties/s)")
@@ -272,22 +259,11 @@ def run_one_database(count: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--parties", type=int, default=100_000)
-    parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432/test")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as temporary:
         setup_django(Path(temporary))
         run_one_database(args.parties)
-    if os.environ.get("DATABASE_URL"):
-        return
-    try:
-        import psycopg
-
-        psycopg.connect(args.postgres, connect_timeout=3).close()
-    except Exception as exc:
-        print(f"NOTICE: PostgreSQL at {args.postgres} does not answer ({exc}); SQLite only.")
-        return
-    env = dict(os.environ, DATABASE_URL=args.postgres)
-    subprocess.run([sys.executable, __file__, "--parties", str(args.parties)], env=env, check=True)
+    postgres_pass(__file__, ["--parties", str(args.parties)])
 
 
 if __name__ == "__main__":

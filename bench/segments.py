@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
+
+from outreach_common import engine as database_engine
+from outreach_common import postgres_pass, setup_django
 
 FILTERS = {
     "kind": ["customer"],
@@ -27,18 +27,6 @@ FILTERS = {
     "bought_since": "2025-06-01",
 }
 BATCH = 50_000
-
-
-def setup_django(data_dir: Path) -> None:
-    os.environ["PATRON_DATA_DIR"] = str(data_dir)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "patron.settings")
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    if os.environ.get("DATABASE_URL"):
-        call_command("flush", interactive=False, verbosity=0)
-    call_command("migrate", verbosity=0)
 
 
 def populate(count: int) -> None:
@@ -189,7 +177,7 @@ def run_one_database(count: int) -> None:
     floor_time, floor_count = best_of(3, floor)
     patron_time, (patron_count, _page) = best_of(3, patron)
     assert patron_count == floor_count, (patron_count, floor_count)
-    engine = "PostgreSQL" if connection.vendor == "postgresql" else "SQLite"
+    engine = database_engine()
     print(f"\n== {engine}: a segment over {count:,} parties ({patron_count:,} in it) ==")
     print(f"patron count + first page {patron_time:8.3f} s")
     print(f"bare SQL COUNT            {floor_time:8.3f} s")
@@ -199,22 +187,11 @@ def run_one_database(count: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--parties", type=int, default=1_000_000)
-    parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432/test")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as temporary:
         setup_django(Path(temporary))
         run_one_database(args.parties)
-    if os.environ.get("DATABASE_URL"):
-        return
-    try:
-        import psycopg
-
-        psycopg.connect(args.postgres, connect_timeout=3).close()
-    except Exception as exc:
-        print(f"NOTICE: PostgreSQL at {args.postgres} does not answer ({exc}); SQLite only.")
-        return
-    env = dict(os.environ, DATABASE_URL=args.postgres)
-    subprocess.run([sys.executable, __file__, "--parties", str(args.parties)], env=env, check=True)
+    postgres_pass(__file__, ["--parties", str(args.parties)])
 
 
 if __name__ == "__main__":

@@ -313,7 +313,11 @@ def queue_confirmation(party: Party, channel: str, *, granted: list, withdrawn: 
     queue_notice(party, channel, topic=f"consent:{stamp}", subject=subject, body="\n".join(lines))
 
 
-def queue_opt_in_request(party: Party, channel: str, purposes: list[str], wording: str) -> None:
+def queue_opt_in_request(
+    party: Party, channel: str, purposes: list[str], wording: str, *, topic: str = ""
+) -> OutboxMessage | None:
+    """Ask the person to confirm what they asked for (double opt-in): a link that records
+    the consent when followed. ``topic`` makes it once-only (default: every request)."""
     url = links.confirm_url(party.pk, channel, purposes, wording)
     with translation.override(party.locale or settings.PATRON_MESSAGE_LANGUAGE):
         subject = _("Please confirm your subscription")
@@ -321,8 +325,8 @@ def queue_opt_in_request(party: Party, channel: str, purposes: list[str], wordin
             "topics": wording,
             "url": url,
         }
-    stamp = timezone.now().strftime("%Y%m%d%H%M%S%f")
-    queue_notice(party, channel, topic=f"opt-in:{stamp}", subject=subject, body=body)
+    topic = topic or f"opt-in:{timezone.now().strftime('%Y%m%d%H%M%S%f')}"
+    return queue_notice(party, channel, topic=topic, subject=subject, body=body)
 
 
 def _business() -> str:
@@ -395,17 +399,9 @@ def do_request_subscription(email: str, name: str, purposes: list[str], *, wordi
         if not party.locale:  # they wrote to us in this language: we answer in it
             party.locale = (translation.get_language() or "")[:2]
             party.save(update_fields=["locale"])
-        url = links.confirm_url(party.pk, Channel.EMAIL, chosen, wording)
-        with translation.override(party.locale or settings.PATRON_MESSAGE_LANGUAGE):
-            subject = _("Please confirm your subscription")
-            body = _("You asked to receive: %(topics)s. Confirm here: %(url)s") % {
-                "topics": wording,
-                "url": url,
-            }
+        # One confirmation an hour per address, whoever fills in the form.
         hour = timezone.now().strftime("%Y%m%d%H")
-        return (
-            queue_notice(
-                party, Channel.EMAIL, topic=f"opt-in:form:{hour}", subject=subject, body=body
-            )
-            is not None
+        request = queue_opt_in_request(
+            party, Channel.EMAIL, chosen, wording, topic=f"opt-in:form:{hour}"
         )
+        return request is not None
