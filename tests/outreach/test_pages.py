@@ -51,6 +51,7 @@ def test_an_owner_builds_a_segment_template_and_campaign_and_launches_it(db, own
     campaign = Campaign.objects.get()
     page = owner_client.get(f"/outreach/campaigns/{campaign.pk}/").content.decode()
     assert "10% 할인" in page and "함께해 주셔서" in page  # both variants, real parties
+    assert "Email 2" in page  # who it would reach before launch
     assert "(광고) 봄 신상품" in page
     assert owner_client.post(f"/outreach/campaigns/{campaign.pk}/launch/").status_code == 302
     campaign.refresh_from_db()
@@ -161,3 +162,21 @@ def test_an_event_invitation_cannot_be_a_service_notice(db, owner_client):
     from patron.outreach.models import Event
 
     assert not Event.objects.exists()
+
+
+def test_the_estimate_counts_each_party_once_on_the_first_channel_that_reaches_them(db):
+    from patron.outreach.models import Suppression
+    from patron.outreach.queries import channel_estimate
+
+    from .conftest import campaign_for
+
+    by_email = make_party(1, phone=True)
+    by_text = make_party(2, phone=True)  # said nothing by email, yes by text
+    bounced = make_party(3, phone=True)
+    make_party(4)  # reachable by email, never agreed
+    grant([by_email, bounced], "email", "marketing")
+    grant([by_email, by_text, bounced], "sms", "marketing")
+    Suppression.objects.create(channel="email", address=bounced.email, reason="bounced")
+
+    campaign = campaign_for({}, channel="best")
+    assert channel_estimate(campaign) == {"email": 1, "sms": 2, "none": 1}

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections import Counter
 
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef
 
 from patron.commerce.queries import TimelineEntry
-from patron.parties.models import Party
+from patron.parties.models import Channel, Party, Purpose
 
-from .models import Campaign, OutboxMessage
+from .models import PURPOSE_OF, Campaign, OutboxMessage, Suppression
+from .planner import channels_to_try
+from .segments import consented, segment_parties
 
 
 def party_messages(party: Party, limit: int = 100) -> list[TimelineEntry]:
@@ -57,3 +59,27 @@ def campaign_report(campaign: Campaign) -> dict[str, int]:
         else:
             counts[f"{status}_{channel}"] += n
     return dict(sorted(counts.items()))
+
+
+def channel_estimate(campaign: Campaign) -> dict[str, int]:
+    """Before launch: how many of the segment each channel would reach (an address, consent
+    in force, not suppressed), trying the campaign's channels in order, and how many none
+    would. The day's budget and the night rule are applied when it is planned."""
+    template = campaign.template
+    purpose = PURPOSE_OF[template.message_class]
+    channels = channels_to_try(
+        campaign.channel, template.message_class, kakao=bool(template.kakao_id)
+    )
+    remaining = segment_parties(campaign.segment.filters)
+    estimate: dict[str, int] = {}
+    for channel in channels:
+        column = "email" if channel == Channel.EMAIL else "phone"
+        reached = remaining.exclude(**{column: ""}).exclude(
+            Exists(Suppression.objects.filter(channel=channel, address=OuterRef(column)))
+        )
+        if purpose != Purpose.SERVICE:
+            reached = reached.filter(Exists(consented(purpose, channel)))
+        estimate[channel] = reached.count()
+        remaining = remaining.exclude(pk__in=reached.values("pk"))
+    estimate["none"] = remaining.count()
+    return estimate

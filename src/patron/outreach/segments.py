@@ -117,7 +117,7 @@ def segment_parties(filters: dict[str, Any], *, today: dt.date | None = None) ->
     if "offerings" in filters:
         parties = parties.filter(Exists(_bought(filters["offerings"])))
     for purpose in filters.get("consent", ()):
-        parties = parties.filter(Exists(_consented(purpose)))
+        parties = parties.filter(Exists(consented(purpose)))
     return parties
 
 
@@ -127,15 +127,16 @@ def _bought(offerings: list[int]) -> QuerySet:
     )
 
 
-def _consented(purpose: str) -> QuerySet:
-    """A "yes" in force on some channel: the newest decision for (party, channel, purpose)
-    is a grant (a later "no" on the same channel cancels it)."""
-    newer_refusal = Consent.objects.filter(
+def consented(purpose: str, channel: str = "") -> QuerySet:
+    """A "yes" in force (on this channel, or on some channel): the newest decision for
+    (party, channel, purpose) is a grant (a later "no" on the same channel cancels it)."""
+    newer_decision = Consent.objects.filter(
         party=OuterRef("party"),
         channel=OuterRef("channel"),
         purpose=purpose,
         recorded_at__gt=OuterRef("recorded_at"),
     )
-    return Consent.objects.filter(party=OuterRef("pk"), purpose=purpose, granted=True).exclude(
-        Exists(newer_refusal)
-    )
+    grants = Consent.objects.filter(party=OuterRef("pk"), purpose=purpose, granted=True)
+    if channel:
+        grants = grants.filter(channel=channel)
+    return grants.exclude(Exists(newer_decision))

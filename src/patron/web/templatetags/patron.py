@@ -86,3 +86,10 @@ def class_or_any(message_class: str) -> str:
     from patron.outreach.wording import class_label
 
     return _("Any marketing message") if message_class == "*" else class_label(message_class)
+
+
+@register.filter
+def channel_name(channel: str) -> str:
+    from patron.outreach.wording import channel_label
+
+    return channel_label(channel)
