@@ -180,3 +180,43 @@ def test_the_estimate_counts_each_party_once_on_the_first_channel_that_reaches_t
 
     campaign = campaign_for({}, channel="best")
     assert channel_estimate(campaign) == {"email": 1, "sms": 2, "none": 1}
+
+
+def test_a_manager_adds_a_cadence_and_turns_it_off(db, manager):
+    from patron.outreach.models import Cadence
+
+    client = Client()
+    client.force_login(manager)
+    refused = client.post(
+        "/outreach/cadences/",
+        {
+            "name": "생일",
+            "rule": "birthday",
+            "kind": "*",
+            "days": "0",
+            "channel": "best",
+            "enabled": "on",
+        },
+    )
+    assert refused.status_code == 200 and not Cadence.objects.exists()  # no template
+    client.post(
+        "/outreach/cadences/",
+        {
+            "name": "안부",
+            "rule": "check_in",
+            "kind": "client",
+            "days": "60",
+            "channel": "best",
+            "enabled": "on",
+        },
+    )
+    cadence = Cadence.objects.get()
+    assert (cadence.rule, cadence.kind, cadence.days, cadence.enabled) == (
+        "check_in",
+        "client",
+        60,
+        True,
+    )
+    client.post("/outreach/cadences/", {"toggle": str(cadence.pk)})
+    cadence.refresh_from_db()
+    assert cadence.enabled is False

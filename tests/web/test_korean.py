@@ -213,6 +213,7 @@ def _pages(data) -> list[str]:
         reverse("segment_new"),
         reverse("template", args=[data["template"]]),
         reverse("contact_rules"),
+        reverse("cadences"),
         reverse("incidents"),
         reverse("incident", args=[data["incident"]]),
         reverse("events"),

@@ -10,6 +10,8 @@ from patron.commerce.models import OfferingKind
 from patron.insight.models import Stage
 from patron.outreach.models import (
     CAPPED,
+    Cadence,
+    CadenceRule,
     Campaign,
     Event,
     Incident,
@@ -402,3 +404,41 @@ class KakaoTemplateForm(forms.ModelForm):
                 )
             variables[name.strip()] = field.strip()
         return variables
+
+
+class CadenceForm(forms.ModelForm):
+    class Meta:
+        model = Cadence
+        fields = ["name", "rule", "kind", "days", "template", "channel", "enabled"]
+        labels = {
+            "name": _("Name"),
+            "rule": _("When"),
+            "kind": _("For"),
+            "days": _("Days (quiet days, days after, or day of the month)"),
+            "template": _("Template (none for a check-in task)"),
+            "channel": _("Channel"),
+            "enabled": _("On"),
+        }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["kind"] = forms.ChoiceField(
+            label=_("For"),
+            choices=[
+                ("*", _("Every relationship")),
+                (RelationshipKind.CUSTOMER, RelationshipKind.CUSTOMER.label),
+                (RelationshipKind.CLIENT, RelationshipKind.CLIENT.label),
+            ],
+        )
+        self.fields["days"].widget.attrs["max"] = 3650
+
+    def clean(self):
+        cleaned = super().clean()
+        rule, template = cleaned.get("rule"), cleaned.get("template")
+        if rule == CadenceRule.CHECK_IN and template is not None:
+            self.add_error("template", _("A check-in is a task for a person: no template."))
+        if rule and rule != CadenceRule.CHECK_IN and template is None:
+            self.add_error("template", _("Choose the template this cadence sends."))
+        if (cleaned.get("days") or 0) > 3650:
+            self.add_error("days", _("At most 3,650 days."))
+        return cleaned

@@ -60,6 +60,7 @@ urlpatterns = [
     path("incidents/<int:pk>/", incidents.incident_detail, name="incident"),
     path("incidents/<int:pk>/send/", incidents.incident_send, name="incident_send"),
     path("outreach/rules/", outreach.contact_rules, name="contact_rules"),
+    path("outreach/cadences/", outreach.cadences, name="cadences"),
     path("outreach/segments/new/", outreach.segment_edit, name="segment_new"),
     path("outreach/segments/<int:pk>/", outreach.segment_edit, name="segment"),
     path("outreach/templates/new/", outreach.template_edit, name="template_new"),

@@ -16,6 +16,7 @@ from patron.outreach.channels.email import EmailSender
 from patron.outreach.models import (
     ANY,
     CAPPED,
+    Cadence,
     Campaign,
     CampaignStatus,
     KakaoTemplate,
@@ -33,7 +34,7 @@ from patron.outreach.templating import MERGE_FIELDS
 from patron.parties.models import Party, RelationshipKind
 
 from ..access import allowed, member_required
-from ..forms import CampaignForm, KakaoTemplateForm, SegmentForm, TemplateForm
+from ..forms import CadenceForm, CampaignForm, KakaoTemplateForm, SegmentForm, TemplateForm
 
 OFFERING_CHOICES = 200  # the most bought offerings offered as a segment filter
 
@@ -244,3 +245,29 @@ def _save_rule(request) -> None:
         kind=kind, message_class=message_class, defaults={"max_messages": limit, "days": days}
     )
     messages.success(request, _("Rule saved."))
+
+
+@member_required
+def cadences(request):
+    """The keep-in-touch rules the planner applies each morning (owners and managers edit)."""
+    may_run = roles.can_run_campaigns(request.user)
+    toggled = request.POST.get("toggle", "")
+    if may_run and request.method == "POST" and toggled.isdigit():
+        cadence = get_object_or_404(Cadence, pk=int(toggled))
+        cadence.enabled = not cadence.enabled
+        cadence.save(update_fields=["enabled"])
+        return redirect("cadences")
+    form = CadenceForm(request.POST or None) if may_run else None
+    if request.method == "POST" and form is not None and form.is_valid():
+        form.save()
+        messages.success(request, _("Cadence saved."))
+        return redirect("cadences")
+    return render(
+        request,
+        "patron/cadences.html",
+        {
+            "cadences": Cadence.objects.select_related("template").order_by("name"),
+            "form": form,
+            "may_run": may_run,
+        },
+    )
