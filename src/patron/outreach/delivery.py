@@ -46,6 +46,7 @@ from .channels import (
 from .models import (
     ADVERTISING,
     PURPOSE_OF,
+    Campaign,
     OutboxMessage,
     OutboxStatus,
     Suppression,
@@ -96,7 +97,14 @@ def claim(limit: int, now: dt.datetime | None = None) -> list[OutboxMessage]:
         OutboxMessage.objects.filter(pk__in=ids).update(
             status=OutboxStatus.SENDING, claimed_by=this_process(), lease_until=now + LEASE
         )
-    return list(OutboxMessage.objects.filter(pk__in=ids).select_related("campaign").order_by("pk"))
+    rows = list(OutboxMessage.objects.filter(pk__in=ids).order_by("pk"))
+    # Each campaign once per batch, not once per row: its snapshot (the words) is the largest
+    # thing a row carries, and decoding it per message showed in bench/delivery.py.
+    campaigns = Campaign.objects.in_bulk({row.campaign_id for row in rows if row.campaign_id})
+    for row in rows:
+        if row.campaign_id:
+            row.campaign = campaigns[row.campaign_id]
+    return rows
 
 
 def release_dead_claims(now: dt.datetime | None = None) -> int:
@@ -219,16 +227,20 @@ def _send_group(channel: str, rows: list[OutboxMessage], report: DeliveryReport)
         sender.close()
 
 
-_AHEAD = 16  # messages composed ahead of the one being sent
+_AHEAD = 32  # messages composed ahead of the one being sent
+_HANDOFF = 8  # messages handed from the composer to the sender at once
 
 
 def _prepared(sender: Sender, rows: list[OutboxMessage], party_people: dict):
     """(row, the message ready to send, or the failure composing it), composed in a thread of
     its own: while the sender waits on the server's answers (most of an SMTP exchange), the
     next messages are rendered and encoded (measured: bench/delivery.py)."""
-    ready: queue.Queue = queue.Queue(maxsize=_AHEAD)
+    ready: queue.Queue = queue.Queue(maxsize=_AHEAD // _HANDOFF)
 
     def compose_all() -> None:
+        # Handed over a few at a time: one wake-up of the sender per message cost more
+        # (in switches between the threads) than composing the message.
+        done: list = []
         for row in rows:
             try:
                 item = sender.prepare(compose(row, party_people.get(row.party_id)))
@@ -237,13 +249,17 @@ def _prepared(sender: Sender, rows: list[OutboxMessage], party_people: dict):
             except Exception as exc:  # a message that cannot be composed fails alone
                 logger.exception("message %s could not be composed", row.pk)
                 item = PermanentFailure("compose", str(exc))
-            ready.put((row, item))
+            done.append((row, item))
+            if len(done) >= _HANDOFF:
+                ready.put(done)
+                done = []
+        ready.put(done)
         ready.put(None)
 
     worker = threading.Thread(target=compose_all, name="patron-compose", daemon=True)
     worker.start()
-    while (item := ready.get()) is not None:
-        yield item
+    while (items := ready.get()) is not None:
+        yield from items
     worker.join()
 
 
