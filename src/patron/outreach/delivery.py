@@ -227,8 +227,8 @@ def _send_group(channel: str, rows: list[OutboxMessage], report: DeliveryReport)
         sender.close()
 
 
-_AHEAD = 32  # messages composed ahead of the one being sent
-_HANDOFF = 8  # messages handed from the composer to the sender at once
+_AHEAD = 64  # messages composed ahead of the one being sent
+_HANDOFF = 16  # messages handed from the composer to the sender at once
 
 
 def _prepared(sender: Sender, rows: list[OutboxMessage], party_people: dict):
