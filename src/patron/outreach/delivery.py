@@ -202,6 +202,7 @@ def _send_group(channel: str, rows: list[OutboxMessage], report: DeliveryReport)
         for row in rows:
             _failed(row, failure, report)
         return
+    relaxed = _relax_commits()
     try:
         lost = False
         renewed = time.monotonic()
@@ -225,6 +226,27 @@ def _send_group(channel: str, rows: list[OutboxMessage], report: DeliveryReport)
                 _retry_later(row, TemporaryFailure("unexpected", str(exc)), report)
     finally:
         sender.close()
+        if relaxed:
+            _restore_commits()
+
+
+def _relax_commits() -> bool:
+    """PostgreSQL: while this batch is sent, its "sent" marks are committed without waiting
+    for the disk flush. A courier killed mid-batch loses nothing it committed (at most the
+    one message in flight goes again, the guarantee the tests check); only a crash of the
+    database server itself could lose the last fraction of a second of marks, and those
+    messages would go again with their same Message-ID. Waiting for the flush was 0.7 ms of
+    each message's 1.9 ms (bench/delivery.py)."""
+    if connection.vendor != "postgresql":
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit TO OFF")
+    return True
+
+
+def _restore_commits() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("RESET synchronous_commit")
 
 
 _AHEAD = 64  # messages composed ahead of the one being sent
