@@ -57,10 +57,13 @@ def people(ids: Iterable[int]) -> dict[int, Person]:
         "relationship__owner__first_name",
         "relationship__owner__username",
     )
-    return {
-        pk: Person(pk, name, email, phone, locale, kind or "", since, first or user or "")
-        for pk, name, email, phone, locale, kind, since, first, user in rows
-    }
+    return {row[0]: _person(*row) for row in rows}
+
+
+def _person(pk, name, email, phone, locale, kind, since, owner_first, owner_user) -> Person:
+    """A party as a message needs it, from the nine columns both readers select."""
+    manager = owner_first or owner_user or ""
+    return Person(pk, name, email, phone, locale, kind or "", _date(since), manager)
 
 
 def merge_values(person: Person, fields: Iterable[str], moment: dt.datetime) -> dict[str, str]:
@@ -143,12 +146,7 @@ def people_between(first: int, last: int) -> dict[int, Person]:
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [first, last, first, last])
-        return {
-            pk: Person(
-                pk, name, email, phone, locale, kind or "", _date(since), first or user or ""
-            )
-            for pk, name, email, phone, locale, kind, since, first, user in cursor.fetchall()
-        }
+        return {row[0]: _person(*row) for row in cursor.fetchall()}
 
 
 def consents_between(first: int, last: int, channel: str, purpose: str) -> dict[int, bool]:

@@ -211,12 +211,12 @@ def _send_group(channel: str, rows: list[OutboxMessage], report: DeliveryReport)
             if time.monotonic() - renewed > RENEW_EVERY:
                 _renew_leases()
                 renewed = time.monotonic()
-            if position % CHECK_AHEAD == 0:
-                ours = _still_ours([r.pk for r in rows[position : position + CHECK_AHEAD]])
             if lost:
                 failure = TemporaryFailure(f"{channel}.unreachable")
                 _retry_later(row, failure, report, tried=False)
                 continue
+            if position % CHECK_AHEAD == 0:
+                ours = _still_ours([r.pk for r in rows[position : position + CHECK_AHEAD]])
             try:
                 lost = _send_one(sender, row, ready, report, row.pk in ours) == "connection_lost"
             except Exception as exc:
