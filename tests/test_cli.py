@@ -21,7 +21,7 @@ def test_help_lists_patrons_own_commands(capsys):
 
 def test_no_arguments_print_the_same_help(capsys):
     assert main([]) == 0
-    assert "import a shop, payment or spreadsheet export" in capsys.readouterr().out
+    assert "import a shop, marketplace, payment or spreadsheet export" in capsys.readouterr().out
 
 
 def test_help_names_a_command(capsys):

@@ -27,7 +27,19 @@ OWN_COMMANDS = (
     "setup",
     "help",
 )
-PROFILES = ("shopify", "stripe", "woocommerce", "square", "generic")
+# As commerce.importers.profiles names them (read here without loading Django).
+PROFILES = (
+    "shopify",
+    "stripe",
+    "woocommerce",
+    "square",
+    "smartstore",
+    "coupang",
+    "cafe24",
+    "11st",
+    "esm",
+    "generic",
+)
 EPILOG = """\
 Django's management commands work too, e.g. `patron migrate`, `patron createsuperuser`,
 `patron changepassword NAME`; `patron help --django` lists them.
@@ -74,12 +86,12 @@ def _parser() -> argparse.ArgumentParser:
 
     imp = sub.add_parser(
         "import",
-        help="import a shop, payment or spreadsheet export (CSV or XLSX)",
+        help="import a shop, marketplace, payment or spreadsheet export (CSV, XLSX or XLS)",
         description="Import orders from an export file. Importing the same file again adds "
         "nothing; a killed import is completed by running it again. Afterwards the background "
         "worker classifies and scores the parties the file touched.",
     )
-    imp.add_argument("file", type=Path, help="the export file (CSV or XLSX)")
+    imp.add_argument("file", type=Path, help="the export file (CSV, XLSX or XLS)")
     imp.add_argument(
         "--profile",
         choices=PROFILES,
@@ -107,6 +119,15 @@ def _parser() -> argparse.ArgumentParser:
         default="keep",
         help="an order number an earlier file gave to someone else: keep that (default), "
         "or give the order to the person this file names",
+    )
+    imp.add_argument(
+        "--password",
+        nargs="?",
+        const=ASK,
+        metavar="PASSWORD",
+        help="the password of a password-protected workbook (SmartStore's downloads often are); "
+        "given without a value it is asked for and not shown. It is used to open the file and "
+        "kept nowhere",
     )
     imp.add_argument(
         "--dry-run", action="store_true", help="check and count everything, keep nothing"
@@ -284,6 +305,15 @@ def _parse_mapping(pairs: list[str]) -> dict[str, str]:
     return mapping
 
 
+ASK = object()  # --password given without a value
+
+
+def _password(given) -> str | None:
+    if given is ASK:
+        return getpass.getpass("Password of the workbook: ")
+    return given
+
+
 def _import(args: argparse.Namespace) -> int:
     from django.db import OperationalError
     from rich.progress import BarColumn, Progress, TextColumn
@@ -295,6 +325,7 @@ def _import(args: argparse.Namespace) -> int:
     if not args.file.is_file():
         print(f"patron import: {args.file}: no such file", file=sys.stderr)
         return 2
+    password = _password(args.password)
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),
@@ -313,6 +344,7 @@ def _import(args: argparse.Namespace) -> int:
                 on_conflict=args.on_conflict,
                 dry_run=args.dry_run,
                 progress=lambda rows, _fraction: bar.update(task, completed=rows),
+                password=password,
             )
         except ImportRejected as exc:
             print(f"patron import: {args.file.name}: {exc}", file=sys.stderr)

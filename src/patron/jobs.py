@@ -121,6 +121,27 @@ def store_upload(chunks: Iterable[bytes], original_name: str) -> str:
     return name
 
 
+def unlock_upload(name: str, original_name: str, password: str | None) -> str:
+    """A stored upload that is a password-protected workbook, opened now with its password:
+    the stored file becomes the opened workbook, so that the password goes no further than
+    this request (never onto the run, the queue or a log). Other uploads are left as they
+    are. A missing or wrong password is refused (UnreadableFile) and the upload removed."""
+    from patron.commerce.importers.reading import decrypt_workbook
+
+    path = upload_dir() / name
+    with tempfile.TemporaryFile(dir=upload_dir()) as opened:
+        try:
+            if not decrypt_workbook(path, password, opened):
+                return name
+        except Problem:
+            path.unlink(missing_ok=True)
+            raise
+        opened.seek(0)
+        unlocked = store_upload(iter(lambda: opened.read(1 << 20), b""), original_name)
+    path.unlink(missing_ok=True)
+    return unlocked
+
+
 def purge_uploads(now: float | None = None) -> int:
     """Remove stored uploads nobody needs any more: older than PATRON_UPLOAD_KEEP_HOURS (kept
     that long for a preview's "Import this file", a resume, a second try with the columns

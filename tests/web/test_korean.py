@@ -40,6 +40,7 @@ ALLOWED = {
     # Merge fields are code ({{ first_name }}), written the same in every language.
     "first", "name", "business", "manager", "years", "since", "preferences", "url", "rsvp",
     "SMS", "LMS", "SHIP",  # message types, a template code
+    "Cafe", "Wing", "ESM", "XLS",  # marketplaces' own names (Cafe24, 쿠팡 Wing), a file type
 }  # fmt: skip
 EMAIL = re.compile(r"[\w.+-]+@[\w.-]+")
 WORD = re.compile(r"[A-Za-z]{2,}")

@@ -125,10 +125,12 @@ def do_import_file(
     user=None,
     display_name: str | None = None,
     progress: ProgressCallback | None = None,
+    password: str | None = None,
 ) -> ImportReport:
     """Import an export file: upsert orders by (source, external id), match parties.
 
     With `run`, continue that queued run (the background job); otherwise a run is made here.
+    `password` opens a password-protected workbook; it is kept nowhere (not on the run).
     Raises ImportRejected when the file cannot be read at all; the run then ends failed.
     """
     started = time.monotonic()
@@ -161,7 +163,7 @@ def do_import_file(
         # A run done again (resumed after an interruption) reads the whole file again: its
         # earlier attempt's rejected rows would be counted twice.
         RejectedRow.objects.filter(run=run).delete()
-        table, columns, profile = _open(path, run, report)
+        table, columns, profile = _open(path, run, report, password)
         builder = RecordBuilder(columns, profile, _settings())
         batches = _Preview(report, run) if run.dry_run else _Writer(report, run, user or run.user)
         batches.run(builder, table.rows, table.fraction, progress)
@@ -192,11 +194,13 @@ def do_import_file(
     return report
 
 
-def _open(path: Path, run: ImportRun, report: ImportReport):
+def _open(path: Path, run: ImportRun, report: ImportReport, password: str | None = None):
     """The file's table, its column map and profile, noted on the report and the run."""
     header: list[str] = []
     try:
-        table = open_table(path, settings.PATRON_IMPORT_MAX_BYTES, run.encoding or None)
+        table = open_table(
+            path, settings.PATRON_IMPORT_MAX_BYTES, run.encoding or None, password=password
+        )
         header = table.header
         profile = _choose_profile(run.profile or None, table.header)
         columns = ColumnMap(table.header, profile, run.mapping or {})
@@ -283,7 +287,7 @@ class _Batches:
                     self._keep_rejections(rejected)
                     if batch:
                         self.write(batch)
-                        self.report.last_row_kept = batch[-1].end_row
+                        self.report.last_row_kept = builder.rows_settled(batch[-1].end_row)
                     if self.progress_with_batch:
                         self._beat(builder, fraction())
                 if not self.progress_with_batch:
@@ -671,6 +675,7 @@ ORDER_COLUMNS = [
     "discount_code",
     "channel",
     "note",
+    "delivery_contact",
     "row_digest",
     "source_row",
     "import_run_id",
@@ -689,6 +694,7 @@ def _order_values(record: OrderRecord, party_id: int, run_id: int) -> tuple:
         record.discount_code,
         record.channel,
         record.note,
+        record.delivery_contact,
         record.digest(),
         record.row_no,
         run_id,

@@ -100,6 +100,9 @@ class Order(models.Model):
     discount_code = models.CharField(max_length=64, blank=True)
     channel = models.CharField(max_length=32, blank=True)
     note = models.TextField(blank=True)
+    # The number the order was delivered to when it is not the party's own: a marketplace's
+    # 050x safe number (it expires) or the recipient's. Never used to reach or match anyone.
+    delivery_contact = models.CharField(max_length=32, blank=True)
     # A digest of the source row(s): a re-import with the same digest is a no-op.
     row_digest = models.CharField(max_length=32)
     source_row = models.PositiveIntegerField(default=0)  # its first row in the file last read

@@ -125,9 +125,41 @@ def _not_a_workbook() -> str:
     return _("The file is named .xlsx but is not an Excel workbook.")
 
 
-@wording("file.old_excel")
-def _old_excel() -> str:
-    return _("Old Excel .xls files cannot be read yet: save it as .xlsx or CSV.")
+@wording("file.web_page")
+def _web_page() -> str:
+    return _(
+        "This .xls file is a web page, not an Excel workbook (some sites save one under that "
+        "name): open it in Excel and save it as .xlsx or CSV."
+    )
+
+
+@wording("file.password_needed")
+def _password_needed() -> str:
+    return _(
+        "This workbook is password-protected: give its password (the Password field on the "
+        "import page, or --password with patron import)."
+    )
+
+
+@wording("file.password_wrong")
+def _password_wrong() -> str:
+    return _("The password does not open this workbook: check it and try again.")
+
+
+@wording("file.password_unusual")
+def _password_unusual(rounds: int) -> str:
+    return _(
+        "This workbook's protection asks for %(rounds)s rounds of hashing per password try "
+        "(Excel uses 100,000): open it in Excel, remove the password, and import it again."
+    ) % {"rounds": number(rounds)}
+
+
+@wording("file.password_unsupported")
+def _password_unsupported(detail: str = "") -> str:
+    return _(
+        "This workbook's protection cannot be opened here: open it in Excel, remove the "
+        "password, and import it again."
+    )
 
 
 @wording("file.no_header")

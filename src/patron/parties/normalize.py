@@ -62,6 +62,26 @@ def normalize_phone(text: str, region: str) -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+_NOT_DIGITS = re.compile(r"\D")
+
+
+@lru_cache(maxsize=16384)
+def is_safe_number(text: str, region: str) -> bool:
+    """A Korean 050x "safe number" (안심번호): a marketplace's relay to the buyer's phone that
+    expires after delivery. It must never identify a person or be kept as their phone."""
+    written = unicodedata.normalize("NFKC", text).strip().lstrip("'")
+    digits = _NOT_DIGITS.sub("", written)
+    if written.startswith("+"):
+        if not digits.startswith("82"):
+            return False
+        digits = "0" + digits[2:]
+    elif region != "KR":
+        return False
+    elif not digits.startswith("0"):
+        digits = "0" + digits  # a spreadsheet dropped the leading zero
+    return digits.startswith("050") and 11 <= len(digits) <= 12
+
+
 def format_phone(e164: str, region: str | None = None) -> str:
     """How a person wants to read a stored number: 010-1234-5678 at home (the business's own
     region), +82 10-1234-5678 from anywhere else."""

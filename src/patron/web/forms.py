@@ -26,12 +26,17 @@ PROFILE_LABELS = {
     "stripe": "Stripe",
     "woocommerce": "WooCommerce",
     "square": "Square",
+    "smartstore": _("Naver SmartStore"),
+    "coupang": _("Coupang Wing"),
+    "cafe24": "Cafe24",
+    "11st": _("11st"),
+    "esm": _("Gmarket / Auction (ESM)"),
     "generic": _("Any other spreadsheet"),
 }
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(label=_("Export file (CSV or XLSX)"))
+    file = forms.FileField(label=_("Export file (CSV, XLSX or XLS)"))
     profile = forms.ChoiceField(
         label=_("Format"),
         required=False,
@@ -58,6 +63,16 @@ class ImportForm(forms.Form):
             ("shift_jis", _("Japanese (Shift_JIS)")),
             ("cp1252", _("Western European (Windows-1252)")),
         ],
+    )
+    password = forms.CharField(
+        label=_("Password of the workbook, if it has one"),
+        required=False,
+        max_length=255,
+        strip=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        help_text=_(
+            "SmartStore downloads are often protected. Used to open the file, kept nowhere."
+        ),
     )
     preview = forms.BooleanField(
         label=_("Preview first: check and count, keep nothing"), required=False

@@ -12,7 +12,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from patron.parties.normalize import normalize_email, normalize_name, normalize_phone
+from patron.parties.normalize import (
+    is_safe_number,
+    normalize_email,
+    normalize_name,
+    normalize_phone,
+)
 
 from .profiles import FIELDS, Profile, header_key
 from .reading import FIELD_LIMIT, UnreadableFile
@@ -30,6 +35,9 @@ from .values import (
 # Fields that, when blank on a row of a multi-row order, mark it as a further line item.
 _ORDER_LEVEL = ("occurred_at", "total", "status")
 _PAID_WORDS = {"shipped", "delivered", "fulfilled", "success", "approved", "captured"}
+# Orders of a marketplace export held open while their lines are read: the lines of one order
+# come together, but can be interleaved with a few others paid at the same moment.
+OPEN_ORDERS = 256
 
 
 @dataclass
@@ -38,6 +46,7 @@ class LineRecord:
     sku: str
     quantity: Decimal
     unit_price: Decimal
+    line_id: str = ""  # the marketplace's number for this line (상품주문번호)
 
 
 @dataclass
@@ -61,6 +70,9 @@ class OrderRecord:
     accepts_marketing: bool | None = None
     lines: list[LineRecord] = field(default_factory=list)
     end_row: int = 0  # the last spreadsheet row of this order (its line items follow row_no)
+    # Where the order was delivered when that number is not the person's own (a marketplace's
+    # 050x safe number, or the recipient's): kept on the order only.
+    delivery_contact: str = ""
 
     @property
     def is_purchase(self) -> bool:
@@ -83,9 +95,10 @@ class OrderRecord:
             self.company,
             self.email or "",
             self.phone or "",
+            self.delivery_contact,
         ]
         for line in self.lines:
-            parts += [line.name, line.sku, str(line.quantity), str(line.unit_price)]
+            parts += [line.name, line.sku, str(line.quantity), str(line.unit_price), line.line_id]
         return hashlib.md5("\x1f".join(parts).encode(), usedforsecurity=False).hexdigest()
 
 
@@ -126,8 +139,8 @@ class ColumnMap:
         self.index: dict[str, int] = {}
         for name, aliases in profile.columns.items():
             for alias in aliases:
-                if alias in first:
-                    self.index[name] = first[alias]
+                if header_key(alias) in first:
+                    self.index[name] = first[header_key(alias)]
                     break
         for column, target in overrides.items():
             if target not in FIELDS:
@@ -137,12 +150,19 @@ class ColumnMap:
             if header_key(column) not in first:
                 raise UnreadableFile("file.map_unknown_column", column=column, field=target)
             self.index[target] = first[header_key(column)]
+        if "occurred_at" not in self.index and "ordered_at" in self.index:
+            self.index["occurred_at"] = self.index.pop("ordered_at")
+        if "order_id" not in self.index and "line_id" in self.index:
+            self.index["order_id"] = self.index.pop("line_id")  # each line is its own order
+        # A row per line of an order: the marketplaces' layout, and any file that numbers
+        # both its orders and their lines.
+        self.line_rows = profile.line_rows or "line_id" in self.index
         self._require()
 
     def _require(self) -> None:
         if "occurred_at" not in self.index:
             raise UnreadableFile("file.no_date_column")
-        if "total" not in self.index and "line_price" not in self.index:
+        if not {"total", "line_price", "line_total"} & self.index.keys():
             raise UnreadableFile("file.no_amount_column")
         who = ("customer_id", "name", "first_name", "last_name", "company", "email", "phone")
         if not any(name in self.index for name in who):
@@ -174,6 +194,7 @@ class RecordBuilder:
     def __init__(self, columns: ColumnMap, profile: Profile, settings: Settings) -> None:
         self.columns, self.profile, self.settings = columns, profile, settings
         self.rejections: list[Rejection] = []
+        self._open: dict[str, _Group] = {}  # orders of a row-per-line file still being read
         self.rows_read = 0
         self.last_row = 0  # the spreadsheet row number of the last row read
 
@@ -187,6 +208,9 @@ class RecordBuilder:
 
     def records(self, rows: Iterator[tuple[int, list[str]]]) -> Iterator[OrderRecord | None]:
         """Order records, row by row; None now and then when rejections wait to be stored."""
+        if self.columns.line_rows:
+            yield from self._grouped_records(rows)
+            return
         pending: OrderRecord | None = None
         for row_no, row in rows:
             self.rows_read += 1
@@ -208,6 +232,59 @@ class RecordBuilder:
             pending = record
         if pending is not None:
             yield pending
+
+    def rows_settled(self, last_in_batch: int) -> int:
+        """The last row up to which every row is in a written batch or rejected: an order
+        still open (its lines may follow) holds back the rows from its first one."""
+        if not self._open:
+            return max(last_in_batch, self.last_row if self.columns.line_rows else 0)
+        return min(group.head.row_no for group in self._open.values()) - 1
+
+    def _grouped_records(self, rows: Iterator[tuple[int, list[str]]]) -> Iterator:
+        """One record per order of a file with a row per line, each order's lines gathered
+        from rows that need not be adjacent (within OPEN_ORDERS orders of each other)."""
+        self._open = {}
+        for row_no, row in rows:
+            self.rows_read += 1
+            self.last_row = row_no
+            try:
+                self._check_shape(row)
+                cells = self.columns.cells(row)
+                order_id = cells["order_id"][:128] or self._row_identity(row)
+                group = self._open.get(order_id)
+                head = self._head(row_no, row, cells, order_id) if group is None else group.head
+                part = self._line_part(row_no, cells, head.currency)
+            except RowRejected as exc:
+                self.rejections.append(Rejection(row_no, exc.column, exc.reason, exc.value[:200]))
+                if len(self.rejections) >= self.rejections_held:
+                    yield None
+                continue
+            if group is None:
+                group = self._open[order_id] = _Group(head, self._order_total(cells, head))
+                if len(self._open) > OPEN_ORDERS:
+                    yield self._open.pop(next(iter(self._open))).settle()
+            group.add(part, row_no)
+        while self._open:
+            yield self._open.pop(next(iter(self._open))).settle()
+
+    def _order_total(self, cells: dict[str, str], head: OrderRecord) -> Decimal | None:
+        """The order's own total, repeated on each of its rows (Cafe24's 총 결제금액)."""
+        if not cells.get("total"):
+            return None
+        return self._parse(cells, "total", parse_amount, head.currency)
+
+    def _line_part(self, row_no: int, cells: dict[str, str], currency: str) -> _LinePart:
+        line = self._line(cells, currency)
+        amount = None
+        if cells.get("line_total"):
+            amount = self._parse(cells, "line_total", parse_amount, currency)
+        elif "line_price" in self.columns.index:
+            amount = line.quantity * line.unit_price
+        if amount is not None and line.quantity:
+            line.unit_price = (amount / line.quantity).quantize(Decimal("0.01"))
+        line.line_id = cells.get("line_id")[:64]
+        state = line_state(cells["status"], cells["status_detail"], cells["claim_status"])
+        return _LinePart(line.line_id or f"row-{row_no}", line, state, amount)
 
     def _check_shape(self, row: list[str]) -> None:
         width = len(self.columns.header)
@@ -237,14 +314,16 @@ class RecordBuilder:
 
     def _record(self, row_no: int, row: list[str]) -> OrderRecord:
         cells = self.columns.cells(row)
-        value = cells.get
-        currency = self._currency(cells)
-        occurred_at = self._parse(cells, "occurred_at", parse_datetime, self._time_zone())
+        record = self._head(row_no, row, cells, cells["order_id"][:128])
+        currency = record.currency
         lines = [self._line(cells, currency)] if self._has_line(cells) else []
         if "total" in self.columns.index:
             total = self._parse(cells, "total", parse_amount, currency)
-        else:
-            total = sum((line.quantity * line.unit_price for line in lines), Decimal(0))
+        elif "line_total" in self.columns.index:
+            total = self._parse(cells, "line_total", parse_amount, currency)
+        else:  # a quantity and a unit price, with or without a product named
+            priced = lines[0] if lines else self._line(cells, currency)
+            total = priced.quantity * priced.unit_price
         if len(lines) == 1 and "line_price" not in self.columns.index:
             lines[0].unit_price = total / (lines[0].quantity or 1)
         refunded = self._optional_amount(cells, "refunded", currency)
@@ -252,20 +331,26 @@ class RecordBuilder:
         if total < 0:
             # A negative amount is a refund or return written as its own row.
             total, refunded, status = -total, -total, "refunded"
+        record.total, record.refunded, record.status, record.lines = total, refunded, status, lines
+        return record
+
+    def _head(self, row_no: int, row: list[str], cells: dict[str, str], order_id: str):
+        """An order's own fields (when, who, how), as every row of it repeats them."""
+        value = cells.get
+        currency = self._currency(cells)
         name, company = self._names(cells)
-        email, phone = self._contacts(cells)
+        email, phone, delivery = self._contacts(cells)
         customer_id = value("customer_id")
         if not (name or company or email or phone or customer_id):
             raise RowRejected("", "row.no_customer")
         return OrderRecord(
             row_no=row_no,
             end_row=row_no,
-            order_id=value("order_id", "")[:128] or self._row_identity(row),
-            occurred_at=occurred_at,
-            status=status,
+            order_id=order_id or self._row_identity(row),
+            occurred_at=self._occurred_at(cells),
+            status="paid",
             currency=currency,
-            total=total,
-            refunded=refunded,
+            total=Decimal(0),
             discount_amount=abs(self._optional_amount(cells, "discount_amount", currency)),
             discount_code=value("discount_code")[:64],
             channel=value("channel")[:32],
@@ -276,8 +361,13 @@ class RecordBuilder:
             email=email,
             phone=phone,
             accepts_marketing=parse_flag(value("accepts_marketing")),
-            lines=lines,
+            delivery_contact=delivery,
         )
+
+    def _occurred_at(self, cells: dict[str, str]) -> dt.datetime:
+        # An order cancelled before it was paid has no payment date: it happened when placed.
+        name = "occurred_at" if cells.get("occurred_at") or not cells.get("ordered_at") else None
+        return self._parse(cells, name or "ordered_at", parse_datetime, self._time_zone())
 
     def _row_identity(self, row: list[str]) -> str:
         # No order id column: the row's own content is its identity, so a re-import of the
@@ -293,7 +383,11 @@ class RecordBuilder:
     def _currency(self, cells: dict[str, str]) -> str:
         code = cells.get("currency").upper()
         if not code:
-            code = currency_from_text(cells.get("total", "")) or self.settings.currency
+            code = (
+                self.profile.currency
+                or currency_from_text(cells.get("total", ""))
+                or self.settings.currency
+            )
         if len(code) != 3 or not code.isalpha():
             raise RowRejected(self.columns.column_name("currency"), "value.currency_invalid", code)
         return code
@@ -331,14 +425,24 @@ class RecordBuilder:
             name = normalize_name(f"{cells.get('first_name')} {cells.get('last_name')}")
         return name[:200], normalize_name(cells.get("company"))[:200]
 
-    def _contacts(self, cells: dict[str, str]) -> tuple[str | None, str | None]:
+    def _contacts(self, cells: dict[str, str]) -> tuple[str | None, str | None, str]:
+        """The person's email and phone, and the order's delivery contact: a safe number
+        (050x) in the buyer's column is never the person's phone, only the order's."""
+        region = self.settings.region
         email_text = cells.get("email")
         email = normalize_email(email_text) if email_text else None
         phone_text = cells.get("phone")
-        phone = normalize_phone(phone_text, self.settings.region) if phone_text else None
+        delivery = cells.get("delivery_phone")
+        if phone_text and is_safe_number(phone_text, region):
+            phone_text, delivery = "", phone_text
+        phone = normalize_phone(phone_text, region) if phone_text else None
         if email_text and email is None and not phone:
             raise RowRejected(self.columns.column_name("email"), "value.email_invalid", email_text)
-        return email, phone
+        if delivery and not is_safe_number(delivery, region):
+            delivery = normalize_phone(delivery, region) or ""
+            if delivery == phone:
+                delivery = ""  # delivered to the buyer's own number: nothing more to keep
+        return email, phone, delivery[:32]
 
     def _has_line(self, cells: dict[str, str]) -> bool:
         return bool(cells.get("line_name") or cells.get("line_sku"))
@@ -353,3 +457,86 @@ class RecordBuilder:
             if price_text.strip()
             else Decimal(0),
         )
+
+
+@dataclass
+class _LinePart:
+    key: str  # the line's number, or its row's when the file has none
+    line: LineRecord
+    state: str  # paid, pending, cancelled or returned (line_state)
+    amount: Decimal | None  # what the line came to, when the file says
+
+
+class _Group:
+    """An order of a marketplace export while its lines are read."""
+
+    def __init__(self, head: OrderRecord, order_total: Decimal | None) -> None:
+        self.head, self.order_total = head, order_total
+        self.parts: dict[str, _LinePart] = {}
+
+    def add(self, part: _LinePart, row_no: int) -> None:
+        self.parts[part.key] = part  # a line repeated (a row downloaded twice): the later wins
+        self.head.end_row = max(self.head.end_row, row_no)
+
+    def settle(self) -> OrderRecord:
+        """The order as its lines make it: lines cancelled before delivery were never bought
+        (an order with all of them cancelled is no purchase), returned lines are refunds."""
+        record, parts = self.head, list(self.parts.values())
+        live = [part for part in parts if part.state != "cancelled"]
+        kept = live or parts
+        amounts = [part.amount for part in kept]
+        if self.order_total is not None and (len(live) == len(parts) or None in amounts):
+            total = self.order_total  # what was paid, when no line of it was cancelled
+        else:
+            total = sum((amount or Decimal(0) for amount in amounts), Decimal(0))
+        returned = sum((p.amount or Decimal(0) for p in live if p.state == "returned"), Decimal(0))
+        record.total, record.refunded = total, min(returned, total)
+        record.status = _settled_status([part.state for part in live], returned, total)
+        record.lines = [part.line for part in kept if part.line.name or part.line.sku]
+        return record
+
+
+def _settled_status(states: list[str], returned: Decimal, total: Decimal) -> str:
+    if not states:
+        return "cancelled"
+    if all(state == "returned" for state in states):
+        return "refunded"
+    if "returned" in states:
+        return "partially_refunded" if returned < total else "refunded"
+    if all(state == "pending" for state in states):
+        return "pending"
+    return "paid"
+
+
+# The words of marketplace statuses (SmartStore's 주문상태/주문세부상태/클레임상태, Cafe24's
+# 주문 상태, 11번가's and G마켓's 주문상태), read lower-case without spaces. A claim only
+# requested (취소요청, 반품요청, 수거중), withdrawn or refused leaves the purchase standing.
+_CANCELLED = (
+    "취소완료",
+    "입금전취소",
+    "미결제취소",
+    "주문취소",
+    "결제취소",
+    "cancelled",
+    "canceled",
+)
+_RETURNED = ("반품완료", "환불완료", "refunded", "returned")
+_IN_PROGRESS = ("요청", "접수", "수거", "철회", "거부", "거절", "보류", "requested")
+_PENDING = ("결제대기", "입금대기", "입금전", "미입금", "pending", "awaiting")
+
+
+def line_state(*texts: str) -> str:
+    """paid, pending, cancelled or returned, from every status column of a line's row."""
+    words = ["".join(text.lower().split()) for text in texts if text]
+    settled = not any(part in word for word in words for part in _IN_PROGRESS)
+    if any(done in word for word in words for done in _CANCELLED):
+        return "cancelled"
+    if settled and any(word in ("취소", "cancel") for word in words):
+        return "cancelled"
+    if any(done in word for word in words for done in _RETURNED):
+        return "returned"
+    if settled and any(word in ("반품", "환불", "return", "refund") for word in words):
+        return "returned"
+    if any(word.startswith(_PENDING) for word in words):
+        return "pending"
+    return "paid"

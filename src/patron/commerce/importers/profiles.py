@@ -32,6 +32,13 @@ FIELDS = (
     "line_quantity",
     "line_price",
     "event_type",
+    # Marketplace exports (one row per line of an order, the order's fields repeated):
+    "line_id",  # the line's own number (상품주문번호, 품목별 주문번호)
+    "line_total",  # what the line came to (상품별 총 주문금액, 결제액)
+    "ordered_at",  # when the order was placed, for rows without a payment date
+    "status_detail",  # further status columns (주문세부상태, 클레임상태)
+    "claim_status",
+    "delivery_phone",  # the recipient's number, often a 050x safe number: never an identity
 )
 
 
@@ -40,16 +47,23 @@ class Profile:
     name: str
     # field -> header names (compared case-insensitively, spaces collapsed); first match wins.
     columns: dict[str, tuple[str, ...]]
-    # All of these headers present means the file is this profile's.
+    # All of these headers present means the file is this profile's ("a|b": either).
     signature: tuple[str, ...] = ()
     time_zone: str | None = None  # None: the business's own time zone
     # Several rows can make one order (Shopify: one row per line item).
     multi_row_orders: bool = False
     statuses: dict[str, str] = field(default_factory=dict)
+    # Each row is one line of an order, the order's own fields repeated on every row of it
+    # (Korean marketplaces); its status is read from the words of its status columns.
+    line_rows: bool = False
+    currency: str | None = None  # None: the cell's symbol, else the business's currency
 
 
 def header_key(text: str) -> str:
-    return " ".join(unicodedata.normalize("NFKC", text).replace("\ufeff", "").lower().split())
+    """How a header is compared: NFKC, lower case, without spaces or a trailing "*" (Korean
+    exports write "수 량" and "수량", "총 결제금액(KRW)" and "총결제금액(KRW)", "주문번호*")."""
+    key = "".join(unicodedata.normalize("NFKC", text).replace("\ufeff", "").lower().split())
+    return key.rstrip("*")
 
 
 SHOPIFY = Profile(
@@ -208,9 +222,10 @@ GENERIC = Profile(
             "paid at",
             "주문일시",
             "주문일",
-            "주문 일시",
+            "주문일자",
             "결제일시",
             "결제일",
+            "결제완료일",
             "거래일시",
             "일시",
             "날짜",
@@ -226,11 +241,15 @@ GENERIC = Profile(
             "결제금액",
             "금액",
             "주문금액",
+            "총 결제금액",
+            "총 주문금액",
             "합계",
             "총액",
             "판매금액",
             "가격",
         ),
+        "line_id": ("line id", "상품주문번호", "품목별 주문번호", "주문상세번호"),
+        "line_total": ("결제액", "상품별 총 주문금액", "상품구매금액"),
         "refunded": ("refunded", "refund amount", "환불금액"),
         "discount_amount": ("discount", "discount amount", "할인금액", "할인"),
         "discount_code": ("coupon", "discount code", "쿠폰", "쿠폰코드"),
@@ -249,6 +268,7 @@ GENERIC = Profile(
             "주문자명",
             "구매자",
             "구매자명",
+            "수령인",
         ),
         "first_name": ("first name",),
         "last_name": ("last name",),
@@ -283,7 +303,7 @@ GENERIC = Profile(
         ),
         "line_sku": ("sku", "상품코드"),
         "line_quantity": ("quantity", "qty", "수량"),
-        "line_price": ("unit price", "단가"),
+        "line_price": ("unit price", "단가", "판매가", "판매단가"),
     },
     statuses={
         "paid": "paid",
@@ -306,12 +326,168 @@ GENERIC = Profile(
     },
 )
 
-PROFILES = {p.name: p for p in (SHOPIFY, STRIPE, WOOCOMMERCE, SQUARE, GENERIC)}
+# Korean marketplaces: the columns as their sellers' exports name them (../shared/KOREA.md, after
+# the public parsers of these files). Amounts are won; times are Korean time.
+
+SMARTSTORE = Profile(
+    name="smartstore",
+    signature=("상품주문번호", "주문번호", "구매자명"),
+    line_rows=True,
+    currency="KRW",
+    time_zone="Asia/Seoul",
+    columns={
+        "order_id": ("주문번호",),
+        "line_id": ("상품주문번호",),
+        "occurred_at": ("결제일", "결제일시"),
+        "ordered_at": ("주문일시", "주문일"),
+        "status": ("주문상태",),
+        "status_detail": ("주문세부상태",),
+        "claim_status": ("클레임상태",),
+        "customer_id": ("구매자id",),
+        "name": ("구매자명",),
+        "phone": ("구매자연락처",),
+        "delivery_phone": ("수취인연락처1", "수취인연락처2"),
+        "line_name": ("상품명",),
+        "line_sku": ("상품번호",),
+        "line_quantity": ("수량",),
+        "line_price": ("상품가격",),
+        "line_total": ("최종 상품별 총 주문금액", "상품별 총 주문금액"),
+        "discount_amount": ("상품별 할인액",),
+        "channel": ("결제수단",),
+        "note": ("배송메세지",),
+    },
+)
+
+COUPANG = Profile(
+    name="coupang",
+    signature=("번호", "묶음배송번호", "주문번호", "구매자전화번호"),
+    line_rows=True,
+    currency="KRW",
+    time_zone="Asia/Seoul",
+    columns={
+        "order_id": ("주문번호",),
+        "line_id": ("옵션id",),
+        "occurred_at": ("주문일",),
+        "name": ("구매자",),
+        "phone": ("구매자전화번호",),
+        "delivery_phone": ("수취인전화번호",),
+        "line_name": ("등록상품명", "노출상품명(옵션명)"),
+        "line_sku": ("노출상품id", "업체상품코드"),
+        "line_quantity": ("구매수(수량)", "구매수"),
+        "line_price": ("옵션판매가(판매단가)", "옵션판매가"),
+        "line_total": ("결제액",),
+        "note": ("배송메세지",),
+    },
+)
+
+CAFE24 = Profile(
+    name="cafe24",
+    signature=("품목별 주문번호", "주문자명"),
+    line_rows=True,
+    currency="KRW",
+    time_zone="Asia/Seoul",
+    columns={
+        "order_id": ("주문번호",),
+        "line_id": ("품목별 주문번호",),
+        "occurred_at": ("결제일시(입금확인일)", "결제일시", "입금확인일"),
+        "ordered_at": ("주문일시",),
+        "status": ("주문 상태", "주문상태"),
+        "status_detail": ("취소구분",),
+        "customer_id": ("주문자id",),
+        "name": ("주문자명",),
+        "phone": ("주문자 휴대전화", "주문자 휴대폰", "주문자 전화번호"),
+        "email": ("주문자 이메일",),
+        "delivery_phone": ("수령인 휴대전화", "수령인 전화번호"),
+        "line_name": ("상품명(한국어 쇼핑몰)", "상품명"),
+        "line_sku": ("상품코드", "상품번호"),
+        "line_quantity": ("수량",),
+        "line_price": ("판매가", "상품판매가"),
+        "line_total": ("상품구매금액(krw)", "상품구매금액"),
+        "total": ("총 결제금액(krw)", "총 결제금액", "총 주문금액(krw)", "총 주문금액"),
+        "channel": ("매출경로", "결제수단"),
+        "note": ("배송메시지", "배송메세지"),
+    },
+)
+
+ELEVENST = Profile(
+    name="11st",
+    signature=("주문번호", "주문순번", "구매자"),
+    line_rows=True,
+    currency="KRW",
+    time_zone="Asia/Seoul",
+    columns={
+        "order_id": ("주문번호",),
+        "line_id": ("주문순번",),
+        "occurred_at": ("결제일시", "주문일시"),
+        "status": ("주문상태",),
+        "claim_status": ("클레임상태",),
+        "customer_id": ("구매자id",),
+        "name": ("구매자",),
+        # 11번가 writes the recipient's numbers (휴대폰번호, 전화번호) beside 수취인.
+        "delivery_phone": ("휴대폰번호", "전화번호"),
+        "line_name": ("상품명",),
+        "line_sku": ("상품번호",),
+        "line_quantity": ("수량",),
+        "line_price": ("판매단가",),
+        "line_total": ("주문금액",),
+        "discount_amount": ("할인금액",),
+        "note": ("배송메세지", "배송메시지"),
+    },
+)
+
+ESM = Profile(
+    name="esm",
+    signature=("장바구니번호|장바구니번호(결제번호)|결제번호", "구매자명", "수령인명"),
+    line_rows=True,
+    currency="KRW",
+    time_zone="Asia/Seoul",
+    columns={
+        # G마켓/옥션 give each item its own 주문번호; one payment (장바구니번호) is the checkout.
+        "order_id": ("장바구니번호", "장바구니번호(결제번호)", "결제번호"),
+        "line_id": ("주문번호",),
+        "occurred_at": ("결제완료일", "결제일"),
+        "ordered_at": ("주문일자(결제확인전)", "주문일자"),
+        "status": ("주문상태",),
+        "status_detail": ("주문종류",),
+        "customer_id": ("구매자id",),
+        "name": ("구매자명",),
+        "phone": ("구매자 휴대폰", "구매자 전화번호"),
+        "delivery_phone": ("수령인 휴대폰", "수령인 전화번호"),
+        "line_name": ("상품명",),
+        "line_sku": ("상품번호",),
+        "line_quantity": ("수량",),
+        "line_price": ("판매단가",),
+        "line_total": ("판매금액",),
+        "note": ("배송시 요구사항", "배송메세지"),
+    },
+)
+
+MARKETPLACES = (SMARTSTORE, COUPANG, CAFE24, ELEVENST, ESM)
+_RECOGNISED = (SHOPIFY, STRIPE, WOOCOMMERCE, SQUARE, *MARKETPLACES)
+PROFILES = {p.name: p for p in (*_RECOGNISED, GENERIC)}
 
 
 def detect_profile(header: list[str]) -> Profile:
     keys = {header_key(h) for h in header}
-    for profile in (SHOPIFY, STRIPE, WOOCOMMERCE, SQUARE):
-        if all(sig in keys for sig in profile.signature):
+    for profile in _RECOGNISED:
+        if all(any(header_key(one) in keys for one in sig.split("|")) for sig in profile.signature):
             return profile
     return GENERIC
+
+
+def _vocabulary() -> frozenset[str]:
+    return frozenset(
+        header_key(alias)
+        for profile in PROFILES.values()
+        for aliases in profile.columns.values()
+        for alias in aliases
+    )
+
+
+HEADER_WORDS = _vocabulary()  # every header any profile knows: how the header row is found
+
+
+def header_score(cells: list[str]) -> int:
+    """How many of a row's cells are headers Patron knows (a title or instruction row above
+    the header scores 0 or 1; the header itself scores several)."""
+    return sum(1 for cell in cells if cell and header_key(cell) in HEADER_WORDS)

@@ -2,15 +2,19 @@
 
 Handles what real exports look like: UTF-8 with or without BOM, CP949/EUC-KR from Korean
 spreadsheets, UTF-16 with tabs (Excel's "Unicode text"), any of , ; tab | as the delimiter,
-NUL bytes, and XLSX workbooks (read through defusedxml, with a guard against zip bombs).
+NUL bytes, XLSX workbooks (read through defusedxml, with a guard against zip bombs), legacy
+.xls workbooks (xlrd), password-protected workbooks (msoffcrypto-tool), and a title or
+instruction row above the header (the header is the row whose cells are known headers).
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
+import datetime as dt
 import io
 import re
+import tempfile
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -19,6 +23,8 @@ from pathlib import Path
 from charset_normalizer import from_bytes
 
 from patron.core.problems import Problem
+
+from .profiles import header_score
 
 _SAMPLE_BYTES = 256 * 1024
 _MAX_FIELD_CHARS = 1_000_000  # csv's own limit; fields over FIELD_LIMIT are rejected per row
@@ -32,6 +38,13 @@ _MAX_LINE_CHARS = 4 * 1024 * 1024  # one line of the file; a row is read whole
 # whose shared-strings part unpacks to hundreds of MB would take gigabytes.
 _XLSX_MAX_SHARED_STRINGS = 64 * 1024 * 1024
 _XLSX_MAX_PART_RATIO = 100  # a part this many times its compressed size is a bomb
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls, and encrypted workbooks
+# Excel hashes a password 100,000 times; a file asking for far more would hold a worker for
+# minutes on every try of a password (the format allows 10,000,000).
+_MAX_SPIN_COUNT = 500_000
+# The header is looked for among the first rows: SmartStore puts an instruction row above it,
+# 11번가 and G마켓 a title row.
+HEADER_SEARCH_ROWS = 20
 
 
 class UnreadableFile(Problem):
@@ -49,23 +62,80 @@ class TableSource:
     encoding_note: dict | None = None
 
 
-def open_table(path: Path, max_bytes: int, encoding: str | None = None) -> TableSource:
+def open_table(
+    path: Path, max_bytes: int, encoding: str | None = None, password: str | None = None
+) -> TableSource:
     """The file's header and rows. `encoding` names the text encoding when the person knows
-    it better than the guess."""
+    it better than the guess; `password` opens a password-protected workbook (it is used
+    here and nowhere kept)."""
     size = path.stat().st_size
     if size > max_bytes:
         raise UnreadableFile("file.too_large", megabytes=size / 1e6, limit=max_bytes / 1e6)
     if size == 0:
         raise UnreadableFile("file.empty")
     with path.open("rb") as handle:
-        head = handle.read(8)
+        head = handle.read(512)
+    if head.startswith(_OLE_MAGIC):
+        return _open_ole(path, size, password)
     if head.startswith(b"PK\x03\x04"):
         return _open_xlsx(path, size)
     if path.suffix.lower() in {".xlsx", ".xlsm"}:
         raise UnreadableFile("file.not_a_workbook")
-    if path.suffix.lower() == ".xls" or head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise UnreadableFile("file.old_excel")
+    if path.suffix.lower() == ".xls" and head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+        # Some shops' ".xls" downloads are web pages; their text exports (tabs) read as text.
+        raise UnreadableFile("file.web_page")
     return _open_csv(path, encoding)
+
+
+def decrypt_workbook(path: Path, password: str | None, out: io.BufferedIOBase) -> bool:
+    """Write the workbook at `path`, opened with `password`, to `out`; False when the file is
+    not password-protected (nothing written). Wrong or missing passwords are refused."""
+    import msoffcrypto
+    from msoffcrypto import exceptions
+
+    with path.open("rb") as handle:
+        try:
+            office = msoffcrypto.OfficeFile(handle)
+            if not office.is_encrypted():
+                return False
+        except Exception:  # msoffcrypto raises many kinds for what it cannot parse
+            return False
+        if not password:
+            raise UnreadableFile("file.password_needed")
+        spin = (getattr(office, "info", None) or {}).get("spinValue", 0)
+        if spin > _MAX_SPIN_COUNT:
+            raise UnreadableFile("file.password_unusual", rounds=spin)
+        try:
+            office.load_key(password=password, verify_password=True)
+            office.decrypt(out)
+        except exceptions.InvalidKeyError:
+            raise UnreadableFile("file.password_wrong") from None
+        except Exception as exc:
+            raise UnreadableFile("file.password_unsupported", detail=type(exc).__name__) from None
+    return True
+
+
+def _open_ole(path: Path, size: int, password: str | None) -> TableSource:
+    """A legacy .xls workbook, or a password-protected workbook of either kind (Office keeps
+    an encrypted .xlsx inside the same container format as an .xls)."""
+    # Unlinked as soon as it is made: the opened workbook is never left on the disk. It lives
+    # as long as the rows are read from it, past this function: no context manager.
+    decrypted = tempfile.TemporaryFile()  # noqa: SIM115
+    try:
+        opened = decrypt_workbook(path, password, decrypted)
+    except BaseException:
+        decrypted.close()
+        raise
+    if not opened:
+        decrypted.close()
+        return _open_xls(path.read_bytes())
+    decrypted.seek(0)
+    if decrypted.read(4) == b"PK\x03\x04":
+        return _open_xlsx(decrypted, decrypted.seek(0, io.SEEK_END))
+    decrypted.seek(0)
+    contents = decrypted.read()
+    decrypted.close()
+    return _open_xls(contents)
 
 
 def _open_csv(path: Path, chosen: str | None = None) -> TableSource:
@@ -84,27 +154,44 @@ def _open_csv(path: Path, chosen: str | None = None) -> TableSource:
     handle = path.open("r", encoding=encoding, errors="replace", newline="")
     reader = csv.reader(_bounded_lines(handle), delimiter=delimiter)
     try:
-        header = next(reader)
-    except StopIteration:
-        handle.close()
-        raise UnreadableFile("file.no_header") from None
-    except csv.Error as exc:
-        handle.close()
-        raise UnreadableFile("file.header_unreadable", detail=str(exc)) from None
-    except UnreadableFile:
+        header, rows = find_header(_numbered(reader, handle))
+    except BaseException:
         handle.close()
         raise
-    if len(header) > MAX_COLUMNS:
-        handle.close()
-        raise UnreadableFile("file.too_many_columns", columns=len(header), limit=MAX_COLUMNS)
     size = max(path.stat().st_size, 1)
 
     def fraction() -> float:
         # The raw file's position (it runs ahead of the parser by one buffer at most).
         return 1.0 if handle.closed else min(handle.buffer.tell() / size, 1.0)
 
-    rows = _numbered(reader, handle)
     return TableSource(header, rows, encoding, delimiter, fraction, note)
+
+
+def find_header(
+    rows: Iterator[tuple[int, list[str]]],
+) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
+    """The header (the first of the first rows with the most known headers; the first row
+    when none has two) and the rows after it. Rows above it (a title, an instruction) are
+    dropped; row numbers stay the spreadsheet's."""
+    first: list[tuple[int, list[str]]] = []
+    for numbered in rows:
+        first.append(numbered)
+        if len(first) >= HEADER_SEARCH_ROWS:
+            break
+    if not first:
+        raise UnreadableFile("file.no_header")
+    scores = [header_score(cells[:MAX_COLUMNS]) for _, cells in first]
+    best = max(range(len(first)), key=lambda i: (scores[i], -i))
+    at = best if scores[best] >= 2 else 0
+    header = first[at][1]
+    if len(header) > MAX_COLUMNS:
+        raise UnreadableFile("file.too_many_columns", columns=len(header), limit=MAX_COLUMNS)
+
+    def after() -> Iterator[tuple[int, list[str]]]:
+        yield from first[at + 1 :]
+        yield from rows
+
+    return header, after()
 
 
 def _check_encoding(name: str) -> str:
@@ -124,10 +211,10 @@ def _bounded_lines(handle: io.TextIOBase) -> Iterator[str]:
 
 
 def _numbered(reader: csv.Reader, handle: io.TextIOBase) -> Iterator[tuple[int, list[str]]]:
-    # Row 1 is the header, as in a spreadsheet; quoted newlines make a row span lines,
+    # Numbered as a spreadsheet numbers its rows; quoted newlines make a row span lines,
     # so the row number counts records, not lines.
     try:
-        for row_no, row in enumerate(reader, start=2):
+        for row_no, row in enumerate(reader, start=1):
             if any(cell.strip() for cell in row):
                 yield row_no, row
     except csv.Error as exc:
@@ -193,7 +280,7 @@ def detect_delimiter(text: str) -> str:
         return max(counts, key=counts.get) if max(counts.values()) else ","
 
 
-def _open_xlsx(path: Path, size: int) -> TableSource:
+def _open_xlsx(path: Path | io.BufferedIOBase, size: int) -> TableSource:
     try:
         with zipfile.ZipFile(path) as archive:
             parts = archive.infolist()
@@ -215,20 +302,77 @@ def _open_xlsx(path: Path, size: int) -> TableSource:
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for broken workbooks
-        # Its messages can name the stored upload's path on the server: the file's name only.
-        detail = str(exc).replace(str(path), path.name).replace(str(path.parent) + "/", "")
-        raise UnreadableFile("file.workbook_unreadable", detail=detail[:200]) from None
+        raise UnreadableFile("file.workbook_unreadable", detail=_without_path(exc, path)) from None
     sheet = workbook.worksheets[0]
-    rows = sheet.iter_rows(values_only=True)
     try:
-        header = [_cell_text(cell) for cell in next(rows)]
-    except StopIteration:
+        header, rows = find_header(_xlsx_rows(sheet.iter_rows(values_only=True), workbook))
+    except UnreadableFile as exc:
         workbook.close()
-        raise UnreadableFile("file.sheet_empty") from None
+        if exc.code == "file.no_header":
+            raise UnreadableFile("file.sheet_empty") from None
+        raise
     counter = _RowCounter(sheet.max_row or 0)
-    return TableSource(
-        header, counter.count(_xlsx_rows(rows, workbook)), "xlsx", "", counter.fraction
-    )
+    return TableSource(header, counter.count(rows), "xlsx", "", counter.fraction)
+
+
+def _without_path(exc: Exception, path: object) -> str:
+    # Libraries' messages can name the stored upload's path on the server: the name only.
+    detail = str(exc)
+    if isinstance(path, Path):
+        detail = detail.replace(str(path), path.name).replace(str(path.parent) + "/", "")
+    return detail[:200]
+
+
+def _open_xls(contents: bytes) -> TableSource:
+    """A legacy Excel 97-2003 workbook (G마켓/옥션 and 11번가 still give some). xlrd reads
+    the whole workbook, whose size the upload limit bounds; only the first sheet is used."""
+    import xlrd
+
+    try:
+        book = xlrd.open_workbook(file_contents=contents, on_demand=True)
+        sheet = book.sheet_by_index(0)
+    except Exception as exc:  # xlrd raises many types for broken workbooks
+        raise UnreadableFile("file.workbook_unreadable", detail=str(exc)[:200]) from None
+    try:
+        header, rows = find_header(_xls_rows(book, sheet))
+    except UnreadableFile as exc:
+        book.release_resources()
+        if exc.code == "file.no_header":
+            raise UnreadableFile("file.sheet_empty") from None
+        raise
+    counter = _RowCounter(sheet.nrows)
+    return TableSource(header, counter.count(rows), "xls", "", counter.fraction)
+
+
+def _xls_rows(book, sheet) -> Iterator[tuple[int, list[str]]]:
+    import xlrd
+
+    try:
+        for index in range(sheet.nrows):
+            cells = [
+                _xls_cell_text(book, sheet.cell_type(index, column), value)
+                for column, value in enumerate(sheet.row_values(index, 0, MAX_COLUMNS + 1))
+            ]
+            if any(cell.strip() for cell in cells):
+                yield index + 1, cells
+    except xlrd.XLRDError as exc:
+        raise UnreadableFile("file.workbook_unreadable", detail=str(exc)[:200]) from None
+    finally:
+        book.release_resources()
+
+
+def _xls_cell_text(book, kind: int, value: object) -> str:
+    import xlrd
+
+    if kind == xlrd.XL_CELL_DATE:
+        try:
+            moment = xlrd.xldate_as_datetime(value, book.datemode)
+        except (ValueError, OverflowError, xlrd.xldate.XLDateError):
+            return str(value)
+        return _cell_text(moment if moment.time() != dt.time() else moment.date())
+    if kind in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK, xlrd.XL_CELL_ERROR):
+        return ""
+    return _cell_text(value)
 
 
 class _RowCounter:
@@ -248,7 +392,7 @@ class _RowCounter:
 
 def _xlsx_rows(rows: Iterator[tuple], workbook) -> Iterator[tuple[int, list[str]]]:
     try:
-        for row_no, row in enumerate(rows, start=2):
+        for row_no, row in enumerate(rows, start=1):
             cells = [_cell_text(cell) for cell in row]
             if any(cell.strip() for cell in cells):
                 yield row_no, cells

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.http import JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from patron import jobs
@@ -16,6 +17,7 @@ from patron.commerce.imports import rejections_csv_lines
 from patron.commerce.models import ImportRun
 from patron.commerce.queries import known_sources, recent_imports
 from patron.commerce.undo import UndoRefused
+from patron.core.problems import Problem
 from patron.core.runs import RunStatus, reap_interrupted_runs
 from patron.core.wording import say
 
@@ -25,6 +27,7 @@ from ..forms import ColumnMappingForm, ImportForm
 SHOWN_REJECTIONS = 200
 
 
+@sensitive_post_parameters("password")  # an error report never shows a workbook's password
 @allowed(roles.can_import)
 def import_page(request):
     form = ImportForm(request.POST or None, request.FILES or None)
@@ -37,16 +40,22 @@ def import_page(request):
     elif request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         stored = jobs.store_upload(upload.chunks(), upload.name)
-        run = jobs.start_import(
-            stored,
-            file_name=upload.name,
-            user=request.user,
-            profile=form.cleaned_data["profile"] or "",
-            source=form.cleaned_data["source"],
-            encoding=form.cleaned_data["encoding"] or "",
-            dry_run=form.cleaned_data["preview"],
-        )
-        return redirect("import_detail", pk=run.pk)
+        try:
+            # A protected workbook is opened here, with the password typed in this request.
+            stored = jobs.unlock_upload(stored, upload.name, form.cleaned_data["password"])
+        except Problem as exc:
+            form.add_error("password", str(exc))
+        else:
+            run = jobs.start_import(
+                stored,
+                file_name=upload.name,
+                user=request.user,
+                profile=form.cleaned_data["profile"] or "",
+                source=form.cleaned_data["source"],
+                encoding=form.cleaned_data["encoding"] or "",
+                dry_run=form.cleaned_data["preview"],
+            )
+            return redirect("import_detail", pk=run.pk)
     context = {
         "form": form,
         "error": error,
