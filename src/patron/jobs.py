@@ -28,6 +28,7 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 from django_tasks import task
 from django_tasks_db.backend import DatabaseBackend
 from django_tasks_db.models import DBTaskResult
@@ -121,6 +122,7 @@ def store_upload(chunks: Iterable[bytes], original_name: str) -> str:
     return name
 
 
+@sensitive_variables("password")
 def unlock_upload(name: str, original_name: str, password: str | None) -> str:
     """A stored upload that is a password-protected workbook, opened now with its password:
     the stored file becomes the opened workbook, so that the password goes no further than

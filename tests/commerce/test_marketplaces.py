@@ -399,3 +399,132 @@ def test_a_damaged_legacy_workbook_is_refused_clearly(tmp_path):
     with pytest.raises(ImportRejected) as refused:
         do_import_file(path)
     assert refused.value.code in {"file.workbook_unreadable", "file.sheet_empty"}
+
+
+SMARTSTORE_HEADER = ["상품주문번호", "주문번호", "구매자명", "구매자ID", "결제일", "상품명", "수량"]
+SMARTSTORE_HEADER += ["최종 상품별 총 주문금액", "주문상태", "클레임상태", "구매자연락처"]
+
+
+def line_row(line, number, buyer, product="녹차", amount="1000", phone="") -> list[str]:
+    """A SmartStore row (SMARTSTORE_HEADER), the buyer's ID made from their name."""
+    paid = "2026-11-01 10:00"
+    return [line, number, buyer, f"id-{buyer}", paid, product, "1", amount, "배송완료", "", phone]
+
+
+def test_an_orders_lines_a_whole_file_apart_are_one_order(write_csv):
+    # Sellers sort a download by product to pack it: each order's two lines are 300 rows apart.
+    first = [
+        line_row(f"L{n}-1", f"O{n}", f"구매자{n}", phone=f"010-1000-{n:04d}") for n in range(300)
+    ]
+    second = [
+        line_row(f"L{n}-2", f"O{n}", f"구매자{n}", "찻잔", "2000", f"010-1000-{n:04d}")
+        for n in range(300)
+    ]
+    report = do_import_file(write_csv("smartstore.csv", [SMARTSTORE_HEADER, *first, *second]))
+    assert report.profile == "smartstore"
+    assert (report.orders_created, report.duplicate_ids) == (300, 0)
+    assert set(Order.objects.values_list("amount", flat=True)) == {3000}
+    assert Order.objects.get(external_id="O7").lines.count() == 2
+    assert report.last_row_kept == 601
+
+
+def test_an_order_kept_without_a_rejected_row_says_so(write_csv):
+    rows = [line_row("L1", "O1", "김하늘"), line_row("L2", "O1", "김하늘", "찻잔", "이천원")]
+    report = do_import_file(write_csv("smartstore.csv", [SMARTSTORE_HEADER, *rows]))
+    assert [r.row for r in report.rejections] == [3]
+    assert {"code": "import.order_without_rows", "order": "O1", "rows": [3]} in report.issues
+    assert Order.objects.get().amount == 1000
+
+
+def test_a_claim_only_requested_is_no_cancellation_however_it_is_worded():
+    assert line_state("주문취소요청") == "paid"
+    assert line_state("결제취소요청") == "paid"
+    assert line_state("주문취소") == "cancelled"
+
+
+def test_a_generic_file_with_line_numbers_keeps_its_statuses(write_csv):
+    path = write_csv(
+        "orders.csv",
+        [
+            ["Order ID", "Line ID", "Date", "Name", "Product", "Amount", "Status"],
+            ["A", "A-1", "2026-11-01", "Kim", "Tea", "1000", "paid"],
+            ["A", "A-2", "2026-11-01", "Kim", "Cup", "3000", "paid"],
+            ["B", "B-1", "2026-11-02", "Lee", "Tea", "1000", "failed"],
+            ["C", "C-1", "2026-11-03", "Park", "Tea", "1000", "refunded"],
+            ["D", "D-1", "2026-11-04", "Choi", "Tea", "1000", "lost in the post"],
+        ],
+    )
+    report = do_import_file(path)
+    assert report.profile == "generic"
+    assert order("generic", "A").amount == 4000  # each row's amount is its line's
+    assert order("generic", "B").status in {"failed", "cancelled"}
+    refunded = order("generic", "C")
+    assert (refunded.status, refunded.refunded_amount) == ("refunded", 1000)
+    assert [(r.row, r.reason["code"]) for r in report.rejections] == [(6, "value.status_unknown")]
+
+
+def test_orders_kept_before_marketplaces_keep_their_digest(sample):
+    # The order's fingerprint is what tells a re-import "unchanged": it must not move for
+    # files without a line number or a delivery contact.
+    import hashlib
+
+    from patron.commerce.importers.pipeline import LineRecord, OrderRecord
+
+    record = OrderRecord(
+        row_no=2,
+        order_id="#1",
+        occurred_at=__import__("datetime").datetime(2026, 1, 1, 9, 0),
+        status="paid",
+        currency="KRW",
+        total=Decimal(1000),
+        name="Kim",
+        lines=[LineRecord("Tea", "T1", Decimal(1), Decimal(1000))],
+    )
+    parts = ["#1", "2026-01-01T09:00:00", "paid", "KRW", "1000", "0", "0", "", "", "", ""]
+    parts += ["Kim", "", "", "", "Tea", "T1", "1", "1000"]
+    expected = hashlib.md5("\x1f".join(parts).encode(), usedforsecurity=False).hexdigest()
+    assert record.digest() == expected
+
+
+def test_a_data_row_is_never_taken_for_the_header(write_csv):
+    path = write_csv(
+        "odd.csv",
+        [
+            ["Ref", "When", "Who", "Via", "Kind", "Sum"],
+            ["1", "2026-11-01", "Kim", "mobile", "paid", "1000"],
+            ["2", "2026-11-02", "Lee", "web", "paid", "2000"],
+        ],
+    )
+    with pytest.raises(ImportRejected) as refused:
+        do_import_file(path)
+    assert refused.value.code == "file.no_date_column"
+    mapped = do_import_file(path, mapping={"When": "occurred_at", "Who": "name", "Sum": "total"})
+    assert (mapped.rows, mapped.orders_created) == (2, 2)
+
+
+def test_a_plain_workbook_upload_is_not_unpacked_to_look_for_a_password(own_uploads, monkeypatch):
+    import msoffcrypto
+
+    def unpacks(_handle):
+        raise AssertionError("a plain workbook went to msoffcrypto")
+
+    monkeypatch.setattr(msoffcrypto, "OfficeFile", unpacks)
+    name = jobs.store_upload([(SAMPLES / "smartstore_1.xlsx").read_bytes()], "a.xlsx")
+    assert jobs.unlock_upload(name, "a.xlsx", None) == name
+
+
+def test_a_safe_number_written_with_the_country_code_is_still_one(write_csv):
+    rows = [
+        line_row("L1", "O1", "김하늘", phone="+82-0504-1234-5678"),
+        line_row("L2", "O2", "이준호", phone="82 504 1234 5679"),
+    ]
+    do_import_file(write_csv("smartstore.csv", [SMARTSTORE_HEADER, *rows]))
+    assert set(Party.objects.values_list("phone", flat=True)) == {""}
+    assert not ContactPoint.objects.filter(kind="phone").exists()
+
+
+def test_a_legacy_workbook_too_large_to_read_whole_is_refused(market, monkeypatch):
+    monkeypatch.setattr("patron.commerce.importers.reading._XLS_MAX_BYTES", 1000)
+    with pytest.raises(ImportRejected) as refused:
+        do_import_file(market("esm_orders.xls"))
+    assert refused.value.code == "file.xls_too_large" and ".xlsx" in str(refused.value)

@@ -21,9 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import OperationalError, transaction
+from django.db import OperationalError, connection, transaction
 
-from patron.core.bulk import chunked, insert_rows, update_rows
+from patron.core.bulk import chunked, insert_rows, reserve_ids, update_rows, value_adapter
 from patron.core.db import is_busy, is_unavailable
 from patron.core.problems import Problem
 from patron.core.runs import RunStatus
@@ -236,6 +236,47 @@ def _choose_profile(name: str | None, header: list[str]):
     return PROFILES[name]
 
 
+@dataclass
+class _Chunk:
+    """A batch of records as read, with the rows rejected since the previous one and where
+    the reading stood when it was made."""
+
+    records: list[OrderRecord]
+    rejections: list[Rejection]
+    rows_read: int
+    last_row: int  # the last row read
+    settled_row: int  # rows up to this one are in this batch or an earlier one, or rejected
+    fraction: float  # of the file read
+
+
+def _chunks(
+    builder: RecordBuilder, rows: Iterator, fraction: Callable[[], float]
+) -> Iterator[_Chunk]:
+    """The file's records in batches of PATRON_IMPORT_BATCH_ROWS (sooner when rejections wait
+    to be stored), the last one with the rejections after the last order."""
+    batch_size = settings.PATRON_IMPORT_BATCH_ROWS
+
+    def chunk(batch: list[OrderRecord]) -> _Chunk:
+        settled = builder.rows_settled(batch[-1]) if batch else 0
+        return _Chunk(
+            batch,
+            builder.take_rejections(),
+            builder.rows_read,
+            builder.last_row,
+            settled,
+            builder.share_done(fraction()),
+        )
+
+    batch: list[OrderRecord] = []
+    for record in builder.records(rows):
+        if record is not None:
+            batch.append(record)
+        if len(batch) >= batch_size or record is None:
+            yield chunk(batch)
+            batch = []
+    yield chunk(batch)
+
+
 class _Batches:
     """Reads records batch by batch; a subclass writes (or previews) each batch."""
 
@@ -251,32 +292,23 @@ class _Batches:
         fraction: Callable[[], float],
         progress: ProgressCallback | None,
     ) -> None:
-        batch_size = settings.PATRON_IMPORT_BATCH_ROWS
-        builder.rejections_held = batch_size
-        batch: list[OrderRecord] = []
-        for record in builder.records(rows):
-            if record is not None:
-                batch.append(record)
-            if len(batch) >= batch_size or record is None:
-                self.handle(batch, builder, fraction)
-                batch = []
-                if progress:
-                    progress(builder.rows_read, fraction())
-        self.handle(batch, builder, fraction)  # the last orders, and rejections after them
-        self.report.rows = builder.rows_read
-        self.report.last_row_kept = builder.last_row
+        builder.rejections_held = settings.PATRON_IMPORT_BATCH_ROWS
+        last = None
+        for chunk in _chunks(builder, rows, fraction):
+            self.handle(chunk)
+            last = chunk
+            if progress:
+                progress(chunk.rows_read, chunk.fraction)
+        if last is not None:
+            self.report.rows = last.rows_read
+            self.report.last_row_kept = last.last_row
         self.report.purchases = self.purchases()
 
-    def handle(
-        self,
-        batch: list[OrderRecord],
-        builder: RecordBuilder,
-        fraction: Callable[[], float] = lambda: 0.0,
-    ) -> None:
+    def handle(self, chunk: _Chunk) -> None:
         """Write one batch in one transaction. When another process holds the database past
         the busy timeout, the batch is rolled back whole and tried again, for up to
         BUSY_PATIENCE seconds: a long write elsewhere delays an import, never breaks it."""
-        rejected = builder.take_rejections()
+        batch = chunk.records
         counters = dataclasses.replace(self.report, rejections=list(self.report.rejections))
         kept, waited = self.rejections_kept, 0.0
         while True:
@@ -284,14 +316,14 @@ class _Batches:
                 with transaction.atomic():
                     # Rejections first: a preview's write() fills its scratch file, which a
                     # rollback cannot undo, so nothing that can wait on a lock comes after it.
-                    self._keep_rejections(rejected)
+                    self._keep_rejections(chunk.rejections)
                     if batch:
                         self.write(batch)
-                        self.report.last_row_kept = builder.rows_settled(batch[-1].end_row)
+                        self.report.last_row_kept = chunk.settled_row
                     if self.progress_with_batch:
-                        self._beat(builder, fraction())
+                        self._beat(chunk)
                 if not self.progress_with_batch:
-                    self._beat(builder, fraction())
+                    self._beat(chunk)
                 return
             except OperationalError as exc:
                 if not is_busy(exc) or waited >= BUSY_PATIENCE:
@@ -323,6 +355,19 @@ class _Batches:
         self._issue(
             {"code": "import.duplicate_order", "order": order_id, "rows": [first_row, later_row]}
         )
+
+    def note_refused_lines(self, records: list[OrderRecord]) -> None:
+        """Orders kept without some of their rows, which were rejected (a file with a row
+        per line): the order is short of those lines until the file is corrected."""
+        for record in records:
+            if record.refused_rows:
+                self._issue(
+                    {
+                        "code": "import.order_without_rows",
+                        "order": record.order_id,
+                        "rows": record.refused_rows[:10],
+                    }
+                )
 
     def note_conflicts(self, conflicts: list[tuple[OrderRecord, int]]) -> None:
         """Orders of an earlier file that this file gives to another person."""
@@ -385,10 +430,7 @@ class _Batches:
     def _survivors(self, people: list[int | None]) -> list[int | None]:
         """A party merged into another while this import ran hands its rows to the survivor."""
         ids = sorted({p for p in people if p is not None})
-        merged: dict[int, int] = {}
-        for chunk in chunked(ids):
-            rows = Party.objects.filter(pk__in=chunk, merged_into__isnull=False)
-            merged.update(rows.values_list("pk", "merged_into"))
+        merged = _merged_parties(ids)
         if not merged:
             return people
         self.resolver.known.clear()  # the cache named the merged-away parties
@@ -428,9 +470,11 @@ class _Batches:
     # is exactly what is in the database, even when the process is killed between batches.
     progress_with_batch = True
 
-    def _beat(self, builder, fraction: float) -> None:
+    def _beat(self, chunk: _Chunk) -> None:
         self.run_row.beat(
-            rows_read=builder.rows_read, progress=round(fraction, 4), summary=self.report.summary()
+            rows_read=chunk.rows_read,
+            progress=round(chunk.fraction, 4),
+            summary=self.report.summary(),
         )
 
     def write(self, records: list[OrderRecord]) -> None:
@@ -460,6 +504,7 @@ class _Writer(_Batches):
     def write(self, records: list[OrderRecord]) -> None:
         # An order repeated in the file is one order: the later row wins.
         unique = self.dedupe(records)
+        self.note_refused_lines(unique)
         existing = existing_orders(self.report.source, [r.order_id for r in unique])
         people = self._people(unique, existing)
         kept = [(r, p) for r, p in zip(unique, people, strict=True) if p is not None]
@@ -503,20 +548,27 @@ class _Writer(_Batches):
         if not new:
             return
         source, run_id = self.report.source, self.run_row.pk
+        # Their ids taken first: the lines go in next without reading the orders back.
+        ids = reserve_ids(Order, len(new))
+        values = _order_valuer(run_id)
         insert_rows(
             Order,
-            [*ORDER_COLUMNS, "source", "external_id", "created_by_run_id"],
+            ["id", *ORDER_COLUMNS, "source", "external_id", "created_by_run_id"],
             (
-                (*_order_values(record, party_id, run_id), source, record.order_id, run_id)
-                for record, party_id in new
+                (pk, *values(record, party_id), source, record.order_id, run_id)
+                for pk, (record, party_id) in zip(ids, new, strict=True)
             ),
+            adapted=True,
         )
-        ids = existing_orders(source, [record.order_id for record, _ in new])
-        self._create_lines([(ids[record.order_id]["pk"], record) for record, _ in new])
+        self._create_lines([(pk, record) for pk, (record, _) in zip(ids, new, strict=True)])
 
     def _create_lines(self, orders: list[tuple[int, OrderRecord]]) -> None:
         pairs = {(line.name, line.sku) for _, record in orders for line in record.lines}
         offering_ids = self.catalogue.ids_for(pairs) if pairs else {}
+        quantity, money = (
+            value_adapter(OrderLine, "quantity"),
+            value_adapter(OrderLine, "unit_price"),
+        )
         insert_rows(
             OrderLine,
             ["order_id", "line_no", "offering_id", "name", "quantity", "unit_price"],
@@ -526,25 +578,24 @@ class _Writer(_Batches):
                     line_no,
                     offering_ids.get((line.name, line.sku)),
                     line.name,
-                    line.quantity,
-                    line.unit_price,
+                    quantity(line.quantity),
+                    money(line.unit_price),
                 )
                 for order_id, record in orders
                 for line_no, line in enumerate(record.lines, start=1)
             ),
+            adapted=True,
         )
 
     def _update_orders(self, changed: list[tuple[OrderRecord, int, dict]]) -> None:
         if not changed:
             return
-        run_id = self.run_row.pk
+        values = _order_valuer(self.run_row.pk)
         update_rows(
             Order,
             ORDER_COLUMNS,
-            (
-                (found["pk"], *_order_values(record, party_id, run_id))
-                for record, party_id, found in changed
-            ),
+            ((found["pk"], *values(record, party_id)) for record, party_id, found in changed),
+            adapted=True,
         )
         for chunk in chunked([found["pk"] for _, _, found in changed]):
             OrderLine.objects.filter(order_id__in=chunk).delete()
@@ -610,6 +661,7 @@ class _Preview(_Batches):
 
     def write(self, records: list[OrderRecord]) -> None:
         unique = self.dedupe(records)
+        self.note_refused_lines(unique)
         ids = [r.order_id for r in unique]
         existing = existing_orders(self.report.source, ids)
         people = self._people(unique, existing)  # as the import would match them
@@ -654,13 +706,40 @@ class _Preview(_Batches):
         self.scratch.close()
 
 
+_EXISTING = ("pk", "external_id", "row_digest", "status", "party_id", "import_run_id", "source_row")
+
+
+def _merged_parties(ids: list[int]) -> dict[int, int]:
+    """Which of these parties were merged into another: asked for every batch (plain SQL)."""
+    merged: dict[int, int] = {}
+    table = connection.ops.quote_name(Party._meta.db_table)
+    with connection.cursor() as cursor:
+        for chunk in chunked(ids):
+            marks = ", ".join(["%s"] * len(chunk))
+            cursor.execute(
+                f"SELECT id, merged_into_id FROM {table} "
+                f"WHERE id IN ({marks}) AND merged_into_id IS NOT NULL",
+                chunk,
+            )
+            merged.update(cursor.fetchall())
+    return merged
+
+
 def existing_orders(source: str, order_ids: list[str]) -> dict[str, dict]:
+    """The orders of this source already kept, by order id. Plain SQL: asked for every batch,
+    the ORM's query building cost more than the query (bench/import_throughput.py)."""
     found = {}
-    for chunk in chunked(order_ids):
-        for row in Order.objects.filter(source=source, external_id__in=chunk).values(
-            "pk", "external_id", "row_digest", "status", "party_id", "import_run_id", "source_row"
-        ):
-            found[row["external_id"]] = row
+    table = connection.ops.quote_name(Order._meta.db_table)
+    with connection.cursor() as cursor:
+        for chunk in chunked(order_ids):
+            marks = ", ".join(["%s"] * len(chunk))
+            cursor.execute(
+                f"SELECT id, external_id, row_digest, status, party_id, import_run_id, source_row "
+                f"FROM {table} WHERE source = %s AND external_id IN ({marks})",
+                [source, *chunk],
+            )
+            for row in cursor.fetchall():
+                found[row[1]] = dict(zip(_EXISTING, row, strict=True))
     return found
 
 
@@ -682,23 +761,30 @@ ORDER_COLUMNS = [
 ]
 
 
-def _order_values(record: OrderRecord, party_id: int, run_id: int) -> tuple:
-    return (
-        party_id,
-        record.occurred_at,
-        record.status,
-        record.currency,
-        record.total,
-        record.refunded,
-        record.discount_amount,
-        record.discount_code,
-        record.channel,
-        record.note,
-        record.delivery_contact,
-        record.digest(),
-        record.row_no,
-        run_id,
-    )
+def _order_valuer(run_id: int) -> Callable[[OrderRecord, int], tuple]:
+    """An order's row in ORDER_COLUMNS order, as the database stores it (insert_rows with
+    adapted=True): made once per batch, with the adapters bound to this thread's connection."""
+    when, money = value_adapter(Order, "occurred_at"), value_adapter(Order, "amount")
+
+    def values(record: OrderRecord, party_id: int) -> tuple:
+        return (
+            party_id,
+            when(record.occurred_at),
+            record.status,
+            record.currency,
+            money(record.total),
+            money(record.refunded),
+            money(record.discount_amount),
+            record.discount_code,
+            record.channel,
+            record.note,
+            record.delivery_contact,
+            record.digest(),
+            record.row_no,
+            run_id,
+        )
+
+    return values
 
 
 def rejections_csv_lines(rejections) -> Iterator[str]:

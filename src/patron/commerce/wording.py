@@ -133,6 +133,14 @@ def _web_page() -> str:
     )
 
 
+@wording("file.xls_too_large")
+def _xls_too_large(megabytes: float, limit: float) -> str:
+    return _(
+        "This old-style Excel file (.xls) is %(size)s MB; Patron reads them up to %(limit)s MB. "
+        "Open it in Excel and save it as .xlsx or CSV, which have no such limit."
+    ) % {"size": f"{megabytes:,.1f}", "limit": f"{limit:,.0f}"}
+
+
 @wording("file.password_needed")
 def _password_needed() -> str:
     return _(
@@ -384,6 +392,17 @@ def _duplicate_order(order: str, rows: list[int]) -> str:
         "Order %(order)s appears twice with different contents (rows %(first)s and %(later)s); "
         "the later row was kept."
     ) % {"order": order, "first": number(rows[0]), "later": number(rows[1])}
+
+
+@wording("import.order_without_rows")
+def _order_without_rows(order: str, rows: list[int]) -> str:
+    return ngettext(
+        "Order %(order)s was kept without row %(rows)s, which could not be read: correct it "
+        "and import the file again to complete the order.",
+        "Order %(order)s was kept without rows %(rows)s, which could not be read: correct "
+        "them and import the file again to complete the order.",
+        len(rows),
+    ) % {"order": order, "rows": listing([number(row) for row in rows[:10]])}
 
 
 @wording("import.order_of_another")

@@ -21,6 +21,7 @@ from patron.parties.normalize import (
 
 from .profiles import FIELDS, Profile, header_key
 from .reading import FIELD_LIMIT, UnreadableFile
+from .staging import LineStage
 from .values import (
     BadValue,
     clean_text,
@@ -35,9 +36,16 @@ from .values import (
 # Fields that, when blank on a row of a multi-row order, mark it as a further line item.
 _ORDER_LEVEL = ("occurred_at", "total", "status")
 _PAID_WORDS = {"shipped", "delivered", "fulfilled", "success", "approved", "captured"}
-# Orders of a marketplace export held open while their lines are read: the lines of one order
-# come together, but can be interleaved with a few others paid at the same moment.
-OPEN_ORDERS = 256
+# A file's own statuses (profile.statuses) as what happened to a line.
+_LINE_STATES = {
+    "cancelled": "cancelled",
+    "failed": "cancelled",
+    "refunded": "returned",
+    "partially_refunded": "paid",
+    "pending": "pending",
+}
+_MEMO_LIMIT = 65_536  # distinct texts remembered per field before the memo starts again
+_MISSING = object()
 
 
 @dataclass
@@ -73,6 +81,7 @@ class OrderRecord:
     # Where the order was delivered when that number is not the person's own (a marketplace's
     # 050x safe number, or the recipient's): kept on the order only.
     delivery_contact: str = ""
+    refused_rows: list[int] = field(default_factory=list)  # rows of it rejected: left out
 
     @property
     def is_purchase(self) -> bool:
@@ -95,10 +104,14 @@ class OrderRecord:
             self.company,
             self.email or "",
             self.phone or "",
-            self.delivery_contact,
         ]
+        # The delivery contact is left out: a safe number changes from one download to the
+        # next, and is no change to the order. A line's own number counts where a file has
+        # one (left out when empty: digests of orders kept before stay the same).
         for line in self.lines:
-            parts += [line.name, line.sku, str(line.quantity), str(line.unit_price), line.line_id]
+            parts += [line.name, line.sku, str(line.quantity), str(line.unit_price)]
+            if line.line_id:
+                parts.append(line.line_id)
         return hashlib.md5("\x1f".join(parts).encode(), usedforsecurity=False).hexdigest()
 
 
@@ -194,7 +207,9 @@ class RecordBuilder:
     def __init__(self, columns: ColumnMap, profile: Profile, settings: Settings) -> None:
         self.columns, self.profile, self.settings = columns, profile, settings
         self.rejections: list[Rejection] = []
-        self._open: dict[str, _Group] = {}  # orders of a row-per-line file still being read
+        self._stage: LineStage | None = None  # the lines of a row-per-line file
+        self._emitted = 0  # orders of it made so far
+        self._memo: dict[tuple, dict] = {}  # (field, parser) -> {text: value or BadValue}
         self.rows_read = 0
         self.last_row = 0  # the spreadsheet row number of the last row read
 
@@ -233,58 +248,90 @@ class RecordBuilder:
         if pending is not None:
             yield pending
 
-    def rows_settled(self, last_in_batch: int) -> int:
-        """The last row up to which every row is in a written batch or rejected: an order
-        still open (its lines may follow) holds back the rows from its first one."""
-        if not self._open:
-            return max(last_in_batch, self.last_row if self.columns.line_rows else 0)
-        return min(group.head.row_no for group in self._open.values()) - 1
+    def rows_settled(self, last: OrderRecord) -> int:
+        """The last row up to which every row is in a batch written once `last` is (or was
+        rejected). With a row per line, orders come in the order of their first row: up to
+        the last order's first row, every row belongs to an order written."""
+        return last.row_no if self.columns.line_rows else last.end_row
+
+    def share_done(self, read: float) -> float:
+        """How far the import is, from how much of the file was read: a file with a row per
+        line is read whole first (half the work), then written order by order."""
+        if not self.columns.line_rows:
+            return read
+        if self._stage is None or not self._stage.orders:
+            return read / 2
+        return 0.5 + 0.5 * min(self._emitted / self._stage.orders, 1.0)
 
     def _grouped_records(self, rows: Iterator[tuple[int, list[str]]]) -> Iterator:
-        """One record per order of a file with a row per line, each order's lines gathered
-        from rows that need not be adjacent (within OPEN_ORDERS orders of each other)."""
-        self._open = {}
-        for row_no, row in rows:
-            self.rows_read += 1
-            self.last_row = row_no
-            try:
-                self._check_shape(row)
-                cells = self.columns.cells(row)
-                order_id = cells["order_id"][:128] or self._row_identity(row)
-                group = self._open.get(order_id)
-                head = self._head(row_no, row, cells, order_id) if group is None else group.head
-                part = self._line_part(row_no, cells, head.currency)
-            except RowRejected as exc:
-                self.rejections.append(Rejection(row_no, exc.column, exc.reason, exc.value[:200]))
-                if len(self.rejections) >= self.rejections_held:
-                    yield None
-                continue
-            if group is None:
-                group = self._open[order_id] = _Group(head, self._order_total(cells, head))
-                if len(self._open) > OPEN_ORDERS:
-                    yield self._open.pop(next(iter(self._open))).settle()
-            group.add(part, row_no)
-        while self._open:
-            yield self._open.pop(next(iter(self._open))).settle()
+        """One record per order of a file with a row per line: every line checked and staged
+        first, then each order made from all its lines, wherever they stood in the file."""
+        stage = self._stage = LineStage()
+        try:
+            for row_no, row in rows:
+                self.rows_read += 1
+                self.last_row = row_no
+                order_id = ""
+                try:
+                    self._check_shape(row)
+                    cells = self.columns.cells(row)
+                    order_id = cells["order_id"][:128] or self._row_identity(row)
+                    head = self._head(row_no, row, cells, order_id)
+                    staged = (
+                        head,
+                        self._line_part(row_no, cells, head),
+                        self._order_total(cells, head),
+                    )
+                except RowRejected as exc:
+                    self.rejections.append(
+                        Rejection(row_no, exc.column, exc.reason, exc.value[:200])
+                    )
+                    if order_id:
+                        stage.refuse(order_id, row_no)
+                    if len(self.rejections) >= self.rejections_held:
+                        yield None
+                    continue
+                stage.add(order_id, row_no, staged)
+            for _key, items, refused in stage.orders_in_file_order():
+                group = _Group(items[0][0], items[0][2])
+                for head, part, _total in items:
+                    group.add(part, head.row_no)
+                record = group.settle()
+                record.refused_rows = refused
+                self._emitted += 1
+                yield record
+        finally:
+            stage.close()
 
     def _order_total(self, cells: dict[str, str], head: OrderRecord) -> Decimal | None:
         """The order's own total, repeated on each of its rows (Cafe24's 총 결제금액)."""
-        if not cells.get("total"):
+        if not self.profile.total_per_order or not cells.get("total"):
             return None
         return self._parse(cells, "total", parse_amount, head.currency)
 
-    def _line_part(self, row_no: int, cells: dict[str, str], currency: str) -> _LinePart:
+    def _line_part(self, row_no: int, cells: dict[str, str], head: OrderRecord) -> _LinePart:
+        currency = head.currency
         line = self._line(cells, currency)
         amount = None
         if cells.get("line_total"):
             amount = self._parse(cells, "line_total", parse_amount, currency)
+        elif cells.get("total") and not self.profile.total_per_order:
+            amount = self._parse(cells, "total", parse_amount, currency)  # a row's own amount
         elif "line_price" in self.columns.index:
             amount = line.quantity * line.unit_price
         if amount is not None and line.quantity:
             line.unit_price = (amount / line.quantity).quantize(Decimal("0.01"))
         line.line_id = cells.get("line_id")[:64]
-        state = line_state(cells["status"], cells["status_detail"], cells["claim_status"])
-        return _LinePart(line.line_id or f"row-{row_no}", line, state, amount)
+        refunded = Decimal(0)
+        if self.profile.line_rows:  # a marketplace: its status words
+            state = line_state(cells["status"], cells["status_detail"], cells["claim_status"])
+        else:  # any other file: its statuses as the profile knows them, unknown ones refused
+            refunded = self._optional_amount(cells, "refunded", currency)
+            status = self._status(cells, amount or Decimal(0), refunded)
+            state = _LINE_STATES.get(status, "paid")
+        if state == "returned" and not refunded:
+            refunded = amount or Decimal(0)
+        return _LinePart(line.line_id or f"row-{row_no}", line, state, amount, refunded)
 
     def _check_shape(self, row: list[str]) -> None:
         width = len(self.columns.header)
@@ -304,13 +351,25 @@ class RecordBuilder:
         return not any(self.columns.cell(row, name).strip() for name in _ORDER_LEVEL)
 
     def _parse(self, cells: dict[str, str], name: str, parser, *args):
+        """The cell's value, each distinct text parsed once: dates, amounts and quantities
+        repeat down a file, and parsing was most of the time spent on a row."""
         text = cells.get(name, "")
-        try:
-            return parser(text, *args)
-        except BadValue as exc:
+        key = (text, *args)
+        memo = self._memo.get((name, parser))
+        if memo is None or len(memo) >= _MEMO_LIMIT:
+            memo = self._memo[(name, parser)] = {}  # bounded: memory stays flat
+        found = memo.get(key, _MISSING)
+        if found is _MISSING:
+            try:
+                found = parser(text, *args)
+            except BadValue as exc:
+                found = exc
+            memo[key] = found
+        if isinstance(found, BadValue):
             raise RowRejected(
-                self.columns.column_name(name), exc.code, text, **exc.params
+                self.columns.column_name(name), found.code, text, **found.params
             ) from None
+        return found
 
     def _record(self, row_no: int, row: list[str]) -> OrderRecord:
         cells = self.columns.cells(row)
@@ -436,6 +495,8 @@ class RecordBuilder:
         if phone_text and is_safe_number(phone_text, region):
             phone_text, delivery = "", phone_text
         phone = normalize_phone(phone_text, region) if phone_text else None
+        if phone and phone.startswith("+8250"):  # a safe number however written
+            phone, delivery = None, phone_text
         if email_text and email is None and not phone:
             raise RowRejected(self.columns.column_name("email"), "value.email_invalid", email_text)
         if delivery and not is_safe_number(delivery, region):
@@ -465,6 +526,7 @@ class _LinePart:
     line: LineRecord
     state: str  # paid, pending, cancelled or returned (line_state)
     amount: Decimal | None  # what the line came to, when the file says
+    refunded: Decimal = Decimal(0)  # what of it was given back
 
 
 class _Group:
@@ -481,7 +543,9 @@ class _Group:
     def settle(self) -> OrderRecord:
         """The order as its lines make it: lines cancelled before delivery were never bought
         (an order with all of them cancelled is no purchase), returned lines are refunds."""
-        record, parts = self.head, list(self.parts.values())
+        record = self.head
+        # In the order of their numbers: a download sorted otherwise is the same order.
+        parts = sorted(self.parts.values(), key=lambda part: (len(part.key), part.key))
         live = [part for part in parts if part.state != "cancelled"]
         kept = live or parts
         amounts = [part.amount for part in kept]
@@ -489,7 +553,7 @@ class _Group:
             total = self.order_total  # what was paid, when no line of it was cancelled
         else:
             total = sum((amount or Decimal(0) for amount in amounts), Decimal(0))
-        returned = sum((p.amount or Decimal(0) for p in live if p.state == "returned"), Decimal(0))
+        returned = sum((part.refunded for part in live), Decimal(0))
         record.total, record.refunded = total, min(returned, total)
         record.status = _settled_status([part.state for part in live], returned, total)
         record.lines = [part.line for part in kept if part.line.name or part.line.sku]
@@ -499,10 +563,10 @@ class _Group:
 def _settled_status(states: list[str], returned: Decimal, total: Decimal) -> str:
     if not states:
         return "cancelled"
-    if all(state == "returned" for state in states):
+    if all(state == "returned" for state in states) or returned >= total > 0:
         return "refunded"
-    if "returned" in states:
-        return "partially_refunded" if returned < total else "refunded"
+    if returned > 0:
+        return "partially_refunded"
     if all(state == "pending" for state in states):
         return "pending"
     return "paid"
@@ -528,12 +592,14 @@ _PENDING = ("결제대기", "입금대기", "입금전", "미입금", "pending",
 def line_state(*texts: str) -> str:
     """paid, pending, cancelled or returned, from every status column of a line's row."""
     words = ["".join(text.lower().split()) for text in texts if text]
-    settled = not any(part in word for word in words for part in _IN_PROGRESS)
-    if any(done in word for word in words for done in _CANCELLED):
+    # Words of a claim not (yet) done (주문취소요청, 반품철회) say nothing of what happened.
+    done = [word for word in words if not any(part in word for part in _IN_PROGRESS)]
+    settled = len(done) == len(words)
+    if any(word in done_word for done_word in done for word in _CANCELLED):
         return "cancelled"
     if settled and any(word in ("취소", "cancel") for word in words):
         return "cancelled"
-    if any(done in word for word in words for done in _RETURNED):
+    if any(word in done_word for done_word in done for word in _RETURNED):
         return "returned"
     if settled and any(word in ("반품", "환불", "return", "refund") for word in words):
         return "returned"

@@ -56,6 +56,8 @@ class Profile:
     # Each row is one line of an order, the order's own fields repeated on every row of it
     # (Korean marketplaces); its status is read from the words of its status columns.
     line_rows: bool = False
+    # The total column is the order's, repeated on each of its rows (else each row's own).
+    total_per_order: bool = False
     currency: str | None = None  # None: the cell's symbol, else the business's currency
 
 
@@ -384,6 +386,7 @@ CAFE24 = Profile(
     name="cafe24",
     signature=("품목별 주문번호", "주문자명"),
     line_rows=True,
+    total_per_order=True,
     currency="KRW",
     time_zone="Asia/Seoul",
     columns={
@@ -475,19 +478,27 @@ def detect_profile(header: list[str]) -> Profile:
     return GENERIC
 
 
-def _vocabulary() -> frozenset[str]:
-    return frozenset(
-        header_key(alias)
-        for profile in PROFILES.values()
-        for aliases in profile.columns.values()
-        for alias in aliases
-    )
+def _vocabulary() -> dict[str, frozenset[str]]:
+    """Every header any profile knows, with the fields it can name."""
+    fields: dict[str, set[str]] = {}
+    for profile in PROFILES.values():
+        for name, aliases in profile.columns.items():
+            for alias in aliases:
+                fields.setdefault(header_key(alias), set()).add(name)
+    return {key: frozenset(names) for key, names in fields.items()}
 
 
-HEADER_WORDS = _vocabulary()  # every header any profile knows: how the header row is found
+HEADER_WORDS = _vocabulary()
+_DATES = {"occurred_at", "ordered_at"}
+_AMOUNTS = {"total", "line_total", "line_price"}
+_PEOPLE = {"customer_id", "name", "first_name", "last_name", "company", "email", "phone"}
 
 
-def header_score(cells: list[str]) -> int:
-    """How many of a row's cells are headers Patron knows (a title or instruction row above
-    the header scores 0 or 1; the header itself scores several)."""
-    return sum(1 for cell in cells if cell and header_key(cell) in HEADER_WORDS)
+def looks_like_header(cells: list[str]) -> bool:
+    """Whether a row names what an order needs: a date, and an amount or a person. A title or
+    an instruction row does not; nor does a row of data (its values are not header words)."""
+    named: set[str] = set()
+    for cell in cells:
+        if cell:
+            named |= HEADER_WORDS.get(header_key(cell), frozenset())
+    return bool(named & _DATES) and bool(named & (_AMOUNTS | _PEOPLE))

@@ -21,10 +21,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from charset_normalizer import from_bytes
+from django.views.decorators.debug import sensitive_variables
 
 from patron.core.problems import Problem
 
-from .profiles import header_score
+from .profiles import looks_like_header
 
 _SAMPLE_BYTES = 256 * 1024
 _MAX_FIELD_CHARS = 1_000_000  # csv's own limit; fields over FIELD_LIMIT are rejected per row
@@ -42,9 +43,13 @@ _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls, and encrypted w
 # Excel hashes a password 100,000 times; a file asking for far more would hold a worker for
 # minutes on every try of a password (the format allows 10,000,000).
 _MAX_SPIN_COUNT = 500_000
+# xlrd reads a legacy workbook whole, as Python objects (several times its size in memory);
+# Excel 97-2003 workbooks hold at most 65,536 rows, far less than this.
+_XLS_MAX_BYTES = 48 * 1024 * 1024
 # The header is looked for among the first rows: SmartStore puts an instruction row above it,
 # 11번가 and G마켓 a title row.
 HEADER_SEARCH_ROWS = 20
+_HEADER_HOLD = 1024 * 1024  # characters of those rows held at most
 
 
 class UnreadableFile(Problem):
@@ -87,26 +92,38 @@ def open_table(
     return _open_csv(path, encoding)
 
 
+@sensitive_variables("password")
 def decrypt_workbook(path: Path, password: str | None, out: io.BufferedIOBase) -> bool:
     """Write the workbook at `path`, opened with `password`, to `out`; False when the file is
     not password-protected (nothing written). Wrong or missing passwords are refused."""
     import msoffcrypto
     from msoffcrypto import exceptions
+    from msoffcrypto.format.ooxml import OOXMLFile
+    from msoffcrypto.format.xls97 import Xls97File
 
     with path.open("rb") as handle:
+        # A protected workbook, .xlsx or .xls, is always an OLE container: anything else
+        # (a plain .xlsx's zip, a CSV) is not handed to msoffcrypto, which would unpack it
+        # before the zip-bomb checks.
+        if handle.read(len(_OLE_MAGIC)) != _OLE_MAGIC:
+            return False
         try:
             office = msoffcrypto.OfficeFile(handle)
-            if not office.is_encrypted():
-                return False
+            if not isinstance(office, OOXMLFile | Xls97File) or not office.is_encrypted():
+                return False  # a Word or PowerPoint file is refused as no workbook later
         except Exception:  # msoffcrypto raises many kinds for what it cannot parse
             return False
         if not password:
             raise UnreadableFile("file.password_needed")
-        spin = (getattr(office, "info", None) or {}).get("spinValue", 0)
+        info = getattr(office, "info", None)
+        spin = info.get("spinValue", 0) if isinstance(info, dict) else 0
         if spin > _MAX_SPIN_COUNT:
             raise UnreadableFile("file.password_unusual", rounds=spin)
         try:
-            office.load_key(password=password, verify_password=True)
+            if isinstance(office, OOXMLFile):
+                office.load_key(password=password, verify_password=True)
+            else:
+                office.load_key(password=password)  # checks the password itself
             office.decrypt(out)
         except exceptions.InvalidKeyError:
             raise UnreadableFile("file.password_wrong") from None
@@ -128,13 +145,19 @@ def _open_ole(path: Path, size: int, password: str | None) -> TableSource:
         raise
     if not opened:
         decrypted.close()
+        if size > _XLS_MAX_BYTES:
+            raise UnreadableFile(
+                "file.xls_too_large", megabytes=size / 1e6, limit=_XLS_MAX_BYTES / 1e6
+            )
         return _open_xls(path.read_bytes())
     decrypted.seek(0)
     if decrypted.read(4) == b"PK\x03\x04":
         return _open_xlsx(decrypted, decrypted.seek(0, io.SEEK_END))
     decrypted.seek(0)
-    contents = decrypted.read()
+    contents = decrypted.read(_XLS_MAX_BYTES + 1)
     decrypted.close()
+    if len(contents) > _XLS_MAX_BYTES:
+        raise UnreadableFile("file.xls_too_large", megabytes=size / 1e6, limit=_XLS_MAX_BYTES / 1e6)
     return _open_xls(contents)
 
 
@@ -170,19 +193,24 @@ def _open_csv(path: Path, chosen: str | None = None) -> TableSource:
 def find_header(
     rows: Iterator[tuple[int, list[str]]],
 ) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
-    """The header (the first of the first rows with the most known headers; the first row
-    when none has two) and the rows after it. Rows above it (a title, an instruction) are
-    dropped; row numbers stay the spreadsheet's."""
+    """The header and the rows after it. The header is the first row; when it does not name
+    an order's date and its amount or person, the first of the next rows that does (a title
+    or an instruction row above the header is dropped). Row numbers stay the spreadsheet's."""
     first: list[tuple[int, list[str]]] = []
+    held = 0
     for numbered in rows:
         first.append(numbered)
-        if len(first) >= HEADER_SEARCH_ROWS:
+        cells = numbered[1]
+        if len(first) == 1 and looks_like_header(cells[:MAX_COLUMNS]):
+            break  # the common case: the header is the first row
+        held += sum(len(cell) for cell in cells[: MAX_COLUMNS + 1])
+        # Rows are held while the header is looked for: a few, not a file of giant ones.
+        if len(first) >= HEADER_SEARCH_ROWS or len(cells) > MAX_COLUMNS or held > _HEADER_HOLD:
             break
     if not first:
         raise UnreadableFile("file.no_header")
-    scores = [header_score(cells[:MAX_COLUMNS]) for _, cells in first]
-    best = max(range(len(first)), key=lambda i: (scores[i], -i))
-    at = best if scores[best] >= 2 else 0
+    found = (i for i, (_, cells) in enumerate(first) if looks_like_header(cells[:MAX_COLUMNS]))
+    at = next(found, 0)
     header = first[at][1]
     if len(header) > MAX_COLUMNS:
         raise UnreadableFile("file.too_many_columns", columns=len(header), limit=MAX_COLUMNS)
