@@ -124,15 +124,14 @@ class _Likelihood:
         self.s0 = 1 if dropout_at_zero else 0
         self.can_drop = np.ones_like(x, dtype=bool) if dropout_at_zero else x > 0
         self.by_x, self.by_t, self.by_age = Indexed(x), Indexed(t_x), Indexed(T)
+        # Terms in x alone are summed per distinct x, weighted by its parties.
+        self.x_counts = np.bincount(self.by_x.index, weights=counts)
+        self.total = float(counts.sum())
 
     def __call__(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
         r, alpha, a, b = np.exp(theta)
-        x, c, s0 = self.x, self.counts, self.s0
-        ux = self.by_x.unique
-        gx = self.by_x.index
-        lg_rx, dg_rx = gammaln(r + ux)[gx], digamma(r + ux)[gx]
-        lg_bx, dg_bx = gammaln(b + ux + s0)[gx], digamma(b + ux + s0)[gx]
-        lg_abx, dg_abx = gammaln(a + b + ux + s0)[gx], digamma(a + b + ux + s0)[gx]
+        x, c, s0, n = self.x, self.counts, self.s0, self.total
+        ux, nx = self.by_x.unique, self.x_counts
         log_age = self.by_age.apply(lambda v: np.log(alpha + v))
         inv_age = self.by_age.apply(lambda v: 1.0 / (alpha + v))
         log_t = self.by_t.apply(lambda v: np.log(alpha + v))
@@ -140,26 +139,27 @@ class _Likelihood:
         rx = r + x
         a3 = -rx * log_age
         with np.errstate(divide="ignore", invalid="ignore"):
-            gap = np.where(self.can_drop, b + x - 1 + s0, 1.0)
-            a4 = np.where(self.can_drop, np.log(a) - np.log(gap) - rx * log_t, -np.inf)
+            gap_x = b + ux - 1 + s0
+            gap = np.where(self.can_drop, gap_x[self.by_x.index], 1.0)
+            log_gap = np.log(gap_x)[self.by_x.index]
+            a4 = np.where(self.can_drop, np.log(a) - log_gap - rx * log_t, -np.inf)
         branch = np.logaddexp(a3, a4)
         w = np.exp(a4 - branch)
+        cw = c * w
+        # The special functions, once per distinct x.
+        dg_rx, dg_bx, dg_abx = digamma(r + ux), digamma(b + ux + s0), digamma(a + b + ux + s0)
         ll = (
-            lg_rx
-            - gammaln(r)
-            + r * np.log(alpha)
-            + lg_bx
-            + gammaln(a + b)
-            - lg_abx
-            - gammaln(b)
-            + branch
+            nx @ (gammaln(r + ux) + gammaln(b + ux + s0) - gammaln(a + b + ux + s0))
+            + n * (r * np.log(alpha) - gammaln(r) + gammaln(a + b) - gammaln(b))
+            + c @ branch
         )
-        d_r = dg_rx - digamma(r) + np.log(alpha) - (1 - w) * log_age - w * log_t
-        d_alpha = r / alpha - rx * ((1 - w) * inv_age + w * inv_t)
-        d_a = digamma(a + b) - dg_abx + w / a
-        d_b = dg_bx + digamma(a + b) - dg_abx - digamma(b) - w / gap
-        gradient = -np.array([c @ d_r * r, c @ d_alpha * alpha, c @ d_a * a, c @ d_b * b])
-        return -float(c @ ll), gradient
+        mixed_log = c @ log_age + cw @ (log_t - log_age)  # Σc[(1−w) log(α+T) + w log(α+t_x)]
+        d_r = nx @ dg_rx + n * (np.log(alpha) - digamma(r)) - mixed_log
+        d_alpha = n * r / alpha - (c * rx) @ inv_age - (cw * rx) @ (inv_t - inv_age)
+        d_a = n * digamma(a + b) - nx @ dg_abx + cw.sum() / a
+        d_b = nx @ (dg_bx - dg_abx) + n * (digamma(a + b) - digamma(b)) - cw @ (1.0 / gap)
+        gradient = -np.array([d_r * r, d_alpha * alpha, d_a * a, d_b * b])
+        return -float(ll), gradient
 
 
 class ModifiedBetaGeo(BetaGeo):

@@ -66,13 +66,20 @@ def conversion_propensity(
     )
     score = np.clip(score, 0, 1)
     cutoff = np.quantile(score, 1 - explain_top) if len(score) and explain_top < 1 else -1.0
-    reasons = [
-        _reasons(value_pct[i], x[i], alive[i], tailored[i], business[i], happy[i])
-        if score[i] >= cutoff
-        else []
-        for i in range(len(value))
-    ]
+    # The parties not explained share one empty list (a million new ones cost more than the
+    # reasons): callers read reasons, never change them in place.
+    reasons: list[list[dict]] = [_NONE] * len(value)
+    explained = np.flatnonzero(score >= cutoff)
+    # Plain Python numbers for the explained parties: indexing numpy arrays one element at a
+    # time cost more than writing the reasons (a million parties).
+    columns = (value_pct, x, alive, tailored, business, happy)
+    picked = zip(*(column[explained].tolist() for column in columns), strict=True)
+    for i, values in zip(explained.tolist(), picked, strict=True):
+        reasons[i] = _reasons(*values)
     return score, reasons
+
+
+_NONE: list[dict] = []
 
 
 def _reasons(value_pct, x, alive, tailored, business, happy) -> list[dict]:
@@ -89,6 +96,6 @@ def _reasons(value_pct, x, alive, tailored, business, happy) -> list[dict]:
         reasons.append({"code": "candidate.buys_tailored", "percent": round(100 * tailored)})
     if business:
         reasons.append({"code": "candidate.business"})
-    if not np.isnan(happy) and happy >= 0.8:
+    if happy == happy and happy >= 0.8:  # NaN (unknown) is not equal to itself
         reasons.append({"code": "candidate.satisfied"})
     return reasons

@@ -8,6 +8,7 @@ Here rows go to executemany as tuples, with only the conversions the backend nee
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable, Iterator
 
 from django.db import connection, models
@@ -39,13 +40,13 @@ _MEMO_LIMIT = 65_536
 def value_adapter(model: type[models.Model], field: str) -> Callable:
     """The function turning this field's values into what the backend stores, for
     insert_rows(adapted=True), bound to this thread's connection once: Django's `connection`
-    is a thread-local proxy, whose lookup cost more per value than the adapting. Decimal
-    amounts repeat down an import, and formatting one costs microseconds: each distinct value
+    is a thread-local proxy, whose lookup cost more per value than the adapting. Amounts and
+    times repeat down an import, and formatting one costs microseconds: each distinct value
     is formatted once (a bounded memo)."""
     convert = _converter(model._meta.get_field(field))
     if convert is None:
         return lambda value: value
-    if not isinstance(model._meta.get_field(field), models.DecimalField):
+    if not isinstance(model._meta.get_field(field), models.DecimalField | models.DateTimeField):
         return convert
     memo: dict = {}
 
@@ -156,6 +157,33 @@ def _insert_postgresql(table, columns, sql, rows, ignore_conflicts: bool) -> Non
         with cursor.copy(f"COPY {quote(table)} ({names}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
+
+
+@contextlib.contextmanager
+def indexes_built_after(model: type[models.Model]) -> Iterator[None]:
+    """On SQLite, a table's secondary indexes (not its unique ones) dropped for a bulk load
+    and built again after it, in the same transaction: one sorted build is faster than a
+    million insertions into each index (bench/score_end_to_end.py). Readers are not held up
+    (WAL: they go on reading the last committed version). PostgreSQL keeps its indexes:
+    dropping one would lock the table against readers until the commit."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    if not connection.in_atomic_block:
+        raise RuntimeError("indexes_built_after needs a transaction")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s "
+            "AND sql IS NOT NULL AND upper(sql) NOT LIKE 'CREATE UNIQUE%%'",
+            [model._meta.db_table],
+        )
+        indexes = cursor.fetchall()
+        for name, _sql in indexes:
+            cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
+    yield
+    with connection.cursor() as cursor:
+        for _name, sql in indexes:
+            cursor.execute(sql)
 
 
 def update_rows(

@@ -7,6 +7,7 @@ scores stay in place), or interrupted.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import time
 from collections.abc import Callable
@@ -34,10 +35,10 @@ from patron.analytics import (
 from patron.analytics.evaluate import holdout_forecast
 from patron.analytics.summary import CalibrationHoldout, Summary
 from patron.commerce.models import NOT_PURCHASED, OfferingKind, Order
-from patron.core.bulk import insert_rows
+from patron.core.bulk import indexes_built_after, insert_rows
 from patron.core.problems import Problem
 from patron.core.runs import RunStatus
-from patron.parties.models import Market, Relationship, RelationshipKind
+from patron.parties.models import Market, Party, Relationship, RelationshipKind
 
 from .aggregate import PartyDays, party_days
 from .models import PartyScore, ScoringRun
@@ -87,7 +88,8 @@ def do_score(model_name: str | None = None, progress: Progress | None = None) ->
         report("save", 0.9)
         with transaction.atomic():
             PartyScore.objects.all().delete()
-            insert_rows(PartyScore, _SCORE_FIELDS, rows)
+            with indexes_built_after(PartyScore):
+                insert_rows(PartyScore, _SCORE_FIELDS, rows, adapted=True)
             run.mark_finished(
                 RunStatus.DONE,
                 parties_scored=len(rows),
@@ -289,15 +291,11 @@ def _score_rows(run, model_name, days: PartyDays, summary: Summary, model, spend
         months=12,
         monthly_discount_rate=settings.PATRON_MONTHLY_DISCOUNT_RATE,
     )
-    relationships = {
-        party_id: (kind, market)
-        for party_id, kind, market in Relationship.objects.values_list(
-            "party_id", "kind", "party__market"
-        )
-    }
-    kind_market = [relationships.get(int(p), ("", "")) for p in summary.party_id]
-    is_client = np.array([kind == RelationshipKind.CLIENT for kind, _ in kind_market])
-    is_business = np.array([market == Market.B2B for _, market in kind_market])
+    # The few clients and businesses are read, not every party's kind and market.
+    clients = Relationship.objects.filter(kind=RelationshipKind.CLIENT)
+    is_client = np.isin(summary.party_id, list(clients.values_list("party_id", flat=True)))
+    businesses = Party.objects.filter(market=Market.B2B).values_list("pk", flat=True)
+    is_business = np.isin(summary.party_id, list(businesses))
     stages = lifecycle_stage(x, t_x, age, p_alive, is_client, StageThresholds())
     tailored = _tailored_orders(summary.party_id)
     propensity, reasons = _propensity(
@@ -305,7 +303,8 @@ def _score_rows(run, model_name, days: PartyDays, summary: Summary, model, spend
     )
     n = len(summary.party_id)
     # Whole columns through tolist() (C speed), then zipped: element-wise float() calls on a
-    # million parties took most of this step.
+    # million parties took most of this step. Rows go to the database as it stores them
+    # (dates as ISO text, reasons as JSON text): insert_rows(adapted=True).
     columns = [
         summary.party_id.tolist(),
         [run.pk] * n,
@@ -314,36 +313,48 @@ def _score_rows(run, model_name, days: PartyDays, summary: Summary, model, spend
         t_x.tolist(),
         age.tolist(),
         summary.monetary.tolist(),
-        days.first_day.tolist(),
-        days.last_day.tolist(),
+        days.first_day.astype(str).tolist(),
+        days.last_day.astype(str).tolist(),
         p_alive.tolist(),
         expected.tolist(),
         spend.tolist(),
         value.tolist(),
         stages.tolist(),
         np.where(is_client, None, propensity).tolist(),
-        [[] if client else why for client, why in zip(is_client.tolist(), reasons, strict=True)],
+        [
+            json.dumps(why) if why and not client else "[]"
+            for client, why in zip(is_client.tolist(), reasons, strict=True)
+        ],
     ]
     return list(zip(*columns, strict=True)), value
 
 
 def _tailored_orders(party_ids: np.ndarray) -> np.ndarray:
-    """Purchase orders with tailored work, per party (aligned with party_ids)."""
-    counts = dict(
+    """Purchase orders with tailored work, per party (aligned with party_ids, sorted)."""
+    counted = (
         Order.objects.exclude(status__in=NOT_PURCHASED)
         .filter(lines__offering__kind=OfferingKind.TAILORED)
         .values("party_id")
         .annotate(n=Count("id", distinct=True))
         .values_list("party_id", "n")
     )
-    return np.array([counts.get(int(p), 0) for p in party_ids], dtype=float)
+    found = np.array(list(counted), dtype=np.int64).reshape(-1, 2)
+    tailored = np.zeros(len(party_ids))
+    where = np.searchsorted(party_ids, found[:, 0])
+    known = (where < len(party_ids)) & (
+        party_ids[np.minimum(where, len(party_ids) - 1)] == found[:, 0]
+    )
+    tailored[where[known]] = found[known, 1]
+    return tailored
 
 
 def _propensity(x, p_alive, value, tailored_share, is_business, is_client):
     """Conversion propensity and reasons for customers; clients are converted already."""
     customers = ~is_client
     score = np.zeros(len(x))
-    reasons: list[list[dict]] = [[] for _ in range(len(x))]
+    # One shared empty list for the parties without reasons (never changed in place): a
+    # million new lists cost more than the reasons themselves.
+    reasons: list[list[dict]] = [_NO_REASONS] * len(x)
     if customers.any():
         scored, why = conversion_propensity(
             value[customers],
@@ -354,6 +365,10 @@ def _propensity(x, p_alive, value, tailored_share, is_business, is_client):
             explain_top=0.25,
         )
         score[customers] = scored
-        for position, index in enumerate(np.flatnonzero(customers)):
-            reasons[index] = why[position]
+        for position, index in enumerate(np.flatnonzero(customers).tolist()):
+            if why[position]:
+                reasons[index] = why[position]
     return score, reasons
+
+
+_NO_REASONS: list[dict] = []

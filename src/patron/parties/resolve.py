@@ -42,6 +42,10 @@ class Identity:
     company: str = ""
 
     def keys(self, source: str) -> list[tuple[str, str]]:
+        # Asked several times for each identity of an import batch: made once.
+        made = self.__dict__.get("_keys")
+        if made is not None and made[0] == source:
+            return made[1]
         keys = []
         if self.customer_id:
             keys.append(("ref:" + source, self.customer_id))
@@ -49,6 +53,7 @@ class Identity:
             keys.append((ContactKind.EMAIL, self.email))
         if self.phone:
             keys.append((ContactKind.PHONE, self.phone))
+        self.__dict__["_keys"] = (source, keys)  # a cache: the identity itself stays frozen
         return keys
 
 
