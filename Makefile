@@ -45,8 +45,8 @@ browser-deps:
 	@bash scripts/install_system_packages.sh
 
 bench: venv
-	$(BIN)/pip install --quiet '.[bench]'
-	$(BIN)/python bench/import_throughput.py
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python bench/import_throughput.py --memory-rows 2000000
 
 # lifetimes 0.11.3 needs older numpy/scipy/pandas: it gets a virtualenv of its own, and
 # patron.analytics (numpy and scipy only) is timed beside it in the same process.

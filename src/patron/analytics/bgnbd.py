@@ -87,17 +87,32 @@ class BetaGeo(FittedModel):
         """
         self._check_fitted()
         x, t_x, age = check_transactions(frequency, recency, T)
-        r, alpha, a, b = (self.params_[k] for k in self.param_names)
-        t = np.asarray(t, dtype=float)
-        shift = 0 if self._dropout_at_zero else 1
         (ux, uT), index = unique_rows(x.ravel(), age.ravel())
         index = index.reshape(x.shape)
+        per_pair = self._purchases_if_alive(np.asarray(t, dtype=float), ux, uT)
+        return per_pair[..., index] / (1.0 + self._odds_dropped(x, t_x, age))
+
+    def expected_purchases_combined(self, horizons, weights, frequency, recency, T):
+        """Σ_k weights[k] · E[X(horizons[k]) | x, t_x, T] per party (a CLV's discounted
+        months in one pass): combined over the distinct (x, T) pairs before being spread
+        over the parties, so a year of months costs about what one horizon does."""
+        self._check_fitted()
+        x, t_x, age = check_transactions(frequency, recency, T)
+        (ux, uT), index = unique_rows(x, age)
+        t = np.asarray(horizons, dtype=float)[:, None]
+        combined = np.asarray(weights, dtype=float) @ self._purchases_if_alive(t, ux, uT)
+        return combined[index] / (1.0 + self._odds_dropped(x, t_x, age))
+
+    def _purchases_if_alive(self, t: np.ndarray, ux: np.ndarray, uT: np.ndarray) -> np.ndarray:
+        """The part of eq. (10) that depends on (x, T) alone: ₂F₁ once per distinct pair."""
+        r, alpha, a, b = (self.params_[k] for k in self.param_names)
+        shift = 0 if self._dropout_at_zero else 1
         z = t / (alpha + uT + t)
         head = (a + b + ux - shift) / (a - 1)
         tail = 1 - ((alpha + uT) / (alpha + uT + t)) ** (r + ux) * hyp2f1(
             r + ux, b + ux + 1 - shift, a + b + ux - shift, z
         )
-        return (head * tail)[..., index] / (1.0 + self._odds_dropped(x, t_x, age))
+        return head * tail
 
     def expected_purchases_new(self, t) -> np.ndarray:
         """E[X(t)] for a party just acquired, eq. (7) of FHL (2005)."""

@@ -27,9 +27,15 @@ def clv(
     if monthly_discount_rate < 0:
         raise ValueError("monthly_discount_rate cannot be negative")
     spend = np.asarray(expected_spend, dtype=float)
-    # Every month's cumulative expectation in one call: rows are months, columns parties.
-    horizons = (np.arange(1, months + 1) * periods_per_month)[:, None]
-    cumulative = transaction_model.expected_purchases(horizons, frequency, recency, T)
-    in_month = np.diff(cumulative, axis=0, prepend=0.0)
+    horizons = np.arange(1, months + 1) * periods_per_month
     discount = (1 + monthly_discount_rate) ** -np.arange(1, months + 1)
-    return (discount @ in_month) * spend
+    # Σ_i d_i (E_i − E_{i−1}) = Σ_i (d_i − d_{i+1}) E_i, with d_{months+1} = 0.
+    weights = discount - np.append(discount[1:], 0.0)
+    if hasattr(transaction_model, "expected_purchases_combined"):
+        combined = transaction_model.expected_purchases_combined(
+            horizons, weights, frequency, recency, T
+        )
+        return combined * spend
+    # Every month's cumulative expectation in one call: rows are months, columns parties.
+    cumulative = transaction_model.expected_purchases(horizons[:, None], frequency, recency, T)
+    return (weights @ cumulative) * spend

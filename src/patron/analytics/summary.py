@@ -38,6 +38,21 @@ def _unit(time_unit: str) -> float:
     return UNIT_DAYS[time_unit]
 
 
+def _by_party_and_day(party_ids: np.ndarray, days: np.ndarray) -> np.ndarray:
+    """The order that sorts transactions by party, then day. Integer party ids make one int64
+    key, sorted stably (timsort): exports usually list a party's transactions together, and
+    timsort takes such runs as they come, several times faster than a lexsort."""
+    if len(days) == 0 or not np.issubdtype(party_ids.dtype, np.integer):
+        return np.lexsort((days, party_ids))
+    day = days.astype(np.int64)
+    low, span = int(day.min()), int(day.max()) - int(day.min()) + 1
+    least, most = int(party_ids.min()), int(party_ids.max())
+    if (most - least + 1) * span >= 2**62:
+        return np.lexsort((days, party_ids))
+    key = (party_ids.astype(np.int64) - least) * span + (day - low)
+    return np.argsort(key, kind="stable")
+
+
 def summarize(party_ids, occurred_at, amounts=None, *, observation_end, time_unit: str = "W"):
     """Frequency, recency, age (T) and mean repeat spend per party.
 
@@ -52,7 +67,7 @@ def summarize(party_ids, occurred_at, amounts=None, *, observation_end, time_uni
     end = np.datetime64(observation_end, "D")
     keep = days <= end
     party_ids, days, values = party_ids[keep], days[keep], values[keep]
-    order = np.lexsort((days, party_ids))
+    order = _by_party_and_day(party_ids, days)
     party_ids, days, values = party_ids[order], days[order], values[order]
     # One row per (party, day): amounts on the same day are summed.
     new_day = np.ones(len(days), dtype=bool)

@@ -23,14 +23,21 @@ from typing import Any
 from django.conf import settings
 from django.db import OperationalError, connection, transaction
 
-from patron.core.bulk import chunked, insert_rows, reserve_ids, update_rows, value_adapter
+from patron.core.bulk import (
+    among,
+    chunked,
+    insert_rows,
+    reserve_ids,
+    update_rows,
+    value_adapter,
+)
 from patron.core.db import is_busy, is_unavailable
 from patron.core.problems import Problem
 from patron.core.runs import RunStatus
 from patron.core.wording import say
 from patron.parties.activity import activity_row, record_activities
 from patron.parties.consent import Decision, do_record_decisions
-from patron.parties.models import Channel, Party, Purpose
+from patron.parties.models import Channel, ContactPoint, ExternalRef, Party, Purpose
 from patron.parties.resolve import Identity, PartyResolver
 
 from .importers.pipeline import ColumnMap, OrderRecord, RecordBuilder, Rejection
@@ -324,6 +331,7 @@ class _Batches:
                         self._beat(chunk)
                 if not self.progress_with_batch:
                     self._beat(chunk)
+                self.after_batch()
                 return
             except OperationalError as exc:
                 if not is_busy(exc) or waited >= BUSY_PATIENCE:
@@ -338,6 +346,9 @@ class _Batches:
 
     def forget(self) -> None:
         """Drop caches that may name rows of a rolled-back batch."""
+
+    def after_batch(self) -> None:
+        """Called once a batch is committed."""
 
     def dedupe(self, records: list[OrderRecord]) -> list[OrderRecord]:
         """One record per order id, the later row winning; a repeat with other contents is
@@ -500,6 +511,21 @@ class _Writer(_Batches):
         self.resolver.known.clear()
         self.resolver.parties_created = self.report.parties_created
         self.catalogue.ids.clear()
+
+    batches_written = 0
+
+    def after_batch(self) -> None:
+        """PostgreSQL plans its lookups from table statistics, which an import into an empty
+        table leaves stale: believing the orders table tiny, it read every order of the
+        source for each batch's lookup (an import slowed from 10,000 to 3,400 rows/s by a
+        million rows). The tables are analysed after batches 1, 2, 4, 8, ...: a few times
+        per import, each a sampled read of a few hundred milliseconds."""
+        self.batches_written += 1
+        if connection.vendor != "postgresql" or self.batches_written & (self.batches_written - 1):
+            return
+        with connection.cursor() as cursor:
+            for model in (Order, OrderLine, Party, ContactPoint, ExternalRef):
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
 
     def write(self, records: list[OrderRecord]) -> None:
         # An order repeated in the file is one order: the later row wins.
@@ -715,11 +741,11 @@ def _merged_parties(ids: list[int]) -> dict[int, int]:
     table = connection.ops.quote_name(Party._meta.db_table)
     with connection.cursor() as cursor:
         for chunk in chunked(ids):
-            marks = ", ".join(["%s"] * len(chunk))
+            ids, params = among(chunk)
             cursor.execute(
                 f"SELECT id, merged_into_id FROM {table} "
-                f"WHERE id IN ({marks}) AND merged_into_id IS NOT NULL",
-                chunk,
+                f"WHERE id {ids} AND merged_into_id IS NOT NULL",
+                params,
             )
             merged.update(cursor.fetchall())
     return merged
@@ -732,11 +758,11 @@ def existing_orders(source: str, order_ids: list[str]) -> dict[str, dict]:
     table = connection.ops.quote_name(Order._meta.db_table)
     with connection.cursor() as cursor:
         for chunk in chunked(order_ids):
-            marks = ", ".join(["%s"] * len(chunk))
+            ids, params = among(chunk)
             cursor.execute(
                 f"SELECT id, external_id, row_digest, status, party_id, import_run_id, source_row "
-                f"FROM {table} WHERE source = %s AND external_id IN ({marks})",
-                [source, *chunk],
+                f"FROM {table} WHERE source = %s AND external_id {ids}",
+                [source, *params],
             )
             for row in cursor.fetchall():
                 found[row[1]] = dict(zip(_EXISTING, row, strict=True))

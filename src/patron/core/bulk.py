@@ -22,6 +22,15 @@ def chunked(values: list, size: int = IN_CHUNK) -> Iterator[list]:
         yield values[start : start + size]
 
 
+def among(values: list) -> tuple[str, list]:
+    """`column {among}` for a WHERE clause, and its parameters: `IN (%s, ...)` on SQLite,
+    `= ANY(%s)` with one array on PostgreSQL, whose driver would otherwise parse a new
+    query text for every length of list (measured: a fifth of an import's time there)."""
+    if connection.vendor == "postgresql":
+        return "= ANY(%s)", [list(values)]
+    return f"IN ({', '.join(['%s'] * len(values))})", list(values)
+
+
 def _converter(field: models.Field) -> Callable | None:
     ops = connection.ops
     if isinstance(field, models.DateTimeField):

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from django.db import connection
 from django.utils import timezone
 
-from patron.core.bulk import adapt, chunked, insert_rows, reserve_ids
+from patron.core.bulk import adapt, among, chunked, insert_rows, reserve_ids
 
 from .models import (
     Activity,
@@ -120,19 +120,19 @@ class PartyResolver:
         """(value, party id) of the parties already holding these keys, lowest id first.
         Plain SQL: an import asks this for every batch, and building the ORM's query cost
         more than running it (bench/import_throughput.py)."""
-        marks = ", ".join(["%s"] * len(values))
+        keys, params = among(values)
         with connection.cursor() as cursor:
             if kind.startswith("ref:"):
                 cursor.execute(
                     f"SELECT external_id, party_id FROM {_REFS} "
-                    f"WHERE source = %s AND external_id IN ({marks})",
-                    [self.source, *values],
+                    f"WHERE source = %s AND external_id {keys}",
+                    [self.source, *params],
                 )
             else:
                 cursor.execute(
-                    f"SELECT value, party_id FROM {_POINTS} WHERE kind = %s AND value IN ({marks}) "
+                    f"SELECT value, party_id FROM {_POINTS} WHERE kind = %s AND value {keys} "
                     "ORDER BY party_id",
-                    [kind, *values],
+                    [kind, *params],
                 )
             return cursor.fetchall()
 
