@@ -30,17 +30,6 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 POSTGRES = "postgres://postgres@127.0.0.1:5432/test"
-PARTY_COLUMNS = [
-    "id",
-    "party_type",
-    "display_name",
-    "name_key",
-    "email",
-    "phone",
-    "locale",
-    "market",
-    "created_at",
-]
 ORDER_COLUMNS = [
     "source",
     "external_id",
@@ -70,6 +59,7 @@ def build(parties: int, seed: int = 3) -> int:
     from patron.commerce.models import Order
     from patron.core.bulk import adapt, insert_rows
     from patron.parties.models import Party, Relationship
+    from patron.parties.resolve import PARTY_COLUMNS
 
     rng = np.random.default_rng(seed)
     today = timezone.localdate()

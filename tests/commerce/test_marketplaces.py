@@ -528,3 +528,10 @@ def test_a_legacy_workbook_too_large_to_read_whole_is_refused(market, monkeypatc
     with pytest.raises(ImportRejected) as refused:
         do_import_file(market("esm_orders.xls"))
     assert refused.value.code == "file.xls_too_large" and ".xlsx" in str(refused.value)
+
+
+def test_a_protected_workbook_too_large_to_open_in_memory_is_refused(market, monkeypatch):
+    monkeypatch.setattr("patron.commerce.importers.reading._PROTECTED_MAX_BYTES", 1000)
+    with pytest.raises(ImportRejected) as refused:
+        do_import_file(market("smartstore_locked.xlsx"), password=PASSWORD)
+    assert refused.value.code == "file.protected_too_large"

@@ -149,6 +149,14 @@ def _password_needed() -> str:
     )
 
 
+@wording("file.protected_too_large")
+def _protected_too_large(megabytes: float, limit: float) -> str:
+    return _(
+        "This password-protected workbook is %(size)s MB; Patron opens protected workbooks up "
+        "to %(limit)s MB. Open it in Excel, remove the password, and import it again."
+    ) % {"size": f"{megabytes:,.1f}", "limit": f"{limit:,.0f}"}
+
+
 @wording("file.password_wrong")
 def _password_wrong() -> str:
     return _("The password does not open this workbook: check it and try again.")

@@ -144,7 +144,7 @@ class PartyResolver:
         created_at = adapt(Party, "created_at", now)
         insert_rows(
             Party,
-            _PARTY_COLUMNS,
+            PARTY_COLUMNS,
             (
                 _new_party(pk, identity, created_at)
                 for pk, identity in zip(ids, identities, strict=True)
@@ -208,7 +208,7 @@ class PartyResolver:
 
 _REFS = connection.ops.quote_name(ExternalRef._meta.db_table)
 _POINTS = connection.ops.quote_name(ContactPoint._meta.db_table)
-_PARTY_COLUMNS = [
+PARTY_COLUMNS = [
     "id",
     "party_type",
     "display_name",
@@ -222,7 +222,7 @@ _PARTY_COLUMNS = [
 
 
 def _new_party(pk: int, identity: Identity, created_at) -> tuple:
-    """A new party's row in _PARTY_COLUMNS order (created_at already adapted)."""
+    """A new party's row in PARTY_COLUMNS order (created_at already adapted)."""
     is_organisation = bool(identity.company and not identity.name)
     display = (
         identity.name

@@ -46,6 +46,8 @@ _MAX_SPIN_COUNT = 500_000
 # xlrd reads a legacy workbook whole, as Python objects (several times its size in memory);
 # Excel 97-2003 workbooks hold at most 65,536 rows, far less than this.
 _XLS_MAX_BYTES = 48 * 1024 * 1024
+# A password-protected workbook is opened in memory: far above any marketplace download.
+_PROTECTED_MAX_BYTES = 64 * 1024 * 1024
 # The header is looked for among the first rows: SmartStore puts an instruction row above it,
 # 11번가 and G마켓 a title row.
 HEADER_SEARCH_ROWS = 20
@@ -115,6 +117,12 @@ def decrypt_workbook(path: Path, password: str | None, out: io.BufferedIOBase) -
             return False
         if not password:
             raise UnreadableFile("file.password_needed")
+        size = path.stat().st_size
+        if size > _PROTECTED_MAX_BYTES:
+            # msoffcrypto opens the whole workbook in memory, twice over.
+            raise UnreadableFile(
+                "file.protected_too_large", megabytes=size / 1e6, limit=_PROTECTED_MAX_BYTES / 1e6
+            )
         info = getattr(office, "info", None)
         spin = info.get("spinValue", 0) if isinstance(info, dict) else 0
         if spin > _MAX_SPIN_COUNT:
