@@ -4,6 +4,8 @@ tests/data/marketplaces/build.py from the platforms' column lists (no real perso
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import json
 import shutil
 from decimal import Decimal
@@ -17,7 +19,7 @@ from django.urls import reverse
 from patron import jobs
 from patron.cli import PROFILES as CLI_PROFILES
 from patron.cli import main
-from patron.commerce.importers.pipeline import line_state
+from patron.commerce.importers.pipeline import LineRecord, OrderRecord, line_state
 from patron.commerce.importers.profiles import PROFILES, detect_profile, header_key
 from patron.commerce.importers.reading import find_header
 from patron.commerce.imports import ImportRejected, do_import_file
@@ -463,17 +465,13 @@ def test_a_generic_file_with_line_numbers_keeps_its_statuses(write_csv):
     assert [(r.row, r.reason["code"]) for r in report.rejections] == [(6, "value.status_unknown")]
 
 
-def test_orders_kept_before_marketplaces_keep_their_digest(sample):
+def test_orders_kept_before_marketplaces_keep_their_digest():
     # The order's fingerprint is what tells a re-import "unchanged": it must not move for
     # files without a line number or a delivery contact.
-    import hashlib
-
-    from patron.commerce.importers.pipeline import LineRecord, OrderRecord
-
     record = OrderRecord(
         row_no=2,
         order_id="#1",
-        occurred_at=__import__("datetime").datetime(2026, 1, 1, 9, 0),
+        occurred_at=dt.datetime(2026, 1, 1, 9, 0),
         status="paid",
         currency="KRW",
         total=Decimal(1000),
