@@ -518,10 +518,12 @@ class _Writer(_Batches):
         """PostgreSQL plans its lookups from table statistics, which an import into an empty
         table leaves stale: believing the orders table tiny, it read every order of the
         source for each batch's lookup (an import slowed from 10,000 to 3,400 rows/s by a
-        million rows). The tables are analysed after batches 1, 2, 4, 8, ...: a few times
-        per import, each a sampled read of a few hundred milliseconds."""
+        million rows). The tables are analysed after batches 2, 4, 8, ...: a few times per
+        large import, each a sampled read of a few hundred milliseconds; an import of one
+        batch (most files from the page) is over before it could gain from it."""
         self.batches_written += 1
-        if connection.vendor != "postgresql" or self.batches_written & (self.batches_written - 1):
+        done = self.batches_written
+        if connection.vendor != "postgresql" or done < 2 or done & (done - 1):
             return
         with connection.cursor() as cursor:
             for model in (Order, OrderLine, Party, ContactPoint, ExternalRef):
