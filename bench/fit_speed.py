@@ -30,6 +30,9 @@ import lifetimes  # noqa: E402
 from lifetimes.utils import summary_data_from_transaction_data  # noqa: E402
 
 import patron.analytics as pa  # noqa: E402
+from patron.analytics.paretonbd import (  # noqa: E402
+    _individual_log_likelihood as individual_log_likelihood,
+)
 
 warnings.filterwarnings("ignore")  # lifetimes' pandas deprecation chatter, this script only
 WEEKS_PER_MONTH = 365.25 / 12 / 7
@@ -104,7 +107,7 @@ def run_patron(df: pd.DataFrame, end: str, times: dict) -> dict:
     ids, dates, amounts = df["id"].to_numpy(), df["date"].to_numpy(), df["amount"].to_numpy()
     s = timed("summary", times, lambda: pa.summarize(ids, dates, amounts, observation_end=end))
     bg = timed("bgnbd", times, lambda: pa.BetaGeo().fit(s.frequency, s.recency, s.T))
-    timed("paretonbd", times, lambda: pa.ParetoNBD().fit(s.frequency, s.recency, s.T))
+    pnbd = timed("paretonbd", times, lambda: pa.ParetoNBD().fit(s.frequency, s.recency, s.T))
     buyers = (s.frequency > 0) & (s.monetary > 0)  # CDNOW has $0 repeat purchases
     gg = timed(
         "gammagamma", times, lambda: pa.GammaGamma().fit(s.frequency[buyers], s.monetary[buyers])
@@ -130,6 +133,7 @@ def run_patron(df: pd.DataFrame, end: str, times: dict) -> dict:
     return {
         "summary": s,
         "bgnbd": bg,
+        "paretonbd": pnbd,
         "gammagamma": gg,
         "expected": expected,
         "alive": alive,
@@ -162,7 +166,7 @@ def run_lifetimes(df: pd.DataFrame, end: str, times: dict) -> dict:
             weights=collapsed["weights"],
         ),
     )
-    timed(
+    pnbd = timed(
         "paretonbd",
         times,
         lambda: lifetimes.ParetoNBDFitter().fit(
@@ -200,6 +204,7 @@ def run_lifetimes(df: pd.DataFrame, end: str, times: dict) -> dict:
     return {
         "summary": s,
         "bgnbd": bg,
+        "paretonbd": pnbd,
         "gammagamma": gg,
         "expected": np.asarray(expected),
         "alive": np.asarray(alive),
@@ -239,9 +244,22 @@ def report(
         "q": lt["gammagamma"].params_["q"],
         "gamma": lt["gammagamma"].params_["v"],
     }
+    pnbd_lt = dict(lt["paretonbd"].params_)
     print(
         f"largest relative parameter difference: BG/NBD {largest_difference(bg_ours, bg_lt):.2e}"
+        f", Pareto/NBD {largest_difference(mine['paretonbd'].params_, pnbd_lt):.2e}"
         f", Gamma-Gamma {largest_difference(gg_ours, gg_lt):.2e}"
+    )
+    ours_ll = mine["paretonbd"].log_likelihood_
+    s = mine["summary"]
+    theirs_ll = float(
+        individual_log_likelihood(
+            *(pnbd_lt[k] for k in ("r", "alpha", "s", "beta")), s.frequency, s.recency, s.T
+        ).sum()
+    )
+    print(
+        f"Pareto/NBD log-likelihood: patron {ours_ll:.4f}, at lifetimes' parameters"
+        f" {theirs_ll:.4f} (its Nelder-Mead stops {'earlier' if theirs_ll < ours_ll else 'later'})"
     )
     rel = np.abs(mine["expected"] - lt["expected"]) / np.maximum(np.abs(lt["expected"]), 1e-12)
     print(
@@ -250,8 +268,8 @@ def report(
     )
     if memory:
         print(
-            f"Pareto/NBD fit peak memory: patron {memory['patron']:.0f} MB, lifetimes "
-            f"{memory['lifetimes']:.0f} MB ({memory['patron'] / memory['lifetimes']:.2f} of it;"
+            f"Pareto/NBD fit peak memory: patron {memory['patron']:.2f} MB, lifetimes "
+            f"{memory['lifetimes']:.2f} MB ({memory['patron'] / memory['lifetimes']:.2f} of it;"
             " goal <= 0.25)"
         )
 

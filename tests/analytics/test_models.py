@@ -116,3 +116,48 @@ def test_summarize_counts_same_day_purchases_once_and_sums_them():
     assert summary.recency.tolist() == [2, 0]
     assert summary.T.tolist() == [4, 3]
     assert summary.monetary.tolist() == [30, 0]
+
+
+@pytest.mark.parametrize(("name", "model", "truth"), CASES)
+def test_the_fit_on_weighted_distinct_rows_equals_the_fit_on_every_party(name, model, truth):
+    data = simulate(name, truth, 5000, T=np.round(AGES[:5000] * 7) / 7, seed=5)
+    rows = np.column_stack([data.frequency, data.recency, data.T])
+    triples, counts = np.unique(rows, axis=0, return_counts=True)
+    plain = model().fit(data.frequency, data.recency, data.T)
+    weighted = model().fit(*triples.T, weights=counts)
+    for key in truth:
+        assert weighted.params_[key] == pytest.approx(plain.params_[key], rel=1e-5)
+    assert weighted.log_likelihood_ == pytest.approx(plain.log_likelihood_, rel=1e-9)
+
+
+def test_pareto_nbd_log_likelihood_is_the_sum_over_parties_at_its_maximum():
+    """The fitted likelihood is eq. (13) of Fader & Hardie (2005) summed over the parties,
+    and no nearby parameters do better: the gradient the fit follows is the true one."""
+    from patron.analytics.paretonbd import _individual_log_likelihood
+
+    x, t_x, T = _cdnow_like()
+    model = ParetoNBD().fit(x, t_x, T)
+    params = [model.params_[k] for k in ("r", "alpha", "s", "beta")]
+    assert model.log_likelihood_ == pytest.approx(
+        _individual_log_likelihood(*params, x, t_x, T).sum(), rel=1e-12
+    )
+    for i in range(4):
+        for factor in (0.999, 1.001):
+            moved = list(params)
+            moved[i] *= factor
+            assert _individual_log_likelihood(*moved, x, t_x, T).sum() < model.log_likelihood_
+
+
+@pytest.mark.parametrize("alpha_above_beta", [True, False])
+def test_pareto_nbd_gradient_matches_finite_differences(alpha_above_beta):
+    from patron.analytics.paretonbd import _Likelihood
+
+    likelihood = _Likelihood(*_cdnow_like())
+    theta = np.log([0.7, 12.0, 0.4, 6.0] if alpha_above_beta else [0.4, 5.0, 1.3, 20.0])
+    _, gradient = likelihood(theta)
+    step = 1e-5
+    numeric = [
+        (likelihood(theta + step * e)[0] - likelihood(theta - step * e)[0]) / (2 * step)
+        for e in np.eye(4)
+    ]
+    assert gradient == pytest.approx(numeric, rel=1e-5, abs=1e-3)

@@ -14,10 +14,13 @@ import numpy as np
 from scipy.special import digamma, gammaln, hyp2f1
 
 from .base import (
+    Collapsed,
     FittedModel,
-    Indexed,
+    age_pairs,
+    bincount,
     check_transactions,
-    collapse,
+    collapse_rows,
+    recency_pairs,
     require_repeat_buyers,
     unique_rows,
 )
@@ -39,14 +42,13 @@ class BetaGeo(FittedModel):
 
     # -- fitting -------------------------------------------------------------------------
     def fit(self, frequency, recency, T, weights=None) -> BetaGeo:
-        x, t_x, age = check_transactions(frequency, recency, T)
-        (x, t_x, age), counts = collapse(x, t_x, age, weights=weights)
-        require_repeat_buyers(x, counts)
-        likelihood = _Likelihood(x, t_x, age, counts, self._dropout_at_zero)
+        rows = collapse_rows(*check_transactions(frequency, recency, T), weights=weights)
+        likelihood = _Likelihood(rows, self._dropout_at_zero)
+        require_repeat_buyers(likelihood.ux, likelihood.x_counts)
         # α is fitted in units of mean age / 10 so all four start near 1 (better conditioned).
-        scale = max(float(np.average(age, weights=counts)), 1e-9) / 10
+        scale = max(likelihood.mean_age, 1e-9) / 10
         shift = np.array([0.0, np.log(scale), 0.0, 0.0])
-        total = counts.sum()
+        total = likelihood.total
 
         def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
             value, gradient = likelihood(theta + shift)
@@ -132,47 +134,59 @@ class _Likelihood:
 
     Derivatives of eq. (6) of FHL (2005): with w the posterior weight of the "dropped out"
     branch, ∂ℓ/∂r = ψ(r+x) − ψ(r) + log α − (1−w) log(α+T) − w log(α+t_x), and so on.
+    The "alive" branch depends on (x, T) alone and the "dropped out" one on (x, t_x) alone,
+    so both are evaluated per distinct pair; a row only gathers them and weighs them.
     """
 
-    def __init__(self, x, t_x, T, counts, dropout_at_zero: bool) -> None:
-        self.x, self.counts = x, counts
+    def __init__(self, rows: Collapsed, dropout_at_zero: bool) -> None:
+        (ux, ut, uT), (xc, tc, Tc) = rows.values, rows.codes
+        # float64 and intp: other types would be converted on every product and gather.
+        counts = self.counts = rows.counts.astype(float, copy=False)
+        recency, (self.recency_x, self.recency_t) = recency_pairs(xc, tc, ux, ut)
+        age, (self.age_x, self.age_T) = age_pairs(xc, Tc, ux, uT)
+        self.recency_index, self.age_index = recency.astype(np.intp), age.astype(np.intp)
         self.s0 = 1 if dropout_at_zero else 0
-        self.can_drop = np.ones_like(x, dtype=bool) if dropout_at_zero else x > 0
-        self.by_x, self.by_t, self.by_age = Indexed(x), Indexed(t_x), Indexed(T)
+        self.can_drop = (self.recency_x > 0) | dropout_at_zero
         # Terms in x alone are summed per distinct x, weighted by its parties.
-        self.x_counts = np.bincount(self.by_x.index, weights=counts)
+        self.ux, self.x_counts = ux, bincount(xc, counts, len(ux))
+        self.age_counts = bincount(self.age_index, counts, len(self.age_x))
         self.total = float(counts.sum())
+        self.mean_age = float(self.age_counts @ self.age_T) / self.total
 
     def __call__(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
         r, alpha, a, b = np.exp(theta)
-        x, c, s0, n = self.x, self.counts, self.s0, self.total
-        ux, nx = self.by_x.unique, self.x_counts
-        log_age = self.by_age.apply(lambda v: np.log(alpha + v))
-        inv_age = self.by_age.apply(lambda v: 1.0 / (alpha + v))
-        log_t = self.by_t.apply(lambda v: np.log(alpha + v))
-        inv_t = self.by_t.apply(lambda v: 1.0 / (alpha + v))
-        rx = r + x
-        a3 = -rx * log_age
+        s0, n, ux, nx = self.s0, self.total, self.ux, self.x_counts
+        log_age = np.log(alpha + self.age_T)
+        alive = -(r + self.age_x) * log_age
+        log_t = np.log(alpha + self.recency_t)
         with np.errstate(divide="ignore", invalid="ignore"):
-            gap_x = b + ux - 1 + s0
-            gap = np.where(self.can_drop, gap_x[self.by_x.index], 1.0)
-            log_gap = np.log(gap_x)[self.by_x.index]
-            a4 = np.where(self.can_drop, np.log(a) - log_gap - rx * log_t, -np.inf)
-        branch = np.logaddexp(a3, a4)
-        w = np.exp(a4 - branch)
-        cw = c * w
+            gap = np.where(self.can_drop, b + self.recency_x - 1 + s0, 1.0)
+            dropped = np.where(
+                self.can_drop, np.log(a) - np.log(gap) - (r + self.recency_x) * log_t, -np.inf
+            )
+        chosen = dropped[self.recency_index]
+        branch = np.logaddexp(alive[self.age_index], chosen)
+        c_dropped = self.counts * np.exp(chosen - branch)
+        # Parties per pair, weighted by each branch's posterior.
+        to_dropped = np.bincount(self.recency_index, c_dropped, len(dropped))
+        to_alive = self.age_counts - np.bincount(self.age_index, c_dropped, len(alive))
         # The special functions, once per distinct x.
         dg_rx, dg_bx, dg_abx = digamma(r + ux), digamma(b + ux + s0), digamma(a + b + ux + s0)
         ll = (
             nx @ (gammaln(r + ux) + gammaln(b + ux + s0) - gammaln(a + b + ux + s0))
             + n * (r * np.log(alpha) - gammaln(r) + gammaln(a + b) - gammaln(b))
-            + c @ branch
+            + self.counts @ branch
         )
-        mixed_log = c @ log_age + cw @ (log_t - log_age)  # Σc[(1−w) log(α+T) + w log(α+t_x)]
-        d_r = nx @ dg_rx + n * (np.log(alpha) - digamma(r)) - mixed_log
-        d_alpha = n * r / alpha - (c * rx) @ inv_age - (cw * rx) @ (inv_t - inv_age)
-        d_a = n * digamma(a + b) - nx @ dg_abx + cw.sum() / a
-        d_b = nx @ (dg_bx - dg_abx) + n * (digamma(a + b) - digamma(b)) - cw @ (1.0 / gap)
+        d_r = (
+            nx @ dg_rx + n * (np.log(alpha) - digamma(r)) - to_alive @ log_age - to_dropped @ log_t
+        )
+        d_alpha = (
+            n * r / alpha
+            - to_alive @ ((r + self.age_x) / (alpha + self.age_T))
+            - to_dropped @ ((r + self.recency_x) / (alpha + self.recency_t))
+        )
+        d_a = n * digamma(a + b) - nx @ dg_abx + to_dropped.sum() / a
+        d_b = nx @ (dg_bx - dg_abx) + n * (digamma(a + b) - digamma(b)) - to_dropped @ (1.0 / gap)
         gradient = -np.array([d_r * r, d_alpha * alpha, d_a * a, d_b * b])
         return -float(ll), gradient
 

@@ -11,25 +11,28 @@ Fader, P. S. & Hardie, B. G. S. (2005). A note on deriving the Pareto/NBD model 
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import gammaln, hyp2f1
+from scipy.special import digamma, gammaln, hyp2f1
 
 from .base import (
     FittedModel,
+    age_pairs,
+    bincount,
+    blocks,
     check_transactions,
-    collapse,
-    numeric_gradient,
+    collapse_rows,
+    recency_pairs,
     require_repeat_buyers,
 )
 
 
-def _log_a0(r, alpha, s, beta, x, t_x, T, pairs=None) -> np.ndarray:
+def _log_a0(r, alpha, s, beta, x, t_x, T) -> np.ndarray:
     """log A₀ of Fader & Hardie (2005, eq. 19), computed so nothing overflows.
 
     A₀ holds ₂F₁(r+s+x, b; r+s+x+1; z) with b = s+1 (α ≥ β) or b = r+x (α < β). Written
     directly, the second grows like (1−z)^−(r+x) and overflows for frequent buyers. Euler's
     transformation ₂F₁(a, b; a+1; z) = (1−z)^(1−b) ₂F₁(1, a+1−b; a+1; z) leaves a series
-    bounded by 1/(1−z), and the power goes into log space. `pairs` (from `_Pairs`) lets the
-    series be evaluated once per distinct (x, t_x) and (x, T) instead of once per party.
+    bounded by 1/(1−z), and the power goes into log space. (`_PairTerms` is the same, per
+    distinct pair and with its gradient, for fitting.)
     """
     if alpha >= beta:
         high, low, s_or_rx = alpha, beta, "s"
@@ -46,28 +49,98 @@ def _log_a0(r, alpha, s, beta, x, t_x, T, pairs=None) -> np.ndarray:
             np.log(series) + (1 - b) * (np.log(low + y) - np.log(high + y)) - rsx * np.log(high + y)
         )
 
-    if pairs is None:
-        first, second = log_term(x, t_x), log_term(x, T)
-    else:
-        first = log_term(*pairs.recency_pairs)[pairs.recency_index]
-        second = log_term(*pairs.age_pairs)[pairs.age_index]
+    first, second = log_term(x, t_x), log_term(x, T)
     with np.errstate(divide="ignore", invalid="ignore"):
         difference = first + np.log1p(-np.exp(second - first))
     return np.where(t_x < T, difference, -np.inf)
 
 
-class _Pairs:
-    """Distinct (x, t_x) and (x, T) pairs, where the costly ₂F₁ series is evaluated."""
+def _call_block(n: int) -> int:
+    """Pairs or rows per block in a likelihood call: all at once while few (numpy's per-call
+    cost is what counts there), else a thirty-second of them, 512 to 4,096, so a call's
+    temporaries stay a small part of what the fit keeps (its peak memory)."""
+    return n if n <= 2048 else max(512, min(4096, n // 32))
 
-    def __init__(self, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> None:
-        recency, self.recency_index = np.unique(
-            np.column_stack([x, t_x]), axis=0, return_inverse=True
-        )
-        age, self.age_index = np.unique(np.column_stack([x, T]), axis=0, return_inverse=True)
-        self.recency_index = self.recency_index.ravel()
-        self.age_index = self.age_index.ravel()
-        self.recency_pairs = (recency[:, 0], recency[:, 1])
-        self.age_pairs = (age[:, 0], age[:, 1])
+
+class _PairTerms:
+    """log A₀'s two halves, L(x, y) for y = t_x or T, per distinct pair, and their gradients.
+
+    Fader & Hardie's A₀ is L(x, t_x) − L(x, T) in linear space; the ₂F₁ series inside L
+    costs most of a fit, so it is evaluated once per distinct (x, y) pair, and its
+    derivatives come from the chain rule: d/dz in closed form, d/dp and d/dc (no closed
+    form) by forward differences of the series alone. Values are kept per pair; gradients
+    are summed into the parameters' block by block (a fit's peak memory is what it holds).
+    """
+
+    def __init__(self, x: np.ndarray, y: np.ndarray) -> None:
+        self.x, self.y = x, y
+
+    def _arguments(self, r, alpha, s, beta, part: slice):
+        """₂F₁(1, p; c; z) after Euler's transformation (see `_log_a0`), for the pairs."""
+        x, y = self.x[part], self.y[part]
+        c = r + s + 1 + x
+        z = abs(alpha - beta) / ((alpha if alpha >= beta else beta) + y)
+        p = r + x if alpha >= beta else s + 1.0
+        return x, y, p, c, z
+
+    def values(self, r, alpha, s, beta) -> np.ndarray:
+        """L per pair."""
+        out = np.empty(len(self.x))
+        for part in blocks(len(out), _call_block(len(out))):
+            x, y, p, c, z = self._arguments(r, alpha, s, beta, part)
+            out[part] = np.log(hyp2f1(1.0, p, c, z)) + self._powers(r, alpha, s, beta, x, y)
+        return out
+
+    @staticmethod
+    def _powers(r, alpha, s, beta, x, y) -> np.ndarray:
+        """L − log ₂F₁: the powers of (α+y) and (β+y) in front of the series."""
+        if alpha >= beta:  # A₀ with b = s + 1: L = log ₂F₁ − s log(β+y) − (r+x) log(α+y)
+            return -s * np.log(beta + y) - (r + x) * np.log(alpha + y)
+        # b = r + x: L = log ₂F₁ + (1−r−x) log(α+y) − (s+1) log(β+y)
+        return (1 - r - x) * np.log(alpha + y) - (s + 1) * np.log(beta + y)
+
+    def gradient(self, r, alpha, s, beta, values, weights) -> np.ndarray:
+        """Σ weights · ∇L over the pairs, in (log r, log α, log s, log β)."""
+        total = np.zeros(4)
+        for part in blocks(len(self.x), _call_block(len(self.x))):
+            x, y, p, c, z = self._arguments(r, alpha, s, beta, part)
+            logs = values[part] - self._powers(r, alpha, s, beta, x, y)
+            d_z = _log_series_slope(p, c, z, np.exp(logs))
+            step = 1e-7  # forward differences: the series is smooth in p and c
+            d_c = (np.log(hyp2f1(1.0, p, c + step, z)) - logs) / step
+            d_p_c = (np.log(hyp2f1(1.0, p + step, c, z)) - logs) / step + d_c
+            alpha_y, beta_y = alpha + y, beta + y
+            w = weights[part]
+            if alpha >= beta:
+                total += (
+                    w @ (d_p_c - np.log(alpha_y)),
+                    w @ (d_z * beta_y / alpha_y**2 - p / alpha_y),
+                    w @ (d_c - np.log(beta_y)),
+                    w @ (-d_z / alpha_y - s / beta_y),
+                )
+            else:
+                total += (
+                    w @ (d_c - np.log(alpha_y)),
+                    w @ (-d_z / beta_y + (1 - r - x) / alpha_y),
+                    w @ (d_p_c - np.log(beta_y)),
+                    w @ (d_z * alpha_y / beta_y**2 - p / beta_y),
+                )
+        return total * (r, alpha, s, beta)
+
+
+def _log_series_slope(p, c, z, series) -> np.ndarray:
+    """d/dz log ₂F₁(1, p; c; z), from ₂F₁ itself.
+
+    Gauss's contiguous relation (DLMF 15.5.11, with ₂F₁(0, p; c; z) = 1) and z·F′ =
+    a·[F(a+1) − F(a)] (term by term from the series) give z·F′/F = [(c−1)(1/F − 1) + p·z]
+    / (1 − z), which saves a second series per pair. Near z = 0 that difference cancels, so
+    the Taylor slope is used there.
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        exact = ((c - 1) * (1 / series - 1) / z + p) / (1 - z)
+    first = p / c
+    taylor = first + (2 * first * (p + 1) / (c + 1) - first**2) * z
+    return np.where(z < 1e-6, taylor, exact)
 
 
 class ParetoNBD(FittedModel):
@@ -83,31 +156,18 @@ class ParetoNBD(FittedModel):
         self.penalizer = penalizer
 
     def fit(self, frequency, recency, T, weights=None) -> ParetoNBD:
-        x, t_x, age = check_transactions(frequency, recency, T)
-        (x, t_x, age), counts = collapse(x, t_x, age, weights=weights)
-        require_repeat_buyers(x, counts)
-        scale = max(float(np.average(age, weights=counts)), 1e-9) / 10
+        likelihood = _Likelihood(*check_transactions(frequency, recency, T), weights)
+        scale = likelihood.mean_age / 10
         shift = np.array([0.0, np.log(scale), 0.0, np.log(scale)])
-        total = counts.sum()
-
-        pairs = _Pairs(x, t_x, age)
-
-        def negative_ll(theta: np.ndarray) -> float:
-            r, alpha, s, beta = np.exp(theta)
-            ll = _individual_log_likelihood(r, alpha, s, beta, x, t_x, age, pairs)
-            return -float(counts @ ll)
-
-        # No closed-form gradient through ₂F₁'s parameters: central differences instead.
-        def with_gradient(theta: np.ndarray) -> tuple[float, np.ndarray]:
-            return negative_ll(theta), numeric_gradient(negative_ll, theta)
+        total = likelihood.total
 
         def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
-            value, gradient = with_gradient(theta + shift)
+            value, gradient = likelihood(theta + shift)
             penalty = self.penalizer * np.exp(2 * theta)
             return value / total + penalty.sum(), gradient / total + 2 * penalty
 
         theta = self._fit_log_params(objective, np.array([0.5, 1.0, 0.5, 1.0])) + shift
-        self._store(theta, with_gradient)
+        self._store(theta, likelihood)
         return self
 
     def _log_odds_alive_inverse(self, x, t_x, T) -> np.ndarray:
@@ -151,9 +211,109 @@ def _lifetime_factor(s: float, base, t) -> np.ndarray:
     return -np.expm1((s - 1) * log_ratio) / (s - 1)
 
 
-def _individual_log_likelihood(r, alpha, s, beta, x, t_x, T, pairs=None) -> np.ndarray:
+def _individual_log_likelihood(r, alpha, s, beta, x, t_x, T) -> np.ndarray:
     """log L(r, α, s, β | x, t_x, T), eq. (13) of Fader & Hardie (2005)."""
     head = gammaln(r + x) - gammaln(r) + r * np.log(alpha) + s * np.log(beta)
     alive_throughout = -(r + x) * np.log(alpha + T) - s * np.log(beta + T)
-    died_between = np.log(s) - np.log(r + s + x) + _log_a0(r, alpha, s, beta, x, t_x, T, pairs)
+    died_between = np.log(s) - np.log(r + s + x) + _log_a0(r, alpha, s, beta, x, t_x, T)
     return head + np.logaddexp(alive_throughout, died_between)
+
+
+class _Likelihood:
+    """−log L of eq. (13) summed over the parties, with its gradient in log-parameters.
+
+    Parties are collapsed into distinct (x, t_x, T) rows, stored as the indices of their
+    (x, t_x) and (x, T) pairs; everything costly is evaluated per pair, and rows and pairs
+    are walked in blocks, so a million parties cost a few bytes each and no full-size
+    temporary. With w the posterior weight of "died between t_x and T" and q = A₀'s second
+    half over its first, a row's gradient is ∇H + (1−w)·∇A + w·(∇C + (∇L₁ − q∇L₂)/(1−q)).
+    """
+
+    def __init__(self, x, t_x, T, weights=None) -> None:
+        rows = collapse_rows(x, t_x, T, weights=weights)
+        (ux, ut, uT), (xc, tc, Tc), counts = rows.values, rows.codes, rows.counts
+        del rows  # and each code array as soon as it is used up: the peak is counted here
+        require_repeat_buyers(ux, bincount(xc, counts, len(ux)))
+        self.counts, self.total = counts, float(counts.sum())
+        age_totals = bincount(Tc, counts, len(uT))
+        self.mean_age = max(float(age_totals @ uT) / self.total, 1e-9)
+        self.can_die = np.empty(len(counts), dtype=bool)
+        for part in blocks(len(counts)):
+            np.less(ut[tc[part]], uT[Tc[part]], out=self.can_die[part])
+        self.recency_index, (recency_x, recency_t) = recency_pairs(xc, tc, ux, ut)
+        del tc
+        self.age_index, (self.age_x, self.age_T) = age_pairs(xc, Tc, ux, uT)
+        del xc, Tc
+        self.n_recency, self.n_age = len(recency_x), len(self.age_x)
+        # Both halves in one evaluation: on small data, numpy's per-call cost is what counts.
+        self.pairs = _PairTerms(
+            np.concatenate([recency_x, self.age_x]), np.concatenate([recency_t, self.age_T])
+        )
+        self.age_counts = bincount(self.age_index, counts, self.n_age)
+
+    def __call__(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
+        r, alpha, s, beta = np.exp(theta)
+        n_age, n_recency = self.n_age, self.n_recency
+        halves = self.pairs.values(r, alpha, s, beta)
+        first, second = halves[:n_recency], halves[n_recency:]
+        ages = _AgeTerms(r, alpha, s, beta, self.age_x, self.age_T)
+        to_died = np.zeros(n_age)
+        to_halves = np.zeros(n_recency + n_age)
+        to_first, to_second = to_halves[:n_recency], to_halves[n_recency:]
+        value = ages.head(self.age_counts)
+        for part in blocks(len(self.counts), _call_block(len(self.counts))):
+            ai, ri, c = self.age_index[part], self.recency_index[part], self.counts[part]
+            can_die = self.can_die[part]
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                first_half = first[ri]
+                q = np.where(can_die, np.exp(second[ai] - first_half), 0.0)
+                died_between = np.where(can_die, ages.died[ai] + first_half + np.log1p(-q), -np.inf)
+                branch = np.logaddexp(ages.alive[ai], died_between)
+                value += float(c @ branch)
+                c_died = c * np.exp(died_between - branch)
+                c_died_share = np.where(can_die, c_died / (1 - q), 0.0)
+            to_died += np.bincount(ai, weights=c_died, minlength=n_age)
+            to_second -= np.bincount(ai, weights=c_died_share * q, minlength=n_age)
+            to_first += np.bincount(ri, weights=c_died_share, minlength=n_recency)
+        to_alive = self.age_counts - to_died
+        gradient = ages.gradient(self.age_counts, to_alive, to_died) + self.pairs.gradient(
+            r, alpha, s, beta, halves, to_halves
+        )
+        return -value, -gradient
+
+
+class _AgeTerms:
+    """Per (x, T) pair: log "alive throughout" and log(s/(r+s+x)) of eq. (13); their
+    gradients, and the head's, are summed straight into the parameters' (none is kept per
+    pair, as a fit's peak memory is what it holds during a likelihood call)."""
+
+    def __init__(self, r, alpha, s, beta, x, T) -> None:
+        self.params, self.x, self.T = (r, alpha, s, beta), x, T
+        self.alive = -(r + x) * np.log(alpha + T) - s * np.log(beta + T)
+        self.died = np.log(s) - np.log(r + s + x)
+
+    def head(self, counts: np.ndarray) -> float:
+        """Σ counts · [log Γ(r+x) − log Γ(r) + r log α + s log β]."""
+        r, alpha, s, beta = self.params
+        constant = -gammaln(r) + r * np.log(alpha) + s * np.log(beta)
+        return float(counts @ gammaln(r + self.x) + counts.sum() * constant)
+
+    def gradient(self, counts, to_alive, to_died) -> np.ndarray:
+        """Σ counts·∇head + Σ to_alive·∇alive + Σ to_died·∇died, in log-parameters."""
+        r, alpha, s, beta = self.params
+        x, T, n = self.x, self.T, counts.sum()
+        head = [
+            r * (counts @ digamma(r + x) - n * digamma(r) + n * np.log(alpha)),
+            r * n,
+            s * n * np.log(beta),
+            s * n,
+        ]
+        alive = [
+            -r * (to_alive @ np.log(alpha + T)),
+            -alpha * (to_alive @ ((r + x) / (alpha + T))),
+            -s * (to_alive @ np.log(beta + T)),
+            -beta * s * (to_alive @ (1.0 / (beta + T))),
+        ]
+        by_rsx = to_died @ (1.0 / (r + s + x))
+        died = [-r * by_rsx, 0.0, to_died.sum() - s * by_rsx, 0.0]
+        return np.array(head) + np.array(alive) + np.array(died)
