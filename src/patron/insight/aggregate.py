@@ -1,10 +1,10 @@
 """Per-party purchase-day statistics, from one plain read of the orders.
 
 A purchase day is a local calendar day with at least one order that was not cancelled or
-failed. The orders are read once, as three numbers each (party, local day, spend), in chunks,
-and grouped into days and parties with numpy: a sort and a few linear passes. Grouping in SQL
-(GROUP BY with window functions) took 8x as long as reading the rows
-(bench/score_end_to_end.py).
+failed. The orders are read once, as two numbers each (party and local day in one integer,
+and spend), in chunks, and grouped into days and parties with numpy: a sort and a few linear
+passes. Grouping in SQL (GROUP BY with window functions) took 8x as long as reading the rows,
+and a third number per row a third longer (bench/score_end_to_end.py).
 """
 
 from __future__ import annotations
@@ -22,6 +22,10 @@ from patron.commerce.models import NOT_PURCHASED, Order
 
 _CHUNK = 65_536  # rows fetched at once: memory stays bounded by the arrays themselves
 _UNIX_JULIAN_DAY = 2_440_588  # the Julian day number of 1970-01-01
+# party × 2^20 + (day + 2^19): days from 1970 ± 1,435 years, parties below 2^33 stay exact
+# through the float64 the rows are read into.
+_DAY_BITS = 20
+_DAY_BIAS = 2**19
 
 
 @dataclass(frozen=True)
@@ -42,8 +46,8 @@ class PartyDays:
 
 
 def _orders_sql() -> tuple[str, list]:
-    """(party, local day as days since 1970-01-01, spend in the business currency) of each
-    purchase order before the end; plain numbers, cheap to read."""
+    """(party and local day as one integer, spend in the business currency) of each purchase
+    order before the end; plain numbers, cheap to read."""
     excluded = ", ".join(["%s"] * len(NOT_PURCHASED))
     table = connection.ops.quote_name(Order._meta.db_table)
     spend = "CASE WHEN currency = %s THEN amount - refunded_amount ELSE 0 END"
@@ -66,38 +70,41 @@ def _orders_sql() -> tuple[str, list]:
     # Every order is read: SQLite's planner would walk the time index and fetch each row
     # through it, three times slower than reading the table straight (bench/score_end_to_end).
     straight = " NOT INDEXED" if connection.vendor == "sqlite" else ""
+    key = f"party_id * {2**_DAY_BITS} + ({day}) + {_DAY_BIAS}"
     sql = (
-        f"SELECT party_id, {day}, {spend} FROM {table}{straight} "
+        f"SELECT {key}, {spend} FROM {table}{straight} "
         f"WHERE status NOT IN ({excluded}) AND occurred_at < %s"
     )
     return sql, [*day_params, settings.PATRON_DEFAULT_CURRENCY, *NOT_PURCHASED]
 
 
-def _read_orders(end: dt.datetime) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _read_orders(end: dt.datetime) -> tuple[np.ndarray, np.ndarray]:
+    """(party and day keys, spends), sorted by key: by party, then day."""
     sql, params = _orders_sql()
     parts: list[np.ndarray] = []
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, end])
         while rows := cursor.fetchmany(_CHUNK):
             flat = itertools.chain.from_iterable(rows)
-            parts.append(np.fromiter(flat, dtype=float, count=3 * len(rows)).reshape(-1, 3))
-    table = np.concatenate(parts) if parts else np.zeros((0, 3))
-    return table[:, 0].astype(np.int64), table[:, 1].astype(np.int64), table[:, 2]
+            parts.append(np.fromiter(flat, dtype=float, count=2 * len(rows)).reshape(-1, 2))
+    table = np.concatenate(parts) if parts else np.zeros((0, 2))
+    key = table[:, 0].astype(np.int64)
+    order = np.argsort(key, kind="stable")
+    return key[order], table[order, 1]
 
 
 def party_days(observation_end: dt.date, calibration_end: dt.date) -> PartyDays:
     """Per-party purchase-day statistics, and the daily repeat counts."""
     zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
     end_of_day = dt.datetime.combine(observation_end + dt.timedelta(days=1), dt.time(), zone)
-    party, day, spend = _read_orders(end_of_day)
-    if len(party) == 0:
+    key, spend = _read_orders(end_of_day)
+    if len(key) == 0:
         return _nobody()
-    order = np.lexsort((day, party))
-    party, day, spend = party[order], day[order], spend[order]
     # Purchase days: runs of one party's orders on one day.
-    starts = _run_starts((party[1:] != party[:-1]) | (day[1:] != day[:-1]))
-    day_party, day_day = party[starts], day[starts]
-    day_orders = np.diff(np.r_[starts, len(party)])
+    starts = _run_starts(key[1:] != key[:-1])
+    day_party = key[starts] >> _DAY_BITS
+    day_day = (key[starts] & (2**_DAY_BITS - 1)) - _DAY_BIAS
+    day_orders = np.diff(np.r_[starts, len(key)])
     day_spend = np.add.reduceat(spend, starts)
     # Parties: runs of one party's purchase days.
     first = _run_starts(day_party[1:] != day_party[:-1])

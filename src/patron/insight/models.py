@@ -52,7 +52,8 @@ class PartyScore(models.Model):
     expected_purchases_90d = models.FloatField()
     expected_spend = models.FloatField()
     clv = models.FloatField(help_text="Discounted value of the next 12 months")
-    stage = models.CharField(max_length=16, choices=Stage, db_index=True)
+    # Looked up through the (stage, -clv) index: an index of its own would only slow runs.
+    stage = models.CharField(max_length=16, choices=Stage)
     propensity = models.FloatField(null=True, blank=True)
     propensity_reasons = models.JSONField(default=list, blank=True)  # messages
 

@@ -87,8 +87,10 @@ def do_score(model_name: str | None = None, progress: Progress | None = None) ->
         rows, values = _score_rows(run, model_name, days, summary, transaction_model, spend_model)
         report("save", 0.9)
         with transaction.atomic():
-            PartyScore.objects.all().delete()
             with indexes_built_after(PartyScore):
+                # Deleted with the indexes gone: SQLite deletes row by row when foreign keys
+                # are on, and each index entry with it (4 s of a million-party run).
+                PartyScore.objects.all().delete()
                 insert_rows(PartyScore, _SCORE_FIELDS, rows, adapted=True)
             run.mark_finished(
                 RunStatus.DONE,
@@ -321,12 +323,25 @@ def _score_rows(run, model_name, days: PartyDays, summary: Summary, model, spend
         value.tolist(),
         stages.tolist(),
         np.where(is_client, None, propensity).tolist(),
-        [
-            json.dumps(why) if why and not client else "[]"
-            for client, why in zip(is_client.tolist(), reasons, strict=True)
-        ],
+        _reasons_json(reasons, is_client),
     ]
     return list(zip(*columns, strict=True)), value
+
+
+def _reasons_json(reasons: list[list[dict]], is_client: np.ndarray) -> list[str]:
+    """Each party's reasons as JSON text. Parties with the same reasons share one list
+    (analytics.propensity), so each list is written once."""
+    written: dict[int, str] = {id(_NO_REASONS): "[]"}
+    texts = []
+    for client, why in zip(is_client.tolist(), reasons, strict=True):
+        if client or not why:
+            texts.append("[]")
+            continue
+        text = written.get(id(why))
+        if text is None:
+            text = written[id(why)] = json.dumps(why)
+        texts.append(text)
+    return texts
 
 
 def _tailored_orders(party_ids: np.ndarray) -> np.ndarray:
