@@ -78,7 +78,7 @@ def collapse(*columns: np.ndarray, weights=None) -> tuple[list[np.ndarray], np.n
     times the count: fitting on distinct rows is exact and, at scale, much faster.
     """
     rows = collapse_rows(*columns, weights=weights)
-    return rows.columns(), rows.counts
+    return rows.columns(), rows.counts.astype(float, copy=False)
 
 
 BLOCK = 4096  # rows per pass: a pass's temporaries stay a few tens of kilobytes each
