@@ -254,11 +254,17 @@ def time_zone(name: str) -> dt.tzinfo:
     return zoneinfo.ZoneInfo(name)
 
 
+_YES = frozenset({"yes", "y", "true", "1", "예", "동의", "o", "subscribed"})
+_NO = frozenset({"no", "n", "false", "0", "아니오", "미동의", "x", "unsubscribed"})
+
+
 def parse_flag(text: str) -> bool | None:
+    if text is None or text == "":  # most files have no such column: every row asks
+        return None
     value = str(text).strip().lower()
-    if value in {"yes", "y", "true", "1", "예", "동의", "o", "subscribed"}:
+    if value in _YES:
         return True
-    if value in {"no", "n", "false", "0", "아니오", "미동의", "x", "unsubscribed"}:
+    if value in _NO:
         return False
     return None
 
