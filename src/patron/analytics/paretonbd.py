@@ -74,58 +74,79 @@ class _PairTerms:
 
     def __init__(self, x: np.ndarray, y: np.ndarray) -> None:
         self.x, self.y = x, y
+        self._kept: tuple | None = None
 
-    def _arguments(self, r, alpha, s, beta, part: slice):
-        """₂F₁(1, p; c; z) after Euler's transformation (see `_log_a0`), for the pairs."""
+    def _terms(self, r, alpha, s, beta, part: slice, values=None) -> tuple:
+        """What L and its gradient share for the pairs in `part`: the series' arguments
+        p, c, z after Euler's transformation (see `_log_a0`), the series, log(α+y), log(β+y).
+        With `values` (L of every pair), the series is recovered from them, not summed again.
+        """
         x, y = self.x[part], self.y[part]
         c = r + s + 1 + x
         z = abs(alpha - beta) / ((alpha if alpha >= beta else beta) + y)
         p = r + x if alpha >= beta else s + 1.0
-        return x, y, p, c, z
+        log_alpha_y, log_beta_y = np.log(alpha + y), np.log(beta + y)
+        if values is None:
+            series = hyp2f1(1.0, p, c, z)
+        else:
+            rest = _powers(r, alpha, s, beta, x, log_alpha_y, log_beta_y)
+            series = np.exp(values[part] - rest)
+        return x, p, c, z, series, log_alpha_y, log_beta_y
 
     def values(self, r, alpha, s, beta) -> np.ndarray:
         """L per pair."""
-        out = np.empty(len(self.x))
-        for part in blocks(len(out), _call_block(len(out))):
-            x, y, p, c, z = self._arguments(r, alpha, s, beta, part)
-            out[part] = np.log(hyp2f1(1.0, p, c, z)) + self._powers(r, alpha, s, beta, x, y)
+        n = len(self.x)
+        out = np.empty(n)
+        self._kept = None
+        for part in blocks(n, _call_block(n)):
+            terms = self._terms(r, alpha, s, beta, part)
+            x, _, _, _, series, log_alpha_y, log_beta_y = terms
+            out[part] = np.log(series) + _powers(r, alpha, s, beta, x, log_alpha_y, log_beta_y)
+            if part.stop - part.start == n:
+                # Few pairs, one block: kept for the gradient (numpy's per-call cost counts).
+                self._kept = (r, alpha, s, beta), terms
         return out
-
-    @staticmethod
-    def _powers(r, alpha, s, beta, x, y) -> np.ndarray:
-        """L − log ₂F₁: the powers of (α+y) and (β+y) in front of the series."""
-        if alpha >= beta:  # A₀ with b = s + 1: L = log ₂F₁ − s log(β+y) − (r+x) log(α+y)
-            return -s * np.log(beta + y) - (r + x) * np.log(alpha + y)
-        # b = r + x: L = log ₂F₁ + (1−r−x) log(α+y) − (s+1) log(β+y)
-        return (1 - r - x) * np.log(alpha + y) - (s + 1) * np.log(beta + y)
 
     def gradient(self, r, alpha, s, beta, values, weights) -> np.ndarray:
         """Σ weights · ∇L over the pairs, in (log r, log α, log s, log β)."""
         total = np.zeros(4)
-        for part in blocks(len(self.x), _call_block(len(self.x))):
-            x, y, p, c, z = self._arguments(r, alpha, s, beta, part)
-            logs = values[part] - self._powers(r, alpha, s, beta, x, y)
-            d_z = _log_series_slope(p, c, z, np.exp(logs))
+        n = len(self.x)
+        for part in blocks(n, _call_block(n)):
+            if self._kept is not None and self._kept[0] == (r, alpha, s, beta):
+                terms = self._kept[1]
+            else:
+                terms = self._terms(r, alpha, s, beta, part, values)
+            x, p, c, z, series, log_alpha_y, log_beta_y = terms
+            logs = np.log(series)
+            d_z = _log_series_slope(p, c, z, series)
             step = 1e-7  # forward differences: the series is smooth in p and c
             d_c = (np.log(hyp2f1(1.0, p, c + step, z)) - logs) / step
             d_p_c = (np.log(hyp2f1(1.0, p + step, c, z)) - logs) / step + d_c
-            alpha_y, beta_y = alpha + y, beta + y
+            alpha_y, beta_y = alpha + self.y[part], beta + self.y[part]
             w = weights[part]
             if alpha >= beta:
                 total += (
-                    w @ (d_p_c - np.log(alpha_y)),
+                    w @ (d_p_c - log_alpha_y),
                     w @ (d_z * beta_y / alpha_y**2 - p / alpha_y),
-                    w @ (d_c - np.log(beta_y)),
+                    w @ (d_c - log_beta_y),
                     w @ (-d_z / alpha_y - s / beta_y),
                 )
             else:
                 total += (
-                    w @ (d_c - np.log(alpha_y)),
+                    w @ (d_c - log_alpha_y),
                     w @ (-d_z / beta_y + (1 - r - x) / alpha_y),
-                    w @ (d_p_c - np.log(beta_y)),
+                    w @ (d_p_c - log_beta_y),
                     w @ (d_z * alpha_y / beta_y**2 - p / beta_y),
                 )
         return total * (r, alpha, s, beta)
+
+
+def _powers(r, alpha, s, beta, x, log_alpha_y, log_beta_y) -> np.ndarray:
+    """L − log ₂F₁: the powers of (α+y) and (β+y) in front of the series."""
+    if alpha >= beta:  # A₀ with b = s + 1: L = log ₂F₁ − s log(β+y) − (r+x) log(α+y)
+        return -s * log_beta_y - (r + x) * log_alpha_y
+    # b = r + x: L = log ₂F₁ + (1−r−x) log(α+y) − (s+1) log(β+y)
+    return (1 - r - x) * log_alpha_y - (s + 1) * log_beta_y
 
 
 def _log_series_slope(p, c, z, series) -> np.ndarray:
@@ -136,11 +157,10 @@ def _log_series_slope(p, c, z, series) -> np.ndarray:
     / (1 − z), which saves a second series per pair. Near z = 0 that difference cancels, so
     the Taylor slope is used there.
     """
-    with np.errstate(divide="ignore", invalid="ignore"):
-        exact = ((c - 1) * (1 / series - 1) / z + p) / (1 - z)
     first = p / c
-    taylor = first + (2 * first * (p + 1) / (c + 1) - first**2) * z
-    return np.where(z < 1e-6, taylor, exact)
+    slope = first * (1 + (2 * (p + 1) / (c + 1) - first) * z)  # Taylor, kept where z < 1e-6
+    exact = (c - 1) * (1 / series - 1) + p * z
+    return np.divide(exact, z * (1 - z), out=slope, where=z >= 1e-6)
 
 
 class ParetoNBD(FittedModel):
@@ -237,9 +257,6 @@ class _Likelihood:
         self.counts, self.total = counts, float(counts.sum())
         age_totals = bincount(Tc, counts, len(uT))
         self.mean_age = max(float(age_totals @ uT) / self.total, 1e-9)
-        self.can_die = np.empty(len(counts), dtype=bool)
-        for part in blocks(len(counts)):
-            np.less(ut[tc[part]], uT[Tc[part]], out=self.can_die[part])
         self.recency_index, (recency_x, recency_t) = recency_pairs(xc, tc, ux, ut)
         del tc
         self.age_index, (self.age_x, self.age_T) = age_pairs(xc, Tc, ux, uT)
@@ -250,8 +267,18 @@ class _Likelihood:
             np.concatenate([recency_x, self.age_x]), np.concatenate([recency_t, self.age_T])
         )
         self.age_counts = bincount(self.age_index, counts, self.n_age)
+        self._last: tuple | None = None
 
     def __call__(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
+        # The optimiser's last point is asked for again (the log-likelihood kept): answered
+        # from memory, a whole evaluation saved.
+        if self._last is not None and np.array_equal(self._last[0], theta):
+            return self._last[1]
+        answer = self._evaluate(theta)
+        self._last = theta.copy(), answer
+        return answer
+
+    def _evaluate(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
         r, alpha, s, beta = np.exp(theta)
         n_age, n_recency = self.n_age, self.n_recency
         halves = self.pairs.values(r, alpha, s, beta)
@@ -259,27 +286,33 @@ class _Likelihood:
         ages = _AgeTerms(r, alpha, s, beta, self.age_x, self.age_T)
         to_died = np.zeros(n_age)
         to_halves = np.zeros(n_recency + n_age)
-        to_first, to_second = to_halves[:n_recency], to_halves[n_recency:]
         value = ages.head(self.age_counts)
-        for part in blocks(len(self.counts), _call_block(len(self.counts))):
-            ai, ri, c = self.age_index[part], self.recency_index[part], self.counts[part]
-            can_die = self.can_die[part]
-            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-                first_half = first[ri]
-                q = np.where(can_die, np.exp(second[ai] - first_half), 0.0)
-                died_between = np.where(can_die, ages.died[ai] + first_half + np.log1p(-q), -np.inf)
-                branch = np.logaddexp(ages.alive[ai], died_between)
-                value += float(c @ branch)
-                c_died = c * np.exp(died_between - branch)
-                c_died_share = np.where(can_die, c_died / (1 - q), 0.0)
-            to_died += np.bincount(ai, weights=c_died, minlength=n_age)
-            to_second -= np.bincount(ai, weights=c_died_share * q, minlength=n_age)
-            to_first += np.bincount(ri, weights=c_died_share, minlength=n_recency)
+        # Where t_x = T the two halves are one number, q = 1, and log1p(−1) = −inf: "died
+        # between" is impossible and the row weighs nothing on that branch.
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            for part in blocks(len(self.counts), _call_block(len(self.counts))):
+                value += self._rows(part, first, second, ages, to_died, to_halves)
         to_alive = self.age_counts - to_died
         gradient = ages.gradient(self.age_counts, to_alive, to_died) + self.pairs.gradient(
             r, alpha, s, beta, halves, to_halves
         )
         return -value, -gradient
+
+    def _rows(self, part: slice, first, second, ages, to_died, to_halves) -> float:
+        """The rows in `part`: their log-likelihood, and each branch's weight added to its
+        pairs (`to_died` per (x, T); `to_halves` per (x, t_x), then per (x, T))."""
+        n_recency = self.n_recency
+        ai, ri, c = self.age_index[part], self.recency_index[part], self.counts[part]
+        first_half = first[ri]
+        q = np.exp(second[ai] - first_half)
+        died_between = ages.died[ai] + first_half + np.log1p(-q)
+        branch = np.logaddexp(ages.alive[ai], died_between)
+        c_died = c * np.exp(died_between - branch)
+        share = np.divide(c_died, 1 - q, out=np.zeros_like(c_died), where=q < 1)
+        to_died += np.bincount(ai, weights=c_died, minlength=len(to_died))
+        to_halves[n_recency:] -= np.bincount(ai, weights=share * q, minlength=len(to_died))
+        to_halves[:n_recency] += np.bincount(ri, weights=share, minlength=n_recency)
+        return float(c @ branch)
 
 
 class _AgeTerms:
