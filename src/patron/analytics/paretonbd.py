@@ -122,22 +122,23 @@ class _PairTerms:
             step = 1e-7  # forward differences: the series is smooth in p and c
             d_c = (np.log(hyp2f1(1.0, p, c + step, z)) - logs) / step
             d_p_c = (np.log(hyp2f1(1.0, p + step, c, z)) - logs) / step + d_c
-            alpha_y, beta_y = alpha + self.y[part], beta + self.y[part]
-            w = weights[part]
+            y = self.y[part]
+            inverse_alpha_y, inverse_beta_y = 1 / (alpha + y), 1 / (beta + y)
             if alpha >= beta:
-                total += (
-                    w @ (d_p_c - log_alpha_y),
-                    w @ (d_z * beta_y / alpha_y**2 - p / alpha_y),
-                    w @ (d_c - log_beta_y),
-                    w @ (-d_z / alpha_y - s / beta_y),
+                rows = (
+                    d_p_c - log_alpha_y,
+                    (d_z * (beta + y) * inverse_alpha_y - p) * inverse_alpha_y,
+                    d_c - log_beta_y,
+                    -d_z * inverse_alpha_y - s * inverse_beta_y,
                 )
             else:
-                total += (
-                    w @ (d_c - log_alpha_y),
-                    w @ (-d_z / beta_y + (1 - r - x) / alpha_y),
-                    w @ (d_p_c - log_beta_y),
-                    w @ (d_z * alpha_y / beta_y**2 - p / beta_y),
+                rows = (
+                    d_c - log_alpha_y,
+                    (1 - r - x) * inverse_alpha_y - d_z * inverse_beta_y,
+                    d_p_c - log_beta_y,
+                    (d_z * (alpha + y) * inverse_beta_y - p) * inverse_beta_y,
                 )
+            total += np.stack(rows) @ weights[part]
         return total * (r, alpha, s, beta)
 
 
