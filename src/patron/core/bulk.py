@@ -122,13 +122,6 @@ def insert_rows(
     converters = (
         [] if adapted else [(i, c) for i, c in enumerate(map(_converter, columns)) if c is not None]
     )
-    quote = connection.ops.quote_name
-    sql = (
-        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(c.column) for c in columns)}) "
-        f"VALUES ({', '.join(['%s'] * len(columns))})"
-    )
-    if ignore_conflicts:
-        sql += " ON CONFLICT DO NOTHING"  # SQLite ≥ 3.24 and PostgreSQL share this form
     prepared = []
     for row in rows:
         if converters:
@@ -139,30 +132,42 @@ def insert_rows(
     if not prepared:
         return 0
     if connection.vendor == "postgresql":
-        _insert_postgresql(
-            meta.db_table, [c.column for c in columns], sql, prepared, ignore_conflicts
-        )
+        _insert_postgresql(meta.db_table, columns, prepared, ignore_conflicts)
     else:
+        quote = connection.ops.quote_name
+        sql = (
+            f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(c.column) for c in columns)}) "
+            f"VALUES ({', '.join(['%s'] * len(columns))})"
+        )
+        if ignore_conflicts:
+            sql += " ON CONFLICT DO NOTHING"
         with connection.cursor() as cursor:
             # SQLite reuses one prepared statement for every row: executemany is its fast path.
             cursor.executemany(sql, prepared)
     return len(prepared)
 
 
-def _insert_postgresql(table, columns, sql, rows, ignore_conflicts: bool) -> None:
-    """COPY, PostgreSQL's bulk path; rows that may conflict go through server-side binding.
+def _insert_postgresql(table, fields, rows, ignore_conflicts: bool) -> None:
+    """COPY, PostgreSQL's bulk path. Rows that may conflict go in as one statement that
+    unnests a parameter array per column (ON CONFLICT DO NOTHING keeps the first of each):
+    executemany sent a statement per row, a second per 100,000 contact points.
 
     Django's cursor binds parameters on the client, which re-parses a statement for every
     row; the raw psycopg connection (inside the same transaction) does neither.
     """
     connection.ensure_connection()
     raw = connection.connection
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(f.column) for f in fields)
     with raw.cursor() as cursor:
         if ignore_conflicts:
-            cursor.executemany(sql, rows)
+            arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
+            cursor.execute(
+                f"INSERT INTO {quote(table)} ({names}) SELECT * FROM unnest({arrays}) "
+                "ON CONFLICT DO NOTHING",
+                [list(column) for column in zip(*rows, strict=True)],
+            )
             return
-        quote = connection.ops.quote_name
-        names = ", ".join(quote(c) for c in columns)
         with cursor.copy(f"COPY {quote(table)} ({names}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
