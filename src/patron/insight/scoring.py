@@ -331,7 +331,7 @@ def _score_rows(run, model_name, days: PartyDays, summary: Summary, model, spend
 def _reasons_json(reasons: list[list[dict]], is_client: np.ndarray) -> list[str]:
     """Each party's reasons as JSON text. Parties with the same reasons share one list
     (analytics.propensity), so each list is written once."""
-    written: dict[int, str] = {id(_NO_REASONS): "[]"}
+    written: dict[int, str] = {}
     texts = []
     for client, why in zip(is_client.tolist(), reasons, strict=True):
         if client or not why:
