@@ -121,9 +121,17 @@ class DistinctValues:
     """
 
     def __init__(self, column: np.ndarray) -> None:
-        values = np.empty(0)
+        # Each block's distinct values are merged in once they outnumber those merged so far:
+        # a few hundred whole-day values merge every block, a million continuous ones a
+        # logarithmic number of times (merging every block made that quadratic).
+        values, pending, waiting = np.empty(0), [], 0
         for part in blocks(len(column)):
-            values = np.union1d(values, column[part])
+            pending.append(np.unique(column[part]))
+            waiting += len(pending[-1])
+            if waiting > len(values):
+                values, pending, waiting = np.unique(np.concatenate([values, *pending])), [], 0
+        if pending:
+            values = np.unique(np.concatenate([values, *pending]))
         self.values = values
         self._grid = _grid_table(values)
 
