@@ -31,25 +31,12 @@ def _log_a0(r, alpha, s, beta, x, t_x, T) -> np.ndarray:
     A₀ holds ₂F₁(r+s+x, b; r+s+x+1; z) with b = s+1 (α ≥ β) or b = r+x (α < β). Written
     directly, the second grows like (1−z)^−(r+x) and overflows for frequent buyers. Euler's
     transformation ₂F₁(a, b; a+1; z) = (1−z)^(1−b) ₂F₁(1, a+1−b; a+1; z) leaves a series
-    bounded by 1/(1−z), and the power goes into log space. (`_PairTerms` is the same, per
-    distinct pair and with its gradient, for fitting.)
+    bounded by 1/(1−z), and the power goes into log space (`_PairTerms`). A₀ is the
+    difference of that at y = t_x and at y = T.
     """
-    if alpha >= beta:
-        high, low, s_or_rx = alpha, beta, "s"
-    else:
-        high, low, s_or_rx = beta, alpha, "rx"
-    gap = high - low
-
-    def log_term(x_, y):
-        rsx = r + s + x_
-        b = s + 1 if s_or_rx == "s" else r + x_
-        series = hyp2f1(1.0, rsx + 1 - b, rsx + 1, gap / (high + y))
-        # (1−z) = (low + y) / (high + y)
-        return (
-            np.log(series) + (1 - b) * (np.log(low + y) - np.log(high + y)) - rsx * np.log(high + y)
-        )
-
-    first, second = log_term(x, t_x), log_term(x, T)
+    x, t_x, T = np.broadcast_arrays(x, t_x, T)
+    first = _PairTerms(x.ravel(), t_x.ravel()).values(r, alpha, s, beta).reshape(x.shape)
+    second = _PairTerms(x.ravel(), T.ravel()).values(r, alpha, s, beta).reshape(x.shape)
     with np.errstate(divide="ignore", invalid="ignore"):
         difference = first + np.log1p(-np.exp(second - first))
     return np.where(t_x < T, difference, -np.inf)
