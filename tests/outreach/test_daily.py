@@ -146,11 +146,9 @@ def test_patron_plan_prints_what_it_planned_and_skipped_as_json(db, manager, che
 
 def test_a_slipping_client_gets_a_personal_call_not_a_discount(db, manager):
     party = dormant_client(manager)
-    run = ScoringRun.objects.create(model="bgnbd", status="done")
+    ScoringRun.objects.create(model="bgnbd", status="done")
     PartyScore.objects.create(
         party=party,
-        run=run,
-        model="bgnbd",
         frequency=5,
         recency=200,
         age=400,

@@ -122,13 +122,15 @@ def insert_rows(
     converters = (
         [] if adapted else [(i, c) for i, c in enumerate(map(_converter, columns)) if c is not None]
     )
-    prepared = []
-    for row in rows:
-        if converters:
+    if converters:
+        prepared = []
+        for row in rows:
             row = list(row)
             for position, convert in converters:
                 row[position] = convert(row[position])
-        prepared.append(row)
+            prepared.append(row)
+    else:  # nothing to convert: a list is sent as it is (a million scores, not copied)
+        prepared = rows if isinstance(rows, list) else list(rows)
     if not prepared:
         return 0
     if connection.vendor == "postgresql":

@@ -59,7 +59,7 @@ def stage_counts_by_kind() -> dict[str, dict[str, int]]:
     rows = (
         PartyScore.objects.filter(party__merged_into__isnull=True)
         .values_list("party__relationship__kind", "stage")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("pk"))
         .values_list("party__relationship__kind", "stage", "n")
     )
     for kind, stage, n in rows:
@@ -109,7 +109,7 @@ def at_risk(*, stage: str = "", kind: str = "") -> QuerySet[PartyScore]:
         scores = scores.filter(stage=stage)
     if kind in RelationshipKind.values:
         scores = scores.filter(party__relationship__kind=kind)
-    return scores.select_related("party__relationship", "run").order_by("-clv", "pk")
+    return scores.select_related("party__relationship").order_by("-clv", "pk")
 
 
 def candidates(*, market: str = "", active_only: bool = False) -> QuerySet[PartyScore]:
@@ -121,7 +121,7 @@ def candidates(*, market: str = "", active_only: bool = False) -> QuerySet[Party
         scores = scores.filter(party__market=market)
     if active_only:
         scores = scores.filter(stage__in=[Stage.NEW, Stage.ACTIVE])
-    return scores.select_related("party", "run").order_by("-propensity", "pk")
+    return scores.select_related("party").order_by("-propensity", "pk")
 
 
 def reading_of(score: PartyScore) -> ActivityReading:
@@ -166,17 +166,17 @@ def _advice(reading: ActivityReading) -> dict[str, Any]:
 @dataclass
 class PartyInsight:
     score: PartyScore | None
+    run: ScoringRun | None = None  # the run that wrote the score (the latest done)
     reading: ActivityReading | None = None
     activity: dict[str, Any] = field(default_factory=dict)
     preferences: PreferenceProfile | None = None
 
 
 def party_insight(party) -> PartyInsight:
-    score = (
-        PartyScore.objects.filter(party=party).select_related("run", "party__relationship").first()
-    )
+    score = PartyScore.objects.filter(party=party).select_related("party__relationship").first()
     insight = PartyInsight(score=score, preferences=party_preferences(party.pk))
     if score is not None:
+        insight.run = latest_run()
         insight.reading = reading_of(score)
         insight.activity = activity_messages(insight.reading)
     return insight

@@ -84,7 +84,7 @@ def do_score(model_name: str | None = None, progress: Progress | None = None) ->
         fit_quality, tracking = _holdout(model_name, days, today, calibration_end)
         run.beat()
         report("score", 0.7)
-        rows, values = _score_rows(run, model_name, days, summary, transaction_model, spend_model)
+        rows, values = _score_rows(model_name, days, summary, transaction_model, spend_model)
         report("save", 0.9)
         with transaction.atomic():
             with indexes_built_after(PartyScore):
@@ -255,8 +255,6 @@ def _holdout(model_name: str, days: PartyDays, today: dt.date, calibration_end: 
 
 _SCORE_FIELDS = [
     "party_id",
-    "run_id",
-    "model",
     "frequency",
     "recency",
     "age",
@@ -273,7 +271,7 @@ _SCORE_FIELDS = [
 ]
 
 
-def _score_rows(run, model_name, days: PartyDays, summary: Summary, model, spend_model):
+def _score_rows(model_name, days: PartyDays, summary: Summary, model, spend_model):
     x, t_x, age = summary.frequency, summary.recency, summary.T
     p_alive = model.probability_alive(x, t_x, age)
     expected = model.expected_purchases(HORIZON_90_DAYS, x, t_x, age)
@@ -303,14 +301,11 @@ def _score_rows(run, model_name, days: PartyDays, summary: Summary, model, spend
     propensity, reasons = _propensity(
         x, p_alive, value, tailored / np.maximum(days.orders, 1), is_business, is_client
     )
-    n = len(summary.party_id)
     # Whole columns through tolist() (C speed), then zipped: element-wise float() calls on a
     # million parties took most of this step. Rows go to the database as it stores them
     # (dates as ISO text, reasons as JSON text): insert_rows(adapted=True).
     columns = [
         summary.party_id.tolist(),
-        [run.pk] * n,
-        [model_name] * n,
         x.astype(int).tolist(),
         t_x.tolist(),
         age.tolist(),
