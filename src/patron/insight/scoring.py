@@ -310,8 +310,8 @@ def _score_rows(model_name, days: PartyDays, summary: Summary, model, spend_mode
         t_x.tolist(),
         age.tolist(),
         summary.monetary.tolist(),
-        days.first_day.astype(str).tolist(),
-        days.last_day.astype(str).tolist(),
+        _iso_dates(days.first_day),
+        _iso_dates(days.last_day),
         p_alive.tolist(),
         expected.tolist(),
         spend.tolist(),
@@ -321,6 +321,13 @@ def _score_rows(model_name, days: PartyDays, summary: Summary, model, spend_mode
         _reasons_json(reasons, is_client),
     ]
     return list(zip(*columns, strict=True)), value
+
+
+def _iso_dates(days: np.ndarray) -> list[str]:
+    """Dates as ISO text, each distinct day formatted once: numpy's astype(str) on a million
+    dates took 0.4 s, a few thousand distinct days and a gather take 0.07 s."""
+    distinct, where = np.unique(days, return_inverse=True)
+    return np.array(distinct.astype(str).tolist(), dtype=object)[where].tolist()
 
 
 def _reasons_json(reasons: list[list[dict]], is_client: np.ndarray) -> list[str]:
