@@ -11,7 +11,7 @@ from patron.cli import main
 from patron.commerce.imports import do_import_file
 from patron.commerce.models import ImportRun, Order
 from patron.core.wording import say
-from patron.parties.models import Party
+from patron.parties.models import Activity, Party
 
 pytestmark = pytest.mark.django_db
 
@@ -161,3 +161,17 @@ def test_a_conflicting_order_creates_nobody(two_files):
     report = do_import_file(second)
     # Bo is new and gets a party for his own order X3; X1 stays Ann's, creating nobody.
     assert report.parties_created == 1 and Party.objects.count() == before + 1
+
+
+def test_each_new_party_has_a_timeline_entry_naming_its_file_and_row(write_csv):
+    path = write_csv(
+        "shop \"quoted\" 가게.csv",
+        [HEADER, ["Y1", "2024-01-01", "Ann", "ann@example.com", "100"],
+         ["Y2", "2024-01-02", "홍길동", "hong@example.com", "200"]],
+    )  # fmt: skip
+    report = do_import_file(path)
+    entries = Activity.objects.filter(verb="party.created").order_by("party__display_name")
+    assert [(e.party.display_name, e.data) for e in entries] == [
+        ("Ann", {"file": path.name, "row": 2, "source": report.source, "import": report.run_id}),
+        ("홍길동", {"file": path.name, "row": 3, "source": report.source, "import": report.run_id}),
+    ]

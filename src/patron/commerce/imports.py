@@ -28,6 +28,7 @@ from patron.core.bulk import (
     chunked,
     insert_rows,
     reserve_ids,
+    spaced_collections,
     update_rows,
     value_adapter,
 )
@@ -119,6 +120,7 @@ def rejection_summary(rejection: Rejection) -> dict[str, Any]:
 ProgressCallback = Callable[[int, float], None]  # (rows read so far, fraction of the file)
 
 
+@spaced_collections()
 def do_import_file(
     path: Path,
     *,
@@ -414,15 +416,26 @@ class _Batches:
         """
         identities = [Identity(r.customer_id, r.email, r.phone, r.name, r.company) for r in records]
         people: list[int | None] = [None] * len(records)
-        matched = self.resolver.lookup(identities)
+        # Who the rows of orders kept before name, looked up (nobody created) for those only:
+        # the rows of new orders are resolved below.
+        earlier = [
+            i
+            for i, record in enumerate(records)
+            if (found := existing.get(record.order_id)) is not None
+            and found["import_run_id"] != self.run_row.pk
+        ]
+        matched = dict(
+            zip(earlier, self.resolver.lookup([identities[i] for i in earlier]), strict=True)
+        )
         to_resolve: list[int] = []
         conflicts: list[tuple[OrderRecord, int]] = []
         replace = self.run_row.on_conflict == "replace"
         for i, (record, identity) in enumerate(zip(records, identities, strict=True)):
-            found = existing.get(record.order_id)
-            if found is None or found["import_run_id"] == self.run_row.pk:
+            if i not in matched:
                 to_resolve.append(i)
-            elif not identity.keys(self.report.source) or matched[i] == found["party_id"]:
+                continue
+            found = existing[record.order_id]
+            if not identity.keys(self.report.source) or matched[i] == found["party_id"]:
                 people[i] = found["party_id"]
             elif replace:
                 to_resolve.append(i)

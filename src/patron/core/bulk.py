@@ -9,6 +9,7 @@ Here rows go to executemany as tuples, with only the conversions the backend nee
 from __future__ import annotations
 
 import contextlib
+import gc
 from collections.abc import Callable, Iterable, Iterator
 
 from django.db import connection, models
@@ -173,6 +174,23 @@ def _insert_postgresql(table, fields, rows, ignore_conflicts: bool) -> None:
         with cursor.copy(f"COPY {quote(table)} ({names}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
+
+
+@contextlib.contextmanager
+def spaced_collections(young: int = 50_000) -> Iterator[None]:
+    """Python's cyclic garbage collector run after every `young` new objects instead of 700,
+    for the length of a bulk job. An import keeps a batch of rows, records and tuples alive
+    for a while: at 700 they outlived the young collections, and the full collections they
+    set off (each a pass over every object of the process, Django's included) took a quarter
+    of an import's time (measured with gc.callbacks: 2.35 s of 9.25 s at 100,000 new
+    customers; 0.18 s after). Rows hold no cycles, so nothing waits longer to be freed; the
+    setting is the process's own and is put back after."""
+    previous = gc.get_threshold()
+    gc.set_threshold(young, *previous[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*previous)
 
 
 @contextlib.contextmanager

@@ -35,7 +35,7 @@ from patron.analytics import (
 from patron.analytics.evaluate import holdout_forecast
 from patron.analytics.summary import CalibrationHoldout, Summary
 from patron.commerce.models import NOT_PURCHASED, OfferingKind, Order
-from patron.core.bulk import indexes_built_after, insert_rows
+from patron.core.bulk import indexes_built_after, insert_rows, spaced_collections
 from patron.core.problems import Problem
 from patron.core.runs import RunStatus
 from patron.parties.models import Market, Party, Relationship, RelationshipKind
@@ -54,6 +54,7 @@ class ScoringFailed(Problem):
     """The run could not score the parties (see insight.wording for the codes)."""
 
 
+@spaced_collections()  # a million parties' rows: see core.bulk
 def do_score(model_name: str | None = None, progress: Progress | None = None) -> ScoringRun:
     """Fit the chosen model on every party's history and store fresh scores for all of them.
 

@@ -6,6 +6,7 @@ phone. A new identity that shares a key with one earlier in the same batch joins
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -142,6 +143,9 @@ class PartyResolver:
         now = timezone.now()
         ids = reserve_ids(Party, len(identities))
         created_at = adapt(Party, "created_at", now)
+        # Every entry's data but its row is the same: written as JSON once (json.dumps per
+        # row was a tenth of the time of creating a party), the row number put in as text.
+        shared = json.dumps({"file": self.file_name, "source": self.source, "import": self.run_id})
         insert_rows(
             Party,
             PARTY_COLUMNS,
@@ -162,20 +166,10 @@ class PartyResolver:
             Activity,
             ["party_id", "occurred_at", "verb", "actor_id", "data"],
             (
-                (
-                    pk,
-                    now,
-                    "party.created",
-                    self.actor_id,
-                    {
-                        "file": self.file_name,
-                        "row": row,
-                        "source": self.source,
-                        "import": self.run_id,
-                    },
-                )
+                (pk, created_at, "party.created", self.actor_id, f'{{"row": {row:d}, {shared[1:]}')
                 for pk, row in zip(ids, rows, strict=True)
             ),
+            adapted=True,
         )
         self.parties_created += len(ids)
         return ids
