@@ -144,9 +144,14 @@ def _databases() -> dict:
                 "timeout": env_int("PATRON_DB_BUSY_TIMEOUT", 30),
                 # A 64 MB page cache: with the default 2 MB, index pages of a large orders
                 # table go back to disk on every batch (imports slowed 2x past 500k orders).
+                # The write-ahead log is copied into the database every 16,384 pages (64 MB)
+                # instead of 1,000: an import's batch wrote more than 1,000, so every commit
+                # copied and synced the pages its index updates touched again (7% of an
+                # import of new customers).
                 "init_command": (
                     "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
-                    " PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;" + _sqlite_size_cap()
+                    " PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;"
+                    " PRAGMA wal_autocheckpoint=16384;" + _sqlite_size_cap()
                 ),
             },
         }

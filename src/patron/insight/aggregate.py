@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import sqlite3
 import zoneinfo
 from dataclasses import dataclass
 
@@ -52,7 +53,7 @@ def _orders_sql() -> tuple[str, list]:
     table = connection.ops.quote_name(Order._meta.db_table)
     spend = "CASE WHEN currency = %s THEN amount - refunded_amount ELSE 0 END"
     if connection.vendor == "postgresql":
-        day = "((occurred_at AT TIME ZONE %s)::date - DATE '1970-01-01')"
+        day = f"((occurred_at AT TIME ZONE %s)::date - DATE '1970-01-01' + {_DAY_BIAS})"
         day_params = [settings.TIME_ZONE]
         spend = f"({spend})::float8"
     else:
@@ -62,20 +63,31 @@ def _orders_sql() -> tuple[str, list]:
         # do not feel.
         offset = dt.datetime.now(zoneinfo.ZoneInfo(settings.TIME_ZONE)).utcoffset()
         minutes = int(offset.total_seconds() // 60) if offset else 0
-        day = (
-            f"CAST(julianday(occurred_at, '{minutes:+d} minutes') + 0.5 AS INTEGER) "
-            f"- {_UNIX_JULIAN_DAY}"
-        )
+        day = _sqlite_local_day(minutes)
         day_params = []
     # Every order is read: SQLite's planner would walk the time index and fetch each row
     # through it, three times slower than reading the table straight (bench/score_end_to_end).
     straight = " NOT INDEXED" if connection.vendor == "sqlite" else ""
-    key = f"party_id * {2**_DAY_BITS} + ({day}) + {_DAY_BIAS}"
+    key = f"party_id * {2**_DAY_BITS} + {day}"
     sql = (
         f"SELECT {key}, {spend} FROM {table}{straight} "
         f"WHERE status NOT IN ({excluded}) AND occurred_at < %s"
     )
     return sql, [*day_params, settings.PATRON_DEFAULT_CURRENCY, *NOT_PURCHASED]
+
+
+def _sqlite_local_day(minutes: int) -> str:
+    """The local day of occurred_at (UTC text) as days since 1970, plus _DAY_BIAS. From
+    unixepoch() where SQLite has it (3.38): its integer seconds read a tenth faster than
+    julianday()'s fraction of a day. The bias keeps the division's numerator positive for
+    any year after 600, so dividing rounds down, as a day should."""
+    if sqlite3.sqlite_version_info >= (3, 38):
+        shift = minutes * 60 + _DAY_BIAS * 86_400
+        return f"((unixepoch(occurred_at) + {shift}) / 86400)"
+    return (
+        f"(CAST(julianday(occurred_at, '{minutes:+d} minutes') + 0.5 AS INTEGER) "
+        f"- {_UNIX_JULIAN_DAY} + {_DAY_BIAS})"
+    )
 
 
 def _read_orders(end: dt.datetime) -> tuple[np.ndarray, np.ndarray]:
