@@ -170,3 +170,21 @@ def test_json_safe_turns_nan_into_null():
         "se": [None, 1.0],
         "x": None,
     }
+
+
+def test_the_best_quarter_of_customers_are_told_why_and_clients_are_not_ranked(studio):
+    do_score()
+    customers = PartyScore.objects.exclude(party__relationship__kind="client")
+    stored = list(customers.values_list("propensity", "clv", "propensity_reasons"))
+    cutoff = np.quantile([p for p, _, _ in stored], 0.75)
+    best = [(clv, reasons) for p, clv, reasons in stored if p >= cutoff]
+    rest = [reasons for p, _, reasons in stored if p < cutoff]
+    assert all(reasons == [] for reasons in rest)
+    assert sum(bool(reasons) for _, reasons in best) >= 0.9 * len(best)
+    # The most valuable customer of all is named as such, with its percentile.
+    clvs = sorted(clv for _, clv, _ in stored)
+    top_value, top_reasons = max(best)
+    assert top_value == clvs[-1]
+    assert {"code": "candidate.value_top", "percent": 1} in top_reasons
+    clients = PartyScore.objects.filter(party__relationship__kind="client")
+    assert all(s.propensity is None and s.propensity_reasons == [] for s in clients)

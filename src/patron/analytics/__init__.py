@@ -24,7 +24,7 @@ from .lifecycle import (
 )
 from .paretonbd import ParetoNBD
 from .preferences import TIMES_OF_DAY, PreferenceProfile, PurchaseRecord, preference_profile
-from .propensity import PropensityWeights, conversion_propensity
+from .propensity import Explanations, PropensityWeights, conversion_propensity, explained_propensity
 from .simulate import Simulated, simulate, simulate_spend
 from .summary import CalibrationHoldout, Summary, calibration_holdout, summarize
 
@@ -37,6 +37,7 @@ __all__ = [
     "CalibrationHoldout",
     "Classification",
     "ClassifyThresholds",
+    "Explanations",
     "GammaGamma",
     "HoldoutForecast",
     "ModelNotIdentified",
@@ -57,6 +58,7 @@ __all__ = [
     "collapse",
     "conversion_propensity",
     "cumulative_tracking",
+    "explained_propensity",
     "holdout_forecast",
     "lifecycle",
     "lifecycle_stage",

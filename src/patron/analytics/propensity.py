@@ -30,6 +30,16 @@ def _percentile(values: np.ndarray) -> np.ndarray:
     return (rankdata(values, method="average") - 0.5) / len(values)
 
 
+@dataclass(frozen=True)
+class Explanations:
+    """The reasons of the parties explained: party `parties[i]` has the reasons
+    `lists[kinds[i]]`. Parties whose reasons read the same share one list."""
+
+    parties: np.ndarray
+    kinds: np.ndarray
+    lists: list[list[dict]]
+
+
 def conversion_propensity(
     clv,
     frequency,
@@ -40,6 +50,29 @@ def conversion_propensity(
     weights: PropensityWeights | None = None,
     explain_top: float = 1.0,
 ) -> tuple[np.ndarray, list[list[dict]]]:
+    """A score in [0, 1] per party (higher: more worth converting) and its reasons, one list
+    per party (explained_propensity gives them without a list per party)."""
+    score, why = explained_propensity(
+        clv, frequency, p_alive, tailored_share, is_business, satisfaction, weights, explain_top
+    )
+    # The parties not explained share one empty list (a million new ones cost more than the
+    # reasons): callers read reasons, never change them in place.
+    reasons: list[list[dict]] = [_NONE] * len(score)
+    for i, kind in zip(why.parties.tolist(), why.kinds.tolist(), strict=True):
+        reasons[i] = why.lists[kind]
+    return score, reasons
+
+
+def explained_propensity(
+    clv,
+    frequency,
+    p_alive,
+    tailored_share,
+    is_business,
+    satisfaction=None,
+    weights: PropensityWeights | None = None,
+    explain_top: float = 1.0,
+) -> tuple[np.ndarray, Explanations]:
     """A score in [0, 1] per party (higher: more worth converting) and its reasons.
 
     Value and repeat behaviour enter as percentiles among the parties given, so the score
@@ -66,18 +99,13 @@ def conversion_propensity(
     )
     score = np.clip(score, 0, 1)
     cutoff = np.quantile(score, 1 - explain_top) if len(score) and explain_top < 1 else -1.0
-    # The parties not explained share one empty list (a million new ones cost more than the
-    # reasons): callers read reasons, never change them in place.
-    reasons: list[list[dict]] = [_NONE] * len(value)
     explained = np.flatnonzero(score >= cutoff)
     columns = [c[explained] for c in (value_pct, x, alive, tailored, business, happy)]
     # Parties whose reasons read the same share one list, written once: a few thousand
     # distinct lists among a million parties, where one each cost a second.
     _, first, same = np.unique(_reason_key(*columns), return_index=True, return_inverse=True)
     written = [_reasons(*(c[i].item() for c in columns)) for i in first.tolist()]
-    for i, kind in zip(explained.tolist(), same.ravel().tolist(), strict=True):
-        reasons[i] = written[kind]
-    return score, reasons
+    return score, Explanations(explained, same.ravel(), written)
 
 
 def _reason_key(value_pct, x, alive, tailored, business, happy) -> np.ndarray:

@@ -115,9 +115,11 @@ def insert_rows(
     ignore_conflicts: bool = False,
     adapted: bool = False,
 ) -> int:
-    """Insert tuples in ``fields`` order. ``adapted``: the caller already turned datetimes,
-    decimals and JSON into what the backend stores (``adapt``), e.g. a value shared by every
-    row adapted once."""
+    """Insert tuples in ``fields`` order; the number of rows given. ``adapted``: the caller
+    already turned datetimes, decimals and JSON into what the backend stores (``adapt``),
+    e.g. a value shared by every row adapted once. Adapted rows that are not a list (a
+    generator, a zip of columns) stream to the database, each tuple freed once sent: a
+    million scores held as tuples cost 150 MB, and the garbage collector's passes over them."""
     meta = model._meta
     columns = [meta.get_field(name) for name in fields]
     converters = (
@@ -130,24 +132,53 @@ def insert_rows(
             for position, convert in converters:
                 row[position] = convert(row[position])
             prepared.append(row)
-    else:  # nothing to convert: a list is sent as it is (a million scores, not copied)
+    elif isinstance(rows, list) or ignore_conflicts:
         prepared = rows if isinstance(rows, list) else list(rows)
+    else:
+        return _stream_rows(meta.db_table, columns, rows)
     if not prepared:
         return 0
     if connection.vendor == "postgresql":
         _insert_postgresql(meta.db_table, columns, prepared, ignore_conflicts)
     else:
-        quote = connection.ops.quote_name
-        sql = (
-            f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(c.column) for c in columns)}) "
-            f"VALUES ({', '.join(['%s'] * len(columns))})"
-        )
+        sql = _insert_sql(meta.db_table, columns)
         if ignore_conflicts:
             sql += " ON CONFLICT DO NOTHING"
         with connection.cursor() as cursor:
             # SQLite reuses one prepared statement for every row: executemany is its fast path.
             cursor.executemany(sql, prepared)
     return len(prepared)
+
+
+def _stream_rows(table: str, fields: list, rows: Iterable[tuple]) -> int:
+    """Rows inserted as they come: COPY on PostgreSQL, executemany on SQLite."""
+    if connection.vendor == "postgresql":
+        counted = _Counted(rows)
+        _insert_postgresql(table, fields, counted, ignore_conflicts=False)
+        return counted.seen
+    with connection.cursor() as cursor:
+        cursor.executemany(_insert_sql(table, fields), rows)
+        return max(cursor.rowcount, 0)
+
+
+def _insert_sql(table: str, fields: list) -> str:
+    quote = connection.ops.quote_name
+    return (
+        f"INSERT INTO {quote(table)} ({', '.join(quote(f.column) for f in fields)}) "
+        f"VALUES ({', '.join(['%s'] * len(fields))})"
+    )
+
+
+class _Counted:
+    """An iterable that counts what was taken from it."""
+
+    def __init__(self, rows: Iterable[tuple]) -> None:
+        self.rows, self.seen = rows, 0
+
+    def __iter__(self) -> Iterator[tuple]:
+        for row in self.rows:
+            self.seen += 1
+            yield row
 
 
 def _insert_postgresql(table, fields, rows, ignore_conflicts: bool) -> None:

@@ -27,8 +27,8 @@ from patron.analytics import (
     ParetoNBD,
     StageThresholds,
     clv,
-    conversion_propensity,
     cumulative_tracking,
+    explained_propensity,
     lifecycle_stage,
     log_histogram,
 )
@@ -95,10 +95,10 @@ def do_score(model_name: str | None = None, progress: Progress | None = None) ->
                 # Deleted with the indexes gone: SQLite deletes row by row when foreign keys
                 # are on, and each index entry with it (4 s of a million-party run).
                 PartyScore.objects.all().delete()
-                insert_rows(PartyScore, _SCORE_FIELDS, rows, adapted=True)
+                scored = insert_rows(PartyScore, _SCORE_FIELDS, rows, adapted=True)
             run.mark_finished(
                 RunStatus.DONE,
-                parties_scored=len(rows),
+                parties_scored=scored,
                 params=json_safe(
                     {
                         "transactions": transaction_model.params_,
@@ -322,9 +322,10 @@ def _score_rows(model_name, days: PartyDays, summary: Summary, model, spend_mode
         value.tolist(),
         stages.tolist(),
         np.where(is_client, None, propensity).tolist(),
-        _reasons_json(reasons, is_client),
+        reasons,
     ]
-    return list(zip(*columns, strict=True)), value
+    # Zipped as they are written: the rows stream to the database (core.bulk.insert_rows).
+    return zip(*columns, strict=True), value
 
 
 def _iso_dates(days: np.ndarray) -> list[str]:
@@ -332,22 +333,6 @@ def _iso_dates(days: np.ndarray) -> list[str]:
     dates took 0.4 s, a few thousand distinct days and a gather take 0.07 s."""
     distinct, where = np.unique(days, return_inverse=True)
     return np.array(distinct.astype(str).tolist(), dtype=object)[where].tolist()
-
-
-def _reasons_json(reasons: list[list[dict]], is_client: np.ndarray) -> list[str]:
-    """Each party's reasons as JSON text. Parties with the same reasons share one list
-    (analytics.propensity), so each list is written once."""
-    written: dict[int, str] = {}
-    texts = []
-    for client, why in zip(is_client.tolist(), reasons, strict=True):
-        if client or not why:
-            texts.append("[]")
-            continue
-        text = written.get(id(why))
-        if text is None:
-            text = written[id(why)] = json.dumps(why)
-        texts.append(text)
-    return texts
 
 
 def _tailored_orders(party_ids: np.ndarray) -> np.ndarray:
@@ -370,14 +355,14 @@ def _tailored_orders(party_ids: np.ndarray) -> np.ndarray:
 
 
 def _propensity(x, p_alive, value, tailored_share, is_business, is_client):
-    """Conversion propensity and reasons for customers; clients are converted already."""
-    customers = ~is_client
+    """Conversion propensity, and its reasons as JSON text, for customers; clients are
+    converted already (no reasons). Each distinct list of reasons is written once and shared
+    by the parties that have it, gathered by numpy: a loop over a million parties took 0.35 s."""
+    customers = np.flatnonzero(~is_client)
     score = np.zeros(len(x))
-    # One shared empty list for the parties without reasons (never changed in place): a
-    # million new lists cost more than the reasons themselves.
-    reasons: list[list[dict]] = [_NO_REASONS] * len(x)
-    if customers.any():
-        scored, why = conversion_propensity(
+    reasons = np.full(len(x), "[]", dtype=object)
+    if len(customers):
+        scored, why = explained_propensity(
             value[customers],
             x[customers],
             p_alive[customers],
@@ -386,10 +371,7 @@ def _propensity(x, p_alive, value, tailored_share, is_business, is_client):
             explain_top=0.25,
         )
         score[customers] = scored
-        for position, index in enumerate(np.flatnonzero(customers).tolist()):
-            if why[position]:
-                reasons[index] = why[position]
-    return score, reasons
-
-
-_NO_REASONS: list[dict] = []
+        texts = np.empty(len(why.lists), dtype=object)
+        texts[:] = [json.dumps(reasons_of_kind) for reasons_of_kind in why.lists]
+        reasons[customers[why.parties]] = texts[why.kinds]
+    return score, reasons.tolist()
