@@ -150,8 +150,8 @@ def test_a_slipping_client_gets_a_personal_call_not_a_discount(db, manager):
     PartyScore.objects.create(
         party=party,
         frequency=5,
-        recency=200,
-        age=400,
+        recency=200 / 7,  # weeks, as the models read them: bought last 200 days ago
+        age=400 / 7,
         monetary=50000,
         first_purchase=DAY - dt.timedelta(days=400),
         last_purchase=DAY - dt.timedelta(days=200),
@@ -164,7 +164,7 @@ def test_a_slipping_client_gets_a_personal_call_not_a_discount(db, manager):
     client = Client()
     client.force_login(manager)
     page = client.get(f"/parties/{party.pk}/").content.decode()
-    assert "Personal call from their account manager" in page
+    assert "Personal call from their account manager: a client quiet for 200 days" in page
     assert "Personal call" in client.get("/today/").content.decode()
 
 

@@ -52,8 +52,8 @@ class PartyScore(models.Model):
 
     party = PartyKey(Party, on_delete=models.CASCADE, primary_key=True, related_name="score")
     frequency = models.PositiveIntegerField()
-    recency = models.FloatField()
-    age = models.FloatField()
+    recency = models.FloatField()  # weeks from the first purchase day to the last
+    age = models.FloatField()  # weeks from the first purchase day to the run's end
     monetary = models.FloatField()
     first_purchase = models.DateField()
     last_purchase = models.DateField()
@@ -74,3 +74,9 @@ class PartyScore(models.Model):
 
     def __str__(self) -> str:
         return f"{self.party_id}: {self.stage}"
+
+    @property
+    def quiet_days(self) -> int:
+        """Days since the last purchase (recency and age are in weeks, as the models read
+        them)."""
+        return round((self.age - self.recency) * 7)

@@ -31,8 +31,7 @@ class NextAction:
 
 def action_for(score: PartyScore, value_line: float) -> dict | None:
     kind = getattr(getattr(score.party, "relationship", None), "kind", "")
-    days = round(score.age - score.recency)
-    base = {"stage": score.stage, "days": days, "value": round(score.clv)}
+    base = {"stage": score.stage, "days": score.quiet_days, "value": round(score.clv)}
     if score.stage in (Stage.AT_RISK, Stage.DORMANT, Stage.LOST):
         if kind == RelationshipKind.CLIENT:
             return {"code": "nba.call", **base}
