@@ -100,13 +100,14 @@ def test_thresholds_are_configurable():
 
 
 def test_propensity_ranks_valuable_repeat_tailored_buyers_first_with_reasons():
-    score, reasons = conversion_propensity(
+    score, why = conversion_propensity(
         clv=[900_000, 50_000, 10_000, 400_000],
         frequency=[9, 1, 0, 4],
         p_alive=[0.95, 0.6, 0.2, 0.85],
         tailored_share=[0.5, 0.0, 0.0, 0.0],
         is_business=[False, False, False, True],
     )
+    reasons = why.per_party(len(score))
     assert np.argsort(-score).tolist()[:2] == [0, 3]
     assert {"code": "candidate.came_back", "days": 9} in reasons[0]
     assert any(r["code"] == "candidate.buys_tailored" for r in reasons[0])
@@ -122,7 +123,8 @@ def test_known_satisfaction_raises_the_score():
         "tailored_share": [0, 0],
         "is_business": [False, False],
     }
-    score, reasons = conversion_propensity(**base, satisfaction=[1.0, 0.0])
+    score, why = conversion_propensity(**base, satisfaction=[1.0, 0.0])
+    reasons = why.per_party(len(score))
     assert score[0] > score[1] and {"code": "candidate.satisfied"} in reasons[0]
 
 
@@ -162,7 +164,7 @@ def test_two_purchases_make_no_rhythm():
 def test_reasons_are_written_for_the_top_candidates_only():
     rng = np.random.default_rng(0)
     n = 400
-    score, reasons = conversion_propensity(
+    score, why = conversion_propensity(
         clv=rng.gamma(2, 1000, n),
         frequency=rng.integers(0, 10, n),
         p_alive=rng.random(n),
@@ -170,6 +172,6 @@ def test_reasons_are_written_for_the_top_candidates_only():
         is_business=np.zeros(n, bool),
         explain_top=0.25,
     )
-    explained = np.array([bool(r) for r in reasons])
+    explained = np.array([bool(r) for r in why.per_party(n)])
     assert explained.sum() <= n * 0.25 + 1
     assert score[explained].min() >= score[~explained].max()

@@ -24,7 +24,7 @@ from .lifecycle import (
 )
 from .paretonbd import ParetoNBD
 from .preferences import TIMES_OF_DAY, PreferenceProfile, PurchaseRecord, preference_profile
-from .propensity import Explanations, PropensityWeights, conversion_propensity, explained_propensity
+from .propensity import Explanations, PropensityWeights, conversion_propensity
 from .simulate import Simulated, simulate, simulate_spend
 from .summary import CalibrationHoldout, Summary, calibration_holdout, summarize
 
@@ -58,7 +58,6 @@ __all__ = [
     "collapse",
     "conversion_propensity",
     "cumulative_tracking",
-    "explained_propensity",
     "holdout_forecast",
     "lifecycle",
     "lifecycle_stage",

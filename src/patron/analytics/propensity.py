@@ -39,31 +39,17 @@ class Explanations:
     kinds: np.ndarray
     lists: list[list[dict]]
 
+    def per_party(self, count: int) -> list[list[dict]]:
+        """A list of reasons for each of `count` parties. The parties not explained share one
+        empty list (a million new ones cost more than the reasons): read them, never change
+        them in place."""
+        reasons: list[list[dict]] = [_NONE] * count
+        for i, kind in zip(self.parties.tolist(), self.kinds.tolist(), strict=True):
+            reasons[i] = self.lists[kind]
+        return reasons
+
 
 def conversion_propensity(
-    clv,
-    frequency,
-    p_alive,
-    tailored_share,
-    is_business,
-    satisfaction=None,
-    weights: PropensityWeights | None = None,
-    explain_top: float = 1.0,
-) -> tuple[np.ndarray, list[list[dict]]]:
-    """A score in [0, 1] per party (higher: more worth converting) and its reasons, one list
-    per party (explained_propensity gives them without a list per party)."""
-    score, why = explained_propensity(
-        clv, frequency, p_alive, tailored_share, is_business, satisfaction, weights, explain_top
-    )
-    # The parties not explained share one empty list (a million new ones cost more than the
-    # reasons): callers read reasons, never change them in place.
-    reasons: list[list[dict]] = [_NONE] * len(score)
-    for i, kind in zip(why.parties.tolist(), why.kinds.tolist(), strict=True):
-        reasons[i] = why.lists[kind]
-    return score, reasons
-
-
-def explained_propensity(
     clv,
     frequency,
     p_alive,
@@ -78,7 +64,7 @@ def explained_propensity(
     Value and repeat behaviour enter as percentiles among the parties given, so the score
     ranks within the business. `satisfaction` (0–1, NaN when unknown) counts only where known.
     Reasons are written for the best `explain_top` share of parties (the candidates people
-    look at); the rest get an empty list.
+    look at); the rest have none (Explanations.per_party gives each party its list).
     """
     w = weights or PropensityWeights()
     value = np.asarray(clv, dtype=float)

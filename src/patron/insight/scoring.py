@@ -27,8 +27,8 @@ from patron.analytics import (
     ParetoNBD,
     StageThresholds,
     clv,
+    conversion_propensity,
     cumulative_tracking,
-    explained_propensity,
     lifecycle_stage,
     log_histogram,
 )
@@ -362,7 +362,7 @@ def _propensity(x, p_alive, value, tailored_share, is_business, is_client):
     score = np.zeros(len(x))
     reasons = np.full(len(x), "[]", dtype=object)
     if len(customers):
-        scored, why = explained_propensity(
+        scored, why = conversion_propensity(
             value[customers],
             x[customers],
             p_alive[customers],
