@@ -153,9 +153,7 @@ def insert_rows(
 def _stream_rows(table: str, fields: list, rows: Iterable[tuple]) -> int:
     """Rows inserted as they come: COPY on PostgreSQL, executemany on SQLite."""
     if connection.vendor == "postgresql":
-        counted = _Counted(rows)
-        _insert_postgresql(table, fields, counted, ignore_conflicts=False)
-        return counted.seen
+        return _insert_postgresql(table, fields, rows, ignore_conflicts=False)
     with connection.cursor() as cursor:
         cursor.executemany(_insert_sql(table, fields), rows)
         return max(cursor.rowcount, 0)
@@ -169,25 +167,14 @@ def _insert_sql(table: str, fields: list) -> str:
     )
 
 
-class _Counted:
-    """An iterable that counts what was taken from it."""
-
-    def __init__(self, rows: Iterable[tuple]) -> None:
-        self.rows, self.seen = rows, 0
-
-    def __iter__(self) -> Iterator[tuple]:
-        for row in self.rows:
-            self.seen += 1
-            yield row
-
-
-def _insert_postgresql(table, fields, rows, ignore_conflicts: bool) -> None:
+def _insert_postgresql(table, fields, rows, ignore_conflicts: bool) -> int:
     """COPY, PostgreSQL's bulk path. Rows that may conflict go in as one statement that
     unnests a parameter array per column (ON CONFLICT DO NOTHING keeps the first of each):
     executemany sent a statement per row, a second per 100,000 contact points.
 
     Django's cursor binds parameters on the client, which re-parses a statement for every
-    row; the raw psycopg connection (inside the same transaction) does neither.
+    row; the raw psycopg connection (inside the same transaction) does neither. Returns the
+    number of rows sent.
     """
     connection.ensure_connection()
     raw = connection.connection
@@ -201,10 +188,13 @@ def _insert_postgresql(table, fields, rows, ignore_conflicts: bool) -> None:
                 "ON CONFLICT DO NOTHING",
                 [list(column) for column in zip(*rows, strict=True)],
             )
-            return
+            return len(rows)
+        sent = 0
         with cursor.copy(f"COPY {quote(table)} ({names}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
+                sent += 1
+        return sent
 
 
 @contextlib.contextmanager

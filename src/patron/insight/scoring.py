@@ -371,7 +371,6 @@ def _propensity(x, p_alive, value, tailored_share, is_business, is_client):
             explain_top=0.25,
         )
         score[customers] = scored
-        texts = np.empty(len(why.lists), dtype=object)
-        texts[:] = [json.dumps(reasons_of_kind) for reasons_of_kind in why.lists]
+        texts = np.array([json.dumps(kind) for kind in why.lists], dtype=object)
         reasons[customers[why.parties]] = texts[why.kinds]
     return score, reasons.tolist()
