@@ -214,33 +214,6 @@ def spaced_collections(young: int = 50_000) -> Iterator[None]:
         gc.set_threshold(*previous)
 
 
-@contextlib.contextmanager
-def indexes_built_after(model: type[models.Model]) -> Iterator[None]:
-    """On SQLite, a table's secondary indexes (not its unique ones) dropped for a bulk load
-    and built again after it, in the same transaction: one sorted build is faster than a
-    million insertions into each index (bench/score_end_to_end.py). Readers are not held up
-    (WAL: they go on reading the last committed version). PostgreSQL keeps its indexes:
-    dropping one would lock the table against readers until the commit."""
-    if connection.vendor != "sqlite":
-        yield
-        return
-    if not connection.in_atomic_block:
-        raise RuntimeError("indexes_built_after needs a transaction")
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s "
-            "AND sql IS NOT NULL AND upper(sql) NOT LIKE 'CREATE UNIQUE%%'",
-            [model._meta.db_table],
-        )
-        indexes = cursor.fetchall()
-        for name, _sql in indexes:
-            cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
-    yield
-    with connection.cursor() as cursor:
-        for _name, sql in indexes:
-            cursor.execute(sql)
-
-
 def update_rows(
     model: type[models.Model], fields: list[str], rows: Iterable[tuple], *, adapted: bool = False
 ) -> int:

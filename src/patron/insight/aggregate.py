@@ -13,6 +13,7 @@ import datetime as dt
 import itertools
 import sqlite3
 import zoneinfo
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,6 +45,7 @@ class PartyDays:
     # the actual curve of the tracking chart.
     repeat_day: np.ndarray
     repeat_count: np.ndarray
+    calibration_end: dt.date | None = None  # where the statistics above split the history
 
 
 def _orders_sql() -> tuple[str, list]:
@@ -105,13 +107,20 @@ def _read_orders(end: dt.datetime) -> tuple[np.ndarray, np.ndarray]:
     return key[order], table[order, 1]
 
 
-def party_days(observation_end: dt.date, calibration_end: dt.date) -> PartyDays:
-    """Per-party purchase-day statistics, and the daily repeat counts."""
+def party_days(
+    observation_end: dt.date, calibration_end: dt.date | Callable[[dt.date], dt.date]
+) -> PartyDays:
+    """Per-party purchase-day statistics, and the daily repeat counts. The calibration end
+    can be a rule on the first purchase day of all, which the orders read here give: a
+    query of its own would read every order once more (no index on time alone)."""
     zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
     end_of_day = dt.datetime.combine(observation_end + dt.timedelta(days=1), dt.time(), zone)
     key, spend = _read_orders(end_of_day)
     if len(key) == 0:
         return _nobody()
+    if callable(calibration_end):
+        first_day = int(((key & (2**_DAY_BITS - 1)) - _DAY_BIAS).min())
+        calibration_end = calibration_end(dt.date(1970, 1, 1) + dt.timedelta(days=first_day))
     # Purchase days: runs of one party's orders on one day.
     starts = _run_starts(key[1:] != key[:-1])
     day_party = key[starts] >> _DAY_BITS
@@ -145,6 +154,7 @@ def party_days(observation_end: dt.date, calibration_end: dt.date) -> PartyDays:
         ),
         repeat_day=_days(repeat_day),
         repeat_count=repeat_count.astype(float),
+        calibration_end=calibration_end,
     )
 
 

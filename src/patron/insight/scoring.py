@@ -11,6 +11,7 @@ import json
 import math
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -35,7 +36,7 @@ from patron.analytics import (
 from patron.analytics.evaluate import holdout_forecast
 from patron.analytics.summary import CalibrationHoldout, Summary
 from patron.commerce.models import NOT_PURCHASED, OfferingKind, Order
-from patron.core.bulk import indexes_built_after, insert_rows, spaced_collections
+from patron.core.bulk import insert_rows, spaced_collections
 from patron.core.problems import Problem
 from patron.core.runs import RunStatus
 from patron.parties.models import Market, Party, Relationship, RelationshipKind
@@ -71,10 +72,10 @@ def do_score(model_name: str | None = None, progress: Progress | None = None) ->
     run.mark_running()
     try:
         report("aggregate", 0.05)
-        calibration_end = _calibration_end(today)
-        days = party_days(today, calibration_end)
+        days = party_days(today, partial(_calibration_end, today))
         if len(days.party_id) == 0:
             raise ScoringFailed("score.no_purchases")
+        calibration_end = days.calibration_end
         summary = _summary(days, today)
         report("fit", 0.3)
         transaction_model, spend_model = _fit(model_name, summary)
@@ -91,11 +92,8 @@ def do_score(model_name: str | None = None, progress: Progress | None = None) ->
         rows, values = _score_rows(model_name, days, summary, transaction_model, spend_model)
         report("save", 0.9)
         with transaction.atomic():
-            with indexes_built_after(PartyScore):
-                # Deleted with the indexes gone: SQLite deletes row by row when foreign keys
-                # are on, and each index entry with it (4 s of a million-party run).
-                PartyScore.objects.all().delete()
-                scored = insert_rows(PartyScore, _SCORE_FIELDS, rows, adapted=True)
+            PartyScore.objects.all().delete()
+            scored = insert_rows(PartyScore, _SCORE_FIELDS, rows, adapted=True)
             run.mark_finished(
                 RunStatus.DONE,
                 parties_scored=scored,
@@ -164,17 +162,11 @@ def json_safe(value: Any) -> Any:
     return value
 
 
-def _calibration_end(today: dt.date) -> dt.date:
+def _calibration_end(today: dt.date, first_purchase: dt.date) -> dt.date:
     """Hold out the latest quarter of the history (13 to 52 weeks) to check the forecast."""
-    first = _first_order_day()
-    span = (today - first).days if first else 0
+    span = (today - first_purchase).days
     holdout = int(min(max(span * 0.25, 91), 364))
     return today - dt.timedelta(days=holdout)
-
-
-def _first_order_day() -> dt.date | None:
-    first = Order.objects.order_by("occurred_at").values_list("occurred_at", flat=True).first()
-    return timezone.localdate(first) if first else None
 
 
 def _summary(days: PartyDays, end: dt.date) -> Summary:

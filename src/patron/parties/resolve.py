@@ -73,13 +73,14 @@ class PartyResolver:
         if len(self.known) > _KNOWN_LIMIT:
             self.known.clear()
         self._prefetch(identities)
+        known = self.known
         groups: dict[tuple[str, str], int] = {}  # key -> index of a party to create
         new_parties: list[Identity] = []
         new_rows: list[int] = []
         assigned: list[int | tuple[str, int]] = []
         for identity, row in zip(identities, rows, strict=True):
             keys = identity.keys(self.source)
-            party_id = next((self.known[k] for k in keys if k in self.known), None)
+            party_id = _first_known(keys, known)
             if party_id is not None:
                 assigned.append(party_id)
                 continue
@@ -101,17 +102,15 @@ class PartyResolver:
         if len(self.known) > _KNOWN_LIMIT:
             self.known.clear()
         self._prefetch(identities)
-        return [
-            next((self.known[k] for k in identity.keys(self.source) if k in self.known), None)
-            for identity in identities
-        ]
+        return [_first_known(identity.keys(self.source), self.known) for identity in identities]
 
     def _prefetch(self, identities: Iterable[Identity]) -> None:
-        wanted: dict[str, set[str]] = {}
-        for identity in identities:
-            for kind, value in identity.keys(self.source):
-                if (kind, value) not in self.known:
-                    wanted.setdefault(kind, set()).add(value)
+        source = self.source
+        unknown = {key for identity in identities for key in identity.keys(source)}
+        unknown.difference_update(self.known.keys())
+        wanted: dict[str, list[str]] = {}
+        for kind, value in unknown:
+            wanted.setdefault(kind, []).append(value)
         for kind, values in wanted.items():
             for chunk in chunked(sorted(values)):
                 for value, party_id in self._lookup(kind, chunk):
@@ -198,6 +197,15 @@ class PartyResolver:
         insert_rows(
             ContactPoint, ["party_id", "kind", "value", "source"], points, ignore_conflicts=True
         )
+
+
+def _first_known(keys: list[tuple[str, str]], known: dict[tuple[str, str], int]) -> int | None:
+    """The party of the first of these keys that is known (keys come strongest first)."""
+    for key in keys:
+        party_id = known.get(key)
+        if party_id is not None:
+            return party_id
+    return None
 
 
 _REFS = connection.ops.quote_name(ExternalRef._meta.db_table)

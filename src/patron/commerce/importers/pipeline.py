@@ -46,6 +46,8 @@ _LINE_STATES = {
 }
 _MEMO_LIMIT = 65_536  # distinct texts remembered per field before the memo starts again
 _MISSING = object()
+# The cells that say who a row's person is (RecordBuilder._who).
+_WHO = ("name", "first_name", "last_name", "company", "email", "phone", "delivery_phone")
 
 
 @dataclass
@@ -171,6 +173,8 @@ class ColumnMap:
         # both its orders and their lines.
         self.line_rows = profile.line_rows or "line_id" in self.index
         self._require()
+        self._blank = dict.fromkeys(FIELDS, "")
+        self._mapped = tuple(self.index.items())
 
     def _require(self) -> None:
         if "occurred_at" not in self.index:
@@ -184,8 +188,8 @@ class ColumnMap:
     def cells(self, row: list[str]) -> dict[str, str]:
         """Every mapped field of a row, cleaned once (a missing cell is an empty string)."""
         width = len(row)
-        cells = dict.fromkeys(FIELDS, "")
-        for name, position in self.index.items():
+        cells = self._blank.copy()
+        for name, position in self._mapped:
             if position < width:
                 cells[name] = clean_text(row[position])
         return cells
@@ -210,6 +214,7 @@ class RecordBuilder:
         self._stage: LineStage | None = None  # the lines of a row-per-line file
         self._emitted = 0  # orders of it made so far
         self._memo: dict[tuple, dict] = {}  # (field, parser) -> {text: value or BadValue}
+        self._people: dict[tuple, tuple | RowRejected] = {}  # a row's person cells -> _who
         self.rows_read = 0
         self.last_row = 0  # the spreadsheet row number of the last row read
 
@@ -335,8 +340,10 @@ class RecordBuilder:
 
     def _check_shape(self, row: list[str]) -> None:
         width = len(self.columns.header)
-        if len(row) > width and any(cell.strip() for cell in row[width:]):
+        if len(row) > width and "".join(row[width:]).strip():
             raise RowRejected("", "row.too_many_cells", cells=len(row), header=width)
+        if max(map(len, row)) <= FIELD_LIMIT:  # every row is asked: answered in C
+            return
         for position, cell in enumerate(row):
             if len(cell) > FIELD_LIMIT:
                 column = self.columns.header[position] if position < width else ""
@@ -397,8 +404,7 @@ class RecordBuilder:
         """An order's own fields (when, who, how), as every row of it repeats them."""
         value = cells.get
         currency = self._currency(cells)
-        name, company = self._names(cells)
-        email, phone, delivery = self._contacts(cells)
+        name, company, email, phone, delivery = self._who(cells)
         customer_id = value("customer_id")
         if not (name or company or email or phone or customer_id):
             raise RowRejected("", "row.no_customer")
@@ -477,6 +483,23 @@ class RecordBuilder:
         if status == "paid" and refunded and refunded >= abs(total) > 0:
             return "refunded"
         return status
+
+    def _who(self, cells: dict[str, str]) -> tuple[str, str, str | None, str | None, str]:
+        """Name, company, email, phone and delivery contact of a row: each distinct set of
+        these cells is read once (a customer's repeat on every order of theirs)."""
+        key = tuple(map(cells.__getitem__, _WHO))
+        found = self._people.get(key)
+        if found is None:
+            if len(self._people) >= _MEMO_LIMIT:
+                self._people = {}  # bounded: memory stays flat
+            try:
+                found = (*self._names(cells), *self._contacts(cells))
+            except RowRejected as exc:
+                found = exc
+            self._people[key] = found
+        if isinstance(found, RowRejected):
+            raise found.with_traceback(None)
+        return found
 
     def _names(self, cells: dict[str, str]) -> tuple[str, str]:
         name = normalize_name(cells.get("name"))

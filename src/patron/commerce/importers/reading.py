@@ -251,7 +251,7 @@ def _numbered(reader: csv.Reader, handle: io.TextIOBase) -> Iterator[tuple[int, 
     # so the row number counts records, not lines.
     try:
         for row_no, row in enumerate(reader, start=1):
-            if any(cell.strip() for cell in row):
+            if "".join(row).strip():  # a row of blank cells is skipped (one C call a row)
                 yield row_no, row
     except csv.Error as exc:
         raise UnreadableFile("file.row_unreadable", line=reader.line_num, detail=str(exc)) from None

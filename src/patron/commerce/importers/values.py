@@ -272,8 +272,9 @@ def parse_flag(text: str) -> bool | None:
 def clean_text(text: object, limit: int = 500) -> str:
     """Trimmed text with the apostrophe spreadsheets prepend to keep leading zeros removed."""
     value = str(text).strip()
-    if not unicodedata.is_normalized("NFC", value):
+    # ASCII is always NFC: most cells are, and the check is skipped (called for every cell).
+    if not value.isascii() and not unicodedata.is_normalized("NFC", value):
         value = unicodedata.normalize("NFC", value)
-    if value.startswith("'") and value[1:].replace("-", "").replace(" ", "").isdigit():
+    if value[:1] == "'" and value[1:].replace("-", "").replace(" ", "").isdigit():
         value = value[1:]
     return value[:limit]
