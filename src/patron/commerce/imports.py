@@ -591,17 +591,22 @@ class _Writer(_Batches):
         source, run_id = self.report.source, self.run_row.pk
         # Their ids taken first: the lines go in next without reading the orders back.
         ids = reserve_ids(Order, len(new))
-        values = _order_valuer(run_id)
+        records = [record for record, _ in new]
+        columns = _order_columns(records, [party_id for _, party_id in new], run_id)
         insert_rows(
             Order,
             ["id", *ORDER_COLUMNS, "source", "external_id", "created_by_run_id"],
-            (
-                (pk, *values(record, party_id), source, record.order_id, run_id)
-                for pk, (record, party_id) in zip(ids, new, strict=True)
+            zip(
+                ids,
+                *columns,
+                [source] * len(records),
+                [record.order_id for record in records],
+                [run_id] * len(records),
+                strict=True,
             ),
             adapted=True,
         )
-        self._create_lines([(pk, record) for pk, (record, _) in zip(ids, new, strict=True)])
+        self._create_lines(list(zip(ids, records, strict=True)))
 
     def _create_lines(self, orders: list[tuple[int, OrderRecord]]) -> None:
         pairs = {(line.name, line.sku) for _, record in orders for line in record.lines}
@@ -631,11 +636,15 @@ class _Writer(_Batches):
     def _update_orders(self, changed: list[tuple[OrderRecord, int, dict]]) -> None:
         if not changed:
             return
-        values = _order_valuer(self.run_row.pk)
+        columns = _order_columns(
+            [record for record, _, _ in changed],
+            [party_id for _, party_id, _ in changed],
+            self.run_row.pk,
+        )
         update_rows(
             Order,
             ORDER_COLUMNS,
-            ((found["pk"], *values(record, party_id)) for record, party_id, found in changed),
+            zip([found["pk"] for *_, found in changed], *columns, strict=True),
             adapted=True,
         )
         for chunk in chunked([found["pk"] for _, _, found in changed]):
@@ -802,30 +811,27 @@ ORDER_COLUMNS = [
 ]
 
 
-def _order_valuer(run_id: int) -> Callable[[OrderRecord, int], tuple]:
-    """An order's row in ORDER_COLUMNS order, as the database stores it (insert_rows with
-    adapted=True): made once per batch, with the adapters bound to this thread's connection."""
+def _order_columns(records: list[OrderRecord], party_ids: list[int], run_id: int) -> list:
+    """The orders' ORDER_COLUMNS, column by column, as the database stores them (insert_rows
+    with adapted=True): a list comprehension per column, not a tuple built per order, and
+    the adapters bound to this thread's connection once per batch."""
     when, money = value_adapter(Order, "occurred_at"), value_adapter(Order, "amount")
-
-    def values(record: OrderRecord, party_id: int) -> tuple:
-        return (
-            party_id,
-            when(record.occurred_at),
-            record.status,
-            record.currency,
-            money(record.total),
-            money(record.refunded),
-            money(record.discount_amount),
-            record.discount_code,
-            record.channel,
-            record.note,
-            record.delivery_contact,
-            record.digest(),
-            record.row_no,
-            run_id,
-        )
-
-    return values
+    return [
+        party_ids,
+        [when(r.occurred_at) for r in records],
+        [r.status for r in records],
+        [r.currency for r in records],
+        [money(r.total) for r in records],
+        [money(r.refunded) for r in records],
+        [money(r.discount_amount) for r in records],
+        [r.discount_code for r in records],
+        [r.channel for r in records],
+        [r.note for r in records],
+        [r.delivery_contact for r in records],
+        [r.digest() for r in records],
+        [r.row_no for r in records],
+        [run_id] * len(records),
+    ]
 
 
 def rejections_csv_lines(rejections) -> Iterator[str]:
