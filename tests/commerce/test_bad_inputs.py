@@ -279,3 +279,15 @@ def test_a_row_with_nobody_is_rejected(write_csv):
     )
     assert report.rejections[0].reason == {"code": "row.no_customer"}
     assert "no name, email, phone" in say(report.rejections[0].reason)
+
+
+def test_the_same_bad_email_on_several_rows_rejects_each_row(write_csv):
+    # A person's cells are read once and remembered; a refusal must still name every row.
+    bad = ["B-{}", "2024-03-05 10:00", "Kim", "", "kim@@example", "액자", "12000"]
+    rows = [HEADER, ROWS[0], [bad[0].format(1), *bad[1:]], ROWS[1], [bad[0].format(2), *bad[1:]]]
+    report = do_import_file(write_csv("orders.csv", rows))
+    assert (report.orders_created, report.rejected_rows) == (2, 2)
+    assert [(r.row, r.reason["code"]) for r in report.rejections] == [
+        (3, "value.email_invalid"),
+        (5, "value.email_invalid"),
+    ]

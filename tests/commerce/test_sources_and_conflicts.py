@@ -175,3 +175,21 @@ def test_each_new_party_has_a_timeline_entry_naming_its_file_and_row(write_csv):
         ("Ann", {"file": path.name, "row": 2, "source": report.source, "import": report.run_id}),
         ("홍길동", {"file": path.name, "row": 3, "source": report.source, "import": report.run_id}),
     ]
+
+
+def test_a_customer_back_after_the_key_cache_was_emptied_is_the_same_party(
+    write_csv, settings, monkeypatch
+):
+    # The resolver forgets its keys past (here) 4, between batches of 2 rows: a customer
+    # who comes back later is found in the database again, never made a second party.
+    monkeypatch.setattr("patron.parties.resolve._KNOWN_LIMIT", 4)
+    settings.PATRON_IMPORT_BATCH_ROWS = 2
+    people = [(f"P{n}", f"p{n}@example.com") for n in range(8)]
+    visits = [*people, people[0], *people[5:], people[0], people[3]]
+    rows = [HEADER] + [
+        [f"Z{i}", "2024-01-01", name, email, "100"] for i, (name, email) in enumerate(visits)
+    ]
+    report = do_import_file(write_csv("visits.csv", rows))
+    assert (report.orders_created, report.parties_created) == (len(visits), 8)
+    assert Party.objects.count() == 8
+    assert Order.objects.filter(party__email="p0@example.com").count() == 3

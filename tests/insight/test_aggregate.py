@@ -66,3 +66,22 @@ def test_orders_after_the_observation_end_are_not_read():
     orders(kim, (at(1), 1000, "paid", "KRW"), (at(20), 1000, "paid", "KRW"))
     stats = party_days(dt.date(2026, 3, 10), calibration_end=dt.date(2026, 3, 6))
     assert stats.days.tolist() == [1]
+
+
+def test_the_holdout_split_can_follow_from_the_first_purchase_day():
+    # Scoring holds out the latest quarter of the history, which starts at the first purchase
+    # day of all: the orders read here give it (a cancelled order earlier does not count).
+    kim = Party.objects.create(display_name="Kim", name_key="kim")
+    lee = Party.objects.create(display_name="Lee", name_key="lee")
+    orders(kim, (at(2), 1000, "cancelled", "KRW"), (at(4, 0, 30), 1000, "paid", "KRW"))
+    orders(lee, (at(7), 1000, "paid", "KRW"))
+    asked = []
+
+    def rule(first_purchase: dt.date) -> dt.date:
+        asked.append(first_purchase)
+        return first_purchase + dt.timedelta(days=2)
+
+    stats = party_days(dt.date(2026, 3, 10), calibration_end=rule)
+    assert asked == [dt.date(2026, 3, 4)]  # Seoul's day, not UTC's 3 March
+    assert stats.calibration_end == dt.date(2026, 3, 6)
+    assert stats.calibration_days.tolist() == [1, 0]
