@@ -16,7 +16,13 @@ from tests.outreach.conftest import grant, make_party
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_owner_builds_a_segment_previews_both_variants_and_sends(page, login, background_worker):
+def test_owner_builds_a_segment_previews_both_variants_and_sends(
+    page, login, background_worker, settings
+):
+    # About the pages and the worker, not the clock: run between 21:00 and 08:00 in Korea,
+    # the promotional email was rightly held until morning and the test failed
+    # (the night rule has its own tests in tests/outreach).
+    settings.PATRON_EMAIL_QUIET_HOURS = False
     do_add_member("studio", role=Role.OWNER, password="a-long-owner-password")
     customer, client = make_party(1, name="김민지"), make_party(2, name="박서준", kind="client")
     grant([customer, client], "email", "marketing")
