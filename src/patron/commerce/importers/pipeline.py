@@ -213,8 +213,7 @@ class RecordBuilder:
         self.rejections: list[Rejection] = []
         self._stage: LineStage | None = None  # the lines of a row-per-line file
         self._emitted = 0  # orders of it made so far
-        self._memo: dict[tuple, dict] = {}  # (field, parser) -> {text: value or BadValue}
-        self._people: dict[tuple, tuple | RowRejected] = {}  # a row's person cells -> _who
+        self._memo: dict[object, dict] = {}  # what is read -> {its cells: value or refusal}
         self.rows_read = 0
         self.last_row = 0  # the spreadsheet row number of the last row read
 
@@ -361,21 +360,26 @@ class RecordBuilder:
         """The cell's value, each distinct text parsed once: dates, amounts and quantities
         repeat down a file, and parsing was most of the time spent on a row."""
         text = cells.get(name, "")
-        key = (text, *args)
-        memo = self._memo.get((name, parser))
-        if memo is None or len(memo) >= _MEMO_LIMIT:
-            memo = self._memo[(name, parser)] = {}  # bounded: memory stays flat
-        found = memo.get(key, _MISSING)
-        if found is _MISSING:
-            try:
-                found = parser(text, *args)
-            except BadValue as exc:
-                found = exc
-            memo[key] = found
+        found = self._recall((name, parser), (text, *args), parser, BadValue)
         if isinstance(found, BadValue):
             raise RowRejected(
                 self.columns.column_name(name), found.code, text, **found.params
             ) from None
+        return found
+
+    def _recall(self, slot: object, key: tuple, read, refusal: type[Exception]):
+        """read(*key), each distinct key read once; a refusal (the exception) is remembered
+        and returned like a value. Bounded: a memo that fills starts again (flat memory)."""
+        memo = self._memo.get(slot)
+        if memo is None or len(memo) >= _MEMO_LIMIT:
+            memo = self._memo[slot] = {}
+        found = memo.get(key, _MISSING)
+        if found is _MISSING:
+            try:
+                found = read(*key)
+            except refusal as exc:
+                found = exc
+            memo[key] = found
         return found
 
     def _record(self, row_no: int, row: list[str]) -> OrderRecord:
@@ -488,18 +492,14 @@ class RecordBuilder:
         """Name, company, email, phone and delivery contact of a row: each distinct set of
         these cells is read once (a customer's repeat on every order of theirs)."""
         key = tuple(map(cells.__getitem__, _WHO))
-        found = self._people.get(key)
-        if found is None:
-            if len(self._people) >= _MEMO_LIMIT:
-                self._people = {}  # bounded: memory stays flat
-            try:
-                found = (*self._names(cells), *self._contacts(cells))
-            except RowRejected as exc:
-                found = exc
-            self._people[key] = found
+        found = self._recall("person", key, self._person, RowRejected)
         if isinstance(found, RowRejected):
             raise found.with_traceback(None)
         return found
+
+    def _person(self, *cells: str) -> tuple[str, str, str | None, str | None, str]:
+        person = dict(zip(_WHO, cells, strict=True))
+        return (*self._names(person), *self._contacts(person))
 
     def _names(self, cells: dict[str, str]) -> tuple[str, str]:
         name = normalize_name(cells.get("name"))
