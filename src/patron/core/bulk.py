@@ -14,6 +14,7 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator
 
 from django.db import connection, models
+from django.db.models.options import Options
 
 # Keeps every IN (...) under SQLite's parameter limit on old builds.
 IN_CHUNK = 900
@@ -136,33 +137,45 @@ def insert_rows(
     elif isinstance(rows, list) or ignore_conflicts:
         prepared = rows if isinstance(rows, list) else list(rows)
     else:
-        return _stream_rows(meta.db_table, columns, rows)
+        return _stream_rows(meta, columns, rows)
     if not prepared:
         return 0
     if connection.vendor == "postgresql":
         _insert_postgresql(meta.db_table, columns, prepared, ignore_conflicts)
     else:
-        _insert_sqlite(meta.db_table, columns, prepared, ignore_conflicts)
+        _insert_sqlite(meta, columns, prepared, ignore_conflicts)
     return len(prepared)
 
 
-def _stream_rows(table: str, fields: list, rows: Iterable[tuple]) -> int:
-    """Rows inserted as they come: COPY on PostgreSQL, staged on SQLite."""
+def _stream_rows(meta: Options, fields: list, rows: Iterable[tuple]) -> int:
+    """Rows inserted as they come: COPY on PostgreSQL, executemany on SQLite."""
     if connection.vendor == "postgresql":
-        return _insert_postgresql(table, fields, rows, ignore_conflicts=False)
-    return _insert_sqlite(table, fields, rows, ignore_conflicts=False)
+        return _insert_postgresql(meta.db_table, fields, rows, ignore_conflicts=False)
+    return _insert_sqlite(meta, fields, rows, ignore_conflicts=False)
 
 
-def _insert_sqlite(table: str, fields: list, rows: Iterable, ignore_conflicts: bool) -> int:
-    """executemany into a temporary table of untyped columns (values kept exactly as given),
-    then one INSERT ... SELECT into the table. SQLite sets up a statement's cursors (the
-    table, each index, each foreign key's parent) every time the statement runs: run once
-    per row with executemany, that was a quarter of the time of writing 200,000 orders and
-    their lines (2.45 s against 1.83 s staged; a 200,000-row import 17,000 to 18,750
-    rows/s). The temporary table is this connection's own and is emptied before and after:
-    a batch rolled back leaves nothing in it either."""
+def _insert_sqlite(meta: Options, fields: list, rows: Iterable, ignore_conflicts: bool) -> int:
+    """executemany, into the table itself when it has no index but its primary key, else
+    into a temporary table of untyped columns (values kept exactly as given) and then one
+    INSERT ... SELECT into the table. SQLite sets up a statement's cursors (the table, each
+    index, each foreign key's parent) every time the statement runs: run once per row, that
+    was a quarter of the time of writing 200,000 orders and their lines (2.45 s against
+    1.83 s staged; a 200,000-row import 17,000 to 19,300 rows/s). A table with no other
+    index loses by the copy (the scores: saving 300,000 took 1.0 s direct, 1.1 s staged).
+    The temporary table is this connection's own and is emptied before and after: a batch
+    rolled back leaves nothing in it either."""
     quote = connection.ops.quote_name
+    table = meta.db_table
     names = ", ".join(quote(f.column) for f in fields)
+    conflicts = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
+    if not _has_secondary_index(meta):
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"INSERT INTO {quote(table)} ({names}) "
+                f"VALUES ({', '.join(['%s'] * len(fields))}){conflicts}",
+                rows,
+            )
+            return max(cursor.rowcount, 0)
     stage = quote(f"patron_stage_{zlib.crc32(f'{table}({names})'.encode()):08x}")
     with connection.cursor() as cursor:
         columns = ", ".join(f"c{i}" for i in range(len(fields)))
@@ -171,10 +184,22 @@ def _insert_sqlite(table: str, fields: list, rows: Iterable, ignore_conflicts: b
         cursor.executemany(f"INSERT INTO {stage} VALUES ({', '.join(['%s'] * len(fields))})", rows)
         staged = max(cursor.rowcount, 0)
         # WHERE true: without it, SQLite would read ON CONFLICT as a join's ON.
-        conflicts = " WHERE true ON CONFLICT DO NOTHING" if ignore_conflicts else ""
-        cursor.execute(f"INSERT INTO {quote(table)} ({names}) SELECT * FROM {stage}{conflicts}")
+        where = " WHERE true" if ignore_conflicts else ""
+        cursor.execute(
+            f"INSERT INTO {quote(table)} ({names}) SELECT * FROM {stage}{where}{conflicts}"
+        )
         cursor.execute(f"DELETE FROM {stage}")
     return staged
+
+
+def _has_secondary_index(meta: Options) -> bool:
+    """Whether Django gave the table an index besides its primary key."""
+    return bool(
+        meta.indexes
+        or meta.unique_together
+        or any(isinstance(c, models.UniqueConstraint) for c in meta.constraints)
+        or any((f.db_index or f.unique) and not f.primary_key for f in meta.concrete_fields)
+    )
 
 
 def _insert_postgresql(table, fields, rows, ignore_conflicts: bool) -> int:
