@@ -33,10 +33,11 @@ from django_tasks import task
 from django_tasks_db.backend import DatabaseBackend
 from django_tasks_db.models import DBTaskResult
 
-from patron.commerce.imports import ImportRejected, do_import_file
+from patron.commerce.imports import BUSY_PATIENCE, ImportRejected, do_import_file
 from patron.commerce.models import ImportRun, Offering, Order
 from patron.commerce.queries import parties_of_offering
 from patron.commerce.undo import UndoRefused, claim_undo, do_undo_import
+from patron.core.db import wait_out_busy
 from patron.core.problems import Problem
 from patron.core.runs import RunStatus, reap_interrupted_runs
 from patron.insight.classification import do_classify
@@ -326,12 +327,19 @@ def refresh_after_import(report) -> None:
     queue their refresh)."""
     if report.dry_run:
         return
-    changed = report.orders_created or report.orders_updated
-    unread = Relationship.objects.filter(
-        classified_at__isnull=True, party__orders__import_run_id=report.run_id
-    )
-    if changed or unread.exists():
-        refresh_later(import_run=report.run_id)
+
+    def queue() -> None:
+        changed = report.orders_created or report.orders_updated
+        unread = Relationship.objects.filter(
+            classified_at__isnull=True, party__orders__import_run_id=report.run_id
+        )
+        if changed or unread.exists():
+            refresh_later(import_run=report.run_id)
+
+    # As patient as the import's batches: a database held busy by another process past the
+    # busy timeout would otherwise leave a finished import's parties unclassified, and
+    # `patron import` ending in a traceback after saying nothing was wrong.
+    wait_out_busy(queue, BUSY_PATIENCE)
 
 
 # -- refreshing parties ---------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import OperationalError, connection, transaction
+from django.db import connection, transaction
 
 from patron.core.bulk import (
     among,
@@ -32,7 +32,7 @@ from patron.core.bulk import (
     update_rows,
     value_adapter,
 )
-from patron.core.db import is_busy, is_unavailable
+from patron.core.db import is_unavailable, wait_out_busy
 from patron.core.problems import Problem
 from patron.core.runs import RunStatus
 from patron.core.wording import say
@@ -319,32 +319,29 @@ class _Batches:
         BUSY_PATIENCE seconds: a long write elsewhere delays an import, never breaks it."""
         batch = chunk.records
         counters = dataclasses.replace(self.report, rejections=list(self.report.rejections))
-        kept, waited = self.rejections_kept, 0.0
-        while True:
-            try:
-                with transaction.atomic():
-                    # Rejections first: a preview's write() fills its scratch file, which a
-                    # rollback cannot undo, so nothing that can wait on a lock comes after it.
-                    self._keep_rejections(chunk.rejections)
-                    if batch:
-                        self.write(batch)
-                        self.report.last_row_kept = chunk.settled_row
-                    if self.progress_with_batch:
-                        self._beat(chunk)
-                if not self.progress_with_batch:
+        kept = self.rejections_kept
+
+        def attempt() -> None:
+            with transaction.atomic():
+                # Rejections first: a preview's write() fills its scratch file, which a
+                # rollback cannot undo, so nothing that can wait on a lock comes after it.
+                self._keep_rejections(chunk.rejections)
+                if batch:
+                    self.write(batch)
+                    self.report.last_row_kept = chunk.settled_row
+                if self.progress_with_batch:
                     self._beat(chunk)
-                self.after_batch()
-                return
-            except OperationalError as exc:
-                if not is_busy(exc) or waited >= BUSY_PATIENCE:
-                    raise
-            # Rolled back: forget what the batch counted and the ids it cached.
+            if not self.progress_with_batch:
+                self._beat(chunk)
+            self.after_batch()
+
+        def rolled_back() -> None:
+            # Forget what the batch counted and the ids it cached.
             self.report.__dict__.update(counters.__dict__)
             self.rejections_kept = kept
             self.forget()
-            pause = min(2 + waited / 2, 15)
-            time.sleep(pause)
-            waited += pause
+
+        wait_out_busy(attempt, BUSY_PATIENCE, on_retry=rolled_back)
 
     def forget(self) -> None:
         """Drop caches that may name rows of a rolled-back batch."""
