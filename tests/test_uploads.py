@@ -8,6 +8,7 @@ import time
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.files.uploadhandler import TemporaryFileUploadHandler
 from django.urls import reverse
 
 from patron import jobs
@@ -109,3 +110,32 @@ def test_a_meaning_given_to_two_columns_is_refused(client, teammate):
         reverse("import_columns", args=[run.pk]), {"c0": "total", "c3": "total"}, follow=True
     )
     assert "one column only" in response.content.decode() and ImportRun.objects.count() == 1
+
+
+def test_a_file_sent_anywhere_but_the_import_page_is_never_written(
+    client, teammate, settings, monkeypatch
+):
+    """The public sign-up form takes no login: a file posted there (or to any other form)
+    must not reach the handler that writes files to disk, however large."""
+    written = []
+    spool = TemporaryFileUploadHandler.receive_data_chunk
+    monkeypatch.setattr(
+        TemporaryFileUploadHandler,
+        "receive_data_chunk",
+        lambda self, data, start: written.append(len(data)) or spool(self, data, start),
+    )
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 1_000  # a file past this goes to a file on disk
+    junk = b"x" * 200_000
+    answer = client.post(
+        reverse("subscribe"),
+        {"email": "a@example.com", "file": SimpleUploadedFile("junk.bin", junk)},
+    )
+    assert answer.status_code < 500
+    client.force_login(teammate)
+    answer = client.post(reverse("today"), {"file": SimpleUploadedFile("junk.bin", junk)})
+    assert answer.status_code < 500
+    assert written == [] and _stored() == []
+    # The import page, for someone who may import, still takes a file.
+    odd = SimpleUploadedFile("odd.csv", b"Ref,When,Who,Paid\nX1,2024-01-01,Ann,5000\n" * 100)
+    client.post(reverse("import"), {"file": odd})
+    assert sum(written) > 1_000 and ImportRun.objects.count() == 1 and len(_stored()) == 1

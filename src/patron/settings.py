@@ -183,6 +183,7 @@ AUTH_PASSWORD_VALIDATORS = [
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = 0.25  # hours: 15 minutes
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "patron.web.clients.client_address"  # the client behind a proxy
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
 
 LOGIN_URL = "login"
@@ -217,11 +218,15 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
 # Trust X-Forwarded-Proto only behind a proxy that sets it (PATRON_BEHIND_PROXY=true); without
 # one, any client could claim HTTPS.
-if env_bool("PATRON_BEHIND_PROXY", False):
+PATRON_BEHIND_PROXY = env_bool("PATRON_BEHIND_PROXY", False)
+if PATRON_BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+# Flash messages kept in the session, not in a cookie of their own: one of them is a new
+# member's generated password, which a cookie would carry readable (signed, not encrypted).
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
@@ -304,6 +309,9 @@ PATRON_SENDER_CONTACT = env_str("PATRON_SENDER_CONTACT", "")
 # Where people's links (unsubscribe, preferences, RSVP) point: the address they reach Patron at.
 PATRON_SITE_URL = env_str("PATRON_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # The language of messages to a party whose own language is not known.
+# The public sign-up form: sign-ups an hour from one client address, and from everyone.
+PATRON_SUBSCRIBE_HOURLY_PER_CLIENT = env_int("PATRON_SUBSCRIBE_HOURLY_PER_CLIENT", 5)
+PATRON_SUBSCRIBE_HOURLY = env_int("PATRON_SUBSCRIBE_HOURLY", 200)
 PATRON_MESSAGE_LANGUAGE = env_str(
     "PATRON_MESSAGE_LANGUAGE", "ko" if PATRON_DEFAULT_REGION == "KR" else "en"
 )

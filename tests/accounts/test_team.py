@@ -25,6 +25,9 @@ def test_an_owner_adds_a_member_with_a_password_shown_once(client, owner):
     assert roles.role_of(added) == roles.Role.MANAGER and added.first_name == "지우"
     flash = response.content.decode()
     assert "shown only this once" in flash
+    # Kept in the session on the server, never in a cookie the browser holds readable.
+    assert all("once" not in cookie.value for cookie in response.client.cookies.values())
+    assert "messages" not in response.client.cookies
     assert LogEntry.objects.filter(object_id=str(added.pk), user=owner).exists()
     page = client.get(reverse("team")).content.decode()
     assert "shown only this once" not in page

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.test import Client
 
+from patron.outreach import links
 from patron.outreach.models import Campaign, OutboxMessage, Segment, Template
 from patron.outreach.planner import do_plan_campaign
+from patron.parties.models import Consent
 
-from .conftest import grant, make_party
+from .conftest import campaign_for, grant, make_party
 
 
 @pytest.fixture
@@ -220,3 +224,24 @@ def test_a_manager_adds_a_cadence_and_turns_it_off(db, manager):
     client.post("/outreach/cadences/", {"toggle": str(cadence.pk)})
     cadence.refresh_from_db()
     assert cadence.enabled is False
+
+
+def test_a_preview_hands_whoever_looks_no_working_link_of_the_customer(db, teammate):
+    """Staff preview a campaign for any customer; the links they see must not let them
+    withdraw that customer's consent as if the customer had."""
+    customer = make_party(1)
+    grant([customer], "email", "marketing")
+    campaign = campaign_for({"consent": ["marketing"]})
+    client = Client()
+    client.force_login(teammate)
+    page = client.get(f"/outreach/campaigns/{campaign.pk}/?party={customer.pk}").content.decode()
+    shown = re.findall(r"/(u|preferences)/([^/\"<\s]+)/", page)
+    assert {kind for kind, _ in shown} == {"u", "preferences"}
+    real = {
+        "u": links.unsubscribe_url(customer.pk, "email", "marketing"),
+        "preferences": links.preferences_url(customer.pk),
+    }
+    for kind, token in shown:
+        assert len(token) == len(real[kind].rstrip("/").rpartition("/")[2])  # as long (SMS)
+        assert Client().post(f"/{kind}/{token}/", {}).status_code == 400  # opens nothing
+    assert Consent.objects.filter(party=customer).count() == 1  # only the grant

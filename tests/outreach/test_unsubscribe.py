@@ -164,3 +164,26 @@ def test_the_subscribe_form_refuses_a_bad_address_clearly(db):
     answer = Client().post("/subscribe/", {"email": "not an email", "topic": ["newsletter"]})
     assert "name@example.com" in answer.content.decode()
     assert not OutboxMessage.objects.exists()
+
+
+def test_the_subscribe_form_takes_only_so_many_sign_ups_an_hour(db, settings):
+    """The form needs no login: a script posting made-up people is stopped per client
+    address and in all, with a message that says to try later; nobody past it is created."""
+    settings.PATRON_SUBSCRIBE_HOURLY_PER_CLIENT = 3
+    settings.PATRON_SUBSCRIBE_HOURLY = 5
+
+    def sign_up(i: int, address: str):
+        return Client(REMOTE_ADDR=address).post(
+            "/subscribe/", {"email": f"p{i}@example.com", "topic": ["newsletter"]}
+        )
+
+    answers = [sign_up(i, "198.51.100.7").status_code for i in range(5)]
+    assert answers == [200, 200, 200, 429, 429]
+    refused = sign_up(5, "198.51.100.7").content.decode()
+    assert "try again later" in refused
+    assert [sign_up(i, "203.0.113.9").status_code for i in range(6, 9)] == [200, 200, 429]
+    assert Party.objects.count() == 5  # 3 from the first address, 2 more before the cap
+    korean = Client(REMOTE_ADDR="192.0.2.1").post(
+        "/subscribe/?lang=ko", {"email": "k@example.com", "topic": ["newsletter"]}
+    )
+    assert korean.status_code == 429 and "잠시 후" in korean.content.decode()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from patron.commerce.imports import do_import_file
@@ -234,6 +235,21 @@ def test_five_wrong_passwords_lock_the_login(client, teammate):
     )
     assert response.status_code == 429  # locked, even with the right password now
     assert client.get(reverse("dashboard")).status_code == 302  # still not logged in
+
+
+def test_behind_a_proxy_a_strangers_wrong_passwords_lock_out_only_the_stranger(teammate, settings):
+    """Every request comes from the proxy's address: the lockout must count the client the
+    proxy names, or anyone could lock the real person out."""
+    settings.PATRON_BEHIND_PROXY = True
+
+    def login(client_address: str, password: str):
+        proxied = Client(REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=f"{client_address}")
+        return proxied.post(reverse("login"), {"username": "tom", "password": password})
+
+    for _ in range(5):
+        login("198.51.100.7", "wrong-password-123")
+    assert login("198.51.100.7", "teammate-password-123").status_code == 429
+    assert login("203.0.113.9", "teammate-password-123").status_code == 302
 
 
 def test_the_right_password_logs_in(client, teammate):

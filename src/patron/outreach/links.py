@@ -98,6 +98,15 @@ def preferences_url(party_id: int) -> str:
     return absolute("preferences", preferences_token(party_id))
 
 
+def inert(url: str) -> str:
+    """The link with its token replaced by one of the same length that opens nothing. A
+    campaign's preview and its test send show the links as the message will carry them (their
+    length counts in an SMS), but the person looking gets no working link of the customer's:
+    with one, they could change the customer's consent as if the customer had."""
+    base, _, token = url.removesuffix("/").rpartition("/")
+    return f"{base}/{('preview-' * (len(token) // 8 + 1))[: len(token)]}/"
+
+
 def confirm_url(party_id: int, channel: str, purposes: list[str], wording: str) -> str:
     return absolute("confirm_subscription", confirm_token(party_id, channel, purposes, wording))
 

@@ -46,7 +46,8 @@ def preview(campaign: Campaign, party: Party) -> Preview:
     )
     words = snapshot[variant]
     values = audience.merge_values(person, snapshot["fields"], timezone.now())
-    values["preferences_url"] = links.preferences_url(party.pk)
+    # Inert links: whoever looks is not the customer (links.inert).
+    values["preferences_url"] = links.inert(links.preferences_url(party.pk))
     rendered = render(words["subject"], words["body"], values, markdown=words["markdown"])
     advertising = snapshot["message_class"] in ADVERTISING
     purpose = PURPOSE_OF[snapshot["message_class"]]
@@ -56,7 +57,7 @@ def preview(campaign: Campaign, party: Party) -> Preview:
         advertising=advertising,
         language=person.language,
         preferences_url=values["preferences_url"],
-        unsubscribe_url=links.unsubscribe_url(party.pk, Channel.EMAIL, purpose),
+        unsubscribe_url=links.inert(links.unsubscribe_url(party.pk, Channel.EMAIL, purpose)),
     )
     sms = rules.frame(
         rendered,

@@ -351,6 +351,11 @@ def _subscribe_no_topic(**_rest: Any) -> str:
     return _("Choose at least one kind of news to receive.")
 
 
+@wording("subscribe.too_many")
+def _subscribe_too_many(**_rest: Any) -> str:
+    return _("Too many sign-ups came from here in the last hour. Please try again later.")
+
+
 @wording("campaign.personal")
 def _campaign_personal(**_rest: Any) -> str:
     return _("A personal message goes to one person: choose another kind for a campaign.")

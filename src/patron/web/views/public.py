@@ -5,12 +5,14 @@ changes nothing and says so. A GET never changes anything: mail scanners follow 
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.cache import cache
 from django.shortcuts import render
-from django.utils import translation
+from django.utils import timezone, translation
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from patron.core.problems import Problem
+from patron.core.wording import say
 from patron.outreach import links
 from patron.outreach.events import do_answer
 from patron.outreach.models import Event, Rsvp
@@ -26,6 +28,8 @@ from patron.outreach.services import (
 )
 from patron.outreach.wording import channel_label, topic_label
 from patron.parties.models import Party
+
+from ..clients import client_address
 
 
 def _invalid(request):
@@ -173,6 +177,14 @@ def subscribe(request):
     topics = [(purpose, topic_label(purpose)) for purpose in SUBSCRIBE_TOPICS]
     error = None
     if request.method == "POST":
+        if not _sign_up_allowed(request):
+            error = say({"code": "subscribe.too_many"})
+            return render(
+                request,
+                "patron/public/subscribe.html",
+                {"topics": topics, "error": error, "values": request.POST},
+                status=429,
+            )
         if request.POST.get("website"):  # a field people never see: only robots fill it
             return render(request, "patron/public/subscribe_sent.html")
         chosen = request.POST.getlist("topic")
@@ -193,3 +205,26 @@ def subscribe(request):
         "patron/public/subscribe.html",
         {"topics": topics, "error": error, "values": request.POST},
     )
+
+
+def _sign_up_allowed(request) -> bool:
+    """At most PATRON_SUBSCRIBE_HOURLY_PER_CLIENT sign-ups an hour from one address, and
+    PATRON_SUBSCRIBE_HOURLY from everyone: the form takes no login, and each sign-up makes a
+    party and sends an email, so a script could otherwise fill the database with made-up
+    people and send the shop's mail to any address. Counted in the cache (per process with
+    the default cache: a bound, not an exact count)."""
+    hour = f"subscribe:{timezone.now():%Y%m%d%H}"
+    # One client past its own limit does not use up everyone's (it would shut the form).
+    return _within(
+        f"{hour}:{client_address(request)}", settings.PATRON_SUBSCRIBE_HOURLY_PER_CLIENT
+    ) and _within(hour, settings.PATRON_SUBSCRIBE_HOURLY)
+
+
+def _within(key: str, limit: int) -> bool:
+    """Count one more under `key` for the hour; whether the count is still within `limit`."""
+    cache.add(key, 0, timeout=3600)
+    try:
+        return cache.incr(key) <= limit
+    except ValueError:  # expired between add and incr: a new hour
+        cache.add(key, 1, timeout=3600)
+        return True
