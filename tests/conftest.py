@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
+from django.utils import translation
 
 from patron.accounts.roles import Role
 from patron.accounts.services import do_add_member
@@ -27,6 +28,16 @@ def _plain_http_test_settings(settings):
     from django.core.cache import cache
 
     cache.clear()  # cached page data (duplicates) belongs to the test that made it
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language: a page a test opened in Korean leaves
+    Korean active in the thread (Django's LocaleMiddleware activates, never deactivates),
+    and wording checked outside a request would follow the test before it."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture
