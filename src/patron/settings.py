@@ -308,8 +308,9 @@ PATRON_SENDER_NAME = env_str("PATRON_SENDER_NAME", "Patron")
 PATRON_SENDER_CONTACT = env_str("PATRON_SENDER_CONTACT", "")
 # Where people's links (unsubscribe, preferences, RSVP) point: the address they reach Patron at.
 PATRON_SITE_URL = env_str("PATRON_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
-# The public sign-up form: sign-ups an hour from one client address, and from everyone.
-PATRON_SUBSCRIBE_HOURLY_PER_CLIENT = env_int("PATRON_SUBSCRIBE_HOURLY_PER_CLIENT", 5)
+# The public sign-up form: sign-ups an hour from one client address (a shop's own tablet
+# signs up many customers), and from everyone.
+PATRON_SUBSCRIBE_HOURLY_PER_CLIENT = env_int("PATRON_SUBSCRIBE_HOURLY_PER_CLIENT", 20)
 PATRON_SUBSCRIBE_HOURLY = env_int("PATRON_SUBSCRIBE_HOURLY", 200)
 # The language of messages to a party whose own language is not known.
 PATRON_MESSAGE_LANGUAGE = env_str(

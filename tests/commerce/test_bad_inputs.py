@@ -6,6 +6,7 @@ import unicodedata
 import zipfile
 
 import pytest
+from django.utils import translation
 from openpyxl import Workbook
 
 from patron.commerce.imports import (
@@ -96,6 +97,16 @@ def test_an_impossible_date_says_so(write_csv):
     assert report.rejections[0].field == "주문일시"
     assert report.rejections[0].reason == {"code": "value.date_impossible", "month": 2, "day": 30}
     assert "not a real date" in say(report.rejections[0].reason)
+
+
+def test_a_month_that_does_not_exist_is_named_as_such():
+    with translation.override("ko"):
+        assert say({"code": "value.date_impossible", "month": 13, "day": 45}) == (
+            "없는 날짜입니다: 13월은 없습니다."
+        )
+        assert "2월에는 30일이 없습니다" in say(
+            {"code": "value.date_impossible", "month": 2, "day": 30}
+        )
 
 
 def test_quoted_newlines_stay_inside_their_field(write_csv):

@@ -58,6 +58,8 @@ def _date_invalid() -> str:
 
 @wording("value.date_impossible")
 def _date_impossible(month: int, day: int) -> str:
+    if not 1 <= int(month) <= 12:
+        return _("This is not a real date: there is no month %(month)s.") % {"month": month}
     return _("This is not a real date: month %(month)s has no day %(day)s.") % {
         "month": month,
         "day": day,
