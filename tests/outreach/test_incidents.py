@@ -110,3 +110,17 @@ def test_a_notice_needs_words(incident, manager):
     with pytest.raises(IncidentRefused):
         do_send_notice(declared, "notice", "", "", actor=manager)
     assert not OutboxMessage.objects.exists()
+
+
+def test_the_incident_page_counts_those_it_does_not_name(incident, manager, monkeypatch):
+    from patron.web.views import incidents as page_of
+
+    declared, _parties = incident
+    client = Client()
+    client.force_login(manager)
+    monkeypatch.setattr(page_of, "SHOWN_AFFECTED", 1)  # two affected, one named
+    page = client.get(f"/incidents/{declared.pk}/", HTTP_ACCEPT_LANGUAGE="ko").content.decode()
+    assert page.count('<li><a href="/parties/') == 1 and "외 1명" in page
+    monkeypatch.setattr(page_of, "SHOWN_AFFECTED", 50)
+    page = client.get(f"/incidents/{declared.pk}/").content.decode()
+    assert "affected-more" not in page

@@ -29,6 +29,9 @@ def incident_list(request):
     return render(request, "patron/incidents.html", {"incidents": incidents, "form": form})
 
 
+SHOWN_AFFECTED = 50  # names listed on the page; the rest are counted
+
+
 @member_required
 def incident_detail(request, pk: int):
     incident = get_object_or_404(Incident, pk=pk)
@@ -39,13 +42,15 @@ def incident_detail(request, pk: int):
         if incident.status == IncidentStatus.DRAFT
         else IncidentNoticeKind.UPDATE
     )
+    count = affected.count()
     return render(
         request,
         "patron/incident_detail.html",
         {
             "incident": incident,
-            "affected_count": affected.count(),
-            "affected": affected.order_by("display_name")[:50],
+            "affected_count": count,
+            "affected": affected.order_by("display_name")[:SHOWN_AFFECTED],
+            "affected_more": max(count - SHOWN_AFFECTED, 0),
             "draft_subject": subject,
             "draft_body": body,
             "kind": kind,
