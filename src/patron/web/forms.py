@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from patron.accounts.roles import Role
@@ -328,6 +331,19 @@ class CampaignForm(forms.ModelForm):
             "advertises": _("What it advertises (for the 6-month purchase exception)"),
         }
         widgets = {"send_at": forms.DateTimeInput(attrs={"type": "datetime-local"})}
+
+    def clean_send_at(self):
+        send_at = self.cleaned_data.get("send_at")
+        # A time already past would send at launch, unlike what the form says it will do.
+        if send_at is not None and send_at < timezone.now() - dt.timedelta(minutes=1):
+            raise forms.ValidationError(
+                _(
+                    "That time has passed. Choose a later one, or leave it empty to send "
+                    "when launched."
+                ),
+                code="past",
+            )
+        return send_at
 
 
 class IncidentForm(forms.ModelForm):
