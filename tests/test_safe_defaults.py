@@ -41,6 +41,19 @@ def test_an_unknown_encoding_is_refused_clearly(tmp_path):
         do_import_file(path, encoding="klingon-8")
 
 
+def test_the_wrong_encoding_chosen_is_named_not_blamed_on_the_columns(tmp_path):
+    path = tmp_path / "주문.csv"
+    path.write_bytes(
+        "주문번호,주문일,주문자명,결제금액\nA-1,2024-01-01,홍길동,1000\n".encode("cp949")
+    )
+    with pytest.raises(ImportRejected) as refused:
+        do_import_file(path, encoding="utf-8")
+    assert refused.value.code == "file.wrong_encoding"
+    assert refused.value.params == {"encoding": "utf-8", "detected": "cp949"}
+    assert "does not read as utf-8" in str(refused.value) and "cp949" in str(refused.value)
+    assert do_import_file(path, encoding="cp949").orders_created == 1
+
+
 def test_a_broken_workbook_is_refused_without_the_servers_path(tmp_path):
     path = tmp_path / "deep" / "uploads" / "orders.xlsx"
     path.parent.mkdir(parents=True)

@@ -238,6 +238,14 @@ def _line_too_long(limit: int) -> str:
     ) % {"limit": number(limit)}
 
 
+@wording("file.wrong_encoding")
+def _wrong_encoding(encoding: str, detected: str) -> str:
+    return _(
+        "The file does not read as %(encoding)s: its column names come out garbled. It looks "
+        "like %(detected)s: choose that, or let Patron recognise the encoding."
+    ) % {"encoding": encoding, "detected": detected}
+
+
 @wording("file.unknown_encoding")
 def _unknown_encoding(encoding: str) -> str:
     return _("“%(encoding)s” is not a text encoding Patron knows (e.g. utf-8, cp949, utf-16).") % {

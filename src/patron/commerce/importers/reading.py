@@ -186,6 +186,12 @@ def _open_csv(path: Path, chosen: str | None = None) -> TableSource:
     reader = csv.reader(_bounded_lines(handle), delimiter=delimiter)
     try:
         header, rows = find_header(_numbered(reader, handle))
+        if chosen and any("\ufffd" in cell for cell in header):
+            # The header garbled: the file is not in the encoding the person chose (else
+            # the refusal would be "no date column", over column names nobody can read).
+            raise UnreadableFile(
+                "file.wrong_encoding", encoding=encoding, detected=detect_encoding(sample)[0]
+            )
     except BaseException:
         handle.close()
         raise
