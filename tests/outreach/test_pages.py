@@ -144,6 +144,17 @@ def test_a_kakao_template_is_added_on_the_rules_page(db, owner_client):
         },
     )
     assert KakaoTemplate.objects.get().variables == {"#{고객명}": "first_name"}
+    # The merge field as a template writes it is the same field.
+    owner_client.post(
+        "/outreach/rules/",
+        {
+            "name": "배송 2",
+            "code": "SHIP02",
+            "text": "#{고객명}님, 도착했습니다.",
+            "variables_text": "#{고객명}={{ first_name }}",
+        },
+    )
+    assert KakaoTemplate.objects.get(code="SHIP02").variables == {"#{고객명}": "first_name"}
 
 
 def test_a_huge_segment_number_is_refused_and_the_pages_still_work(db, owner_client):
@@ -245,3 +256,20 @@ def test_a_preview_hands_whoever_looks_no_working_link_of_the_customer(db, teamm
         assert len(token) == len(real[kind].rstrip("/").rpartition("/")[2])  # as long (SMS)
         assert Client().post(f"/{kind}/{token}/", {}).status_code == 400  # opens nothing
     assert Consent.objects.filter(party=customer).count() == 1  # only the grant
+
+
+def test_a_campaign_set_to_send_at_a_time_already_past_is_refused(db, owner_client):
+    campaign = campaign_for({"consent": ["marketing"]})
+    answer = owner_client.post(
+        "/outreach/campaigns/new/",
+        {
+            "name": "Late",
+            "template": campaign.template.pk,
+            "segment": campaign.segment.pk,
+            "channel": "email",
+            "send_at": "2020-01-01T09:00",
+        },
+        HTTP_ACCEPT_LANGUAGE="ko",
+    )
+    assert answer.status_code == 200 and "이미 지난 시각입니다" in answer.content.decode()
+    assert Campaign.objects.count() == 1  # only the one made above

@@ -433,7 +433,9 @@ class KakaoTemplateForm(forms.ModelForm):
                 raise forms.ValidationError(
                     _("Line %(n)s: write the variable, “=” and a merge field.") % {"n": number}
                 )
-            variables[name.strip()] = field.strip()
+            # The merge field as templates write it ("{{ first_name }}") or bare ("first_name").
+            field = field.strip().removeprefix("{{").removesuffix("}}").strip()
+            variables[name.strip()] = field
         return variables
 
 
