@@ -39,10 +39,25 @@ def test_a_weak_password_or_taken_username_is_explained(client, owner, teammate)
         reverse("team"), {"username": "x1", "display_name": "", "role": "staff", "password": "123"}
     )
     assert weak.status_code == 400 and "too weak" in weak.content.decode()
+    assert weak.content.decode().count("too weak") == 1  # said once, not twice
     taken = client.post(
         reverse("team"), {"username": "TOM", "display_name": "", "role": "staff", "password": ""}
     )
     assert taken.status_code == 400 and "already has the username" in taken.content.decode()
+
+
+def test_a_username_with_spaces_or_punctuation_is_refused_and_hangul_is_not(client, owner):
+    client.force_login(owner)
+    for odd in ("김사장 님!", "kim sajang", "kim<b>"):
+        answer = client.post(
+            reverse("team"), {"username": odd, "display_name": "", "role": "staff", "password": ""}
+        )
+        assert answer.status_code == 400 and "no spaces" in answer.content.decode()
+    assert not User.objects.filter(username__in=["김사장 님!", "kim sajang", "kim<b>"]).exists()
+    client.post(
+        reverse("team"), {"username": "김사장", "display_name": "", "role": "staff", "password": ""}
+    )
+    assert User.objects.filter(username="김사장").exists()
 
 
 def test_an_owner_changes_a_role_and_deactivates(client, owner, teammate):

@@ -8,6 +8,7 @@ import secrets
 from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
@@ -46,6 +47,12 @@ def check_new_member(username: str, password: str | None) -> None:
     username = username.strip()
     if not username or len(username) > USERNAME_MAX:
         raise TeamChangeRefused("team.username_invalid")
+    try:
+        # Django's own rule (letters of any script, digits, @ . + - _): a name typed at the
+        # login prompt, so no spaces or punctuation to mistype.
+        UnicodeUsernameValidator()(username)
+    except ValidationError:
+        raise TeamChangeRefused("team.username_invalid") from None
     if User.objects.filter(username__iexact=username).exists():
         raise TeamChangeRefused("team.username_taken", username=username)
     if password:

@@ -9,7 +9,7 @@ from patron.core.wording import wording
 
 @wording("team.username_invalid")
 def _username_invalid() -> str:
-    return _("A username is required (at most 150 characters).")
+    return _("A username is required: at most 150 letters, digits and @ . + - _ (no spaces).")
 
 
 @wording("team.username_taken")
