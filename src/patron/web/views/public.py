@@ -175,16 +175,10 @@ def subscribe(request):
     if request.GET.get("lang") in ("ko", "en"):  # a shop's site may link either language
         translation.activate(request.GET["lang"])
     topics = [(purpose, topic_label(purpose)) for purpose in SUBSCRIBE_TOPICS]
-    error = None
-    if request.method == "POST":
-        if not _sign_up_allowed(request):
-            error = say({"code": "subscribe.too_many"})
-            return render(
-                request,
-                "patron/public/subscribe.html",
-                {"topics": topics, "error": error, "values": request.POST},
-                status=429,
-            )
+    error, status = None, 200
+    if request.method == "POST" and not _sign_up_allowed(request):
+        error, status = say({"code": "subscribe.too_many"}), 429
+    elif request.method == "POST":
         if request.POST.get("website"):  # a field people never see: only robots fill it
             return render(request, "patron/public/subscribe_sent.html")
         chosen = request.POST.getlist("topic")
@@ -204,6 +198,7 @@ def subscribe(request):
         request,
         "patron/public/subscribe.html",
         {"topics": topics, "error": error, "values": request.POST},
+        status=status,
     )
 
 
