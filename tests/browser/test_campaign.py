@@ -63,6 +63,12 @@ def test_owner_builds_a_segment_previews_both_variants_and_sends(
     assert "박서준" in client_view and "믿어 주셔서" in client_view
     assert "(광고) 봄 햇차가 나왔습니다" in customer_view
 
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    page.click("[data-testid=launch]")  # asked first, and told no: nothing goes
+    assert asked == ["This campaign goes to 2 parties. Go ahead?"]
+    assert page.query_selector("[data-testid=launch]") is not None
+    page.once("dialog", lambda dialog: dialog.accept())
     page.click("[data-testid=launch]")
     deadline = time.monotonic() + 60
     while OutboxMessage.objects.filter(status="sent").count() < 2:

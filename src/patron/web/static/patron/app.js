@@ -3,7 +3,17 @@ document.addEventListener("DOMContentLoaded", () => {
   uploadProgress();
   importProgress();
   mergeChoice();
+  confirmFirst();
 });
+
+// A form that sends to many people at once (a campaign, an event's invitations) asks first.
+function confirmFirst() {
+  for (const form of document.querySelectorAll("form[data-confirm]")) {
+    form.addEventListener("submit", (event) => {
+      if (!window.confirm(form.dataset.confirm)) event.preventDefault();
+    });
+  }
+}
 
 // The upload's own progress bar; the server then sends the browser to the import's page.
 function uploadProgress() {
