@@ -27,7 +27,10 @@ def _plain_http_test_settings(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     from django.core.cache import cache
 
+    from patron.core import business
+
     cache.clear()  # cached page data (duplicates) belongs to the test that made it
+    business.forget()  # the business's settings are read again from this test's database
 
 
 @pytest.fixture(autouse=True)

@@ -577,12 +577,34 @@ def _deliver(args: argparse.Namespace) -> int:
                 time.sleep(1.0)
     except KeyboardInterrupt:
         pass
+    waiting = _waiting_channels()
     if args.json:
-        print(json.dumps(dict(sorted(totals.items()))))
+        print(json.dumps({**dict(sorted(totals.items())), "waiting": waiting}))
     else:
         for key, count in sorted(totals.items()):
             print(f"{key}: {count}")
+        for channel, held in waiting.items():
+            print(f"waiting_{channel}: {held['count']} ({held['reason']})")
     return 0
+
+
+def _waiting_channels() -> dict[str, dict]:
+    """Channels that do not send now (not set up, paused), with the messages waiting on
+    each and why: a delivery run that sent nothing says so."""
+    from patron.core.wording import say
+    from patron.outreach.channels.status import channel_states
+    from patron.outreach.queries import waiting_by_channel
+
+    quiet = {c: s for c, s in channel_states().items() if not s.sends}
+    counts = waiting_by_channel(list(quiet))
+    return {
+        channel: {
+            "count": counts.get(channel, 0),
+            "reason": say(state.waits_reason),
+            "code": (state.waits_reason or {}).get("code", ""),
+        }
+        for channel, state in quiet.items()
+    }
 
 
 def _plan(args: argparse.Namespace) -> int:
@@ -688,6 +710,21 @@ def _quick_database_for_web() -> None:
     connections.close_all()
 
 
+def _say_channels() -> None:
+    """How each channel sends, said where the owner sees it first: a demo prints, a channel
+    not set up makes its messages wait."""
+    from patron.core.wording import say
+    from patron.outreach.channels.status import DEMO, OFF, channel_states
+
+    for channel, state in channel_states().items():
+        if state.mode == DEMO:
+            print(f"{channel}: demo mode, printed in this terminal, not sent", flush=True)
+        elif state.mode == OFF:
+            print(f"{channel}: not set up, messages wait ({say(state.problem)})", flush=True)
+        else:
+            print(f"{channel}: {state.provider}", flush=True)
+
+
 def _serve(args: argparse.Namespace) -> int:
     import atexit
 
@@ -702,6 +739,7 @@ def _serve(args: argparse.Namespace) -> int:
         atexit.register(supervisor.stop)
     host, _, port = args.bind.rpartition(":")
     print(f"Patron is at http://{host or '127.0.0.1'}:{port}/", flush=True)
+    _say_channels()
     sys.argv = [
         "gunicorn",
         "patron.wsgi:application",

@@ -27,6 +27,7 @@ from patron.commerce.models import (
     OrderLine,
     OrderStatus,
 )
+from patron.core.business import do_save_business
 from patron.insight.classification import do_classify
 from patron.outreach.events import do_answer, do_invite
 from patron.outreach.incidents import do_send_notice, draft_notice
@@ -39,6 +40,7 @@ from patron.outreach.models import (
     Incident,
     MessageClass,
     OutboxMessage,
+    OutboxStatus,
     Segment,
     Template,
 )
@@ -426,8 +428,10 @@ class _Studio:
 
 
 def _keep_in_touch(end: dt.datetime, offerings: dict[str, Offering]) -> None:
-    """Templates with both variants, a segment, the usual cadences, a past incident (its
-    notices sent) and a seminar two weeks ahead (invitations out, a few answers)."""
+    """The studio's business settings (texts in demo mode), templates with both variants, a
+    segment, the usual cadences, a past incident (its notices printed) and a seminar two
+    weeks ahead (invitations printed, a few answers)."""
+    _business()
     promotion = do_save_template(
         Template(
             name="가을 인화 할인",
@@ -474,6 +478,27 @@ def _keep_in_touch(end: dt.datetime, offerings: dict[str, Offering]) -> None:
     _upcoming_seminar(end, clients)
 
 
+def _business() -> None:
+    """The demo studio as its messages name it. Texts are in demo mode: printed in the
+    terminal and marked "demo: printed, not sent" (the numbers are fictional)."""
+    do_save_business(
+        {
+            "name": "하루 사진관",
+            "phone": "02-555-0123",
+            "address": "서울특별시 종로구 북촌로 12",
+            "email_from": "하루 사진관 <hello@haru-studio.example>",
+            "text_provider": "demo",
+            "sms_sender": "02-555-0123",
+            "optout_number": "080-555-0123",
+            "kakao_channel": "@haru-studio",
+        }
+    )
+
+
+# History the demo made up: printed in demo mode, never sent (channels are in demo mode).
+_PRINTED = {"status": OutboxStatus.DEMO, "sent_at": F("next_attempt_at"), "attempts": 1}
+
+
 def _past_incident(end: dt.datetime, offerings: dict[str, Offering]) -> None:
     started = end - dt.timedelta(days=60)
     incident = Incident.objects.create(
@@ -493,9 +518,9 @@ def _past_incident(end: dt.datetime, offerings: dict[str, Offering]) -> None:
         actor=None,
         now=started + dt.timedelta(days=3),
     )
-    # History: these went out two months ago (the worker must not send them again today).
+    # History: these were printed two months ago (the worker must not print them again).
     OutboxMessage.objects.filter(topic=f"incident:{incident.pk}", status="queued").update(
-        status="sent", sent_at=F("next_attempt_at"), attempts=1
+        **_PRINTED
     )
 
 
@@ -510,9 +535,7 @@ def _upcoming_seminar(end: dt.datetime, clients: Segment) -> None:
     )
     invited = end - dt.timedelta(days=3)
     do_invite(event, now=invited)
-    OutboxMessage.objects.filter(topic=f"event:{event.pk}", status="queued").update(
-        status="sent", sent_at=F("next_attempt_at"), attempts=1
-    )
-    guests = OutboxMessage.objects.filter(topic=f"event:{event.pk}", status="sent")
+    OutboxMessage.objects.filter(topic=f"event:{event.pk}", status="queued").update(**_PRINTED)
+    guests = OutboxMessage.objects.filter(topic=f"event:{event.pk}", status=OutboxStatus.DEMO)
     for n, party in enumerate(Party.objects.filter(pk__in=guests.values("party_id"))[:8]):
         do_answer(event, party, coming=n % 4 != 3)

@@ -42,11 +42,13 @@ from patron.core.problems import Problem
 from patron.core.runs import RunStatus, reap_interrupted_runs
 from patron.insight.classification import do_classify
 from patron.insight.scoring import ScoringFailed, do_score
+from patron.outreach.campaigns import settle_campaigns
 from patron.outreach.daily import do_plan_day
 from patron.outreach.delivery import deliver_due
 from patron.outreach.models import Campaign, CampaignStatus, PlanRun
 from patron.outreach.planner import do_plan_campaign
 from patron.outreach.queries import campaign_report
+from patron.outreach.receipts import read_due_receipts
 from patron.outreach.rules import KOREA
 from patron.outreach.services import do_launch_campaign
 from patron.parties.models import Relationship
@@ -440,9 +442,11 @@ def plan_campaign(campaign_id: int) -> dict[str, int]:
         )
         raise
     report = campaign_report(campaign)
-    Campaign.objects.filter(pk=campaign_id).update(
-        status=CampaignStatus.SENDING, planned_at=timezone.now(), plan=report, problem=None
-    )
+    # Only a campaign still planning becomes "sending": one paused or cancelled meanwhile
+    # keeps that state.
+    Campaign.objects.filter(
+        pk=campaign_id, status__in=(CampaignStatus.PLANNING, CampaignStatus.SENDING)
+    ).update(status=CampaignStatus.SENDING, planned_at=timezone.now(), plan=report, problem=None)
     return report
 
 
@@ -451,7 +455,17 @@ def courier_round() -> dict[str, int]:
     one batch of due messages is delivered. Empty when there was nothing to do."""
     start_daily_plan()
     start_due_campaigns()
-    return dict(deliver_due().counts)
+    counts = deliver_due().counts
+    counts.update(read_due_receipts())
+    global _settled_at
+    if time.monotonic() - _settled_at > SETTLE_EVERY:
+        _settled_at = time.monotonic()
+        counts["campaigns_done"] += settle_campaigns()
+    return {key: n for key, n in counts.items() if n}
+
+
+SETTLE_EVERY = 30.0  # seconds between looking for campaigns whose last message is settled
+_settled_at = -SETTLE_EVERY
 
 
 class PlanRefused(Problem):

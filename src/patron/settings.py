@@ -87,6 +87,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "patron.web.middleware.MemberLanguage",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -302,9 +303,12 @@ ANYMAIL = {
     for key, value in os.environ.items()
     if key.startswith("ANYMAIL_") and value
 }
-DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Patron <patron@localhost>")
+# The business (its name, contact, senders, provider and keys, quiet hours) is kept by its
+# owners on the Business settings page (core.business). Each variable below, when set, pins
+# that field for operators: it wins over the page. Unset, they are empty.
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "")
 # The business as its messages name it (정보통신망법 §50④: sender's name and contact).
-PATRON_SENDER_NAME = env_str("PATRON_SENDER_NAME", "Patron")
+PATRON_SENDER_NAME = env_str("PATRON_SENDER_NAME", "")
 PATRON_SENDER_CONTACT = env_str("PATRON_SENDER_CONTACT", "")
 # Where people's links (unsubscribe, preferences, RSVP) point: the address they reach Patron at.
 PATRON_SITE_URL = env_str("PATRON_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
@@ -317,8 +321,15 @@ PATRON_MESSAGE_LANGUAGE = env_str(
     "PATRON_MESSAGE_LANGUAGE", "ko" if PATRON_DEFAULT_REGION == "KR" else "en"
 )
 # Advertising is held between these hours, Korean time (§50③), unless the party agreed to it.
-PATRON_QUIET_HOURS = tuple(int(h) for h in env_str("PATRON_QUIET_HOURS", "21-8").split("-", 1))
-PATRON_EMAIL_QUIET_HOURS = env_bool("PATRON_EMAIL_QUIET_HOURS", True)
+# "21-8" by default (the Business settings page); these pin them.
+PATRON_QUIET_HOURS = (
+    tuple(int(h) for h in env_str("PATRON_QUIET_HOURS").split("-", 1))
+    if env_str("PATRON_QUIET_HOURS")
+    else None
+)
+PATRON_EMAIL_QUIET_HOURS = (
+    env_bool("PATRON_EMAIL_QUIET_HOURS", True) if env_str("PATRON_EMAIL_QUIET_HOURS") else None
+)
 # §50① proviso: advertise the same goods within 6 months of a party's purchase without consent.
 PATRON_TRANSACTION_EXCEPTION = env_bool("PATRON_TRANSACTION_EXCEPTION", False)
 # SMS and KakaoTalk: the provider (solapi, nhn, or "" for none), its credentials, the
@@ -331,9 +342,12 @@ PATRON_SOLAPI_API_SECRET = env_str("PATRON_SOLAPI_API_SECRET")
 PATRON_SOLAPI_URL = env_str("PATRON_SOLAPI_URL", "https://api.solapi.com")
 PATRON_NHN_APP_KEY = env_str("PATRON_NHN_APP_KEY")
 PATRON_NHN_SECRET_KEY = env_str("PATRON_NHN_SECRET_KEY")
-PATRON_NHN_SMS_URL = env_str("PATRON_NHN_SMS_URL", "https://api-sms.cloud.toast.com")
+# NHN Cloud's hosts since February 2026 (TOAST-DOCS/SMS and /Alimtalk, ko/api-guide.md).
+PATRON_NHN_SMS_URL = env_str("PATRON_NHN_SMS_URL", "https://sms.api.nhncloudservice.com")
 PATRON_NHN_ALIMTALK_APP_KEY = env_str("PATRON_NHN_ALIMTALK_APP_KEY")
-PATRON_NHN_ALIMTALK_URL = env_str("PATRON_NHN_ALIMTALK_URL", "https://api-alimtalk.cloud.toast.com")
+PATRON_NHN_ALIMTALK_URL = env_str(
+    "PATRON_NHN_ALIMTALK_URL", "https://kakaotalk-bizmessage.api.nhncloudservice.com"
+)
 PATRON_KAKAO_SENDER_KEY = env_str("PATRON_KAKAO_SENDER_KEY")  # Solapi pfId / NHN senderKey
 # Delivery: messages a courier takes at once, and tries before a message is given up.
 PATRON_OUTBOX_BATCH = env_int("PATRON_OUTBOX_BATCH", 50)

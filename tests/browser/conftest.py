@@ -5,6 +5,8 @@ import shutil
 
 import pytest
 
+from tests.outreach.conftest import smtp  # noqa: F401  (a real SMTP server on loopback)
+
 CHROMIUM = "/usr/bin/chromium"
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import time
 
 import pytest
-from django.core import mail
 
 from patron.accounts.roles import Role
 from patron.accounts.services import do_add_member
@@ -17,7 +16,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_owner_builds_a_segment_previews_both_variants_and_sends(
-    page, login, background_worker, settings
+    page, login, background_worker, settings, smtp
 ):
     # About the pages and the worker, not the clock: run between 21:00 and 08:00 in Korea,
     # the promotional email was rightly held until morning and the test failed
@@ -66,7 +65,7 @@ def test_owner_builds_a_segment_previews_both_variants_and_sends(
     asked = []
     page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
     page.click("[data-testid=launch]")  # asked first, and told no: nothing goes
-    assert asked == ["This campaign goes to 2 parties. Go ahead?"]
+    assert asked == ["Of 2 in the segment, this campaign goes to 2 parties now. Go ahead?"]
     assert page.query_selector("[data-testid=launch]") is not None
     page.once("dialog", lambda dialog: dialog.accept())
     page.click("[data-testid=launch]")
@@ -77,6 +76,6 @@ def test_owner_builds_a_segment_previews_both_variants_and_sends(
     page.reload()
     report = page.inner_text("[data-testid=report]")
     assert "Sent (Email)" in report and "2" in report
-    subjects = sorted(message.subject for message in mail.outbox)
+    subjects = sorted(message["Subject"] for message in smtp.mailbox.messages)
     assert subjects == ["(광고) 봄 햇차가 나왔습니다"] * 2
     assert page.outside_requests == []

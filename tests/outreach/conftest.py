@@ -65,6 +65,16 @@ class SmtpServer:
             self.controller = None
 
 
+@pytest.fixture(autouse=True)
+def business(settings):
+    """A business that may advertise: its name, its contact and where its emails come from
+    (pinned as an operator's environment would pin them). A test of what happens without
+    them sets them empty."""
+    settings.PATRON_SENDER_NAME = "한옥찻집"
+    settings.PATRON_SENDER_CONTACT = "02-123-4567"
+    settings.DEFAULT_FROM_EMAIL = "Hanok Tea <hello@hanok.example>"
+
+
 @pytest.fixture
 def smtp(settings):
     server = SmtpServer()

@@ -126,7 +126,7 @@ def test_a_campaign_to_a_thousand_keeps_every_rule(smtp):
     assert sample["List-Unsubscribe"].strip().startswith("<https://crm.hanok.example/u/")
     assert sample["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     text = sample.get_body(("plain",)).get_content()
-    assert "한옥찻집 02-123-4567" in text
+    assert "한옥찻집 · 02-123-4567" in text  # who sends it and how to reach them (§50④)
     assert text.rstrip().splitlines()[-1].startswith("수신을 원하지 않으시면")
     html = sample.get_body(("html",)).get_content()
     assert "<strong>봄 신상품</strong>" in html

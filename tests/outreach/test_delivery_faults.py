@@ -14,6 +14,8 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from patron.core.business import business
+from patron.outreach.channels.status import channel_states
 from patron.outreach.delivery import deliver_due
 from patron.outreach.models import OutboxMessage, OutboxStatus
 from patron.outreach.planner import do_plan_campaign
@@ -199,7 +201,9 @@ def test_a_message_taken_over_after_its_lease_is_not_sent_by_the_first_courier(s
     # The lease ran out and another courier took the message over.
     OutboxMessage.objects.filter(pk=row.pk).update(claimed_by="elsewhere:1:1")
     report = delivery.DeliveryReport()
-    delivery._send_group("email", [row], report)
+    biz = business()
+    state = channel_states(biz)["email"]
+    delivery._send_group(state, [row], report, biz, delivery._Clock(None))
     assert report.counts == {"cancelled": 1}
     assert smtp.mailbox.messages == []
 

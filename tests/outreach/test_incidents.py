@@ -67,13 +67,13 @@ def test_notices_reach_people_who_refused_marketing_at_night_then_updates_follow
     incident, manager, settings
 ):
     declared, parties = incident
-    settings.PATRON_SMS_PROVIDER = ""  # printed on the console
+    settings.PATRON_SMS_PROVIDER = "demo"  # printed on the console, marked "demo"
     grant([parties["in_window"]], "sms", "marketing", granted=False)
     subject, body = draft_notice(declared)
     night = at_kst(2026, 6, 2, 23, 30)
     notice = do_send_notice(declared, "notice", subject, body, actor=manager, now=night)
     assert notice.planned == {"planned_sms": 2}
-    assert deliver_due(now=night).counts == {"sent_sms": 2}
+    assert deliver_due(now=night).counts == {"demo_sms": 2}
     do_send_notice(
         declared,
         "resolution",

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import pytest
 
+from patron.core.business import Business
 from patron.outreach.delivery import compose, deliver_due
 from patron.outreach.models import OutboxMessage
 from patron.outreach.planner import do_plan_campaign
-from patron.outreach.rules import in_quiet_hours, quiet_hours_end
+from patron.outreach.rules import basis_expired, in_quiet_hours, quiet_hours_end
 from patron.outreach.services import do_launch_campaign
 
 from .conftest import at_kst, campaign_for, grant, make_party
@@ -20,6 +21,7 @@ def korean_business(settings):
     settings.PATRON_SENDER_CONTACT = "02-123-4567"
     settings.PATRON_SMS_OPTOUT_NUMBER = "080-123-4567"
     settings.PATRON_SITE_URL = "https://crm.hanok.example"
+    settings.PATRON_SMS_PROVIDER = "demo"  # texts printed, not sent: "demo", never "sent"
 
 
 @pytest.mark.parametrize(
@@ -27,12 +29,19 @@ def korean_business(settings):
     [(20, 59, False), (21, 0, True), (23, 30, True), (3, 0, True), (7, 59, True), (8, 0, False)],
 )
 def test_the_night_window_is_21_to_8_korean_time(hour, minute, quiet):
-    assert in_quiet_hours(at_kst(2026, 6, 1, hour, minute)) is quiet
+    assert in_quiet_hours(at_kst(2026, 6, 1, hour, minute), Business()) is quiet
 
 
 def test_held_messages_go_out_at_eight_the_next_morning():
-    assert quiet_hours_end(at_kst(2026, 6, 1, 22, 15)) == at_kst(2026, 6, 2, 8, 0)
-    assert quiet_hours_end(at_kst(2026, 6, 2, 6, 0)) == at_kst(2026, 6, 2, 8, 0)
+    biz = Business()  # the default quiet hours
+    assert quiet_hours_end(at_kst(2026, 6, 1, 22, 15), biz) == at_kst(2026, 6, 2, 8, 0)
+    assert quiet_hours_end(at_kst(2026, 6, 2, 6, 0), biz) == at_kst(2026, 6, 2, 8, 0)
+
+
+def test_quiet_hours_the_owner_sets_are_the_ones_kept():
+    biz = Business(quiet_hours=(20, 9))
+    assert in_quiet_hours(at_kst(2026, 6, 1, 20, 30), biz)
+    assert quiet_hours_end(at_kst(2026, 6, 1, 20, 30), biz) == at_kst(2026, 6, 2, 9, 0)
 
 
 def plan_sms(parties, when, **kwargs):
@@ -48,10 +57,24 @@ def test_an_advertising_sms_starts_with_the_mark_and_ends_with_the_080_refusal(d
     grant([party], "sms", "marketing")
     plan_sms([party], at_kst(2026, 6, 1, 10, 0))
     row = OutboxMessage.objects.get(party=party)
-    text = compose(row, None).text
-    assert text.startswith("(광고)한옥찻집 02-123-4567\n")
+    lines = compose(row, None).text.splitlines()
+    # The mark and the business's name first; its contact, then the free 080 refusal last,
+    # worded in Korean as NHN Cloud's ad-sms requires (-6003 otherwise).
+    assert lines == [
+        "(광고)한옥찻집",
+        "고객0001 님, 봄 신상품 10% 할인",
+        "문의 02-123-4567",
+        "무료수신거부 080-123-4567",
+    ]
+
+
+def test_an_advertising_sms_for_an_english_reader_keeps_the_korean_refusal(db, korean_business):
+    party = make_party(1, email=False, phone=True, locale="en")
+    grant([party], "sms", "marketing")
+    plan_sms([party], at_kst(2026, 6, 1, 10, 0))
+    text = compose(OutboxMessage.objects.get(party=party), None).text
     assert text.splitlines()[-1] == "무료수신거부 080-123-4567"
-    assert "고객0001 님, 봄 신상품 10% 할인" in text
+    assert "http" not in text  # no link: a short ad stays an SMS
 
 
 def test_a_service_sms_carries_no_advertising_mark(db, korean_business):
@@ -70,9 +93,9 @@ def test_advertising_sms_at_night_waits_unless_night_consent(db, korean_business
     held = OutboxMessage.objects.get(party=day)
     assert held.next_attempt_at == at_kst(2026, 6, 2, 8, 0)
     assert held.reason["code"] == "outreach.held.quiet_hours"
-    assert deliver_due(now=at_kst(2026, 6, 1, 21, 1)).counts["sent_sms"] == 1
+    assert deliver_due(now=at_kst(2026, 6, 1, 21, 1)).counts["demo_sms"] == 1
     assert deliver_due(now=at_kst(2026, 6, 2, 7, 59)).handled == 0
-    assert deliver_due(now=at_kst(2026, 6, 2, 8, 0)).counts["sent_sms"] == 1
+    assert deliver_due(now=at_kst(2026, 6, 2, 8, 0)).counts["demo_sms"] == 1
 
 
 def test_a_service_notice_is_not_held_at_night(db, korean_business):
@@ -105,10 +128,12 @@ def test_transaction_exception_covers_six_months_then_expires(db, korean_busines
     assert row.basis == {
         "code": "basis.transaction",
         "purchased": "2026-01-10",
-        "expires": "2026-07-12",
+        "expires": "2026-07-10",  # six calendar months, not 183 days
     }
+    assert not basis_expired(row.basis, at_kst(2026, 7, 10, 23, 59))  # the last day counts
+    assert basis_expired(row.basis, at_kst(2026, 7, 11, 0, 0))
     # Still queued when the six months run out (a long outage): dropped, not sent.
-    report = deliver_due(now=at_kst(2026, 7, 12, 9))
+    report = deliver_due(now=at_kst(2026, 7, 11, 9))
     assert report.counts == {"basis_expired": 1}
     row.refresh_from_db()
     assert row.status == "skipped"

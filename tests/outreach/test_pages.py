@@ -55,7 +55,7 @@ def test_an_owner_builds_a_segment_template_and_campaign_and_launches_it(db, own
     campaign = Campaign.objects.get()
     page = owner_client.get(f"/outreach/campaigns/{campaign.pk}/").content.decode()
     assert "10% 할인" in page and "함께해 주셔서" in page  # both variants, real parties
-    assert "Email 2" in page  # who it would reach before launch
+    assert "Email: 2 parties" in page  # who it would reach before launch
     assert "(광고) 봄 신상품" in page
     assert owner_client.post(f"/outreach/campaigns/{campaign.pk}/launch/").status_code == 302
     campaign.refresh_from_db()
@@ -179,12 +179,12 @@ def test_an_event_invitation_cannot_be_a_service_notice(db, owner_client):
     assert not Event.objects.exists()
 
 
-def test_the_estimate_counts_each_party_once_on_the_first_channel_that_reaches_them(db):
+def reach_setup(settings):
     from patron.outreach.models import Suppression
-    from patron.outreach.queries import channel_estimate
 
     from .conftest import campaign_for
 
+    settings.PATRON_SMS_OPTOUT_NUMBER = "080-123-4567"  # texts may carry advertising
     by_email = make_party(1, phone=True)
     by_text = make_party(2, phone=True)  # said nothing by email, yes by text
     bounced = make_party(3, phone=True)
@@ -192,9 +192,42 @@ def test_the_estimate_counts_each_party_once_on_the_first_channel_that_reaches_t
     grant([by_email, bounced], "email", "marketing")
     grant([by_email, by_text, bounced], "sms", "marketing")
     Suppression.objects.create(channel="email", address=bounced.email, reason="bounced")
+    return campaign_for({}, channel="best")
 
-    campaign = campaign_for({}, channel="best")
-    assert channel_estimate(campaign) == {"email": 1, "sms": 2, "none": 1}
+
+def test_the_reach_counts_each_party_once_and_says_who_would_wait_and_why(db, settings):
+    from patron.outreach.queries import campaign_reach
+
+    reach = campaign_reach(reach_setup(settings))  # no text provider is set up
+    assert reach.channels == {"email": 1, "sms": 2}
+    assert reach.waiting == {"sms": {"code": "channel.no_provider"}}
+    assert (reach.total, reach.sends_now, reach.waits, reach.skipped) == (4, 1, 2, 1)
+    assert (reach.no_address, reach.not_agreed) == (0, 1)
+
+
+def test_without_the_080_number_no_advertising_is_counted_on_texts(db, settings):
+    from patron.outreach.queries import campaign_reach
+
+    campaign = reach_setup(settings)
+    settings.PATRON_SMS_OPTOUT_NUMBER = ""
+    reach = campaign_reach(campaign)
+    assert reach.channels == {"email": 1}
+    assert reach.not_agreed == 3  # the two agreed by text only cannot get an ad without it
+
+
+def test_the_launch_confirmation_says_who_goes_who_waits_and_who_is_skipped_in_korean(
+    db, settings, owner_client
+):
+    campaign = reach_setup(settings)
+    page = owner_client.get(
+        f"/outreach/campaigns/{campaign.pk}/", HTTP_ACCEPT_LANGUAGE="ko"
+    ).content.decode()
+    confirm = re.search(r'data-confirm="([^"]+)"', page).group(1)
+    assert confirm == (
+        "세그먼트 4명 중 1명에게 지금 이 캠페인이 갑니다. 2건은 설정되지 않은 경로라서 "
+        "대기합니다. 1명은 받지 않습니다(연락처 없음 또는 동의 없음). 진행할까요?"
+    )
+    assert "문자 발송 업체가 설정되지 않음" in page
 
 
 def test_a_manager_adds_a_cadence_and_turns_it_off(db, manager):
@@ -247,7 +280,7 @@ def test_a_preview_hands_whoever_looks_no_working_link_of_the_customer(db, teamm
     client.force_login(teammate)
     page = client.get(f"/outreach/campaigns/{campaign.pk}/?party={customer.pk}").content.decode()
     shown = re.findall(r"/(u|preferences)/([^/\"<\s]+)/", page)
-    assert {kind for kind, _ in shown} == {"u", "preferences"}
+    assert "u" in {kind for kind, _ in shown}  # the email's one-click refusal
     real = {
         "u": links.unsubscribe_url(customer.pk, "email", "marketing"),
         "preferences": links.preferences_url(customer.pk),

@@ -1,33 +1,43 @@
 """SMS, LMS and KakaoTalk 알림톡 through the real Solapi and NHN Cloud adapters, against local
-servers that speak each provider's documented contract (tests/outreach/providers.py)."""
+servers built from each provider's published contract (tests/outreach/providers/): what the
+provider accepts is "sent", what the carrier reports is "delivered" or "failed" with the
+reason, and an answer about the account pauses the channel without losing a message."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 import pytest
 from django.utils import timezone
 
+from patron.outreach.campaigns import settle_campaigns
 from patron.outreach.delivery import deliver_due
-from patron.outreach.models import KakaoTemplate, OutboxMessage, Suppression
+from patron.outreach.models import (
+    ChannelPause,
+    KakaoTemplate,
+    OutboxMessage,
+    Suppression,
+)
 from patron.outreach.planner import do_plan_campaign
+from patron.outreach.receipts import read_due_receipts
 from patron.outreach.services import (
     CampaignRefused,
     do_launch_campaign,
+    do_save_business_settings,
     do_save_kakao_template,
 )
-from patron.outreach.templating import TemplateRefused
+from patron.outreach.templating import TemplateRefused, euc_kr_bytes
 
 from . import providers
 from .conftest import at_kst, campaign_for, grant, make_party
 
-SHORT = "{{ first_name }} 님, 봄 신상품이 나왔어요"
+SHORT = "{{ first_name }} 님 봄 신상품"
 LONG = "{{ first_name }} 님, " + "새로 들어온 녹차와 다구를 소개합니다. " * 8
 
 
 @pytest.fixture
 def provider(settings):
     with providers.ProviderServer() as server:
-        settings.PATRON_SENDER_NAME = "한옥찻집"
-        settings.PATRON_SENDER_CONTACT = ""
         settings.PATRON_SMS_SENDER = "02-1234-5678"
         settings.PATRON_SMS_OPTOUT_NUMBER = "080-123-4567"
         settings.PATRON_SOLAPI_API_KEY = providers.SOLAPI_KEY
@@ -38,7 +48,7 @@ def provider(settings):
         settings.PATRON_NHN_ALIMTALK_APP_KEY = providers.NHN_ALIMTALK_KEY
         settings.PATRON_NHN_SMS_URL = server.url
         settings.PATRON_NHN_ALIMTALK_URL = server.url
-        settings.PATRON_KAKAO_SENDER_KEY = "kakao-sender-key"
+        settings.PATRON_KAKAO_SENDER_KEY = providers.KAKAO_SENDER_KEY
         settings.PATRON_EMAIL_QUIET_HOURS = False
         yield server
 
@@ -48,12 +58,20 @@ def daytime():
     return at_kst(2026, 6, 1, 11)
 
 
-def send_sms_campaign(body: str, parties, *, message_class="promotional"):
-    campaign = campaign_for({}, channel="sms", body=body, message_class=message_class)
+def send_sms_campaign(body: str, *, message_class="promotional", subject="봄 신상품 안내"):
+    campaign = campaign_for(
+        {}, channel="sms", body=body, message_class=message_class, subject=subject
+    )
     moment = daytime()
     do_launch_campaign(campaign, now=moment)
     do_plan_campaign(campaign, now=moment)
     return campaign, deliver_due(limit=100, now=moment)
+
+
+def the_carriers_report(provider):
+    """The carriers report, and Patron asks the provider (as the worker does)."""
+    provider.report()
+    return read_due_receipts(now=timezone.now() + dt.timedelta(hours=1))
 
 
 @pytest.mark.parametrize("name", ["solapi", "nhn"])
@@ -61,8 +79,8 @@ def test_short_texts_go_as_sms_and_long_ones_as_lms(db, provider, settings, name
     settings.PATRON_SMS_PROVIDER = name
     party = make_party(1, email=False, phone=True)
     grant([party], "sms", "marketing")
-    send_sms_campaign(SHORT, [party])
-    send_sms_campaign(LONG, [party])
+    send_sms_campaign(SHORT)
+    send_sms_campaign(LONG)
     short, long = provider.received
     if name == "solapi":
         assert (short["type"], long["type"]) == ("SMS", "LMS")
@@ -70,53 +88,159 @@ def test_short_texts_go_as_sms_and_long_ones_as_lms(db, provider, settings, name
         text = short["text"]
     else:
         assert (short["kind"], long["kind"]) == ("ad-sms", "ad-mms")
+        assert not short["truncated"]
         text = short["body"]
-    assert text.startswith("(광고)한옥찻집 02-1234-5678\n")  # the registered number: the contact
-    assert text.endswith("무료수신거부 080-123-4567")
+    assert text.startswith("(광고)한옥찻집\n")
+    assert text.endswith("문의 02-123-4567\n무료수신거부 080-123-4567")
     rows = OutboxMessage.objects.filter(party=party).order_by("pk")
+    # Sent is what the provider took; nothing is "delivered" before the carrier says so.
     assert [row.status for row in rows] == ["sent", "sent"]
-    assert all(row.provider_id for row in rows)
+    assert all(row.provider_id for row in rows)  # Solapi names them only if asked
 
 
-def test_a_wrong_secret_stops_the_batch_and_keeps_every_message(db, provider, settings):
+@pytest.mark.parametrize("name", ["solapi", "nhn"])
+def test_an_lms_title_is_cut_to_40_bytes_of_euc_kr(db, provider, settings, name):
+    settings.PATRON_SMS_PROVIDER = name
+    party = make_party(1, email=False, phone=True)
+    grant([party], "sms", "marketing")
+    subject = "새로 들어온 녹차와 다구, 봄맞이 특별 안내"  # 42 bytes: Solapi refuses it (1014)
+    assert euc_kr_bytes(subject) > 40
+    send_sms_campaign(LONG, subject=subject)
+    [sent] = provider.received
+    title = sent["subject"] if name == "solapi" else sent["title"]
+    assert euc_kr_bytes(title) <= 40 and title.startswith("(광고) 새로 들어온")
+    assert OutboxMessage.objects.get(party=party).status == "sent"
+
+
+def test_characters_a_text_cannot_carry_are_refused_before_launch(db, provider, settings):
     settings.PATRON_SMS_PROVIDER = "solapi"
-    settings.PATRON_SOLAPI_API_SECRET = "not-the-secret"
+    campaign = campaign_for({}, channel="sms", body="{{ first_name }} 님, 햇차 🍵 들어왔어요")
+    with pytest.raises(CampaignRefused) as refused:
+        do_launch_campaign(campaign)
+    assert refused.value.params == {"characters": "🍵"}
+    campaign.refresh_from_db()
+    assert campaign.status == "draft" and provider.received == []
+
+
+def test_a_name_or_space_euc_kr_cannot_hold_never_fails_the_message(db, provider, settings):
+    settings.PATRON_SMS_PROVIDER = "solapi"
+    # A decomposed Hangul name (a Mac's NFD), an emoji in it, a no-break space in the body.
+    party = make_party(1, email=False, phone=True, name="김\u1112\u1161\u11ab🌸")
+    grant([party], "sms", "marketing")
+    send_sms_campaign("{{ first_name }}\u00a0님 봄 신상품")
+    [sent] = provider.received
+    assert "김한 님 봄 신상품" in sent["text"]
+    assert OutboxMessage.objects.get(party=party).status == "sent"
+
+
+@pytest.mark.parametrize("name", ["solapi", "nhn"])
+def test_delivery_reports_say_what_arrived_and_what_failed_and_why(db, provider, settings, name):
+    settings.PATRON_SMS_PROVIDER = name
+    arrives, phone_off = (make_party(i, email=False, phone=True) for i in (1, 2))
+    grant([arrives, phone_off], "sms", "marketing")
+    provider.outcome = {"01010000002": "3043" if name == "solapi" else "2003"}
+    campaign, report = send_sms_campaign(SHORT)
+    assert report.counts == {"sent_sms": 2}
+    campaign.status = "sending"  # as the worker's planning job leaves it (jobs.plan_campaign)
+    campaign.save(update_fields=["status"])
+    # Before the carriers report, asking finds both on their way, and the campaign is not done.
+    assert read_due_receipts(now=timezone.now() + dt.timedelta(minutes=5)) == {"report_pending": 2}
+    assert settle_campaigns() == 0
+    assert the_carriers_report(provider) == {"delivered": 1, "failed_report": 1}
+    assert OutboxMessage.objects.get(party=arrives).status == "delivered"
+    failed = OutboxMessage.objects.get(party=phone_off)
+    assert failed.status == "failed"
+    assert failed.reason["error"] == ("solapi.3043" if name == "solapi" else "nhn.2003")
+    assert not Suppression.objects.exists()  # a phone switched off is not a bad number
+    # Every message settled: the campaign is done, with its totals.
+    assert settle_campaigns() == 1
+    campaign.refresh_from_db()
+    assert campaign.status == "done"
+    assert campaign.totals == {"delivered_sms": 1, "failed_sms": 1}
+
+
+@pytest.mark.parametrize(
+    ("name", "setting", "right", "error"),
+    [
+        (
+            "solapi",
+            "PATRON_SOLAPI_API_SECRET",
+            providers.SOLAPI_SECRET,
+            "solapi.SignatureDoesNotMatch",
+        ),
+        ("nhn", "PATRON_NHN_SECRET_KEY", providers.NHN_SECRET, "nhn.-1000"),
+    ],
+)
+def test_a_refused_account_pauses_the_channel_and_keeps_every_message(
+    db, provider, settings, name, setting, right, error
+):
+    settings.PATRON_SMS_PROVIDER = name
+    setattr(settings, setting, "not-the-secret")
     parties = [make_party(i, email=False, phone=True) for i in range(3)]
     grant(parties, "sms", "marketing")
-    _, report = send_sms_campaign(SHORT, parties)
-    assert report.counts == {"retry_later": 3}
+    _, report = send_sms_campaign(SHORT)
+    assert report.counts == {"paused": 3}
     assert provider.received == []
-    first = OutboxMessage.objects.filter(party__in=parties).order_by("pk").first()
-    assert first.status == "queued"
-    assert first.reason == {
-        "code": "outreach.retry",
-        "error": "solapi.SignatureDoesNotMatch",
-        "attempts": 1,
-    }
+    pause = ChannelPause.objects.get(channel="sms")
+    assert pause.reason["error"] == error
+    rows = OutboxMessage.objects.filter(party__in=parties)
+    assert set(rows.values_list("status", "attempts")) == {("queued", 0)}  # untried
+    assert deliver_due(now=daytime()).handled == 0  # nothing is tried while paused
+
+    # The owner fixes the key: saving the settings lifts the pause, and everything goes.
+    setattr(settings, setting, right)
+    do_save_business_settings({})
+    assert not ChannelPause.objects.exists()
+    assert deliver_due(now=daytime()).counts == {"sent_sms": 3}
 
 
-def test_running_out_of_balance_waits_and_a_blocked_number_is_suppressed(db, provider, settings):
+def test_any_refusal_of_the_account_pauses_even_one_no_list_names(db, provider, settings):
+    """An IP allow-list refusal (403 Forbidden) is in no hard-coded list: it still pauses."""
+    settings.PATRON_SMS_PROVIDER = "solapi"
+    provider.solapi.ip_allowed = False
+    party = make_party(1, email=False, phone=True)
+    grant([party], "sms", "marketing")
+    _, report = send_sms_campaign(SHORT)
+    assert report.counts == {"paused": 1}
+    assert ChannelPause.objects.get().reason["error"] == "solapi.Forbidden"
+    assert OutboxMessage.objects.get().status == "queued"
+
+
+def test_running_out_of_balance_pauses_and_a_blocked_number_is_suppressed(db, provider, settings):
     settings.PATRON_SMS_PROVIDER = "solapi"
     blocked, fine = make_party(1, email=False, phone=True), make_party(2, email=False, phone=True)
     grant([blocked, fine], "sms", "marketing")
     provider.blocked = {"01010000001"}
-    provider.balance = 20  # one SMS
-    _, report = send_sms_campaign(SHORT, [blocked, fine])
+    provider.solapi.balance = 20  # one SMS
+    _, report = send_sms_campaign(SHORT)
     assert report.counts == {"failed": 1, "sent_sms": 1}
     assert Suppression.objects.get(address=blocked.phone).reason == "refused"
-    failed = OutboxMessage.objects.get(party=blocked)
-    assert failed.reason["error"] == "solapi.1061"
+    assert OutboxMessage.objects.get(party=blocked).reason["error"] == "solapi.1061"
 
-    # The next campaign finds the balance empty: its messages wait for a top-up.
-    _, again = send_sms_campaign(SHORT + "!", [blocked, fine])
-    assert again.counts == {"retry_later": 1}
+    # The next campaign finds the balance empty: the channel waits for a top-up.
+    _, again = send_sms_campaign(SHORT + "!")
+    assert again.counts == {"paused": 1}
     waiting = OutboxMessage.objects.filter(party=fine, status="queued").get()
     assert waiting.reason["error"] == "solapi.NotEnoughBalance"
     assert OutboxMessage.objects.filter(party=blocked, status="skipped").count() == 1
 
 
-def kakao_template(provider) -> KakaoTemplate:
-    approved = "#{고객명}님, 주문하신 #{상점}의 배송이 하루 늦어집니다. 죄송합니다."
+@pytest.mark.parametrize("name", ["solapi", "nhn"])
+def test_a_foreign_number_is_sent_with_its_country_not_as_a_korean_one(
+    db, provider, settings, name
+):
+    settings.PATRON_SMS_PROVIDER = name
+    party = make_party(1, email=False, phone=True)
+    party.phone = "+14155550123"
+    party.save(update_fields=["phone"])
+    grant([party], "sms", "marketing")
+    send_sms_campaign(SHORT)
+    [sent] = provider.received
+    assert (sent["country"], sent["to"]) == ("1", "4155550123")
+
+
+def kakao_template(provider, text=None) -> KakaoTemplate:
+    approved = text or "#{고객명}님, 주문하신 #{상점}의 배송이 하루 늦어집니다. 죄송합니다."
     provider.kakao_templates["DELAY01"] = approved
     return do_save_kakao_template(
         KakaoTemplate(
@@ -128,12 +252,7 @@ def kakao_template(provider) -> KakaoTemplate:
     )
 
 
-@pytest.mark.parametrize("name", ["solapi", "nhn"])
-def test_alimtalk_fills_only_the_variables_and_falls_back_to_sms(db, provider, settings, name):
-    settings.PATRON_SMS_PROVIDER = name
-    for i in (1, 2):
-        make_party(i, email=False, phone=True)
-    provider.no_kakao = {"01010000002"}
+def kakao_campaign(provider, parties):
     campaign = campaign_for(
         {},
         channel="kakao",
@@ -144,8 +263,19 @@ def test_alimtalk_fills_only_the_variables_and_falls_back_to_sms(db, provider, s
     campaign.template.save()
     moment = daytime()
     do_launch_campaign(campaign, now=moment)
-    assert do_plan_campaign(campaign, now=moment).as_dict() == {"planned_kakao": 2}
-    assert deliver_due(now=moment).counts == {"sent_kakao": 2}
+    assert do_plan_campaign(campaign, now=moment).as_dict() == {"planned_kakao": len(parties)}
+    return campaign, deliver_due(now=moment)
+
+
+@pytest.mark.parametrize("name", ["solapi", "nhn"])
+def test_alimtalk_fills_only_the_variables_and_a_text_goes_when_kakao_cannot(
+    db, provider, settings, name
+):
+    settings.PATRON_SMS_PROVIDER = name
+    parties = [make_party(i, email=False, phone=True) for i in (1, 2)]
+    provider.no_kakao = {"01010000002"}
+    _, report = kakao_campaign(provider, parties)
+    assert report.counts == {"sent_kakao": 2}
     first, second = provider.received
     if name == "solapi":
         assert first["type"] == "ATA"
@@ -153,12 +283,65 @@ def test_alimtalk_fills_only_the_variables_and_falls_back_to_sms(db, provider, s
             "#{고객명}": "고객0001",
             "#{상점}": "한옥찻집",
         }
-        assert second["delivered_as"] == "SMS"
         assert second["text"] == "고객0002님, 배송이 하루 늦어집니다."
     else:
         assert first["parameters"] == {"고객명": "고객0001", "상점": "한옥찻집"}
-        assert second["delivered_as"] == "SMS"
         assert second["resendContent"] == "고객0002님, 배송이 하루 늦어집니다."
+    assert second["delivered_as"] == "SMS"
+    assert the_carriers_report(provider) == {"delivered": 1, "delivered_as_text": 1}
+    fell_back = OutboxMessage.objects.get(party=parties[1])
+    assert fell_back.status == "delivered" and fell_back.report["fallback"] == "SMS"
+
+
+def test_nhn_alimtalk_a_recipients_failure_is_not_the_accounts(db, provider, settings):
+    """A request whose only recipient fails answers -1031 (since 2025-04-29): that message
+    fails, the batch goes on, and no channel is paused."""
+    settings.PATRON_SMS_PROVIDER = "nhn"
+    ok = make_party(1, email=False, phone=True)
+    bad = make_party(2, email=False, phone=True)
+    bad.phone = "+8201"  # a number NHN refuses (-5000)
+    bad.save(update_fields=["phone"])
+    _, report = kakao_campaign(provider, [ok, bad])
+    assert report.counts == {"failed": 1, "sent_kakao": 1}
+    assert OutboxMessage.objects.get(party=bad).reason["error"] == "nhn-at.-5000"
+    assert not ChannelPause.objects.exists()
+
+
+def test_nhn_alimtalk_codes_are_read_from_the_alimtalk_table(db, provider, settings):
+    """-2019 is "template content over 1,300 characters" for 알림톡, not an invalid number:
+    the message fails and the number is not suppressed."""
+    settings.PATRON_SMS_PROVIDER = "nhn"
+    party = make_party(1, email=False, phone=True)
+    campaign = campaign_for({}, channel="kakao", message_class="service", body="알림")
+    long_text = "#{고객명}님, #{상점}입니다. " + "안내 " * 450  # 1,300 characters and more
+    campaign.template.kakao = kakao_template(provider, text=long_text)
+    campaign.template.save()
+    do_launch_campaign(campaign, now=daytime())
+    do_plan_campaign(campaign, now=daytime())
+    assert deliver_due(now=daytime()).counts == {"failed": 1}
+    assert OutboxMessage.objects.get(party=party).reason["error"] == "nhn-at.-2019"
+    assert not Suppression.objects.exists()
+
+
+def test_nhn_alimtalk_retry_after_a_crash_carries_the_same_idempotency_key(
+    db, provider, settings, monkeypatch
+):
+    """NHN took the message, the courier died before recording it: the resend carries the
+    same key, NHN refuses the duplicate (-1005), and the message counts as sent once."""
+    from patron.outreach import delivery
+
+    settings.PATRON_SMS_PROVIDER = "nhn"
+    party = make_party(1, email=False, phone=True)
+    real_mark = delivery._mark_sent
+    monkeypatch.setattr(delivery, "_mark_sent", lambda *a, **k: (_ for _ in ()).throw(SystemExit))
+    with pytest.raises(SystemExit):
+        kakao_campaign(provider, [party])
+    monkeypatch.setattr(delivery, "_mark_sent", real_mark)
+    OutboxMessage.objects.update(status="queued", claimed_by="", lease_until=None)
+    assert deliver_due(now=daytime()).counts == {"sent_kakao": 1}
+    assert len(provider.received) == 1  # not sent twice
+    keys = [h["x-nc-api-idempotency-key"] for m, p, h in provider.requests if m == "POST"]
+    assert len(keys) == 2 and keys[0] == keys[1]
 
 
 def test_a_kakao_template_must_fill_every_variable_from_a_merge_field(db, provider):
@@ -198,3 +381,12 @@ def test_best_channel_for_a_service_notice_prefers_kakao_then_sms_then_email(
     assert OutboxMessage.objects.get(party=by_phone).channel == "kakao"
     assert OutboxMessage.objects.get(party=by_email).channel == "email"
     assert OutboxMessage.objects.get(party=nowhere).status == "skipped"
+
+
+def test_nhn_is_reached_at_its_current_hosts():
+    from patron import settings as patron_settings
+
+    assert patron_settings.PATRON_NHN_SMS_URL == "https://sms.api.nhncloudservice.com"
+    assert patron_settings.PATRON_NHN_ALIMTALK_URL == (
+        "https://kakaotalk-bizmessage.api.nhncloudservice.com"
+    )

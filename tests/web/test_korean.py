@@ -41,6 +41,8 @@ ALLOWED = {
     "first", "name", "business", "manager", "years", "since", "preferences", "url", "rsvp",
     "SMS", "LMS", "SHIP",  # message types, a template code
     "Cafe", "Wing", "ESM", "XLS",  # marketplaces' own names (Cafe24, 쿠팡 Wing), a file type
+    "Solapi", "NHN", "Cloud", "API", "pfId",  # text providers' names and their own terms
+    "haru", "studio",  # an example KakaoTalk channel id (@haru-studio)
 }  # fmt: skip
 EMAIL = re.compile(r"[\w.+-]+@[\w.-]+")
 WORD = re.compile(r"[A-Za-z]{2,}")
@@ -117,6 +119,7 @@ def _keeping_in_touch(owner, client_party, customer) -> dict:
     """A campaign planned with sends and skips, a task, an incident and a seminar."""
     import datetime as dt
 
+    from patron.core.business import do_save_business
     from patron.outreach import links
     from patron.outreach.daily import do_plan_day
     from patron.outreach.events import do_answer, do_invite
@@ -133,6 +136,10 @@ def _keeping_in_touch(owner, client_party, customer) -> dict:
     from patron.outreach.planner import do_plan_campaign
     from patron.outreach.services import do_launch_campaign
 
+    # A business that may advertise by email; texts not set up (every page says so).
+    do_save_business(
+        {"name": "한옥찻집", "phone": "02-123-4567", "email_from": "차집 <hello@hanok.kr>"}
+    )
     KakaoTemplate.objects.create(
         name="배송 안내",
         code="SHIP01",
@@ -189,6 +196,8 @@ def _pages(data) -> list[str]:
     party, other = data["party"], data["other"]
     return [
         reverse("dashboard"),
+        reverse("business_settings"),
+        reverse("my_profile"),
         reverse("parties"),
         reverse("parties") + "?q=없는사람",
         reverse("party", args=[party.pk]),

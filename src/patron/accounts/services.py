@@ -3,6 +3,7 @@ written to Django's admin log (who, when, what)."""
 
 from __future__ import annotations
 
+import re
 import secrets
 
 from django.conf import settings
@@ -16,6 +17,7 @@ from django.db.models import QuerySet
 from patron.core.audit import ADDITION, CHANGE, log_change
 from patron.core.problems import Problem
 
+from .models import Profile
 from .roles import GROUPS, Role, role_of
 
 USERNAME_MAX = 150
@@ -162,3 +164,63 @@ def _check_not_last_owner(user: User) -> None:
 def _group(role: str) -> Group:
     group, _ = Group.objects.get_or_create(name=GROUPS[role])
     return group
+
+
+# -- a member's own profile -------------------------------------------------------------------
+
+
+def profile_of(user: User) -> Profile:
+    profile, _created = Profile.objects.get_or_create(user=user)
+    return profile
+
+
+def do_change_profile(user: User, *, email: str, phone: str, language: str) -> Profile:
+    """The member's own email, phone (E.164, as parties.normalize writes it) and language;
+    raises TeamChangeRefused naming the field."""
+    from patron.core.business import is_mailbox
+
+    email = email.strip()
+    if email and not is_mailbox(email):
+        raise TeamChangeRefused("profile.bad_email", value=email[:80])
+    number = phone.strip()
+    if number and not re.fullmatch(r"\+[1-9][0-9]{6,14}", number):
+        raise TeamChangeRefused("profile.bad_phone", value=number[:40])
+    if language and language not in dict(settings.LANGUAGES):
+        raise TeamChangeRefused("profile.bad_language", value=language[:8])
+    with transaction.atomic():
+        profile = profile_of(user)
+        changed = []
+        if user.email != email:
+            user.email = email
+            user.save(update_fields=["email"])
+            changed.append("email")
+        if (profile.phone, profile.language) != (number, language):
+            changed += [
+                f
+                for f, old, new in (
+                    ("phone", profile.phone, number),
+                    ("language", profile.language, language),
+                )
+                if old != new
+            ]
+            profile.phone, profile.language = number, language
+            profile.save(update_fields=["phone", "language"])
+        if changed:
+            log_change(user, user, CHANGE, {"changed": {"fields": changed}})
+    return profile
+
+
+def do_reset_password(user: User, *, actor) -> str:
+    """An owner gives a teammate a new password, shown once; their sessions end."""
+    if not is_owner_of_team(actor):
+        raise TeamChangeRefused("team.not_owner")
+    password = secrets.token_urlsafe(12)
+    with transaction.atomic():
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        log_change(actor, user, CHANGE, {"changed": {"fields": ["password"]}})
+    return password
+
+
+def is_owner_of_team(user) -> bool:
+    return role_of(user) == Role.OWNER

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.utils.translation import gettext as _
 
 from patron.core.wording import wording
@@ -45,3 +47,23 @@ def _demo_login_lost(path: str) -> str:
         "The demo login's password file (%(path)s) is gone and Patron never resets a password: "
         "set a new one with “patron changepassword owner”."
     ) % {"path": path}
+
+
+@wording("profile.bad_email")
+def _profile_bad_email(value: str = "", **_rest: Any) -> str:
+    return _("“%(value)s” is not an email address like name@example.com.") % {"value": value}
+
+
+@wording("profile.bad_phone")
+def _profile_bad_phone(value: str = "", **_rest: Any) -> str:
+    return _("“%(value)s” is not a phone number Patron can send to.") % {"value": value}
+
+
+@wording("profile.bad_language")
+def _profile_bad_language(value: str = "", **_rest: Any) -> str:
+    return _("“%(value)s” is not a language Patron speaks.") % {"value": value}
+
+
+@wording("team.not_owner")
+def _team_not_owner(**_rest: Any) -> str:
+    return _("Only an owner can do that.")

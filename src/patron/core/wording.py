@@ -137,3 +137,52 @@ def _run_crashed(error: str = "") -> str:
 def _legacy_note(text: str = "") -> str:
     """A note written by an earlier version of Patron, before notes were stored as codes."""
     return text
+
+
+# -- the business's settings ----------------------------------------------------------------------
+
+
+@wording("business.bad_phone")
+def _business_bad_phone(field: str = "", value: str = "") -> str:
+    return _("“%(value)s” is not a phone number: use digits, spaces and dashes.") % {"value": value}
+
+
+@wording("business.not_080")
+def _business_not_080(value: str = "") -> str:
+    return _(
+        "“%(value)s” is not a free 080 number. The law asks for a free way to refuse "
+        "(무료수신거부), which is an 080 number: 080-123-4567."
+    ) % {"value": value}
+
+
+@wording("business.bad_sender")
+def _business_bad_sender(value: str = "") -> str:
+    return _(
+        "“%(value)s” cannot be a sender number: give the Korean number you registered with "
+        "the provider (발신번호), such as 02-123-4567 or 1588-1234."
+    ) % {"value": value}
+
+
+@wording("business.bad_email_from")
+def _business_bad_email_from(value: str = "") -> str:
+    return _(
+        "“%(value)s” is not an address to send from: write it as name@example.com or as "
+        "Studio Haru <hello@example.com>."
+    ) % {"value": value}
+
+
+@wording("business.bad_hours")
+def _business_bad_hours() -> str:
+    return _("Hours go from 0 to 23, and the night cannot start and end at the same hour.")
+
+
+@wording("business.notice_hour_quiet")
+def _business_notice_hour_quiet(hour: int = 0) -> str:
+    return _(
+        "Automatic notices cannot go out at %(hour)s:00: that is inside the night-time quiet hours."
+    ) % {"hour": hour}
+
+
+@wording("business.bad_provider")
+def _business_bad_provider(value: str = "") -> str:
+    return _("“%(value)s” is not a text-message provider Patron knows.") % {"value": value}

@@ -8,6 +8,7 @@ class OutreachConfig(AppConfig):
     verbose_name = "Outreach"
 
     def ready(self) -> None:
-        from . import bounces, wording  # noqa: F401  (wording registers message codes)
+        # wording registers message codes, checks the deployment checks.
+        from . import bounces, checks, wording  # noqa: F401
 
         bounces.connect()

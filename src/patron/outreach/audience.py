@@ -13,13 +13,13 @@ from django.db import connection
 from django.db.models import Max
 
 from patron.commerce.models import NOT_PURCHASED, OrderLine
+from patron.core.business import Business, business
 from patron.parties.models import Channel, Party
 
-from .models import CAPPED, OutboxMessage, OutboxStatus, Suppression
+from .models import CAPPED, OUTGOING, OutboxMessage, Suppression
 from .rules import KOREA
 
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
-COUNTED = (OutboxStatus.QUEUED, OutboxStatus.SENDING, OutboxStatus.SENT)
 
 
 @dataclass(frozen=True)
@@ -66,17 +66,20 @@ def _person(pk, name, email, phone, locale, kind, since, owner_first, owner_user
     return Person(pk, name, email, phone, locale, kind or "", _date(since), manager)
 
 
-def merge_values(person: Person, fields: Iterable[str], moment: dt.datetime) -> dict[str, str]:
+def merge_values(
+    person: Person, fields: Iterable[str], moment: dt.datetime, biz: Business | None = None
+) -> dict[str, str]:
     values: dict[str, str] = {}
+    name = (biz or business()).display_name if {"business", "manager"} & set(fields) else ""
     for field in fields:
         if field == "name":
             values[field] = person.name
         elif field == "first_name":
             values[field] = first_name(person.name)
         elif field == "business":
-            values[field] = settings.PATRON_SENDER_NAME
+            values[field] = name
         elif field == "manager":
-            values[field] = person.manager or settings.PATRON_SENDER_NAME
+            values[field] = person.manager or name
         elif field == "years":
             values[field] = str(years_between(person.since, moment.date()))
         elif field == "since":
@@ -210,7 +213,7 @@ def recent_between(
         party_id__gte=first, party_id__lte=last, created_at__gte=since
     ).values_list("party_id", "message_class", "status", "created_at")
     for party_id, message_class, status, when in rows:
-        if message_class in CAPPED and status in COUNTED:
+        if message_class in CAPPED and status in OUTGOING:
             history[party_id].append((message_class, when))
     return history
 

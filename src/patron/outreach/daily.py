@@ -18,10 +18,12 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from patron.commerce.models import Engagement
+from patron.core.business import business
 from patron.parties.models import Consent, Purpose
 from patron.parties.queries import live_parties
 
 from . import links
+from .channels.status import channel_states
 from .events import reminders
 from .models import (
     ANY,
@@ -196,6 +198,7 @@ def _reconfirmations(day: dt.date) -> Counter:
         .order_by("party_id", "channel")
     )
     counts: Counter = Counter()
+    states = channel_states()
     for consent in due.iterator(chunk_size=1000):
         party = consent.party
         if not party_address(party, consent.channel):
@@ -204,7 +207,7 @@ def _reconfirmations(day: dt.date) -> Counter:
         topic = f"reconfirm:{consent.pk}:{period}"
         with translation.override(party.locale or settings.PATRON_MESSAGE_LANGUAGE):
             subject = _("What you agreed to receive from %(business)s") % {
-                "business": settings.PATRON_SENDER_NAME
+                "business": business().display_name
             }
             body = _(
                 "On %(date)s you agreed to receive %(topic)s by %(channel)s from %(business)s, "
@@ -214,9 +217,11 @@ def _reconfirmations(day: dt.date) -> Counter:
                 "date": consent.recorded_at.astimezone(KOREA).date().isoformat(),
                 "topic": topic_label(consent.purpose),
                 "channel": channel_label(consent.channel),
-                "business": settings.PATRON_SENDER_NAME,
+                "business": business().display_name,
                 "url": links.preferences_url(party.pk),
             }
-        queued = queue_notice(party, consent.channel, topic=topic, subject=subject, body=body)
+        queued = queue_notice(
+            party, consent.channel, topic=topic, subject=subject, body=body, states=states
+        )
         counts["planned_reconfirmations" if queued else "skipped_already_planned"] += 1
     return counts

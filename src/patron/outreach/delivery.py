@@ -29,6 +29,7 @@ from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from patron.core.bulk import adapt
+from patron.core.business import Business, business, ensure_installation
 from patron.core.runs import process_alive, this_process
 from patron.parties.consent import current_consents
 from patron.parties.models import Channel, Purpose
@@ -36,6 +37,7 @@ from patron.parties.models import Channel, Purpose
 from . import links, rules
 from .audience import people
 from .channels import (
+    ChannelRefused,
     DeliveryFailure,
     Outgoing,
     PermanentFailure,
@@ -43,15 +45,18 @@ from .channels import (
     TemporaryFailure,
     sender_for,
 )
+from .channels.status import DEMO, ChannelState, channel_states
 from .models import (
     ADVERTISING,
     PURPOSE_OF,
     Campaign,
+    ChannelPause,
     OutboxMessage,
     OutboxStatus,
     Suppression,
 )
-from .templating import fill_kakao, render
+from .receipts import REPORT_FIRST
+from .templating import Rendered, euc_kr_ready, fill_kakao, render, texts_fit
 
 logger = logging.getLogger("patron.outreach")
 
@@ -69,26 +74,50 @@ class DeliveryReport:
 
 
 def deliver_due(*, limit: int | None = None, now: dt.datetime | None = None) -> DeliveryReport:
-    """Send one batch of due messages; what happened to each, counted."""
+    """Send one batch of due messages; what happened to each, counted. Channels that are not
+    set up, or paused by their provider, are left alone: their messages wait."""
     report = DeliveryReport()
     release_dead_claims(now)
-    rows = claim(limit or settings.PATRON_OUTBOX_BATCH, now)
+    biz = business()
+    states = channel_states(biz, now)
+    if not biz.installation:  # Message-IDs need it, and the composer reads no database
+        biz = ensure_installation()
+    sending = [channel for channel, state in states.items() if state.sends]
+    rows = claim(limit or settings.PATRON_OUTBOX_BATCH, now, channels=sending)
     if not rows:
         return report
+    clock = _Clock(now)
     by_channel: dict[str, list[OutboxMessage]] = defaultdict(list)
-    for row in _recheck(rows, report, now or timezone.now()):
+    for row in _recheck(rows, report, clock.now()):
         by_channel[row.channel].append(row)
     for channel, group in by_channel.items():
-        _send_group(channel, group, report)
+        _send_group(states[channel], group, report, biz, clock)
     return report
 
 
-def claim(limit: int, now: dt.datetime | None = None) -> list[OutboxMessage]:
+class _Clock:
+    """The time each message is sent at: the batch's given moment (tests and benches fix it)
+    plus the time that has passed since, so the night rule is asked of every message at its
+    own time, not only when the batch was claimed."""
+
+    def __init__(self, start: dt.datetime | None) -> None:
+        self.start = start or timezone.now()
+        self.began = time.monotonic()
+
+    def now(self) -> dt.datetime:
+        return self.start + dt.timedelta(seconds=time.monotonic() - self.began)
+
+
+def claim(
+    limit: int, now: dt.datetime | None = None, *, channels: list[str] | None = None
+) -> list[OutboxMessage]:
     now = now or timezone.now()
     with transaction.atomic():
         due = OutboxMessage.objects.filter(
             status=OutboxStatus.QUEUED, next_attempt_at__lte=now
         ).order_by("next_attempt_at", "pk")
+        if channels is not None:
+            due = due.filter(channel__in=channels)
         if connection.vendor == "postgresql":
             due = due.select_for_update(skip_locked=True)
         ids = list(due.values_list("pk", flat=True)[:limit])
@@ -135,7 +164,6 @@ def _recheck(rows: list[OutboxMessage], report: DeliveryReport, now) -> list[Out
         ).values_list("channel", "address")
     )
     decisions = _consents_in_force(rows)
-    nights = _night_consents(rows, now)
     ready = []
     for row in rows:
         reason = None
@@ -155,15 +183,6 @@ def _recheck(rows: list[OutboxMessage], report: DeliveryReport, now) -> list[Out
             _finish(row, OutboxStatus.SKIPPED, reason)
             report.counts[reason["code"].rpartition(".")[2]] += 1
             continue
-        if (
-            rules.night_rule_applies(row.channel, row.message_class)
-            and rules.in_quiet_hours(now)
-            and not nights.get((row.channel, row.party_id))
-        ):
-            until = rules.quiet_hours_end(now)
-            _requeue(row, until, {"code": "outreach.held.quiet_hours", "until": until.isoformat()})
-            report.counts["held_quiet_hours"] += 1
-            continue
         ready.append(row)
     return ready
 
@@ -177,9 +196,9 @@ def _consents_in_force(rows: list[OutboxMessage]) -> dict[tuple[str, str], dict[
     return {key: current_consents(ids, *key) for key, ids in wanted.items()}
 
 
-def _night_consents(rows: list[OutboxMessage], now) -> dict[tuple[str, int], bool]:
-    if not rules.in_quiet_hours(now):
-        return {}
+def _night_consents(rows: list[OutboxMessage]) -> dict[tuple[str, int], bool]:
+    """Who agreed to advertising at night, per channel: read for every batch with
+    advertising in it, as the night may begin while the batch is being sent."""
     found: dict[tuple[str, int], bool] = {}
     channels = {row.channel for row in rows if row.message_class in ADVERTISING}
     for channel in channels:
@@ -189,11 +208,30 @@ def _night_consents(rows: list[OutboxMessage], now) -> dict[tuple[str, int], boo
     return found
 
 
-def _send_group(channel: str, rows: list[OutboxMessage], report: DeliveryReport) -> None:
+def _held_for_night(row: OutboxMessage, nights: dict, moment: dt.datetime, biz) -> bool:
+    return (
+        rules.night_rule_applies(row.channel, row.message_class, biz)
+        and rules.in_quiet_hours(moment, biz)
+        and not nights.get((row.channel, row.party_id))
+    )
+
+
+def _hold_for_night(row: OutboxMessage, moment: dt.datetime, biz) -> None:
+    until = rules.quiet_hours_end(moment, biz)
+    _requeue(row, until, {"code": "outreach.held.quiet_hours", "until": until.isoformat()})
+
+
+def _send_group(
+    state: ChannelState, rows: list[OutboxMessage], report: DeliveryReport, biz, clock: _Clock
+) -> None:
     party_people = people(row.party_id for row in rows)
+    nights = _night_consents(rows)
     try:
-        sender = sender_for(channel)
+        sender = sender_for(state.channel, biz)
         sender.open()
+    except ChannelRefused as refusal:
+        _pause(state.channel, refusal, rows, report)
+        return
     except TemporaryFailure as failure:
         for row in rows:
             _retry_later(row, failure, report)
@@ -202,32 +240,74 @@ def _send_group(channel: str, rows: list[OutboxMessage], report: DeliveryReport)
         for row in rows:
             _failed(row, failure, report)
         return
+    done_status = OutboxStatus.DEMO if state.mode == DEMO else OutboxStatus.SENT
     relaxed = _relax_commits()
+    prepared = _prepared(sender, rows, party_people, biz)
     try:
         lost = False
         renewed = time.monotonic()
         ours: set[int] = set()
-        for position, (row, ready) in enumerate(_prepared(sender, rows, party_people)):
+        for position, (row, ready) in enumerate(prepared):
             if time.monotonic() - renewed > RENEW_EVERY:
                 _renew_leases()
                 renewed = time.monotonic()
             if lost:
-                failure = TemporaryFailure(f"{channel}.unreachable")
+                failure = TemporaryFailure(f"{state.channel}.unreachable")
                 _retry_later(row, failure, report, tried=False)
                 continue
             if position % CHECK_AHEAD == 0:
                 ours = _still_ours([r.pk for r in rows[position : position + CHECK_AHEAD]])
+            if row.pk in ours and _held_for_night(row, nights, clock.now(), biz):
+                _hold_for_night(row, clock.now(), biz)
+                report.counts["held_quiet_hours"] += 1
+                continue
             try:
-                lost = _send_one(sender, row, ready, report, row.pk in ours) == "connection_lost"
+                outcome = _send_one(sender, row, ready, report, row.pk in ours, done_status)
+            except ChannelRefused as refusal:
+                _pause(state.channel, refusal, rows[position:], report)
+                break
             except Exception as exc:
                 # Whatever went wrong with this one (an answer no adapter expected), the
                 # message waits for another try and the rest of the batch goes on.
                 logger.exception("message %s could not be sent", row.pk)
                 _retry_later(row, TemporaryFailure("unexpected", str(exc)), report)
+                continue
+            lost = outcome == "connection_lost"
+        else:
+            if state.mode != DEMO:
+                ChannelPause.objects.filter(channel=state.channel).delete()
     finally:
+        prepared.close()
         sender.close()
         if relaxed:
             _restore_commits()
+
+
+def _pause(channel: str, refusal: ChannelRefused, rows, report: DeliveryReport) -> None:
+    """The provider refused the account: the channel waits (longer after each refusal, up to
+    six hours, or until an owner changes the settings); these messages go back untried."""
+    now = timezone.now()
+    with transaction.atomic():
+        pause = ChannelPause.objects.filter(channel=channel).first()
+        tries = pause.tries + 1 if pause else 1
+        wait = min(PAUSE_FIRST * 2 ** (tries - 1), MAX_BACKOFF)
+        reason = {"code": "outreach.paused", "error": refusal.code, "detail": refusal.detail}
+        ChannelPause.objects.update_or_create(
+            channel=channel,
+            defaults={
+                "reason": reason,
+                "since": pause.since if pause else now,
+                "tries": tries,
+                "retry_at": now + wait,
+            },
+        )
+        for row in rows:
+            _requeue(row, now + wait, reason)
+    report.counts["paused"] += len(rows)
+    logger.warning("%s paused for %s: %s", channel, wait, refusal)
+
+
+PAUSE_FIRST = dt.timedelta(minutes=15)
 
 
 def _relax_commits() -> bool:
@@ -253,19 +333,32 @@ _AHEAD = 64  # messages composed ahead of the one being sent
 _HANDOFF = 16  # messages handed from the composer to the sender at once
 
 
-def _prepared(sender: Sender, rows: list[OutboxMessage], party_people: dict):
+def _prepared(sender: Sender, rows: list[OutboxMessage], party_people: dict, biz):
     """(row, the message ready to send, or the failure composing it), composed in a thread of
     its own: while the sender waits on the server's answers (most of an SMTP exchange), the
-    next messages are rendered and encoded (measured: bench/delivery.py)."""
+    next messages are rendered and encoded (measured: bench/delivery.py). Closing the
+    generator early (a paused channel) stops the composer."""
     ready: queue.Queue = queue.Queue(maxsize=_AHEAD // _HANDOFF)
+    stop = threading.Event()
+
+    def hand_over(items) -> bool:
+        while not stop.is_set():
+            try:
+                ready.put(items, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
 
     def compose_all() -> None:
         # Handed over a few at a time: one wake-up of the sender per message cost more
         # (in switches between the threads) than composing the message.
         done: list = []
         for row in rows:
+            if stop.is_set():
+                return
             try:
-                item = sender.prepare(compose(row, party_people.get(row.party_id)))
+                item = sender.prepare(compose(row, party_people.get(row.party_id), biz))
             except DeliveryFailure as failure:
                 item = failure
             except Exception as exc:  # a message that cannot be composed fails alone
@@ -273,19 +366,25 @@ def _prepared(sender: Sender, rows: list[OutboxMessage], party_people: dict):
                 item = PermanentFailure("compose", str(exc))
             done.append((row, item))
             if len(done) >= _HANDOFF:
-                ready.put(done)
+                if not hand_over(done):
+                    return
                 done = []
-        ready.put(done)
-        ready.put(None)
+        if hand_over(done):
+            hand_over(None)
 
     worker = threading.Thread(target=compose_all, name="patron-compose", daemon=True)
     worker.start()
-    while (items := ready.get()) is not None:
-        yield from items
-    worker.join()
+    try:
+        while (items := ready.get()) is not None:
+            yield from items
+    finally:
+        stop.set()
+        worker.join()
 
 
-def _send_one(sender: Sender, row: OutboxMessage, ready, report: DeliveryReport, ours: bool) -> str:
+def _send_one(
+    sender: Sender, row: OutboxMessage, ready, report: DeliveryReport, ours: bool, status: str
+) -> str:
     # An unsubscribe or a suppression since the claim has turned the row to "skipped".
     if not ours:
         report.counts["cancelled"] += 1
@@ -300,8 +399,8 @@ def _send_one(sender: Sender, row: OutboxMessage, ready, report: DeliveryReport,
     except PermanentFailure as failure:
         _failed(row, failure, report)
         return "failed"
-    _mark_sent(row.pk, provider_id)
-    report.counts[f"sent_{row.channel}"] += 1
+    _mark_sent(row.pk, provider_id, status)
+    report.counts[f"{status}_{row.channel}"] += 1
     return "sent"
 
 
@@ -335,17 +434,21 @@ def _renew_leases() -> None:
     )
 
 
-def _mark_sent(pk: int, provider_id: str) -> None:
+def _mark_sent(pk: int, provider_id: str, status: str = OutboxStatus.SENT) -> None:
     """Recorded right after the provider took it; a busy database is waited out, as a
-    message sent but not recorded would be sent again after the lease."""
-    sent_at = adapt(OutboxMessage, "sent_at", timezone.now())
+    message sent but not recorded would be sent again after the lease. A text's delivery
+    report is asked for from REPORT_FIRST on (``next_attempt_at``)."""
+    now = timezone.now()
+    sent_at = adapt(OutboxMessage, "sent_at", now)
+    ask_at = adapt(OutboxMessage, "next_attempt_at", now + REPORT_FIRST)
     for attempt in range(3):
         try:
             with connection.cursor() as cursor:
                 cursor.execute(
                     f"UPDATE {_TABLE} SET status = %s, sent_at = %s, provider_id = %s, "
-                    "attempts = attempts + 1, lease_until = NULL, reason = NULL WHERE id = %s",
-                    [OutboxStatus.SENT, sent_at, provider_id[:128], pk],
+                    "attempts = attempts + 1, lease_until = NULL, reason = NULL, "
+                    "next_attempt_at = %s WHERE id = %s",
+                    [status, sent_at, provider_id[:128], ask_at, pk],
                 )
             return
         except OperationalError:
@@ -354,11 +457,14 @@ def _mark_sent(pk: int, provider_id: str) -> None:
             time.sleep(1.0 + attempt)
 
 
-def compose(row: OutboxMessage, person) -> Outgoing:
+def compose(row: OutboxMessage, person, biz: Business | None = None) -> Outgoing:
     """The message as the party reads it, in their language, with the law's framing."""
+    biz = biz or business()
     words = row.campaign.snapshot[row.variant] if row.campaign_id else row.content
     preferences = links.preferences_url(row.party_id)
     values = {**row.values, "preferences_url": preferences}
+    if row.channel != Channel.EMAIL:
+        values = texts_fit(values)
     rendered = render(words.get("subject", ""), words["body"], values, markdown=words["markdown"])
     purpose = PURPOSE_OF[row.message_class]
     unsubscribe = (
@@ -374,13 +480,17 @@ def compose(row: OutboxMessage, person) -> Outgoing:
         language=language,
         preferences_url=preferences,
         unsubscribe_url=unsubscribe,
+        biz=biz,
     )
+    if row.channel != Channel.EMAIL:
+        # What EUC-KR can carry: NFC Hangul, plain spaces and dashes (templating).
+        framed = Rendered(euc_kr_ready(framed.subject), euc_kr_ready(framed.text), "")
     headers = {}
-    if unsubscribe:
-        # RFC 8058: the HTTPS link first; the POST body mail clients send for one click.
+    if unsubscribe.startswith("https://"):
+        # RFC 8058 §3.1: one-click needs an HTTPS URI; the POST body mail clients send.
         headers["List-Unsubscribe"] = f"<{unsubscribe}>"
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    message_id = links.message_id(row.dedupe_key, row.channel)
+    message_id = links.message_id(row.dedupe_key, row.channel, biz)
     kakao = row.campaign.snapshot.get("kakao") if row.campaign_id else row.content.get("kakao")
     if row.channel == Channel.KAKAO and kakao:
         text, variables = fill_kakao(kakao["text"], kakao["variables"], values)
@@ -393,6 +503,7 @@ def compose(row: OutboxMessage, person) -> Outgoing:
             template_code=kakao["code"],
             variables=variables,
             fallback_text=fallback,
+            attempt=row.attempts,
         )
     return Outgoing(
         to=row.address,
@@ -401,6 +512,7 @@ def compose(row: OutboxMessage, person) -> Outgoing:
         html=framed.html,
         message_id=message_id,
         headers=headers,
+        attempt=row.attempts,
     )
 
 

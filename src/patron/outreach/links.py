@@ -16,6 +16,8 @@ from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 
+from patron.core.business import Business, business
+
 CONFIRM_DAYS = 7
 _UNSUBSCRIBE = "patron.outreach.unsubscribe"
 _PREFERENCES = "patron.outreach.preferences"
@@ -127,14 +129,16 @@ def rsvp_url(event_id: int, party_id: int) -> str:
     return absolute("rsvp", rsvp_token(event_id, party_id))
 
 
-def message_id(dedupe_key: str, channel: str) -> str:
-    """The same Message-ID on every try of one message: a duplicate after a crash is known."""
-    digest = hashlib.sha256(f"{dedupe_key}|{channel}".encode()).hexdigest()[:32]
-    return f"<{digest}@{message_id_domain()}>"
+def message_id(dedupe_key: str, channel: str, biz: Business | None = None) -> str:
+    """The same Message-ID on every try of one message (a duplicate after a crash is known),
+    and never the same for two installations: the installation's own random id is in it, so
+    a reinstalled Patron, whose campaigns count from 1 again, repeats no earlier id."""
+    biz = biz or business()
+    seed = f"{biz.installation}|{dedupe_key}|{channel}"
+    digest = hashlib.sha256(seed.encode()).hexdigest()[:32]
+    return f"<{digest}@{message_id_domain(biz)}>"
 
 
-def message_id_domain() -> str:
-    from email.utils import parseaddr
-
-    address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
-    return address.rpartition("@")[2] or "patron.local"
+def message_id_domain(biz: Business | None = None) -> str:
+    address = (biz or business()).from_address
+    return address.rpartition("@")[2] or "patron.invalid"

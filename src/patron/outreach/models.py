@@ -48,6 +48,13 @@ class TemplateFormat(models.TextChoices):
     PLAIN = "plain", _("Plain text")
 
 
+class KakaoTemplateStatus(models.TextChoices):
+    REQUESTED = "requested", _("Under Kakao's review")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    STOPPED = "stopped", _("Stopped")
+
+
 class KakaoTemplate(models.Model):
     """A KakaoTalk 알림톡 template as the business registered it with Kakao: its code and the
     exact approved text. Patron never changes the text; it fills only the ``#{...}``
@@ -57,6 +64,10 @@ class KakaoTemplate(models.Model):
     code = models.CharField(max_length=64, unique=True)
     text = models.TextField()
     variables = models.JSONField(default=dict, blank=True)
+    # Kakao's review: only an approved template can be sent (NHN -3005, Solapi 3105).
+    status = models.CharField(
+        max_length=10, choices=KakaoTemplateStatus, default=KakaoTemplateStatus.APPROVED
+    )
 
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
@@ -114,7 +125,20 @@ class CampaignStatus(models.TextChoices):
     SCHEDULED = "scheduled", _("Scheduled")
     PLANNING = "planning", _("Choosing who receives it")
     SENDING = "sending", _("Sending")
+    PAUSED = "paused", _("Paused")
+    # Every message settled: delivered, failed, not sent, or sent with no report to wait for.
+    DONE = "done", _("Done")
+    CANCELLED = "cancelled", _("Cancelled")
     FAILED = "failed", _("Failed")
+
+
+# A campaign in these states may still send something.
+CAMPAIGN_ACTIVE = (
+    CampaignStatus.SCHEDULED,
+    CampaignStatus.PLANNING,
+    CampaignStatus.SENDING,
+    CampaignStatus.PAUSED,
+)
 
 
 class Campaign(models.Model):
@@ -140,6 +164,9 @@ class Campaign(models.Model):
     planned_at = models.DateTimeField(null=True, blank=True)
     plan = models.JSONField(default=dict, blank=True)  # the planner's counts (PlanReport)
     problem = models.JSONField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)  # done or cancelled
+    totals = models.JSONField(default=dict, blank=True)  # the report when it finished
+    archived_at = models.DateTimeField(null=True, blank=True)  # kept, out of the lists
 
     def __str__(self) -> str:
         return self.name
@@ -151,10 +178,30 @@ class Campaign(models.Model):
 
 class OutboxStatus(models.TextChoices):
     QUEUED = "queued", _("Waiting to be sent")
+    HELD = "held", _("Held: the campaign is paused")
     SENDING = "sending", _("Being sent")
+    # Accepted by the mail server or the provider: not yet known to have arrived.
     SENT = "sent", _("Sent")
+    # The provider reported it arrived (a carrier's or Kakao's delivery report).
+    DELIVERED = "delivered", _("Delivered")
     FAILED = "failed", _("Could not be delivered")
     SKIPPED = "skipped", _("Not sent")
+    # A channel in demo mode printed it on the console: nobody received it.
+    DEMO = "demo", _("Demo: printed, not sent")
+
+
+# What a message's status can still become: the courier or a delivery report changes these.
+UNSETTLED = (OutboxStatus.QUEUED, OutboxStatus.HELD, OutboxStatus.SENDING)
+# Counted as contact (pressure budgets, "touched lately"): what went out or will.
+OUTGOING = (
+    OutboxStatus.QUEUED,
+    OutboxStatus.HELD,
+    OutboxStatus.SENDING,
+    OutboxStatus.SENT,
+    OutboxStatus.DELIVERED,
+    OutboxStatus.DEMO,
+)
+LEFT = (OutboxStatus.SENT, OutboxStatus.DELIVERED, OutboxStatus.DEMO)
 
 
 class OutboxMessage(models.Model):
@@ -185,15 +232,21 @@ class OutboxMessage(models.Model):
     content = models.JSONField(default=dict, blank=True)
     # Why Patron may send it: {"code": "basis.consent", ...} or the transaction exception.
     basis = models.JSONField(default=dict, blank=True)
-    status = models.CharField(max_length=8, choices=OutboxStatus, default=OutboxStatus.QUEUED)
+    status = models.CharField(max_length=10, choices=OutboxStatus, default=OutboxStatus.QUEUED)
     # Why it was skipped, held or failed, as a message (core.wording).
     reason = models.JSONField(null=True, blank=True)
+    # What the provider finally reported (delivered, failed and why, sent as an SMS instead of
+    # KakaoTalk), as a message; empty until a report came.
+    report = models.JSONField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     next_attempt_at = models.DateTimeField(default=timezone.now)
     attempts = models.PositiveSmallIntegerField(default=0)
     lease_until = models.DateTimeField(null=True, blank=True)
     claimed_by = models.CharField(max_length=100, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # The provider's id for it ("solapi:M4V...", "nhn-sms:<requestId>:<seq>"), which its
+    # delivery report is asked by. For a sent text, ``next_attempt_at`` is when to ask next.
     provider_id = models.CharField(max_length=128, blank=True)
 
     class Meta:
@@ -204,6 +257,18 @@ class OutboxMessage(models.Model):
             # The planner asks "who in this id range has the campaign already" per batch.
             models.Index(fields=["campaign", "party"], name="outbox_campaign_party"),
         ]
+
+
+class ChannelPause(models.Model):
+    """A channel the provider refused as a whole (keys, balance, an IP allow-list, a sender
+    number): nothing is sent on it until ``retry_at`` or until an owner changes the settings,
+    and every outreach page says why."""
+
+    channel = models.CharField(max_length=8, choices=Channel, unique=True)
+    reason = models.JSONField()  # the provider's answer, as a message
+    since = models.DateTimeField(default=timezone.now)
+    retry_at = models.DateTimeField()
+    tries = models.PositiveSmallIntegerField(default=1)
 
 
 class SuppressionReason(models.TextChoices):

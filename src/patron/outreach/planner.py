@@ -20,15 +20,18 @@ from django.db import transaction
 from django.utils import timezone
 
 from patron.core.bulk import adapt, insert_rows
+from patron.core.business import business
 from patron.parties.models import Channel, Purpose, RelationshipKind
 
 from . import audience, links, rules
+from .channels.status import channel_states
 from .models import (
     ADVERTISING,
     KAKAO_CLASSES,
     PURPOSE_OF,
     Campaign,
     CampaignChannel,
+    CampaignStatus,
     OutboxMessage,
     OutboxStatus,
 )
@@ -119,6 +122,24 @@ def channels_to_try(campaign_channel: str, message_class: str, *, kakao: bool) -
     return [Channel.EMAIL, Channel.SMS]
 
 
+def usable_channels(
+    campaign_channel: str, message_class: str, *, kakao: bool, biz, states=None
+) -> tuple[list[str], dict[str, dict]]:
+    """The channels to try, in order, and why those that cannot send now wait.
+
+    Advertising never goes on a channel the business cannot frame it on (no 080 number for
+    texts, no contact). For the best channel, those that send now come before those that
+    would make the message wait (a text provider not set up)."""
+    states = states or channel_states(biz)
+    channels = channels_to_try(campaign_channel, message_class, kakao=kakao)
+    if message_class in ADVERTISING:
+        channels = [c for c in channels if rules.ad_refused_on(c, biz) is None]
+    if campaign_channel == CampaignChannel.BEST:
+        channels.sort(key=lambda channel: not states[channel].sends)
+    waiting = {c: states[c].waits_reason for c in channels if not states[c].sends}
+    return channels, waiting
+
+
 def do_plan_campaign(
     campaign: Campaign, *, now: dt.datetime | None = None, batch: int = BATCH
 ) -> PlanReport:
@@ -130,12 +151,20 @@ def do_plan_campaign(
     parties = segment_parties(campaign.segment.filters, today=moment.date())
     last = 0
     while True:
+        if not _still_planning(campaign.pk):
+            return report  # paused or cancelled meanwhile: the rest is not planned
         ids = list(parties.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:batch])
         if not ids:
             return report
         with transaction.atomic():
             report.counts.update(plan.batch(ids))
         last = ids[-1]
+
+
+def _still_planning(campaign_id: int) -> bool:
+    return Campaign.objects.filter(
+        pk=campaign_id, status__in=(CampaignStatus.PLANNING, CampaignStatus.SENDING)
+    ).exists()
 
 
 def do_plan_mailing(
@@ -160,14 +189,18 @@ class _Plan:
         self.message_class = self.snapshot["message_class"]
         self.purpose = PURPOSE_OF[self.message_class]
         self.advertising = self.message_class in ADVERTISING
-        self.channels = channels_to_try(
-            mailing.channel, self.message_class, kakao=bool(self.snapshot.get("kakao"))
+        self.biz = business()
+        self.channels, self.waiting = usable_channels(
+            mailing.channel,
+            self.message_class,
+            kakao=bool(self.snapshot.get("kakao")),
+            biz=self.biz,
         )
         self.rules = rules.pressure_rules()
         self.window = dt.timedelta(days=rules.longest_window(self.rules))
-        self.quiet = rules.in_quiet_hours(moment)
+        self.quiet = rules.in_quiet_hours(moment, self.biz)
         self._moment = adapt(OutboxMessage, "created_at", moment)
-        self.until = rules.quiet_hours_end(moment)
+        self.until = rules.quiet_hours_end(moment, self.biz)
         self._held_until = adapt(OutboxMessage, "next_attempt_at", self.until)
         self._stored: dict[str, str] = {}
         self._empty = adapt(OutboxMessage, "values", {})
@@ -223,10 +256,14 @@ class _Plan:
         return {
             channel: audience.consents_between(first, last, channel, Purpose.NIGHT)
             for channel in self.channels
-            if rules.night_rule_applies(channel, self.message_class)
+            if rules.night_rule_applies(channel, self.message_class, self.biz)
         }
 
     def _decide(self, person, consents, nights, blocked, history, bought) -> tuple[tuple, str]:
+        if not self.channels:
+            reason = {"code": "outreach.skip.cannot_advertise"}
+            row = self._row(person, Channel.EMAIL, "", {}, OutboxStatus.SKIPPED, reason)
+            return row, "skipped_cannot_advertise"
         missing: set[str] = set()
         for channel in self.channels:
             address = person.address(channel)
@@ -284,6 +321,14 @@ class _Plan:
             return self._row(person, channel, address, basis, OutboxStatus.SKIPPED, reason), (
                 "skipped_too_long"
             )
+        if channel in self.waiting:
+            reason = {
+                "code": "outreach.held.channel",
+                "channel": channel,
+                "why": self.waiting[channel],
+            }
+            row = self._row(person, channel, address, basis, OutboxStatus.QUEUED, reason)
+            return row, f"waiting_{channel}"
         if self.quiet and channel in nights and not nights[channel].get(person.pk):
             reason = {"code": "outreach.held.quiet_hours", "until": self.until.isoformat()}
             row = self._row(
@@ -300,15 +345,22 @@ class _Plan:
 
     def _too_long_for_sms(self, person) -> bool:
         words = self.snapshot[self._variant(person)]
-        values = audience.merge_values(person, self.snapshot["fields"], self.moment)
+        values = audience.merge_values(person, self.snapshot["fields"], self.moment, self.biz)
         rendered = render("", words["body"], values, markdown=words["markdown"])
         # The "(광고)" line, the sender and the refusal come on top of the body.
-        overhead = 60 if self.advertising else 0
-        return sms_size(rendered.text).size + overhead > 2000
+        framed = rules.frame(
+            rendered,
+            channel=Channel.SMS,
+            advertising=self.advertising,
+            language=person.language,
+            preferences_url="",
+            biz=self.biz,
+        )
+        return sms_size(framed.text).kind == "too_long"
 
     def _row(self, person, channel, address, basis, status, reason, at=None) -> tuple:
         values = (
-            audience.merge_values(person, self.snapshot["fields"], self.moment)
+            audience.merge_values(person, self.snapshot["fields"], self.moment, self.biz)
             if status == OutboxStatus.QUEUED
             else {}
         )

@@ -6,13 +6,14 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
+from patron.core.business import business
 from patron.parties.models import Channel, Party, RelationshipKind
 
 from . import audience, links, rules
 from .models import ADVERTISING, PURPOSE_OF, Campaign
 from .segments import segment_parties
 from .services import template_snapshot
-from .templating import SmsSize, fill_kakao, render, sms_size
+from .templating import SmsSize, fill_kakao, outside_euc_kr, render, sms_size
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,7 @@ class Preview:
     sms: str
     sms_size: SmsSize
     kakao: str
+    not_in_texts: list[str]  # characters a text message cannot carry (providers refuse them)
 
 
 def example_parties(campaign: Campaign) -> dict[str, Party | None]:
@@ -45,7 +47,8 @@ def preview(campaign: Campaign, party: Party) -> Preview:
         else RelationshipKind.CUSTOMER
     )
     words = snapshot[variant]
-    values = audience.merge_values(person, snapshot["fields"], timezone.now())
+    biz = business()
+    values = audience.merge_values(person, snapshot["fields"], timezone.now(), biz)
     # Inert links: whoever looks is not the customer (links.inert).
     values["preferences_url"] = links.inert(links.preferences_url(party.pk))
     rendered = render(words["subject"], words["body"], values, markdown=words["markdown"])
@@ -58,6 +61,7 @@ def preview(campaign: Campaign, party: Party) -> Preview:
         language=person.language,
         preferences_url=values["preferences_url"],
         unsubscribe_url=links.inert(links.unsubscribe_url(party.pk, Channel.EMAIL, purpose)),
+        biz=biz,
     )
     sms = rules.frame(
         rendered,
@@ -65,6 +69,7 @@ def preview(campaign: Campaign, party: Party) -> Preview:
         advertising=advertising,
         language=person.language,
         preferences_url=values["preferences_url"],
+        biz=biz,
     )
     kakao = ""
     if snapshot.get("kakao"):
@@ -78,4 +83,5 @@ def preview(campaign: Campaign, party: Party) -> Preview:
         sms=sms.text,
         sms_size=sms_size(sms.text),
         kakao=kakao,
+        not_in_texts=outside_euc_kr(sms.text),
     )

@@ -10,6 +10,7 @@ night rule to email too unless PATRON_EMAIL_QUIET_HOURS=false).
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
@@ -17,10 +18,10 @@ from dataclasses import dataclass
 from html import escape
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from patron.core.business import Business, business
 from patron.parties.models import Channel
 
 from .models import ADVERTISING, ANY, CAPPED, DEFAULT_PRESSURE_RULES, PressureRule
@@ -28,27 +29,27 @@ from .templating import Rendered
 
 KOREA = ZoneInfo("Asia/Seoul")
 AD_MARK = "(광고)"  # this exact form: "[광고]" or "(광 고)" do not satisfy §50④
-TRANSACTION_EXCEPTION_DAYS = 183  # six months (시행령 §61①)
+TRANSACTION_EXCEPTION_MONTHS = 6  # 시행령 §61①: six months from the transaction
 
 
 # -- night-time rule ---------------------------------------------------------------------------
 
 
-def quiet_window() -> tuple[int, int]:
-    return settings.PATRON_QUIET_HOURS
+def quiet_window(biz: Business | None = None) -> tuple[int, int]:
+    return tuple((biz or business()).quiet_hours)
 
 
-def in_quiet_hours(moment: dt.datetime) -> bool:
-    start, end = quiet_window()
+def in_quiet_hours(moment: dt.datetime, biz: Business | None = None) -> bool:
+    start, end = quiet_window(biz)
     hour = moment.astimezone(KOREA).hour
     return hour >= start or hour < end if start > end else start <= hour < end
 
 
-def quiet_hours_end(moment: dt.datetime) -> dt.datetime:
+def quiet_hours_end(moment: dt.datetime, biz: Business | None = None) -> dt.datetime:
     """The first moment at or after ``moment`` outside the quiet hours (Korean time)."""
-    if not in_quiet_hours(moment):
+    if not in_quiet_hours(moment, biz):
         return moment
-    _start, end = quiet_window()
+    _start, end = quiet_window(biz)
     local = moment.astimezone(KOREA)
     morning = local.replace(hour=end, minute=0, second=0, microsecond=0)
     if morning <= local:
@@ -56,10 +57,10 @@ def quiet_hours_end(moment: dt.datetime) -> dt.datetime:
     return morning.astimezone(dt.UTC)
 
 
-def night_rule_applies(channel: str, message_class: str) -> bool:
+def night_rule_applies(channel: str, message_class: str, biz: Business | None = None) -> bool:
     if message_class not in ADVERTISING:
         return False
-    return channel != Channel.EMAIL or settings.PATRON_EMAIL_QUIET_HOURS
+    return channel != Channel.EMAIL or (biz or business()).email_quiet_hours
 
 
 # -- consent basis ----------------------------------------------------------------------------
@@ -70,7 +71,9 @@ def consent_basis() -> dict:
 
 
 def transaction_basis(last_purchase: dt.date) -> dict:
-    expires = last_purchase + dt.timedelta(days=TRANSACTION_EXCEPTION_DAYS)
+    """The §50① proviso: six calendar months from the transaction (시행령 §61①), to the same
+    day of the sixth month after it (or that month's last day, when it is shorter)."""
+    expires = add_months(last_purchase, TRANSACTION_EXCEPTION_MONTHS)
     return {
         "code": "basis.transaction",
         "purchased": last_purchase.isoformat(),
@@ -78,9 +81,15 @@ def transaction_basis(last_purchase: dt.date) -> dict:
     }
 
 
+def add_months(day: dt.date, months: int) -> dt.date:
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
 def basis_expired(basis: dict, moment: dt.datetime) -> bool:
     expires = basis.get("expires")
-    return bool(expires) and moment.astimezone(KOREA).date() >= dt.date.fromisoformat(expires)
+    return bool(expires) and moment.astimezone(KOREA).date() > dt.date.fromisoformat(expires)
 
 
 # -- contact pressure -------------------------------------------------------------------------
@@ -138,22 +147,31 @@ def over_budget(
 
 
 # -- how an advertisement must look ---------------------------------------------------------
+# 정보통신망법 §50④ and 시행령 §61③: an advertisement starts with "(광고)" and names the sender;
+# it says how to reach the sender; and it ends with a free way to refuse. For a text that is a
+# free 080 number worded "무료수신거부" (NHN Cloud refuses anything else: error -6003, whatever
+# the reader's language); for an email, a one-click link.
+
+OPTOUT_WORD = "무료수신거부"
+CONTACT_WORD = "문의"
 
 
-def sender_contact(channel: str) -> str:
-    """How to reach the sender (§50④): the business's own contact, else the address the
-    message comes from (the registered number of a text, the From address of an email)."""
-    if settings.PATRON_SENDER_CONTACT:
-        return settings.PATRON_SENDER_CONTACT
+def ad_refused_on(channel: str, biz: Business) -> dict | None:
+    """Why advertising cannot go on this channel as the business is set up, or None."""
+    if not biz.name:
+        return {"code": "campaign.no_business_name"}
     if channel == Channel.EMAIL:
-        from email.utils import parseaddr
+        return None if biz.contact else {"code": "campaign.no_sender"}
+    if not biz.optout_number:
+        return {"code": "campaign.no_optout_number"}
+    if not (biz.phone or biz.sms_sender):
+        return {"code": "campaign.no_sender"}
+    return None
 
-        return parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
-    return settings.PATRON_SMS_SENDER
 
-
-def sender_line(channel: str = Channel.EMAIL) -> str:
-    return f"{settings.PATRON_SENDER_NAME} {sender_contact(channel)}".strip()
+def text_contact(biz: Business) -> str:
+    """How a text's reader reaches the business: its phone, else the number texts come from."""
+    return biz.phone or biz.sms_sender
 
 
 def frame(
@@ -164,19 +182,22 @@ def frame(
     language: str,
     preferences_url: str,
     unsubscribe_url: str = "",
+    biz: Business | None = None,
 ) -> Rendered:
     """Put the sender, the "(광고)" mark and the way to refuse where the law wants them."""
+    biz = biz or business()
     with translation.override(language):
         if channel == Channel.EMAIL:
-            return _frame_email(rendered, advertising, preferences_url, unsubscribe_url)
-        return _frame_short(rendered, advertising, preferences_url)
+            return _frame_email(rendered, advertising, preferences_url, unsubscribe_url, biz)
+        return _frame_short(rendered, advertising, biz)
 
 
 def _frame_email(
-    rendered: Rendered, advertising: bool, preferences_url: str, unsubscribe_url: str
+    rendered: Rendered, advertising: bool, preferences_url: str, unsubscribe_url: str, biz
 ) -> Rendered:
     subject = f"{AD_MARK} {rendered.subject}" if advertising else rendered.subject
-    sent_by = _("Sent by %(sender)s") % {"sender": sender_line(Channel.EMAIL)}
+    who = " · ".join(part for part in (biz.display_name, biz.address, biz.contact) if part)
+    sent_by = _("Sent by %(sender)s") % {"sender": who}
     url = unsubscribe_url or preferences_url
     if advertising:
         refuse = _("To stop receiving these, unsubscribe free of charge: %(url)s")
@@ -189,15 +210,16 @@ def _frame_email(
     return Rendered(subject=subject, text=text, html=page)
 
 
-def _frame_short(rendered: Rendered, advertising: bool, preferences_url: str) -> Rendered:
-    """SMS and KakaoTalk: one text; "(광고)" and the sender first, the refusal last."""
+def _frame_short(rendered: Rendered, advertising: bool, biz: Business) -> Rendered:
+    """SMS and KakaoTalk: "(광고)" and the business's name first; its contact, then the free
+    080 refusal last. No link: a long one would turn every short advertisement into an LMS."""
     body = rendered.text
     if not advertising:
         return Rendered(subject=rendered.subject, text=body, html="")
-    opt_out = settings.PATRON_SMS_OPTOUT_NUMBER
-    if opt_out:
-        refuse = _("Free opt-out %(number)s") % {"number": opt_out}
-    else:
-        refuse = _("Opt out: %(url)s") % {"url": preferences_url}
-    text = f"{AD_MARK}{sender_line(Channel.SMS)}\n{body}\n{refuse}"
-    return Rendered(subject=rendered.subject, text=text, html="")
+    lines = [f"{AD_MARK}{biz.display_name}", body]
+    contact = text_contact(biz)
+    if contact:
+        lines.append(f"{CONTACT_WORD} {contact}")
+    if biz.optout_number:
+        lines.append(f"{OPTOUT_WORD} {biz.optout_number}")
+    return Rendered(subject=rendered.subject, text="\n".join(lines), html="")

@@ -7,9 +7,11 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from patron.core.business import business
 from patron.core.problems import Problem
 from patron.parties.activity import record_activity
 from patron.parties.consent import Decision, current_consents, do_record_decisions
@@ -18,6 +20,7 @@ from patron.parties.normalize import normalize_email
 from patron.parties.resolve import Identity, PartyResolver
 
 from . import links, rules
+from .channels.status import channel_states, waiting_reason
 from .models import (
     ADVERTISING,
     KAKAO_CLASSES,
@@ -36,11 +39,31 @@ from .models import (
     TemplateFormat,
 )
 from .segments import check_filters
-from .templating import _FIELD, check_kakao_template, check_template
+from .templating import _FIELD, check_kakao_template, check_template, outside_euc_kr
 
 
 class CampaignRefused(Problem):
     """A campaign that cannot be launched as it is."""
+
+
+# -- the business's settings --------------------------------------------------------------------
+
+
+def do_save_business_settings(values, *, keys=None, clear_keys=(), actor=None):
+    """Save the business's settings; a channel its provider had refused is tried again at
+    once (the owner may have fixed the keys or topped up the balance)."""
+    from patron.core.business import do_save_business
+
+    from .models import ChannelPause
+
+    with transaction.atomic():
+        row = do_save_business(values, keys=keys, clear_keys=clear_keys, actor=actor)
+        if ChannelPause.objects.all().delete()[0]:
+            # What the pause held is due again, as it was when it was planned.
+            OutboxMessage.objects.filter(
+                status=OutboxStatus.QUEUED, reason__code="outreach.paused"
+            ).update(next_attempt_at=F("created_at"), reason=None)
+    return row
 
 
 # -- templates, segments, campaigns -----------------------------------------------------------
@@ -107,8 +130,10 @@ def check_campaign(campaign: Campaign) -> None:
     if template.message_class == MessageClass.PERSONAL:
         # A personal message is one person writing to one party, never a mailing.
         raise CampaignRefused("campaign.personal")
-    if template.message_class in ADVERTISING and not rules.sender_contact(Channel.EMAIL):
-        raise CampaignRefused("campaign.no_sender")
+    if template.message_class in ADVERTISING:
+        check_advertising(campaign.channel)
+    if campaign.channel != CampaignChannel.EMAIL:
+        check_texts_carry(template)
     if campaign.channel == CampaignChannel.KAKAO:
         if template.message_class not in KAKAO_CLASSES:
             # 알림톡 carries information only: Kakao forbids advertising through it.
@@ -117,6 +142,29 @@ def check_campaign(campaign: Campaign) -> None:
             raise CampaignRefused("campaign.kakao_no_template")
     if campaign.channel == CampaignChannel.EMAIL and not template.subject.strip():
         raise CampaignRefused("campaign.no_subject")
+
+
+def check_texts_carry(template: Template) -> None:
+    """A text message carries EUC-KR only: a character outside it (an emoji, a rare
+    syllable) would make the provider refuse every message of the campaign (Solapi 1029,
+    NHN Cloud -2023), so it is refused here, naming the characters, before anything goes."""
+    texts = (template.subject, template.body, template.client_subject, template.client_body)
+    bad = outside_euc_kr(" ".join(texts))
+    if bad:
+        raise CampaignRefused("campaign.not_euc_kr", characters=" ".join(bad[:12]))
+
+
+def check_advertising(campaign_channel: str) -> None:
+    """Advertising goes only where the business can frame it as the law asks: refused on a
+    channel chosen without that (a text without the 080 number), and when no channel of the
+    best-channel choice could carry it."""
+    biz = business()
+    channels = [campaign_channel]
+    if campaign_channel == CampaignChannel.BEST:
+        channels = [Channel.EMAIL, Channel.SMS]
+    refusals = [rules.ad_refused_on(channel, biz) for channel in channels]
+    if all(refusals):
+        raise CampaignRefused(refusals[-1]["code"])
 
 
 def do_launch_campaign(campaign: Campaign, *, actor=None, now: dt.datetime | None = None) -> bool:
@@ -277,13 +325,16 @@ def queue_notice(
     body: str,
     message_class: str = MessageClass.SERVICE,
     markdown: bool = False,
+    states: dict | None = None,
 ) -> OutboxMessage | None:
-    """A message to one party outside any campaign (a confirmation, an incident notice).
-    ``topic`` makes it once-only: the same topic to the same party and channel is not queued
-    twice."""
+    """A message to one party outside any campaign (a confirmation, a reconfirmation, an
+    event's reminder). ``topic`` makes it once-only: the same topic to the same party and
+    channel is not queued twice. On a channel that cannot send now it waits, saying why
+    (``states``: the channels' states, read once by a caller queueing many)."""
     address = party_address(party, channel)
     if not address:
         return None
+    state = (states or channel_states())[channel]
     key = f"{topic}:party:{party.pk}:{channel}"
     row, created = OutboxMessage.objects.get_or_create(
         dedupe_key=key,
@@ -294,6 +345,7 @@ def queue_notice(
             "address": address,
             "message_class": message_class,
             "content": {"subject": subject, "body": body, "markdown": markdown},
+            "reason": waiting_reason(state),
         },
     )
     return row if created else None
@@ -330,7 +382,7 @@ def queue_opt_in_request(
 
 
 def _business() -> str:
-    return settings.PATRON_SENDER_NAME
+    return business().display_name
 
 
 # -- tasks ---------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -136,8 +137,13 @@ LMS_BYTES = 2000
 
 
 def euc_kr_bytes(text: str) -> int:
-    """Bytes the text takes in EUC-KR (CP949), as Korean carriers count them; a character
-    EUC-KR cannot hold (an emoji) counts 2, as the providers' calculators count it."""
+    """Bytes the text takes in EUC-KR, as Korean carriers count them (two a Hangul syllable,
+    one an ASCII character); a character EUC-KR cannot hold (an emoji) counts 2, as the
+    providers' calculators count it."""
+    try:
+        return len(text.encode("cp949"))
+    except UnicodeEncodeError:
+        pass
     total = 0
     for char in text:
         try:
@@ -145,6 +151,75 @@ def euc_kr_bytes(text: str) -> int:
         except UnicodeEncodeError:
             total += 2
     return total
+
+
+def fit_bytes(text: str, limit: int) -> str:
+    """The longest start of the text that takes at most ``limit`` EUC-KR bytes (an LMS title
+    may take 40: Solapi refuses a longer one, status 1014)."""
+    out, used = [], 0
+    for char in text:
+        size = euc_kr_bytes(char)
+        if used + size > limit:
+            break
+        out.append(char)
+        used += size
+    return "".join(out)
+
+
+# Characters that look like ordinary ones but have no place in EUC-KR: replaced by those.
+_LOOKALIKES = str.maketrans(
+    {
+        "\u00a0": " ",  # no-break space
+        "\u2007": " ",
+        "\u202f": " ",
+        "\u200b": "",  # zero-width space
+        "\u2060": "",
+        "\ufeff": "",
+        "\u2013": "-",  # en dash
+        "\u2014": "-",  # em dash
+        "\u2212": "-",  # minus sign
+        "\u2026": "...",
+    }
+)
+
+
+def euc_kr_ready(text: str) -> str:
+    """The text as EUC-KR can carry it, where that changes nothing a reader sees: Hangul
+    composed (NFC: an NFD name from a Mac is 3 jamo a syllable), no-break and zero-width
+    spaces, dashes and the ellipsis made plain."""
+    return unicodedata.normalize("NFC", text).translate(_LOOKALIKES)
+
+
+def outside_euc_kr(text: str) -> list[str]:
+    """The distinct characters a text message cannot carry even after ``euc_kr_ready``
+    (emoji, most symbols, the rarer Hangul syllables such as 똠): Solapi refuses the
+    message (status 1029), NHN Cloud too (-2023)."""
+    found: dict[str, None] = {}
+    for char in euc_kr_ready(text):
+        if not _in_euc_kr(char):
+            found.setdefault(char, None)
+    return list(found)
+
+
+@lru_cache(maxsize=4096)
+def _in_euc_kr(char: str) -> bool:
+    # KS X 1001 holds 2,350 syllables; Python's codec writes the other 8,822 as an 8-byte
+    # jamo sequence that no provider takes (Solapi: "완성형 한글 범위 안에 있는 문자만").
+    try:
+        return len(char.encode("euc_kr")) <= 2
+    except UnicodeEncodeError:
+        return False
+
+
+def texts_fit(values: dict[str, str]) -> dict[str, str]:
+    """Merge values for a text message: made EUC-KR ready, and what still does not fit left
+    out, so one customer's emoji name never makes the provider refuse their message."""
+    fitted = {}
+    for name, value in values.items():
+        value = euc_kr_ready(str(value))
+        bad = outside_euc_kr(value)
+        fitted[name] = "".join(ch for ch in value if ch not in bad) if bad else value
+    return fitted
 
 
 @dataclass(frozen=True)

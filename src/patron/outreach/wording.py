@@ -161,8 +161,114 @@ def _retry(error: str = "", attempts: int = 1, **_rest: Any) -> str:
 
 
 @wording("outreach.failed")
-def _failed(error: str = "", detail: str = "", **_rest: Any) -> str:
+def _failed(error: str = "", detail: str = "", fallback: str = "", **_rest: Any) -> str:
+    if detail:
+        return _("Could not be delivered: %(detail)s (%(error)s)") % {
+            "detail": detail,
+            "error": error,
+        }
     return _("Could not be delivered (%(error)s)") % {"error": error}
+
+
+@wording("outreach.skip.cannot_advertise")
+def _cannot_advertise(**_rest: Any) -> str:
+    return _(
+        "Not sent: no channel can carry advertising as the business is set up (a text needs "
+        "the free 080 refusal number, every advertisement your name and contact)"
+    )
+
+
+@wording("outreach.skip.cancelled")
+def _skip_cancelled(**_rest: Any) -> str:
+    return _("Not sent: the campaign was cancelled")
+
+
+@wording("outreach.held.paused")
+def _held_paused(**_rest: Any) -> str:
+    return _("Held: the campaign is paused")
+
+
+@wording("outreach.held.channel")
+def _held_channel(channel: str = "", why=None, **_rest: Any) -> str:
+    return _("Waiting: %(channel)s cannot send yet. %(why)s") % {
+        "channel": channel_label(channel),
+        "why": say(why),
+    }
+
+
+@wording("outreach.paused")
+def _channel_paused(error: str = "", detail: str = "", **_rest: Any) -> str:
+    return _(
+        "The provider refused the account (%(error)s%(detail)s): nothing is sent on this "
+        "channel until the settings change or the next try"
+    ) % {"error": error, "detail": f": {detail}" if detail else ""}
+
+
+# -- what a channel needs -----------------------------------------------------------------------
+
+
+@wording("channel.no_provider")
+def _no_provider(**_rest: Any) -> str:
+    return _("no text-message provider is set up")
+
+
+@wording("channel.no_keys")
+def _no_keys(**_rest: Any) -> str:
+    return _("the provider's API keys are missing")
+
+
+@wording("channel.keys_unreadable")
+def _keys_unreadable(**_rest: Any) -> str:
+    return _(
+        "the saved API keys cannot be read (the server's SECRET_KEY changed): enter them again"
+    )
+
+
+@wording("channel.no_sender")
+def _no_sender_number(**_rest: Any) -> str:
+    return _("no registered sender number (발신번호) is set")
+
+
+@wording("channel.no_kakao_key")
+def _no_kakao_key(**_rest: Any) -> str:
+    return _("no KakaoTalk channel sender key is set")
+
+
+@wording("channel.no_alimtalk_key")
+def _no_alimtalk_key(**_rest: Any) -> str:
+    return _("NHN Cloud's 알림톡 app key is missing")
+
+
+@wording("channel.no_from")
+def _no_from(**_rest: Any) -> str:
+    return _("no address to send emails from is set")
+
+
+# -- delivery reports ----------------------------------------------------------------------------
+
+
+@wording("delivery.delivered")
+def _delivered(fallback: str = "", **_rest: Any) -> str:
+    if fallback:
+        return _("Delivered as a text message (%(kind)s): KakaoTalk could not deliver it") % {
+            "kind": fallback
+        }
+    return _("Delivered")
+
+
+@wording("delivery.failed")
+def _delivery_failed(error: str = "", detail: str = "", **_rest: Any) -> str:
+    return _failed(error=error, detail=detail)
+
+
+@wording("delivery.no_report")
+def _no_report(**_rest: Any) -> str:
+    return _("Sent; the carrier never reported whether it arrived")
+
+
+@wording("delivery.unconfirmed")
+def _unconfirmed(**_rest: Any) -> str:
+    return _("Sent; KakaoTalk could not confirm it was received")
 
 
 @wording("basis.consent")
@@ -184,25 +290,39 @@ def _basis_transaction(purchased: str, expires: str, **_rest: Any) -> str:
 
 @wording(
     "activity.outreach.queued",
+    "activity.outreach.held",
     "activity.outreach.sending",
     "activity.outreach.sent",
+    "activity.outreach.delivered",
+    "activity.outreach.demo",
     "activity.outreach.failed",
     "activity.outreach.skipped",
 )
 def _message_entry(
-    status: str, channel: str, message_class: str, name: str = "", reason=None, **_rest: Any
+    status: str,
+    channel: str,
+    message_class: str,
+    name: str = "",
+    reason=None,
+    report=None,
+    **_rest: Any,
 ) -> str:
     what = name or class_label(message_class)
     parts = {"what": what, "channel": channel_label(channel)}
     if status == "sent":
         line = _("%(what)s sent by %(channel)s") % parts
-    elif status in ("queued", "sending"):
+    elif status == "delivered":
+        line = _("%(what)s delivered by %(channel)s") % parts
+    elif status == "demo":
+        line = _("%(what)s by %(channel)s: demo, printed, not sent") % parts
+    elif status in ("queued", "sending", "held"):
         line = _("%(what)s waiting to be sent by %(channel)s") % parts
     elif status == "failed":
         line = _("%(what)s could not be delivered by %(channel)s") % parts
     else:
         line = _("%(what)s not sent") % parts
-    return f"{line}. {say(reason)}" if reason else line
+    note = report if status in ("sent", "delivered") and report else reason
+    return f"{line}. {say(note)}" if note else line
 
 
 @wording("campaign.kakao_no_template")
@@ -225,6 +345,8 @@ def report_label(key: str) -> str:
     status, _sep, rest = key.partition("_")
     if status == "skipped":
         return say({"code": f"outreach.skip.{rest}"})
+    if status == "waiting":
+        return _("Waiting: %(channel)s not set up") % {"channel": channel_label(rest)}
     try:
         state = str(OutboxStatus(status).label)
     except ValueError:
@@ -364,9 +486,49 @@ def _campaign_personal(**_rest: Any) -> str:
 @wording("campaign.no_sender")
 def _campaign_no_sender(**_rest: Any) -> str:
     return _(
-        "An advertisement must say how to reach you: set PATRON_SENDER_CONTACT or the "
-        "address emails come from."
+        "An advertisement must say how to reach you: give your business's phone number on "
+        "Business settings."
     )
+
+
+@wording("campaign.no_business_name")
+def _campaign_no_business_name(**_rest: Any) -> str:
+    return _(
+        "An advertisement must name who sends it: give your business's name on Business settings."
+    )
+
+
+@wording("campaign.no_optout_number")
+def _campaign_no_optout(**_rest: Any) -> str:
+    return _(
+        "An advertising text must end with a free way to refuse: give your 080 refusal "
+        "number (무료수신거부) on Business settings, or send this by email."
+    )
+
+
+@wording("campaign.paused_from")
+def _campaign_paused_from(held: int = 0, **_rest: Any) -> str:
+    return ngettext(
+        "Paused: %(n)s message is held until it is resumed",
+        "Paused: %(n)s messages are held until it is resumed",
+        held,
+    ) % {"n": number(held)}
+
+
+@wording("campaign.not_pausable", "campaign.not_paused", "campaign.not_cancellable")
+def _campaign_wrong_state(status: str = "", **_rest: Any) -> str:
+    from .models import CampaignStatus
+
+    try:
+        label = str(CampaignStatus(status).label)
+    except ValueError:
+        label = status
+    return _("A campaign that is “%(status)s” cannot be changed that way.") % {"status": label}
+
+
+@wording("campaign.archive_active")
+def _campaign_archive_active(**_rest: Any) -> str:
+    return _("Pause or cancel the campaign before archiving it: it may still send.")
 
 
 @wording("segment.too_large")
@@ -377,3 +539,32 @@ def _segment_too_large(filter: str, most: float = 0, **_rest: Any) -> str:
 @wording("plan.running")
 def _plan_running(day: str = "", **_rest: Any) -> str:
     return _("The plan for %(day)s is running in another process.") % {"day": day}
+
+
+# -- test sends --------------------------------------------------------------------------------
+
+
+@wording("trial.no_address_email")
+def _trial_no_email(**_rest: Any) -> str:
+    return _("Add your email address on My profile first: the test goes there.")
+
+
+@wording("trial.no_address_sms", "trial.no_address_kakao")
+def _trial_no_phone(**_rest: Any) -> str:
+    return _("Add your mobile number on My profile first: the test goes there.")
+
+
+@wording("trial.channel_off")
+def _trial_channel_off(channel: str = "", why=None, **_rest: Any) -> str:
+    return _("%(channel)s cannot send now: %(why)s") % {
+        "channel": channel_label(channel),
+        "why": say(why),
+    }
+
+
+@wording("campaign.not_euc_kr")
+def _campaign_not_euc_kr(characters: str = "", **_rest: Any) -> str:
+    return _(
+        "A text message cannot carry these characters: %(characters)s. Providers refuse every "
+        "message that has them. Remove them, or send this campaign by email only."
+    ) % {"characters": characters}

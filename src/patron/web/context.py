@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from django.conf import settings
-
 from patron.accounts import roles
+from patron.core.business import business
 from patron.core.runs import workers_running
+from patron.outreach.queries import channel_notices
 
 
 def patron(request) -> dict:
     user = getattr(request, "user", None)
+    name = business().display_name
     if user is None or not roles.is_member(user):
-        return {"business": settings.PATRON_SENDER_NAME}
+        return {"business": name}
     return {
-        "business": settings.PATRON_SENDER_NAME,
+        "business": name,
+        # Every page says which channels only pretend to send, and what waits (lazily: a
+        # page that never shows it asks nothing).
+        "channel_notices": channel_notices,
         "role": roles.role_of(user),
         "may": {
             "change_relationships": roles.can_change_relationships(user),

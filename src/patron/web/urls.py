@@ -5,6 +5,7 @@ from django.urls import path
 from django.views.i18n import set_language
 
 from .views import (
+    business,
     dashboard,
     duplicates,
     events,
@@ -48,6 +49,10 @@ urlpatterns = [
     path("team/", team.team, name="team"),
     path("team/<int:pk>/", team.member_change, name="member_change"),
     path("team/<int:pk>/active/", team.member_active, name="member_active"),
+    path("team/<int:pk>/password/", business.member_password, name="member_password"),
+    path("settings/", business.business_settings, name="business_settings"),
+    path("settings/test/<str:channel>/", business.business_test, name="business_test"),
+    path("profile/", business.my_profile, name="my_profile"),
     path("today/", today.today, name="today"),
     path("tasks/<int:pk>/done/", today.task_done, name="task_done"),
     path("tasks/<int:pk>/snooze/", today.task_snooze, name="task_snooze"),

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.conf import settings
-
+from patron.core.business import Business
 from patron.parties.models import Channel
 
 
@@ -27,6 +26,37 @@ class Outgoing:
     template_code: str = ""
     variables: dict[str, str] = field(default_factory=dict)
     fallback_text: str = ""  # the SMS sent when KakaoTalk cannot deliver
+    attempt: int = 0  # tries recorded before this one (a provider's idempotency key uses it)
+
+
+DELIVERED, FAILED, PENDING, UNCONFIRMED = "delivered", "failed", "pending", "unconfirmed"
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What a provider reports about a message it accepted."""
+
+    state: str  # DELIVERED, FAILED, PENDING, or UNCONFIRMED (sent, arrival never reported)
+    code: str = ""  # the provider's own code ("solapi.3043", "nhn-at.3019")
+    detail: str = ""  # the provider's words for it
+    fallback: str = ""  # "SMS"/"LMS": KakaoTalk could not deliver, a text went instead
+    suppress: str = ""  # a SuppressionReason: the number will never take a message
+
+
+def split_number(e164: str) -> tuple[str, str]:
+    """(country calling code, national number) of an E.164 number: "+821012345678" ->
+    ("82", "01012345678"). Korean numbers keep their trunk 0, as Korean providers want them;
+    a foreign one is never sent as if it were Korean."""
+    import phonenumbers
+
+    try:
+        parsed = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return "82", "".join(ch for ch in e164 if ch.isdigit())
+    national = phonenumbers.national_significant_number(parsed)
+    if parsed.country_code == 82:
+        national = "0" + national
+    return str(parsed.country_code), national
 
 
 class DeliveryFailure(Exception):
@@ -47,7 +77,13 @@ class TemporaryFailure(DeliveryFailure):
 
 
 class PermanentFailure(DeliveryFailure):
-    """Trying again would fail the same way (no such address, blocked number, bad key)."""
+    """Trying again would fail the same way (no such address, blocked number, too long)."""
+
+
+class ChannelRefused(DeliveryFailure):
+    """The provider refused the account, not the message (keys, balance, an IP allow-list,
+    an unregistered sender number): every message would meet the same answer, so the
+    channel is paused and the message waits, untried."""
 
 
 class Sender:
@@ -68,12 +104,16 @@ class Sender:
         """Send a prepared message; the provider's id for it."""
         raise NotImplementedError
 
+    def read_receipts(self, provider_ids: list[str]) -> dict[str, Receipt]:
+        """What the provider reports for these messages (absent: nothing known yet)."""
+        return {}
 
-def sender_for(channel: str) -> Sender:
+
+def sender_for(channel: str, biz: Business) -> Sender:
     if channel == Channel.EMAIL:
         from .email import EmailSender
 
-        return EmailSender()
+        return EmailSender(biz)
     from .texts import text_sender
 
-    return text_sender(channel, settings.PATRON_SMS_PROVIDER)
+    return text_sender(channel, biz)

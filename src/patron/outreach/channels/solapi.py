@@ -1,10 +1,16 @@
-"""Solapi (solapi.com): SMS, LMS and KakaoTalk 알림톡 through its documented HTTP API.
+"""Solapi (solapi.com): SMS, LMS and KakaoTalk 알림톡 through its HTTP API.
 
-Requests are signed as Solapi documents (HMAC-SHA256 over date + salt with the API secret, in
-the ``Authorization`` header) and sent to ``POST /messages/v4/send-many/detail``, one message
-per request so each is recorded as soon as Solapi accepts it. We speak the HTTP API with
-requests rather than the ``solapi`` SDK: one endpoint, and the SDK's error types would need
-mapping all the same.
+Requests are signed as Solapi documents (``authentication/api-key.md`` in the public
+``solapi/documents`` repository: HMAC-SHA256 over date + salt with the API secret, in the
+``Authorization`` header) and sent to ``POST /messages/v4/send-many/detail`` with
+``showMessageList`` (without it the answer carries no message id), one message a request so
+each is recorded as soon as Solapi accepts it. Delivery results are read back with
+``GET /messages/v4/list``: status 4000 is delivered, 2000 and 3000 are on their way, every
+other code is a failure (``api-reference/message-status-codes.md``).
+
+We speak the HTTP API with requests rather than the ``solapi`` SDK (the tests drive our
+local stand-in with the SDK, so both speak the same contract): the SDK raises bare
+``Exception`` for every refusal, which we would have to pick apart all the same.
 """
 
 from __future__ import annotations
@@ -17,25 +23,59 @@ import secrets
 import requests
 from django.conf import settings
 
+from patron.core.business import Business, digits
+
 from ..models import SuppressionReason
-from ..templating import sms_size
-from . import Outgoing, PermanentFailure, Sender, TemporaryFailure
+from ..templating import fit_bytes, sms_size
+from . import (
+    DELIVERED,
+    FAILED,
+    PENDING,
+    ChannelRefused,
+    Outgoing,
+    PermanentFailure,
+    Receipt,
+    Sender,
+    TemporaryFailure,
+    split_number,
+)
 
 SEND_PATH = "/messages/v4/send-many/detail"
+LIST_PATH = "/messages/v4/list"
 TIMEOUT = 15
-# errorCode answers about Patron's own configuration: nothing can be sent until a person fixes
-# it, so the batch stops and its messages wait (they are not the recipients' fault).
-CONFIGURATION = {
-    "InvalidAPIKey",
-    "SignatureDoesNotMatch",
-    "RequestTimeTooSkewed",
-    "DuplicatedSignature",
-    "NotEnoughBalance",
-    "Forbidden",
+PREFIX = "solapi:"
+LMS_TITLE_BYTES = 40  # status 1014: "제목은 40byte까지 사용 가능합니다."
+REPORTS_PER_REQUEST = 100
+
+# Status codes (message-status-codes.md) that are about the account, not the recipient: every
+# message would meet them, so the channel pauses.
+ACCOUNT_STATUS = {
+    "1020": "등록된 계정이 아니거나 패스워드가 틀림",
+    "1030": "잔액 부족",
+    "1041": "유효한 플러스 친구 값이 아닙니다.",
+    "1062": "발신번호 미등록",
+    "2062": "발신번호 미등록",
+    "2063": "차단된 계정",
+    "2230": "잔액 부족",
+    "3013": "발신번호 형식 오류(세칙 위반)",
+    "3059": "변작된 발신번호.",
+    "3101": "발신 프로필 키가 유효하지 않음",
+    "3106": "유효하지 않은 채널",
 }
-# Per-message status codes meaning this number will never take a message from us.
-REFUSED_NUMBERS = {"1061": SuppressionReason.REFUSED, "1060": SuppressionReason.INVALID}
-UNREGISTERED_SENDER = {"1062"}
+# Codes meaning this number will never take a message from us.
+SUPPRESSING = {
+    "1060": SuppressionReason.INVALID,  # 차단된 수신번호
+    "2060": SuppressionReason.INVALID,
+    "1061": SuppressionReason.REFUSED,  # 사용자에 의해 수신거부 됨(080무료수신거부)
+    "2061": SuppressionReason.REFUSED,
+    "1064": SuppressionReason.COMPLAINT,  # KISA 신고로 인한 차단
+    "2064": SuppressionReason.COMPLAINT,
+    "3032": SuppressionReason.INVALID,  # 미가입자
+}
+PENDING_STATUS = {"2000", "2100", "3000"}
+DELIVERED_STATUS = "4000"
+# A signature seen twice within 15 minutes (DuplicatedSignature): a new salt fixes it.
+RETRY_AT_ONCE = {"DuplicatedSignature"}
 
 
 def authorization(api_key: str, api_secret: str, *, now: dt.datetime | None = None) -> str:
@@ -45,107 +85,166 @@ def authorization(api_key: str, api_secret: str, *, now: dt.datetime | None = No
     return f"HMAC-SHA256 apiKey={api_key}, date={date}, salt={salt}, signature={signature}"
 
 
-def national(e164: str) -> str:
-    """Solapi takes Korean numbers in national form: +821012345678 -> 01012345678."""
-    return "0" + e164[3:] if e164.startswith("+82") else e164.lstrip("+")
-
-
 class SolapiSender(Sender):
-    def __init__(self, channel: str) -> None:
+    def __init__(self, channel: str, biz: Business) -> None:
         self.channel = channel
+        self.biz = biz
         self.session: requests.Session | None = None
 
     def open(self) -> None:
-        if not (settings.PATRON_SOLAPI_API_KEY and settings.PATRON_SOLAPI_API_SECRET):
-            raise TemporaryFailure("solapi.not_configured", connection_lost=True)
-        if not settings.PATRON_SMS_SENDER:
-            raise TemporaryFailure("sms.no_sender_number", connection_lost=True)
+        if not self.biz.has_keys_for("solapi"):
+            raise ChannelRefused("channel.no_keys")
+        if not self.biz.sms_sender:
+            raise ChannelRefused("channel.no_sender")
         self.session = requests.Session()
 
     def close(self) -> None:
         if self.session is not None:
             self.session.close()
 
+    def _headers(self) -> dict[str, str]:
+        return {
+            "Authorization": authorization(
+                self.biz.key("solapi_api_key"), self.biz.key("solapi_api_secret")
+            ),
+            "Content-Type": "application/json",
+        }
+
     def payload(self, message: Outgoing) -> dict:
-        base = {"to": national(message.to), "from": national_sender()}
+        country, national = split_number(message.to)
+        base = {"to": national, "from": digits(self.biz.sms_sender), "country": country}
         if self.channel == "kakao":
-            return {
+            if country != "82":
+                raise PermanentFailure("kakao.foreign_number", message.to)
+            fallback = message.fallback_text
+            payload = {
                 **base,
                 "type": "ATA",
                 # Used by Solapi only when KakaoTalk cannot deliver (the SMS fallback).
-                "text": message.fallback_text or message.text,
+                "text": fallback or message.text,
                 "kakaoOptions": {
-                    "pfId": settings.PATRON_KAKAO_SENDER_KEY,
+                    "pfId": self.biz.kakao_sender_key,
                     "templateId": message.template_code,
                     "variables": message.variables,
-                    "disableSms": not message.fallback_text,
+                    "disableSms": not fallback,
                 },
             }
+            if fallback and sms_size(fallback).kind == "LMS":
+                payload["subject"] = lms_title(message.subject, fallback)
+            return payload
         size = sms_size(message.text)
         if size.kind == "too_long":
             raise PermanentFailure("sms.too_long", str(size.size))
         payload = {**base, "type": size.kind, "text": message.text}
-        if size.kind == "LMS" and message.subject:
-            payload["subject"] = lms_title(message)
+        if size.kind == "LMS":
+            payload["subject"] = lms_title(message.subject, message.text)
         return payload
 
     def send(self, message: Outgoing) -> str:
         assert self.session is not None
-        body = {"messages": [self.payload(message)]}
-        headers = {
-            "Authorization": authorization(
-                settings.PATRON_SOLAPI_API_KEY, settings.PATRON_SOLAPI_API_SECRET
-            ),
-            "Content-Type": "application/json",
-        }
+        body = {"messages": [self.payload(message)], "showMessageList": True}
         try:
             answer = self.session.post(
                 settings.PATRON_SOLAPI_URL.rstrip("/") + SEND_PATH,
                 json=body,
-                headers=headers,
+                headers=self._headers(),
                 timeout=TIMEOUT,
             )
         except requests.RequestException as exc:
             raise TemporaryFailure("solapi.unreachable", str(exc), connection_lost=True) from exc
-        return read_answer(answer)
+        message_id = read_answer(answer)
+        return PREFIX + message_id if message_id else ""
+
+    def read_receipts(self, provider_ids: list[str]) -> dict[str, Receipt]:
+        assert self.session is not None
+        ids = [pid.removeprefix(PREFIX) for pid in provider_ids if pid.startswith(PREFIX)]
+        found: dict[str, Receipt] = {}
+        for start in range(0, len(ids), REPORTS_PER_REQUEST):
+            chunk = ids[start : start + REPORTS_PER_REQUEST]
+            # Repeated messageIds, as Solapi's own Node SDK sends them.
+            query = [("messageIds", message_id) for message_id in chunk]
+            query.append(("limit", str(len(chunk))))
+            try:
+                answer = self.session.get(
+                    settings.PATRON_SOLAPI_URL.rstrip("/") + LIST_PATH,
+                    params=query,
+                    headers=self._headers(),
+                    timeout=TIMEOUT,
+                )
+            except requests.RequestException as exc:
+                raise TemporaryFailure("solapi.unreachable", str(exc)) from exc
+            if answer.status_code != 200:
+                raise _refusal(answer)
+            listed = (answer.json() or {}).get("messageList") or {}
+            for message_id, item in listed.items():
+                found[PREFIX + message_id] = receipt(item)
+        return found
 
 
-def lms_title(message: Outgoing) -> str:
-    """An LMS title is shown before the text: an advertisement's starts with the mark too."""
+def lms_title(subject: str, text: str) -> str:
+    """An LMS title is shown before the text, at most 40 bytes of EUC-KR (status 1014); an
+    advertisement's starts with the mark too."""
     from ..rules import AD_MARK
 
-    title = message.subject or message.text.splitlines()[0]
-    if message.text.startswith(AD_MARK) and not title.startswith(AD_MARK):
+    title = (subject or text.splitlines()[0]).strip()
+    if text.startswith(AD_MARK) and not title.startswith(AD_MARK):
         title = f"{AD_MARK} {title}"
-    return title[:40]
+    return fit_bytes(title, LMS_TITLE_BYTES)
 
 
-def national_sender() -> str:
-    return "".join(ch for ch in settings.PATRON_SMS_SENDER if ch.isdigit())
+def receipt(item: dict) -> Receipt:
+    status = str(item.get("statusCode") or "")
+    detail = str(item.get("reason") or item.get("statusMessage") or "")
+    replaced = item.get("replacement") in (True, 1, "1", "true")
+    fallback = str(item.get("type") or "SMS") if replaced else ""
+    if fallback == "ATA":
+        fallback = "SMS"
+    if status in PENDING_STATUS or not status:
+        return Receipt(PENDING)
+    if status == DELIVERED_STATUS:
+        return Receipt(DELIVERED, f"solapi.{status}", detail, fallback=fallback)
+    return Receipt(FAILED, f"solapi.{status}", detail, suppress=SUPPRESSING.get(status, ""))
 
 
-def read_answer(answer: requests.Response) -> str:
+def _refusal(answer: requests.Response) -> Exception:
+    """A refusal of the whole request, by its HTTP status and errorCode."""
+    if answer.status_code >= 500 or answer.status_code == 429:
+        return TemporaryFailure(f"solapi.{answer.status_code}", answer.text[:200])
     try:
         data = answer.json()
     except ValueError:
         data = {}
-    if answer.status_code >= 500 or answer.status_code == 429:
-        raise TemporaryFailure(f"solapi.{answer.status_code}", answer.text[:200])
+    code = str(data.get("errorCode") or answer.status_code)
+    detail = str(data.get("errorMessage") or "")
+    if code in RETRY_AT_ONCE:
+        return TemporaryFailure(f"solapi.{code}", detail)
+    if answer.status_code == 400 and code == "ValidationError":
+        return PermanentFailure(f"solapi.{code}", detail)
+    # Keys, signature, clock, balance, an IP allow-list, a blocked app, or anything else
+    # Solapi says about the account: nothing can be sent until it changes.
+    return ChannelRefused(f"solapi.{code}", detail)
+
+
+def read_answer(answer: requests.Response) -> str:
+    """The accepted message's id, or the failure as Solapi stated it."""
     if answer.status_code != 200:
-        code = str(data.get("errorCode") or answer.status_code)
-        detail = str(data.get("errorMessage") or "")
-        if code in CONFIGURATION:
-            raise TemporaryFailure(f"solapi.{code}", detail, connection_lost=True)
-        raise PermanentFailure(f"solapi.{code}", detail)
+        raise _refusal(answer)
+    try:
+        data = answer.json()
+    except ValueError as exc:
+        raise TemporaryFailure("solapi.bad_answer", answer.text[:200]) from exc
     failed = data.get("failedMessageList") or []
     if failed:
         item = failed[0]
         status = str(item.get("statusCode", ""))
         detail = str(item.get("statusMessage", ""))
-        if status in UNREGISTERED_SENDER:
-            raise TemporaryFailure(f"solapi.{status}", detail, connection_lost=True)
-        raise PermanentFailure(f"solapi.{status}", detail, suppress=REFUSED_NUMBERS.get(status, ""))
+        if status in ACCOUNT_STATUS:
+            raise ChannelRefused(f"solapi.{status}", detail or ACCOUNT_STATUS[status])
+        raise PermanentFailure(f"solapi.{status}", detail, suppress=SUPPRESSING.get(status, ""))
     accepted = data.get("messageList") or []
     if isinstance(accepted, dict):  # older answers key the list by message id
         accepted = list(accepted.values())
-    return str(accepted[0].get("messageId", "")) if accepted else ""
+    if not accepted:
+        # Accepted, but without showMessageList Solapi names no message: nothing to report.
+        return ""
+    return str(accepted[0].get("messageId", ""))

@@ -1,7 +1,7 @@
-"""SMS, LMS and KakaoTalk 알림톡 through a Korean provider (PATRON_SMS_PROVIDER).
+"""SMS, LMS and KakaoTalk 알림톡 through a Korean provider (the business's text provider).
 
-With no provider configured, texts are printed on the console, as Django's console email
-backend prints emails: what `make run` does, so the demo shows what would be sent.
+In demo mode texts are printed on the console, as Django's console email backend prints
+emails (what `make run` does): each is marked "demo: printed, not sent", never "sent".
 """
 
 from __future__ import annotations
@@ -10,38 +10,44 @@ import sys
 
 from django.conf import settings
 
+from patron.core.business import Business
 from patron.parties.normalize import format_phone
 
 from ..templating import sms_size
 from . import Outgoing, Sender, TemporaryFailure
 
 
-def text_sender(channel: str, provider: str) -> Sender:
-    if not provider:
-        return ConsoleTextSender(channel)
+def text_sender(channel: str, biz: Business) -> Sender:
+    provider = biz.text_provider
+    if provider == "demo":
+        return ConsoleTextSender(channel, biz)
     if provider == "solapi":
         from .solapi import SolapiSender
 
-        return SolapiSender(channel)
+        return SolapiSender(channel, biz)
     if provider == "nhn":
         from .nhn import NhnSender
 
-        return NhnSender(channel)
-    raise TemporaryFailure("sms.unknown_provider", provider, connection_lost=True)
+        return NhnSender(channel, biz)
+    raise TemporaryFailure("channel.no_provider", provider, connection_lost=True)
 
 
 class ConsoleTextSender(Sender):
-    def __init__(self, channel: str) -> None:
+    def __init__(self, channel: str, biz: Business) -> None:
         self.channel = channel
+        self.biz = biz
         self.sent = 0
 
     def send(self, message: Outgoing) -> str:
-        size = sms_size(message.text)
+        text = message.text
+        if self.channel == "kakao" and message.template_code:
+            text = f"[{message.template_code}]\n{text}"
+        size = sms_size(text)
         stream = sys.stdout
         to = format_phone(message.to, settings.PATRON_DEFAULT_REGION)
         stream.write(
-            f"--- {self.channel.upper()} ({size.kind}, {size.size} bytes) to {to} "
-            f"from {settings.PATRON_SMS_SENDER or '-'}\n{message.text}\n"
+            f"--- DEMO {self.channel.upper()} ({size.kind}, {size.size} bytes; printed, not "
+            f"sent) to {to} from {self.biz.sms_sender or '-'}\n{text}\n"
         )
         stream.flush()
         self.sent += 1

@@ -93,3 +93,20 @@ def channel_name(channel: str) -> str:
     from patron.outreach.wording import channel_label
 
     return channel_label(channel)
+
+
+@register.filter
+def provider_name(provider: str) -> str:
+    names = {"solapi": "Solapi", "nhn": "NHN Cloud", "smtp": "SMTP"}
+    return names.get(provider, provider.capitalize() if provider else "")
+
+
+@register.filter
+def split(text: str) -> list[str]:
+    return text.split()
+
+
+@register.filter
+def field(form, name: str):
+    """A form's bound field by name (for templates that list fields by name)."""
+    return form[name]

@@ -26,7 +26,7 @@ from patron.outreach.models import (
     Template,
 )
 from patron.outreach.preview import example_parties, preview
-from patron.outreach.queries import campaign_report, channel_estimate
+from patron.outreach.queries import campaign_reach, campaign_report
 from patron.outreach.rules import pressure_rules
 from patron.outreach.segments import segment_parties
 from patron.outreach.services import do_save_kakao_template, do_save_segment, do_save_template
@@ -137,7 +137,7 @@ def campaign_detail(request, pk: int):
         {
             "campaign": campaign,
             "audience": segment_parties(campaign.segment.filters).count(),
-            "estimate": channel_estimate(campaign) if campaign.status == "draft" else None,
+            "reach": campaign_reach(campaign) if campaign.status == "draft" else None,
             "previews": previews,
             "report": campaign_report(campaign),
             "recent": recent,

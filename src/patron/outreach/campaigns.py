@@ -1,0 +1,120 @@
+"""A campaign's life after launch: it ends when its last message is settled, and an owner or a
+manager may pause it, resume it, cancel what has not gone yet, or archive it.
+
+Settled: delivered, failed, not sent (with the reason), printed in demo mode, sent by email
+(the mail server's acceptance is all SMTP tells), or sent as a text whose report came or will
+not come any more (receipts.GIVE_UP). A campaign whose messages wait for a channel that is not
+set up is not done: it says how many wait and why.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from patron.core.problems import Problem
+
+from .models import (
+    CAMPAIGN_ACTIVE,
+    UNSETTLED,
+    Campaign,
+    CampaignStatus,
+    OutboxMessage,
+    OutboxStatus,
+)
+from .queries import campaign_report
+from .receipts import TEXT_CHANNELS
+
+
+class CampaignChangeRefused(Problem):
+    """A change a campaign in its state cannot take (resume what is not paused...)."""
+
+
+def unsettled(campaign_id: int) -> Q:
+    awaiting_report = Q(status=OutboxStatus.SENT, channel__in=TEXT_CHANNELS, report__isnull=True)
+    return Q(campaign_id=campaign_id) & (
+        Q(status__in=UNSETTLED) | (awaiting_report & ~Q(provider_id=""))
+    )
+
+
+def settle_campaigns(now: dt.datetime | None = None) -> int:
+    """Campaigns sending whose every message is settled are done, with their totals."""
+    now = now or timezone.now()
+    finished = 0
+    for campaign in Campaign.objects.filter(status=CampaignStatus.SENDING):
+        if OutboxMessage.objects.filter(unsettled(campaign.pk)).exists():
+            continue
+        finished += Campaign.objects.filter(pk=campaign.pk, status=CampaignStatus.SENDING).update(
+            status=CampaignStatus.DONE, finished_at=now, totals=campaign_report(campaign)
+        )
+    return finished
+
+
+def do_pause_campaign(campaign: Campaign, *, actor=None) -> int:
+    """Hold what has not gone yet (queued messages wait; planning stops between batches).
+    Returns how many messages were held."""
+    with transaction.atomic():
+        changed = Campaign.objects.filter(
+            pk=campaign.pk,
+            status__in=(CampaignStatus.SCHEDULED, CampaignStatus.PLANNING, CampaignStatus.SENDING),
+        ).update(status=CampaignStatus.PAUSED, problem={"code": "campaign.paused_from"})
+        if not changed:
+            raise CampaignChangeRefused("campaign.not_pausable", status=campaign.status)
+        held = OutboxMessage.objects.filter(
+            campaign_id=campaign.pk, status=OutboxStatus.QUEUED
+        ).update(status=OutboxStatus.HELD, reason={"code": "outreach.held.paused"})
+        Campaign.objects.filter(pk=campaign.pk).update(
+            problem={"code": "campaign.paused_from", "was": campaign.status, "held": held}
+        )
+    campaign.refresh_from_db()
+    return held
+
+
+def do_resume_campaign(campaign: Campaign, *, actor=None, now: dt.datetime | None = None) -> int:
+    """Send what the pause held; a campaign paused before planning is planned again."""
+    now = now or timezone.now()
+    was = (campaign.problem or {}).get("was", CampaignStatus.SENDING)
+    status = CampaignStatus.PLANNING if was in (CampaignStatus.PLANNING,) else was
+    if status == CampaignStatus.SCHEDULED and campaign.send_at and campaign.send_at <= now:
+        status = CampaignStatus.PLANNING
+    with transaction.atomic():
+        changed = Campaign.objects.filter(pk=campaign.pk, status=CampaignStatus.PAUSED).update(
+            status=status, problem=None
+        )
+        if not changed:
+            raise CampaignChangeRefused("campaign.not_paused", status=campaign.status)
+        released = OutboxMessage.objects.filter(
+            campaign_id=campaign.pk, status=OutboxStatus.HELD
+        ).update(status=OutboxStatus.QUEUED, reason=None, next_attempt_at=now)
+    campaign.refresh_from_db()
+    return released
+
+
+def do_cancel_campaign(campaign: Campaign, *, actor=None, now: dt.datetime | None = None) -> int:
+    """Nothing more goes: what waits is marked not sent (cancelled). What went stays in the
+    report. Returns how many messages were cancelled."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        changed = Campaign.objects.filter(
+            pk=campaign.pk, status__in=(CampaignStatus.DRAFT, *CAMPAIGN_ACTIVE)
+        ).update(status=CampaignStatus.CANCELLED, finished_at=now)
+        if not changed:
+            raise CampaignChangeRefused("campaign.not_cancellable", status=campaign.status)
+        cancelled = OutboxMessage.objects.filter(
+            campaign_id=campaign.pk, status__in=(OutboxStatus.QUEUED, OutboxStatus.HELD)
+        ).update(status=OutboxStatus.SKIPPED, reason={"code": "outreach.skip.cancelled"})
+        campaign.refresh_from_db()
+        Campaign.objects.filter(pk=campaign.pk).update(totals=campaign_report(campaign))
+    campaign.refresh_from_db()
+    return cancelled
+
+
+def do_archive_campaign(campaign: Campaign, *, archived: bool = True) -> None:
+    """Out of the lists (kept with its report and history), or back."""
+    if archived and campaign.status in CAMPAIGN_ACTIVE:
+        raise CampaignChangeRefused("campaign.archive_active", status=campaign.status)
+    Campaign.objects.filter(pk=campaign.pk).update(archived_at=timezone.now() if archived else None)
+    campaign.refresh_from_db()

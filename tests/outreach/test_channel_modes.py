@@ -1,0 +1,84 @@
+"""A channel is set up (a real provider), in demo mode (printed, never "sent"), or not set up
+(its messages wait, with the reason, and every page says how many). Run on the demo studio
+through the commands an owner runs."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from patron.cli import main
+from patron.core.business import do_save_business
+from patron.outreach.models import OutboxMessage
+
+TEXTS = ("sms", "kakao")
+
+
+@pytest.fixture
+def demo(db, settings):
+    # The demo studio's own settings, not the outreach tests' pinned business.
+    for name in ("PATRON_SENDER_NAME", "PATRON_SENDER_CONTACT", "DEFAULT_FROM_EMAIL"):
+        setattr(settings, name, "")
+    assert main(["demo", "--parties", "400"]) == 0
+
+
+def plan_and_deliver(capsys) -> dict:
+    assert main(["plan", "--date", timezone.localdate().isoformat(), "--json"]) == 0
+    capsys.readouterr()
+    assert main(["deliver", "--until-empty", "--json"]) == 0
+    return json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+
+
+def test_with_no_text_provider_no_text_is_marked_sent_and_each_says_why_it_waits(
+    demo, capsys, owner
+):
+    do_save_business({"text_provider": ""})
+    history = OutboxMessage.objects.order_by("-pk").values_list("pk", flat=True).first()
+    # A service notice to everyone reachable: texts included, whatever consent says.
+    from patron.outreach.incidents import do_send_notice
+    from patron.outreach.models import Incident
+
+    incident = Incident.objects.create(
+        title="촬영 일정 변경",
+        starts_at=timezone.now() - timezone.timedelta(days=900),
+        ends_at=timezone.now(),
+    )
+    do_send_notice(
+        incident, "notice", "일정 변경", "{{ first_name }} 님, 일정이 바뀌었습니다.", actor=owner
+    )
+    out = plan_and_deliver(capsys)
+
+    texts = OutboxMessage.objects.filter(channel__in=TEXTS, pk__gt=history)
+    assert texts.filter(status__in=("sent", "delivered", "demo", "sending")).count() == 0
+    waiting = texts.filter(status="queued")
+    assert waiting.exists()
+    assert set(waiting.values_list("reason__why__code", flat=True)) == {"channel.no_provider"}
+    assert out["waiting"]["sms"] == {
+        "count": waiting.filter(channel="sms").count(),
+        "reason": "no text-message provider is set up",
+        "code": "channel.no_provider",
+    }
+    # Every page says so, with the count, in the owner's language.
+    client = Client()
+    client.force_login(owner)
+    page = " ".join(client.get("/", HTTP_ACCEPT_LANGUAGE="ko").content.decode().split())
+    count = f"{waiting.filter(channel='sms').count():,}"
+    assert (
+        f"문자 발송이 설정되지 않았습니다: 문자 발송 업체가 설정되지 않음. {count}건 대기 중."
+        in page
+    )
+
+
+def test_in_demo_mode_texts_are_printed_and_marked_demo_never_sent(demo, capsys, owner):
+    out = plan_and_deliver(capsys)
+    assert "waiting" in out and "sms" not in out["waiting"]
+    texts = OutboxMessage.objects.filter(channel__in=TEXTS)
+    assert texts.filter(status__in=("sent", "delivered")).count() == 0
+    assert texts.filter(status="demo").exists()  # the demo's history and today's plan
+    client = Client()
+    client.force_login(owner)
+    page = client.get("/outreach/", HTTP_ACCEPT_LANGUAGE="ko").content.decode()
+    assert "데모 모드" in page and "발송되지 않습니다" in page
