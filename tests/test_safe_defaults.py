@@ -97,3 +97,30 @@ def test_a_fit_on_data_that_pins_nothing_down_is_refused_and_says_why(write_csv)
         do_score()
     run = ScoringRun.objects.get()
     assert run.status == "failed" and run.problem["code"] == "score.not_converged"
+
+
+def test_stopping_patron_stops_its_worker_at_once_and_starts_no_other(tmp_path):
+    """The worker runs in a session of its own (a terminal's Ctrl+C reaches `patron serve`,
+    not the worker, which is then stopped once, not restarted during the shutdown)."""
+    import os
+
+    from patron.worker import Supervisor
+
+    started = tmp_path / "started"
+    script = (
+        "import pathlib, signal, sys, time\n"
+        f"pathlib.Path({str(started)!r}).open('a').write('x')\n"
+        "signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))\n"
+        "time.sleep(60)\n"
+    )
+    supervisor = Supervisor(command=[sys.executable, "-c", script])
+    supervisor.start()
+    deadline = time.monotonic() + 20
+    while not (started.exists() and started.read_text()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert os.getpgid(supervisor.process.pid) != os.getpgid(os.getpid())
+    began = time.monotonic()
+    supervisor.stop()
+    assert time.monotonic() - began < 5
+    time.sleep(1.5)  # long enough for a restart, had there been one
+    assert started.read_text() == "x" and supervisor.restarts == 0

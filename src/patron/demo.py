@@ -246,6 +246,7 @@ class _Studio:
                 purpose=purpose,
                 granted=bool(granted),
                 recorded_at=at,
+                decided_at=at,
                 source="demo",
                 evidence={"form": form, "wording": wording},
             )
@@ -462,12 +463,12 @@ def _keep_in_touch(end: dt.datetime, offerings: dict[str, Offering]) -> None:
     agreed = do_save_segment(
         Segment(name="할인 소식 동의 고객", filters={"consent": ["marketing"]})
     )
-    clients = do_save_segment(Segment(name="단골 고객", filters={"kind": ["client"]}))
+    clients = do_save_segment(Segment(name="클라이언트", filters={"kind": ["client"]}))
     Campaign.objects.create(
         name="가을 인화 할인", template=promotion, segment=agreed, channel=CampaignChannel.BEST
     )
     for name, rule, kind, days, template in (
-        ("단골 고객 안부", CadenceRule.CHECK_IN, "client", 90, None),
+        ("클라이언트 안부", CadenceRule.CHECK_IN, "client", 90, None),
         ("생일 축하", CadenceRule.BIRTHDAY, "*", 0, greeting),
         ("촬영 후 설문", CadenceRule.SURVEY_AFTER_ENGAGEMENT, "*", 3, survey),
     ):

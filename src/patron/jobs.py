@@ -21,6 +21,7 @@ import os
 import re
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,7 @@ from patron.outreach.campaigns import settle_campaigns
 from patron.outreach.daily import do_plan_day
 from patron.outreach.delivery import deliver_due
 from patron.outreach.models import Campaign, CampaignStatus, PlanRun
+from patron.outreach.pending import record_pending
 from patron.outreach.planner import do_plan_campaign
 from patron.outreach.queries import campaign_report
 from patron.outreach.receipts import read_due_receipts
@@ -402,10 +404,10 @@ def _another_refresh_waiting() -> bool:
 # -- keeping in touch ---------------------------------------------------------------------------
 
 
-def launch_campaign(campaign: Campaign, *, user=None) -> bool:
+def launch_campaign(campaign: Campaign, *, user=None, not_advertising: bool = False) -> bool:
     """Launch a draft campaign: planned now by the worker, or when its time comes."""
     with transaction.atomic():
-        launched = do_launch_campaign(campaign, actor=user)
+        launched = do_launch_campaign(campaign, actor=user, not_advertising=not_advertising)
         if launched and campaign.status == CampaignStatus.PLANNING:
             enqueue(plan_campaign, campaign.pk)
     return launched
@@ -453,9 +455,10 @@ def plan_campaign(campaign_id: int) -> dict[str, int]:
 def courier_round() -> dict[str, int]:
     """One round of the courier: the day's plan and campaigns whose time came are started,
     one batch of due messages is delivered. Empty when there was nothing to do."""
+    counts = Counter(unsubscribes_recorded=record_pending())  # before anything is sent
     start_daily_plan()
     start_due_campaigns()
-    counts = deliver_due().counts
+    counts.update(deliver_due().counts)
     counts.update(read_due_receipts())
     global _settled_at
     if time.monotonic() - _settled_at > SETTLE_EVERY:
@@ -484,20 +487,44 @@ def plan_day_now(day: dt.date) -> PlanRun:
     return run
 
 
+PLAN_RETRIES = 6  # a day's failed plan is tried again this many times
+PLAN_RETRY_FIRST = dt.timedelta(minutes=5)  # then 10, 20, 40... minutes
+
+
 def start_daily_plan(now: dt.datetime | None = None) -> bool:
-    """Once a day, from PATRON_PLAN_HOUR Korean time, the day's plan is queued."""
-    local = (now or timezone.now()).astimezone(KOREA)
+    """Once a day, from PATRON_PLAN_HOUR Korean time, the day's plan is queued; a plan that
+    failed or was interrupted is queued again after a growing wait (it adds nothing planned
+    already), up to PLAN_RETRIES times. The dashboard shows a plan that failed."""
+    now = now or timezone.now()
+    local = now.astimezone(KOREA)
     if local.hour < settings.PATRON_PLAN_HOUR:
         return False
-    if PlanRun.objects.filter(day=local.date()).exists():
+    run = PlanRun.objects.filter(day=local.date()).first()
+    if run is None:
+        try:
+            with transaction.atomic():
+                run = PlanRun.objects.create(day=local.date())
+                enqueue(plan_day, run.pk)
+        except IntegrityError:
+            return False  # another worker queued it first
+        return True
+    return _retry_plan(run, now)
+
+
+def _retry_plan(run: PlanRun, now: dt.datetime) -> bool:
+    if run.status not in (RunStatus.FAILED, RunStatus.INTERRUPTED):
         return False
-    try:
-        with transaction.atomic():
-            run = PlanRun.objects.create(day=local.date())
+    tries = int(run.counts.get("tries", 1)) if run.counts else 1
+    wait = PLAN_RETRY_FIRST * 2 ** (tries - 1)
+    if tries > PLAN_RETRIES or (run.finished_at and now - run.finished_at < wait):
+        return False
+    with transaction.atomic():
+        requeued = PlanRun.objects.filter(pk=run.pk, status=run.status).update(
+            status=RunStatus.QUEUED, counts={"tries": tries + 1}
+        )
+        if requeued:
             enqueue(plan_day, run.pk)
-    except IntegrityError:
-        return False  # another worker queued it first
-    return True
+    return bool(requeued)
 
 
 @task()

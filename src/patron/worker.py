@@ -192,6 +192,9 @@ def run_worker(*, batch: bool = False) -> None:
     worker.run()
 
 
+STOP_TIMEOUT = 10.0  # seconds the worker has to finish what it holds when Patron stops
+
+
 class Supervisor:
     """Runs `patron worker` as a child process and starts it again whenever it exits."""
 
@@ -210,7 +213,10 @@ class Supervisor:
         delay = 1.0
         while not self.stopping.is_set():
             started = time.monotonic()
-            self.process = subprocess.Popen(self.command)
+            # A session of its own: Ctrl+C in the terminal stops `patron serve`, whose exit
+            # then stops the worker (stop()); sent to the worker too, it died first and was
+            # started again during the shutdown, which then waited on the new one.
+            self.process = subprocess.Popen(self.command, start_new_session=True)
             code = self.process.wait()
             if self.stopping.is_set():
                 return
@@ -226,11 +232,13 @@ class Supervisor:
             )
             self.stopping.wait(delay)
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = STOP_TIMEOUT) -> None:
+        """The worker is asked to stop (it finishes the message or batch in hand) and killed
+        if it has not within ``timeout``: whatever it was doing is left to be resumed."""
         self.stopping.set()
         if self.process and self.process.poll() is None:
             self.process.terminate()
             try:
-                self.process.wait(timeout=30)
+                self.process.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
                 self.process.kill()

@@ -138,3 +138,22 @@ def test_a_campaign_to_a_thousand_keeps_every_rule(smtp):
         assert latest.granted is False and latest.source.startswith("unsubscribe:")
         told = OutboxMessage.objects.get(party=party, topic__startswith="consent:")
         assert told.status == "sent" and len(smtp.mailbox.to(party.email)) >= 1
+
+
+def test_a_test_email_carries_a_message_id_of_its_own(db, smtp, owner):
+    from django.test import Client
+
+    owner.email = "owner@hanok.example"
+    owner.save(update_fields=["email"])
+    customer = make_party(1)
+    campaign = campaign_for({})
+    client = Client()
+    client.force_login(owner)
+    for _ in range(2):
+        client.post(
+            f"/outreach/campaigns/{campaign.pk}/test/", {"party": customer.pk, "channel": "email"}
+        )
+    first, second = smtp.mailbox.messages
+    assert first["To"] == "owner@hanok.example"
+    assert first["Subject"].startswith("[Test] (광고)")
+    assert first["Message-ID"] and first["Message-ID"] != second["Message-ID"]

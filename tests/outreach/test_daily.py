@@ -8,6 +8,7 @@ import json
 from contextlib import redirect_stdout
 
 import pytest
+from django.db.models import Count
 from django.test import Client
 from django.utils import timezone
 
@@ -18,7 +19,7 @@ from patron.outreach.models import Cadence, OutboxMessage, Task, Template
 from patron.outreach.services import do_save_template
 from patron.parties.models import Activity, Consent
 
-from .conftest import grant, make_party
+from .conftest import KST, grant, make_party
 
 DAY = dt.date(2026, 6, 1)
 
@@ -115,18 +116,59 @@ def test_birthday_greetings_go_on_the_day_to_those_who_agreed(db):
     assert do_plan_day(DAY) == {"skipped_already_planned": 2}
 
 
-def test_consent_is_reconfirmed_after_two_years_once(db):
+def two_years_ago(**filters) -> None:
+    when = timezone.now() - dt.timedelta(days=731)
+    Consent.objects.filter(**filters).update(recorded_at=when, decided_at=when)
+
+
+def test_consent_is_reconfirmed_after_two_years_once_at_the_owners_hour(db):
     party = make_party(1)
     grant([party], "email", "newsletter")
-    Consent.objects.update(recorded_at=timezone.now() - dt.timedelta(days=731))
+    two_years_ago()
     today = timezone.localdate()
     assert do_plan_day(today) == {"planned_reconfirmations": 1}
-    notice = OutboxMessage.objects.get(topic__startswith="reconfirm:")
+    notice = OutboxMessage.objects.get(topic=f"daily:{today.isoformat()}")
     assert notice.message_class == "service" and "/preferences/" in notice.content["body"]
-    assert do_plan_day(today) == {"skipped_already_planned": 1}
+    # Not sent at once: at the hour the owner set for automatic notices (10:00 by default).
+    assert notice.next_attempt_at == dt.datetime.combine(today, dt.time(10), tzinfo=KST)
+    assert do_plan_day(today) == {}  # once per two years
     fresh = make_party(2)
     grant([fresh], "email", "newsletter")
-    assert do_plan_day(today) == {"skipped_already_planned": 1}
+    assert do_plan_day(today) == {}
+
+
+def test_notices_due_together_reach_a_person_as_one_message_per_channel(db):
+    party = make_party(1, phone=True, locale="en")
+    for purpose in ("newsletter", "surveys", "marketing"):
+        grant([party], "sms", purpose)
+    grant([party], "email", "newsletter")
+    two_years_ago()
+    today = timezone.localdate()
+    assert do_plan_day(today) == {"planned_reconfirmations": 4}
+    by_channel = dict(
+        OutboxMessage.objects.filter(party=party).values_list("channel").annotate(n=Count("pk"))
+    )
+    assert by_channel == {"email": 1, "sms": 1}
+    text = OutboxMessage.objects.get(party=party, channel="sms").content
+    assert text["subject"] == "3 notices from 한옥찻집"
+    assert text["body"].count("you agreed to receive") == 3
+    assert text["kinds"] == ["reconfirmation"]
+
+
+def test_an_owner_holds_the_days_notices_and_releases_them(db, owner):
+    party = make_party(1)
+    grant([party], "email", "newsletter")
+    two_years_ago()
+    today = timezone.localdate()
+    do_plan_day(today)
+    client = Client()
+    client.force_login(owner)
+    page = client.get("/today/").content.decode()
+    assert "Automatic notices of the day" in page and "Email" in page
+    client.post("/today/notices/hold/")
+    assert OutboxMessage.objects.get().status == "held"
+    client.post("/today/notices/release/")
+    assert OutboxMessage.objects.get().status == "queued"
 
 
 def test_patron_plan_prints_what_it_planned_and_skipped_as_json(db, manager, check_in):
@@ -172,3 +214,43 @@ def test_patron_plan_refuses_a_nonsense_date(db, capsys):
     assert main(["plan", "--date", "0001-01-01"]) == 2
     assert main(["plan", "--date", "tomorrow"]) == 2
     assert "2026-11-24" in capsys.readouterr().err
+
+
+def test_a_plan_that_failed_is_tried_again_for_real_and_the_dashboard_says_so(
+    db, owner, monkeypatch
+):
+    from django.db import OperationalError
+
+    from patron import jobs
+    from patron.outreach.models import PlanRun
+
+    party = make_party(1)
+    grant([party], "email", "newsletter")
+    two_years_ago()
+    morning = dt.datetime.combine(timezone.localdate(), dt.time(9, 30), tzinfo=KST)
+    real_plan = jobs.do_plan_day
+
+    def locked(day):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(jobs, "do_plan_day", locked)
+    assert jobs.start_daily_plan(now=morning)
+    run = PlanRun.objects.get()
+    with pytest.raises(OperationalError):
+        jobs.plan_day.call(run.pk)
+    run.refresh_from_db()
+    assert run.status == "failed"
+    client = Client()
+    client.force_login(owner)
+    page = client.get("/").content.decode()
+    assert "did not finish" in page and "database is locked" in page
+
+    finished = morning + dt.timedelta(minutes=1)  # when it failed, on the morning's clock
+    PlanRun.objects.filter(pk=run.pk).update(finished_at=finished)
+    assert not jobs.start_daily_plan(now=finished + dt.timedelta(minutes=1))  # it waits first
+    monkeypatch.setattr(jobs, "do_plan_day", real_plan)
+    assert jobs.start_daily_plan(now=finished + dt.timedelta(minutes=6))
+    jobs.plan_day.call(run.pk)
+    run.refresh_from_db()
+    assert run.status == "done" and run.counts == {"planned_reconfirmations": 1}
+    assert "did not finish" not in client.get("/").content.decode()

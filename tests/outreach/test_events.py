@@ -61,8 +61,10 @@ def test_invitations_answers_capacity_reminders_and_attendance(seminar, manager)
     assert Client().post("/rsvp/tampered/", {"coming": "yes"}).status_code == 400
 
     assert do_plan_day(dt.date(2026, 6, 9)) == {"planned_reminders": 1}
-    reminder = OutboxMessage.objects.get(topic=f"event:{event.pk}:reminder")
+    reminder = OutboxMessage.objects.get(topic="daily:2026-06-09")
     assert reminder.party == first and reminder.message_class == "service"
+    assert reminder.content["kinds"] == ["reminder"]
+    assert "2026년 6월 10일 (수) 오후" in reminder.content["body"]  # as Koreans write it
 
     staff = Client()
     staff.force_login(manager)

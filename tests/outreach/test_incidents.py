@@ -124,3 +124,28 @@ def test_the_incident_page_counts_those_it_does_not_name(incident, manager, monk
     monkeypatch.setattr(page_of, "SHOWN_AFFECTED", 50)
     page = client.get(f"/incidents/{declared.pk}/").content.decode()
     assert "affected-more" not in page
+
+
+def test_a_notice_that_reads_like_an_offer_is_refused_until_the_approver_says_it_is_none(
+    incident, manager
+):
+    from patron.outreach.incidents import IncidentRefused
+
+    declared, _parties = incident
+    body = "{{ first_name }} 님, 죄송합니다. 사과의 뜻으로 다음 주문 10% 할인 쿠폰을 드립니다."
+    with pytest.raises(IncidentRefused) as refused:
+        do_send_notice(declared, "notice", "사과드립니다", body, actor=manager)
+    assert refused.value.params == {"signs": "할인, 쿠폰, 10%"}
+    assert not OutboxMessage.objects.exists()
+    notice = do_send_notice(
+        declared, "notice", "사과드립니다", body, actor=manager, not_advertising=True
+    )
+    assert sum(notice.planned.values()) == 2
+
+
+def test_the_approval_says_how_many_it_reaches_and_asks_first(incident, manager):
+    declared, _parties = incident
+    client = Client()
+    client.force_login(manager)
+    page = client.get(f"/incidents/{declared.pk}/").content.decode()
+    assert 'data-confirm="This notice goes to 2 parties now' in page

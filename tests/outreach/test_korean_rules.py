@@ -10,7 +10,7 @@ from patron.outreach.delivery import compose, deliver_due
 from patron.outreach.models import OutboxMessage
 from patron.outreach.planner import do_plan_campaign
 from patron.outreach.rules import basis_expired, in_quiet_hours, quiet_hours_end
-from patron.outreach.services import do_launch_campaign
+from patron.outreach.services import CampaignRefused, do_launch_campaign
 
 from .conftest import at_kst, campaign_for, grant, make_party
 
@@ -45,9 +45,10 @@ def test_quiet_hours_the_owner_sets_are_the_ones_kept():
 
 
 def plan_sms(parties, when, **kwargs):
-    campaign = campaign_for(
-        {}, channel="sms", body="{{ first_name }} 님, 봄 신상품 10% 할인", **kwargs
-    )
+    body = "{{ first_name }} 님, 봄 신상품 10% 할인"
+    if kwargs.get("message_class") == "service":
+        body = "{{ first_name }} 님, 주문하신 차가 오늘 발송되었습니다."
+    campaign = campaign_for({}, channel="sms", body=body, **kwargs)
     do_launch_campaign(campaign, now=when)
     return campaign, do_plan_campaign(campaign, now=when).as_dict()
 
@@ -177,3 +178,31 @@ def test_the_weekly_promotion_budget_holds_across_campaigns(db, korean_business)
         {"skipped_capped": 1},
         {"planned_sms": 1},  # a week later there is room again
     ]
+
+
+def test_a_service_message_that_reads_like_an_offer_needs_the_senders_word(db, owner):
+    campaign = campaign_for(
+        {},
+        channel="email",
+        message_class="service",
+        body="주문 감사합니다. 다음 주문 20% 할인 쿠폰!",
+    )
+    with pytest.raises(CampaignRefused) as refused:
+        do_launch_campaign(campaign, actor=owner)
+    assert refused.value.params == {"signs": "할인, 쿠폰, 20%"}
+    campaign.refresh_from_db()
+    assert campaign.status == "draft"
+    assert do_launch_campaign(campaign, actor=owner, not_advertising=True)
+    campaign.refresh_from_db()
+    assert campaign.snapshot["not_advertising"]["by"] == owner.pk
+    assert campaign.snapshot["not_advertising"]["signs"] == ["할인", "쿠폰", "20%"]
+
+
+def test_a_plain_service_notice_launches_without_a_question(db, owner):
+    campaign = campaign_for(
+        {},
+        channel="email",
+        message_class="service",
+        body="{{ first_name }} 님, 배송이 하루 늦어집니다.",
+    )
+    assert do_launch_campaign(campaign, actor=owner)

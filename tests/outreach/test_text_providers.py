@@ -390,3 +390,24 @@ def test_nhn_is_reached_at_its_current_hosts():
     assert patron_settings.PATRON_NHN_ALIMTALK_URL == (
         "https://kakaotalk-bizmessage.api.nhncloudservice.com"
     )
+
+
+def test_a_campaigns_test_text_goes_to_the_members_own_phone(db, provider, settings, owner):
+    from django.test import Client
+
+    from patron.accounts.services import do_change_profile
+
+    settings.PATRON_SMS_PROVIDER = "solapi"
+    do_change_profile(owner, email="", phone="+821099998888", language="")
+    customer = make_party(1, email=False, phone=True)
+    campaign = campaign_for({}, channel="sms", body=SHORT)
+    client = Client()
+    client.force_login(owner)
+    client.post(
+        f"/outreach/campaigns/{campaign.pk}/test/", {"party": customer.pk, "channel": "sms"}
+    )
+    [sent] = provider.received
+    assert sent["to"] == "01099998888"  # the member's phone, not the customer's
+    assert sent["text"].startswith("(광고)한옥찻집\n고객0001 님 봄 신상품")
+    assert sent["text"].endswith("무료수신거부 080-123-4567")
+    assert not OutboxMessage.objects.exists()  # a test is not a message to the party

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
+import threading
+
 import pytest
 from django.test import Client
 
@@ -138,7 +141,12 @@ def test_a_new_subscriber_confirms_before_anything_is_recorded(db):
     client = Client()
     page = client.post(
         "/subscribe/",
-        {"name": "한지민", "email": " Jimin@Example.COM ", "topic": ["newsletter"]},
+        {
+            "name": "한지민",
+            "email": " Jimin@Example.COM ",
+            "topic": ["newsletter"],
+            "privacy": "on",
+        },
         HTTP_ACCEPT_LANGUAGE="ko",
     )
     assert page.status_code == 200 and "메일함" in page.content.decode()
@@ -149,9 +157,13 @@ def test_a_new_subscriber_confirms_before_anything_is_recorded(db):
     client.post(confirm)
     assert current_consents([party.pk], "email", "newsletter") == {party.pk: True}
     evidence = Consent.objects.get(party=party, purpose="newsletter").evidence
-    assert evidence["via"] == "confirmation_link" and evidence["wording"] == "소식지"
+    assert evidence["via"] == "confirmation_link"
+    # The wording they agreed to: the topic, and the 개인정보 수집·이용 동의 they read.
+    assert evidence["wording"].startswith("소식지 · ") and "개인정보" in evidence["wording"]
     # Asking again within the hour sends nothing more; a robot's post does nothing at all.
-    client.post("/subscribe/", {"email": "jimin@example.com", "topic": ["newsletter"]})
+    client.post(
+        "/subscribe/", {"email": "jimin@example.com", "topic": ["newsletter"], "privacy": "on"}
+    )
     assert OutboxMessage.objects.filter(topic__startswith="opt-in:form:").count() == 1
     client.post(
         "/subscribe/",
@@ -161,7 +173,9 @@ def test_a_new_subscriber_confirms_before_anything_is_recorded(db):
 
 
 def test_the_subscribe_form_refuses_a_bad_address_clearly(db):
-    answer = Client().post("/subscribe/", {"email": "not an email", "topic": ["newsletter"]})
+    answer = Client().post(
+        "/subscribe/", {"email": "not an email", "topic": ["newsletter"], "privacy": "on"}
+    )
     assert "name@example.com" in answer.content.decode()
     assert not OutboxMessage.objects.exists()
 
@@ -174,7 +188,7 @@ def test_the_subscribe_form_takes_only_so_many_sign_ups_an_hour(db, settings):
 
     def sign_up(i: int, address: str):
         return Client(REMOTE_ADDR=address).post(
-            "/subscribe/", {"email": f"p{i}@example.com", "topic": ["newsletter"]}
+            "/subscribe/", {"email": f"p{i}@example.com", "topic": ["newsletter"], "privacy": "on"}
         )
 
     answers = [sign_up(i, "198.51.100.7").status_code for i in range(5)]
@@ -184,6 +198,105 @@ def test_the_subscribe_form_takes_only_so_many_sign_ups_an_hour(db, settings):
     assert [sign_up(i, "203.0.113.9").status_code for i in range(6, 9)] == [200, 200, 429]
     assert Party.objects.count() == 5  # 3 from the first address, 2 more before the cap
     korean = Client(REMOTE_ADDR="192.0.2.1").post(
-        "/subscribe/?lang=ko", {"email": "k@example.com", "topic": ["newsletter"]}
+        "/subscribe/?lang=ko", {"email": "k@example.com", "topic": ["newsletter"], "privacy": "on"}
     )
     assert korean.status_code == 429 and "잠시 후" in korean.content.decode()
+
+
+class _WriteLockHeld:
+    """Another process holding the database's write lock (SQLite), or the consent table
+    (PostgreSQL), for as long as the block lasts."""
+
+    def __init__(self, settings_dict: dict) -> None:
+        self.settings = settings_dict
+        self.release, self.held = threading.Event(), threading.Event()
+
+    def __enter__(self):
+        self.thread = threading.Thread(target=self._hold, daemon=True)
+        self.thread.start()
+        assert self.held.wait(10)
+        return self
+
+    def _hold(self) -> None:
+        if self.settings["ENGINE"].endswith("sqlite3"):
+            db = sqlite3.connect(self.settings["NAME"], isolation_level=None, timeout=5)
+            db.execute("BEGIN IMMEDIATE")
+            self.held.set()
+            self.release.wait(60)
+            db.execute("ROLLBACK")
+            db.close()
+            return
+        import psycopg
+
+        s = self.settings
+        with psycopg.connect(
+            host=s["HOST"], port=s["PORT"] or 5432, user=s["USER"], dbname=s["NAME"]
+        ) as db:
+            db.execute("LOCK TABLE parties_consent IN EXCLUSIVE MODE")
+            self.held.set()
+            self.release.wait(60)
+            db.rollback()
+
+    def __exit__(self, *exc) -> None:
+        self.release.set()
+        self.thread.join(30)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_one_click_unsubscribe_that_meets_a_busy_database_is_kept_and_recorded_first():
+    from django.db import connection
+
+    from patron.jobs import courier_round
+
+    party = make_party(1)
+    grant([party], "email", "marketing")
+    waiting = queued_promotion(party)
+    options = connection.settings_dict.setdefault("OPTIONS", {})
+    saved = dict(options)
+    if connection.vendor == "sqlite":
+        options["timeout"] = 1
+    else:
+        options["options"] = "-c lock_timeout=1000"
+    connection.close()
+    try:
+        with _WriteLockHeld(connection.settings_dict):
+            response = Client().post(
+                path(links.unsubscribe_url(party.pk, "email", "marketing")),
+                {"List-Unsubscribe": "One-Click"},
+            )
+            assert response.status_code == 200  # answered, not 503: a mail client never retries
+    finally:
+        options.clear()
+        options.update(saved)
+        connection.close()
+    assert marketing(party) is True  # not yet: it waits on disk
+    counts = courier_round()  # recorded before anything is sent
+    assert counts["unsubscribes_recorded"] == 1
+    assert marketing(party) is False
+    waiting.refresh_from_db()
+    assert waiting.status == "skipped"
+
+
+def test_ticking_a_box_again_and_again_sends_one_confirmation(db, settings):
+    party = make_party(1)
+    page = path(links.preferences_url(party.pk))
+    for _ in range(5):
+        Client().post(page, {"email:newsletter": "on"})
+    assert OutboxMessage.objects.filter(party=party, topic__startswith="opt-in:").count() == 1
+
+
+def test_a_confirmation_link_confirms_once_and_never_after_a_later_no(db):
+    party = make_party(1)
+    link = path(links.confirm_url(party.pk, "email", ["newsletter"], "소식지"))
+    Client().post(link)
+    assert current_consents([party.pk], "email", "newsletter")[party.pk] is True
+    assert Consent.objects.filter(party=party).count() == 1
+    Client().post(link)  # replayed: nothing new
+    assert Consent.objects.filter(party=party).count() == 1
+    Client().post(
+        path(links.unsubscribe_url(party.pk, "email", "newsletter")),
+        {"List-Unsubscribe": "One-Click"},
+    )
+    assert "이미 사용한 링크입니다" in Client().get(link).content.decode()
+    Client().post(link)  # replayed after the "no": the "no" stands
+    assert current_consents([party.pk], "email", "newsletter")[party.pk] is False

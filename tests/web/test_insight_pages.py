@@ -29,7 +29,7 @@ def test_dashboard_draws_the_charts_as_svg(client, teammate, scored):
     assert "Lifecycle stage by relationship" in page
     assert "repeat purchases after it; there were" in page
     korean = client.get(reverse("dashboard"), HTTP_ACCEPT_LANGUAGE="ko").content.decode()
-    assert "단골 고객" in korean.split("<svg")[1]  # the chart legend speaks Korean too
+    assert "클라이언트" in korean.split("<svg")[1]  # the chart legend speaks Korean too
 
 
 def test_party_page_speaks_plainly(client, teammate, scored):

@@ -57,3 +57,46 @@ def compact(value: float) -> str:
     if value >= 1_000:
         return f"{value / 1_000:.0f}k"
     return f"{value:.0f}"
+
+
+# -- dates as people write them -------------------------------------------------------------------
+# Korean readers expect "2026년 12월 8일 (화) 오후 7:00", not ISO dates; English ones
+# "Tue 8 December 2026, 7:00 PM". Written here rather than through Django's date formats:
+# the weekday and 오전/오후 are the reader's language's, whatever the page's locale is.
+
+_KO_WEEKDAYS = "월화수목금토일"
+_EN_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_EN_MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+
+
+def _korean(language: str | None) -> bool:
+    from django.utils import translation
+
+    return (language or translation.get_language() or "").startswith("ko")
+
+
+def long_date(day, language: str | None = None) -> str:
+    """A date with its weekday, as the reader writes it."""
+    if _korean(language):
+        return f"{day.year}년 {day.month}월 {day.day}일 ({_KO_WEEKDAYS[day.weekday()]})"
+    return f"{_EN_WEEKDAYS[day.weekday()]} {day.day} {_EN_MONTHS[day.month - 1]} {day.year}"
+
+
+def clock(moment, language: str | None = None) -> str:
+    """A time of day: 오후 7:00 / 7:00 PM."""
+    hour12 = moment.hour % 12 or 12
+    if _korean(language):
+        return f"{'오전' if moment.hour < 12 else '오후'} {hour12}:{moment.minute:02d}"
+    return f"{hour12}:{moment.minute:02d} {'AM' if moment.hour < 12 else 'PM'}"
+
+
+def long_datetime(moment, language: str | None = None) -> str:
+    """A moment in the business's time zone, as the reader writes it."""
+    from django.utils import timezone
+
+    local = timezone.localtime(moment)
+    separator = " " if _korean(language) else ", "
+    return f"{long_date(local, language)}{separator}{clock(local, language)}"

@@ -40,16 +40,19 @@ def on_tracking_event(sender, event, esp_name: str, **kwargs) -> None:
     reason = SUPPRESSING.get(event.event_type)
     if event.event_type == EventType.REJECTED and event.reject_reason == RejectReason.INVALID:
         reason = SuppressionReason.HARD_BOUNCE
-    if reason is None or not event.recipient:
+    # What a webhook says is the provider's (or a forger's) text: only a mailbox Patron
+    # could have written to is suppressed, and every value kept is cut to its column.
+    address = normalize_email(str(event.recipient or "")[:1000])
+    if reason is None or address is None:
         return
     if event.event_type == EventType.BOUNCED and is_soft(event):
         return
     suppress(
         "email",
-        normalize_email(event.recipient) or event.recipient.strip().lower(),
+        address,
         reason,
         {
-            "provider": esp_name,
+            "provider": str(esp_name)[:40],
             "message_id": str(event.message_id or "")[:128],
             "description": str(event.description or "")[:200],
         },

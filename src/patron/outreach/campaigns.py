@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from patron.core.problems import Problem
@@ -88,7 +88,7 @@ def do_resume_campaign(campaign: Campaign, *, actor=None, now: dt.datetime | Non
             raise CampaignChangeRefused("campaign.not_paused", status=campaign.status)
         released = OutboxMessage.objects.filter(
             campaign_id=campaign.pk, status=OutboxStatus.HELD
-        ).update(status=OutboxStatus.QUEUED, reason=None, next_attempt_at=now)
+        ).update(status=OutboxStatus.QUEUED, reason=None, next_attempt_at=F("created_at"))
     campaign.refresh_from_db()
     return released
 
@@ -112,7 +112,7 @@ def do_cancel_campaign(campaign: Campaign, *, actor=None, now: dt.datetime | Non
     return cancelled
 
 
-def do_archive_campaign(campaign: Campaign, *, archived: bool = True) -> None:
+def do_archive_campaign(campaign: Campaign, *, archived: bool = True, actor=None) -> None:
     """Out of the lists (kept with its report and history), or back."""
     if archived and campaign.status in CAMPAIGN_ACTIVE:
         raise CampaignChangeRefused("campaign.archive_active", status=campaign.status)

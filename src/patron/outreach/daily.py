@@ -19,11 +19,11 @@ from django.utils.translation import gettext as _
 
 from patron.commerce.models import Engagement
 from patron.core.business import business
+from patron.core.formats import long_date
 from patron.parties.models import Consent, Purpose
 from patron.parties.queries import live_parties
 
 from . import links
-from .channels.status import channel_states
 from .events import reminders
 from .models import (
     ANY,
@@ -35,9 +35,10 @@ from .models import (
     Task,
     TaskStatus,
 )
+from .notices import DayNotices, part
 from .planner import Mailing, do_plan_mailing
 from .rules import KOREA
-from .services import party_address, queue_notice, template_snapshot
+from .services import party_address, template_snapshot
 from .wording import channel_label, topic_label
 
 SEND_HOUR = 10  # automatic messages of the day go out from 10:00 Korean time
@@ -74,8 +75,11 @@ def do_plan_day(day: dt.date, *, now: dt.datetime | None = None) -> dict[str, in
         )
         planned = do_plan_mailing(mailing, ids, moment=moment).counts
         counts.update(planned)
-    counts.update(_reconfirmations(day))
-    counts.update(reminders(day))
+    notices = DayNotices(day)
+    # Reminders first (few): a party's reminder and reconfirmations share one message.
+    reminders(day, notices)
+    _reconfirmations(day, notices)
+    counts.update(notices.queue())
     return dict(sorted(counts.items()))
 
 
@@ -176,9 +180,18 @@ def _check_in_tasks(cadence: Cadence, day: dt.date) -> Counter:
     return counts
 
 
-def _reconfirmations(day: dt.date) -> Counter:
+RECONFIRM_CHUNK = 1000
+
+
+def _reconfirmations(day: dt.date, notices: DayNotices) -> None:
     """Everyone whose "yes" is two years old (or four, ...) is reminded what they agreed to,
-    and how to stop, once per two years (정보통신망법 §50⑧)."""
+    and how to stop, once per two years (정보통신망법 §50⑧): the yeses due the same day for
+    one person and channel in one message.
+
+    Read in chunks of whole parties, each chunk's messages written before the next is read:
+    memory stays bounded, and no read cursor stays open while this connection writes (on
+    SQLite, a read held across another process's commit makes the next write fail at once
+    with "database is locked")."""
     cutoff = dt.datetime.combine(day - dt.timedelta(days=RECONFIRM_DAYS), dt.time(), tzinfo=KOREA)
     newer = Consent.objects.filter(
         party=OuterRef("party"),
@@ -190,38 +203,57 @@ def _reconfirmations(day: dt.date) -> Counter:
         Consent.objects.filter(
             granted=True,
             purpose__in=RECONFIRMED,
-            recorded_at__lte=cutoff,
+            decided_at__lte=cutoff,
             party__merged_into__isnull=True,
         )
         .exclude(Exists(newer))
-        .select_related("party")
-        .order_by("party_id", "channel")
+        .order_by("party_id", "channel", "pk")
     )
-    counts: Counter = Counter()
-    states = channel_states()
-    for consent in due.iterator(chunk_size=1000):
-        party = consent.party
-        if not party_address(party, consent.channel):
-            continue
-        period = (day - consent.recorded_at.astimezone(KOREA).date()).days // RECONFIRM_DAYS
-        topic = f"reconfirm:{consent.pk}:{period}"
-        with translation.override(party.locale or settings.PATRON_MESSAGE_LANGUAGE):
-            subject = _("What you agreed to receive from %(business)s") % {
-                "business": business().display_name
-            }
-            body = _(
-                "On %(date)s you agreed to receive %(topic)s by %(channel)s from %(business)s, "
-                "and you still do. Nothing changes if you want to keep it. To stop, or to "
-                "choose what you receive: %(url)s"
-            ) % {
-                "date": consent.recorded_at.astimezone(KOREA).date().isoformat(),
-                "topic": topic_label(consent.purpose),
-                "channel": channel_label(consent.channel),
-                "business": business().display_name,
-                "url": links.preferences_url(party.pk),
-            }
-        queued = queue_notice(
-            party, consent.channel, topic=topic, subject=subject, body=body, states=states
-        )
-        counts["planned_reconfirmations" if queued else "skipped_already_planned"] += 1
-    return counts
+    name = business().display_name
+    for ids in _whole_parties(list(due.values_list("pk", "party_id")), RECONFIRM_CHUNK):
+        chunk = Consent.objects.filter(pk__in=ids).select_related("party")
+        parties = set()
+        for consent in chunk.order_by("party_id", "channel", "pk"):
+            party = consent.party
+            parties.add(party.pk)
+            period = (day - consent.decided_at.astimezone(KOREA).date()).days // RECONFIRM_DAYS
+            if consent.reconfirmed_period >= period or not party_address(party, consent.channel):
+                continue
+            notices.add(party, consent.channel, _reconfirmation(consent, period, name))
+        notices.flush(parties)
+
+
+def _whole_parties(rows: list[tuple[int, int]], size: int) -> list[list[int]]:
+    """(pk, party) rows ordered by party, cut into chunks of about ``size`` that never split
+    a party's rows (its decisions share one message)."""
+    chunks: list[list[int]] = []
+    last_party = None
+    for pk, party_id in rows:
+        if not chunks or (len(chunks[-1]) >= size and party_id != last_party):
+            chunks.append([])
+        chunks[-1].append(pk)
+        last_party = party_id
+    return chunks
+
+
+def _reconfirmation(consent: Consent, period: int, business_name: str):
+    party = consent.party
+    language = party.locale or settings.PATRON_MESSAGE_LANGUAGE
+    with translation.override(language):
+        subject = _("What you agreed to receive from %(business)s") % {"business": business_name}
+        body = _(
+            "On %(date)s you agreed to receive %(topic)s by %(channel)s from %(business)s, "
+            "and you still do. Nothing changes if you want to keep it. To stop, or to "
+            "choose what you receive: %(url)s"
+        ) % {
+            "date": long_date(consent.decided_at.astimezone(KOREA).date(), language),
+            "topic": topic_label(consent.purpose),
+            "channel": channel_label(consent.channel),
+            "business": business_name,
+            "url": links.preferences_url(party.pk),
+        }
+
+    def mark() -> None:
+        Consent.objects.filter(pk=consent.pk).update(reconfirmed_period=period)
+
+    return part(subject, body, "reconfirmation", mark)

@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import queue
@@ -30,6 +31,7 @@ from django.utils import timezone
 
 from patron.core.bulk import adapt
 from patron.core.business import Business, business, ensure_installation
+from patron.core.db import wait_out_busy
 from patron.core.runs import process_alive, this_process
 from patron.parties.consent import current_consents
 from patron.parties.models import Channel, Purpose
@@ -434,27 +436,34 @@ def _renew_leases() -> None:
     )
 
 
+MARK_PATIENCE = 600.0  # seconds a "sent" mark waits out a database another process holds
+
+
 def _mark_sent(pk: int, provider_id: str, status: str = OutboxStatus.SENT) -> None:
-    """Recorded right after the provider took it; a busy database is waited out, as a
-    message sent but not recorded would be sent again after the lease. A text's delivery
-    report is asked for from REPORT_FIRST on (``next_attempt_at``)."""
+    """Recorded right after the provider took it. A busy database is waited out as long as
+    an import's batches wait (MARK_PATIENCE): a message sent but not recorded would go again
+    once its lease ran out, so the mark outwaits any lock a batch holds. The lease is renewed
+    meanwhile. A text's delivery report is asked for from REPORT_FIRST on
+    (``next_attempt_at``)."""
     now = timezone.now()
     sent_at = adapt(OutboxMessage, "sent_at", now)
     ask_at = adapt(OutboxMessage, "next_attempt_at", now + REPORT_FIRST)
-    for attempt in range(3):
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    f"UPDATE {_TABLE} SET status = %s, sent_at = %s, provider_id = %s, "
-                    "attempts = attempts + 1, lease_until = NULL, reason = NULL, "
-                    "next_attempt_at = %s WHERE id = %s",
-                    [status, sent_at, provider_id[:128], ask_at, pk],
-                )
-            return
-        except OperationalError:
-            if attempt == 2:
-                raise
-            time.sleep(1.0 + attempt)
+
+    def mark() -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {_TABLE} SET status = %s, sent_at = %s, provider_id = %s, "
+                "attempts = attempts + 1, lease_until = NULL, reason = NULL, "
+                "next_attempt_at = %s WHERE id = %s",
+                [status, sent_at, provider_id[:128], ask_at, pk],
+            )
+
+    wait_out_busy(mark, MARK_PATIENCE, on_retry=_renew_leases_quietly)
+
+
+def _renew_leases_quietly() -> None:
+    with contextlib.suppress(OperationalError):
+        _renew_leases()
 
 
 def compose(row: OutboxMessage, person, biz: Business | None = None) -> Outgoing:

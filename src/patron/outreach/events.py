@@ -4,13 +4,13 @@ capacity), a reminder the day before, attendance on each party's timeline."""
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from patron.core.formats import long_datetime
 from patron.core.problems import Problem
 from patron.parties.activity import record_activity
 from patron.parties.models import Channel, Party
@@ -19,7 +19,7 @@ from .models import CampaignChannel, Event, Rsvp
 from .planner import Mailing, do_plan_mailing
 from .rules import KOREA
 from .segments import segment_parties
-from .services import party_address, queue_notice
+from .services import party_address
 
 
 class EventRefused(Problem):
@@ -27,7 +27,7 @@ class EventRefused(Problem):
 
 
 def _when(event: Event) -> str:
-    return event.starts_at.astimezone(KOREA).strftime("%Y-%m-%d %H:%M")
+    return long_datetime(event.starts_at, settings.PATRON_MESSAGE_LANGUAGE)
 
 
 def invitation_words(event: Event) -> dict:
@@ -102,11 +102,15 @@ def do_mark_attended(event: Event, party_ids: set[int], *, actor) -> int:
     return changed
 
 
-def reminders(day: dt.date) -> Counter:
-    """The day before an event, everyone coming is reminded (a service message: they asked)."""
+def reminders(day: dt.date, notices) -> None:
+    """The day before an event, everyone coming is reminded (a service message: they asked),
+    among the day's notices (outreach.notices)."""
+    from .notices import part
+
     start = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=KOREA)
-    counts: Counter = Counter()
-    upcoming = Event.objects.filter(starts_at__gte=start, starts_at__lt=start + dt.timedelta(1))
+    upcoming = Event.objects.filter(
+        starts_at__gte=start, starts_at__lt=start + dt.timedelta(1), cancelled_at__isnull=True
+    )
     for event in upcoming:
         for answer in Rsvp.objects.filter(event=event, coming=True).select_related("party"):
             party = answer.party
@@ -114,17 +118,13 @@ def reminders(day: dt.date) -> Counter:
                 (c for c in (Channel.SMS, Channel.EMAIL) if party_address(party, c)), None
             )
             if channel is None:
-                counts["skipped_unreachable"] += 1
                 continue
-            with translation.override(party.locale or settings.PATRON_MESSAGE_LANGUAGE):
+            language = party.locale or settings.PATRON_MESSAGE_LANGUAGE
+            with translation.override(language):
                 subject = _("Tomorrow: %(title)s") % {"title": event.title}
                 body = _("A reminder: %(title)s, %(when)s%(place)s. See you there!") % {
                     "title": event.title,
-                    "when": _when(event),
+                    "when": long_datetime(event.starts_at, language),
                     "place": f", {event.place}" if event.place else "",
                 }
-            queued = queue_notice(
-                party, channel, topic=f"event:{event.pk}:reminder", subject=subject, body=body
-            )
-            counts["planned_reminders" if queued else "skipped_already_planned"] += 1
-    return counts
+            notices.add(party, channel, part(subject, body, "reminder"))

@@ -15,6 +15,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from patron.commerce.models import NOT_PURCHASED, Engagement, OrderLine
+from patron.core.formats import long_datetime
 from patron.core.problems import Problem
 from patron.parties.models import Party
 from patron.parties.queries import live_parties
@@ -29,11 +30,18 @@ from .models import (
     OutboxMessage,
 )
 from .planner import Mailing, do_plan_mailing
-from .rules import KOREA
 
 
 class IncidentRefused(Problem):
-    """An incident change that cannot be made (no words, already resolved)."""
+    """An incident change that cannot be made (no words, already resolved, a merge field a
+    notice cannot fill)."""
+
+
+# What a notice can fill: what the planner fills for anyone (audience.merge_values), and the
+# preferences link the courier adds to every message. Not rsvp_url: it belongs to an event.
+NOTICE_FIELDS = frozenset(
+    {"name", "first_name", "business", "manager", "years", "since", "preferences_url"}
+)
 
 
 def affected_parties(incident: Incident) -> QuerySet[Party]:
@@ -58,8 +66,8 @@ def draft_notice(incident: Incident) -> tuple[str, str]:
     with translation.override(settings.PATRON_MESSAGE_LANGUAGE):
         subject = _("About a problem with your order: %(title)s") % {"title": incident.title}
         window = _("between %(start)s and %(end)s") % {
-            "start": incident.starts_at.astimezone(KOREA).strftime("%Y-%m-%d %H:%M"),
-            "end": incident.ends_at.astimezone(KOREA).strftime("%Y-%m-%d %H:%M"),
+            "start": long_datetime(incident.starts_at, settings.PATRON_MESSAGE_LANGUAGE),
+            "end": long_datetime(incident.ends_at, settings.PATRON_MESSAGE_LANGUAGE),
         }
         what = (
             _("It affects %(offerings)s bought or served %(window)s.")
@@ -81,9 +89,19 @@ def draft_notice(incident: Incident) -> tuple[str, str]:
 
 
 def do_send_notice(
-    incident: Incident, kind: str, subject: str, body: str, *, actor, now=None
+    incident: Incident,
+    kind: str,
+    subject: str,
+    body: str,
+    *,
+    actor,
+    now=None,
+    not_advertising: bool = False,
 ) -> IncidentNotice:
-    """Approve words and send them to every affected party on their reachable channel."""
+    """Approve words and send them to every affected party on their reachable channel.
+    Words that read as an offer need ``not_advertising``: the approver saw them and says the
+    notice carries no advertising (a notice reaches everyone, whatever they agreed to)."""
+    from .rules import advertising_signs
     from .templating import check_template
 
     if not subject.strip() or not body.strip():
@@ -91,11 +109,14 @@ def do_send_notice(
     if incident.status == IncidentStatus.RESOLVED:
         raise IncidentRefused("incident.resolved")
     check_template(subject, body)
+    fields = check_notice_fields(subject, body)
+    signs = advertising_signs(subject, body)
+    if signs and not not_advertising:
+        raise IncidentRefused("incident.looks_like_ad", signs=", ".join(signs[:8]))
     with transaction.atomic():
         notice = IncidentNotice.objects.create(
             incident=incident, kind=kind, subject=subject, body=body, approved_by=actor
         )
-        fields = sorted({"first_name", "business", "name"} & set(_fields(subject, body)))
         words = {"subject": subject, "body": body, "markdown": False}
         mailing = Mailing(
             key=f"incident:{incident.pk}:notice:{notice.pk}",
@@ -129,6 +150,17 @@ def do_send_notice(
     return notice
 
 
+def check_notice_fields(*texts: str) -> list[str]:
+    """The merge fields the words use, refusing one a notice would leave empty."""
+    used = _fields(*texts)
+    unfilled = sorted(used - NOTICE_FIELDS)
+    if unfilled:
+        raise IncidentRefused(
+            "incident.unknown_field", field=unfilled[0], allowed=sorted(NOTICE_FIELDS)
+        )
+    return sorted(used)
+
+
 def _fields(*texts: str) -> set[str]:
     from .templating import _FIELD
 
@@ -143,3 +175,11 @@ def who_was_told(incident: Incident):
         .select_related("party")
         .order_by("dedupe_key")
     )
+
+
+def incident_report(incident: Incident) -> dict[str, int]:
+    """How many of the incident's messages are in each state, and why those not sent were not
+    (the same keys as a campaign's report)."""
+    from .queries import outbox_report
+
+    return outbox_report(OutboxMessage.objects.filter(topic=f"incident:{incident.pk}"))

@@ -8,7 +8,10 @@ a double opt-in confirmation lasts CONFIRM_DAYS.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import secrets
+import time
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -60,19 +63,33 @@ def read_preferences_token(token: str) -> int:
 
 
 def confirm_token(party_id: int, channel: str, purposes: list[str], wording: str) -> str:
+    """A link that confirms once: it carries when it was made (a withdrawal recorded after
+    that outranks it) and a random id (the consent it records is marked with it)."""
     return signing.dumps(
-        {"p": party_id, "c": channel, "u": purposes, "w": wording}, salt=_CONFIRM, compress=True
+        {
+            "p": party_id,
+            "c": channel,
+            "u": purposes,
+            "w": wording,
+            "t": int(time.time()),
+            "n": secrets.token_hex(8),
+        },
+        salt=_CONFIRM,
+        compress=True,
     )
 
 
 def read_confirm_token(token: str) -> dict:
     try:
         data = signing.loads(token, salt=_CONFIRM, max_age=CONFIRM_DAYS * 86400)
+        issued = data.get("t", time.time() - CONFIRM_DAYS * 86400)  # older links: their oldest
         return {
             "party_id": int(data["p"]),
             "channel": data["c"],
             "purposes": list(data["u"]),
             "wording": str(data["w"]),
+            "issued": dt.datetime.fromtimestamp(int(issued), tz=dt.UTC),
+            "nonce": str(data.get("n", "")),
         }
     except (signing.BadSignature, ValueError, TypeError, KeyError) as exc:
         raise LinkInvalid from exc

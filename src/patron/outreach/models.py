@@ -94,6 +94,7 @@ class Template(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     updated_at = models.DateTimeField(default=timezone.now)
+    archived_at = models.DateTimeField(null=True, blank=True)  # kept, out of the choices
 
     def __str__(self) -> str:
         return self.name
@@ -108,6 +109,7 @@ class Segment(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     updated_at = models.DateTimeField(default=timezone.now)
+    archived_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return self.name
@@ -422,6 +424,7 @@ class Incident(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     resolved_at = models.DateTimeField(null=True, blank=True)
+    archived_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return self.title
@@ -465,6 +468,9 @@ class Event(models.Model):
     )
     invited_at = models.DateTimeField(null=True, blank=True)
     invitation = models.JSONField(default=dict, blank=True)  # the planner's counts
+    # Cancelled: no reminder goes, and those who said yes are told.
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    archived_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -8,9 +8,12 @@ like a client in the making is invited into the relationship personally.
 
 from __future__ import annotations
 
+import datetime as dt
+from collections import Counter
 from dataclasses import dataclass
 
 from django.db.models import Q
+from django.utils import timezone
 
 from patron.insight.models import PartyScore, Stage
 from patron.insight.queries import at_risk, candidates
@@ -57,22 +60,47 @@ def value_line() -> float:
     return float(scores[count * 3 // 4]) if count else 0.0
 
 
+HANDLED_DAYS = 30  # an action done is not proposed again for this long
+PER_KIND = 5  # at most this many of one kind of action: the list stays varied
+
+
+def handled_parties(today) -> set[int]:
+    """Parties whose next best action someone did lately or put off (Today's buttons)."""
+    from patron.outreach.models import Task, TaskStatus
+
+    recent = today - dt.timedelta(days=HANDLED_DAYS)
+    done = Q(status=TaskStatus.DONE, done_at__date__gte=recent)
+    put_off = Q(status=TaskStatus.OPEN, snoozed_until__gt=today)
+    rows = Task.objects.filter(done | put_off, dedupe_key__startswith="nba:")
+    return set(rows.values_list("party_id", flat=True))
+
+
 def next_actions(*, owner=None, limit: int = 20) -> list[NextAction]:
-    """The most valuable parties needing an action first; only the owner's parties when an
-    account manager is given (with the parties nobody manages, for owners)."""
+    """The most valuable parties needing an action first, at most PER_KIND of each kind of
+    action, leaving out those someone just handled; only the owner's parties when an account
+    manager is given (with the parties nobody manages, for owners)."""
     line = value_line()
     slipping = at_risk()
     rising = candidates(active_only=True).filter(propensity__gte=CANDIDATE_PROPENSITY)
     if owner is not None:
         mine = Q(party__relationship__owner=owner)
         slipping, rising = slipping.filter(mine), rising.filter(mine)
+    handled = handled_parties(timezone.localdate())
     found: list[NextAction] = []
-    for score in [*slipping[:limit], *rising[:limit]]:
+    for score in [*slipping[: limit * 3], *rising[: limit * 3]]:
+        if score.party_id in handled:
+            continue
         action = action_for(score, line)
         if action is not None:
             found.append(NextAction(score, action))
     found.sort(key=lambda item: -item.score.clv)
-    return found[:limit]
+    per_kind: Counter = Counter()
+    varied = []
+    for item in found:
+        per_kind[item.action["code"]] += 1
+        if per_kind[item.action["code"]] <= PER_KIND:
+            varied.append(item)
+    return varied[:limit]
 
 
 def party_action(party) -> dict | None:

@@ -10,10 +10,19 @@ from patron.core.business import business
 from patron.parties.models import Channel, Party, RelationshipKind
 
 from . import audience, links, rules
+from .channels import Outgoing
 from .models import ADVERTISING, PURPOSE_OF, Campaign
 from .segments import segment_parties
 from .services import template_snapshot
-from .templating import SmsSize, fill_kakao, outside_euc_kr, render, sms_size
+from .templating import (
+    SmsSize,
+    euc_kr_ready,
+    fill_kakao,
+    outside_euc_kr,
+    render,
+    sms_size,
+    texts_fit,
+)
 
 
 @dataclass(frozen=True)
@@ -84,4 +93,43 @@ def preview(campaign: Campaign, party: Party) -> Preview:
         sms_size=sms_size(sms.text),
         kakao=kakao,
         not_in_texts=outside_euc_kr(sms.text),
+    )
+
+
+def preview_as_test(campaign: Campaign, party: Party, channel: str, to: str) -> Outgoing:
+    """The preview for a party as a test to a member, on one channel: the email (its subject
+    marked as a test), the text, or the 알림톡 with its fallback text. The links in it open
+    nothing (links.inert), as in the preview."""
+    from django.utils.translation import gettext as _
+
+    from .trial import unique_id
+
+    shown = preview(campaign, party)
+    biz = business()
+    if channel == Channel.EMAIL:
+        return Outgoing(
+            to=to,
+            subject=_("[Test] %(subject)s") % {"subject": shown.subject},
+            text=shown.text,
+            html=shown.html,
+            message_id=unique_id(biz),
+        )
+    snapshot = campaign.snapshot or template_snapshot(campaign.template, [])
+    if channel == Channel.KAKAO and snapshot.get("kakao"):
+        person = audience.people([party.pk])[party.pk]
+        values = audience.merge_values(person, snapshot["fields"], timezone.now(), biz)
+        _text, variables = fill_kakao(
+            snapshot["kakao"]["text"], snapshot["kakao"]["variables"], texts_fit(values)
+        )
+        return Outgoing(
+            to=to,
+            subject="",
+            text=shown.kakao,
+            message_id=unique_id(biz),
+            template_code=snapshot["kakao"]["code"],
+            variables=variables,
+            fallback_text=euc_kr_ready(shown.sms),
+        )
+    return Outgoing(
+        to=to, subject=shown.subject, text=euc_kr_ready(shown.sms), message_id=unique_id(biz)
     )

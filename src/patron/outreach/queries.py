@@ -51,12 +51,13 @@ def timeline_with_messages(party: Party, entries: list[TimelineEntry], limit: in
 
 def campaign_report(campaign: Campaign) -> dict[str, int]:
     """How many of the campaign's messages are in each state, and why those not sent were not."""
+    return outbox_report(OutboxMessage.objects.filter(campaign=campaign))
+
+
+def outbox_report(messages) -> dict[str, int]:
+    """Counts by state and channel ("delivered_sms"), and not sent by reason ("skipped_...")."""
     counts: Counter = Counter()
-    rows = (
-        OutboxMessage.objects.filter(campaign=campaign)
-        .values_list("status", "channel", "reason__code")
-        .annotate(n=Count("pk"))
-    )
+    rows = messages.values_list("status", "channel", "reason__code").annotate(n=Count("pk"))
     for status, channel, code, n in rows:
         if status == "skipped":
             counts[f"skipped_{(code or '').rpartition('.')[2]}"] += n

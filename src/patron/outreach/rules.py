@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -223,3 +224,28 @@ def _frame_short(rendered: Rendered, advertising: bool, biz: Business) -> Render
     if biz.optout_number:
         lines.append(f"{OPTOUT_WORD} {biz.optout_number}")
     return Rendered(subject=rendered.subject, text="\n".join(lines), html="")
+
+
+# -- advertising hidden in a service message ----------------------------------------------------
+# A service notice (알림톡 included) goes to everyone, consent or not, night or day: it must
+# carry no advertising. Words and figures that say "offer" are looked for before it goes, and
+# the sender confirms, seeing them, that it is not advertising (KISA's reading of §50: a
+# notice that promotes goods, prices or events is advertising, whatever it is called).
+
+_AD_WORDS = re.compile(
+    r"할인|쿠폰|이벤트|특가|증정|세일|적립금|프로모션|사은품|무료\s*체험|한정\s*판매|"
+    r"\b(sale|discount|coupon|promo(tion)?|offer|deal|free gift|% off)\b",
+    re.IGNORECASE,
+)
+_PRICE = re.compile(r"[₩￦]\s*\d|\d[\d,.]*\s*(원|만\s*원)|\d+(\.\d+)?\s*%")
+
+
+def advertising_signs(*texts: str) -> list[str]:
+    """The words and figures in these texts that read as an offer (distinct, in order)."""
+    found: dict[str, None] = {}
+    for text in texts:
+        for match in _AD_WORDS.finditer(text or ""):
+            found.setdefault(match.group(0).strip(), None)
+        for match in _PRICE.finditer(text or ""):
+            found.setdefault(match.group(0).strip(), None)
+    return list(found)

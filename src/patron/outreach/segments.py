@@ -48,6 +48,10 @@ def check_filters(raw: dict[str, Any]) -> dict[str, Any]:
         if name not in FILTERS:
             raise SegmentRefused("segment.unknown_filter", filter=str(name)[:40])
         clean[name] = _check_one(name, value)
+    low, high = clean.get("min_value"), clean.get("max_value")
+    if low is not None and high is not None and low > high:
+        # Nobody could match: said, rather than saved as a segment of no one.
+        raise SegmentRefused("segment.min_above_max", low=low, high=high)
     return clean
 
 

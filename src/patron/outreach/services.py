@@ -15,7 +15,7 @@ from patron.core.business import business
 from patron.core.problems import Problem
 from patron.parties.activity import record_activity
 from patron.parties.consent import Decision, current_consents, do_record_decisions
-from patron.parties.models import Channel, Party, Purpose
+from patron.parties.models import Channel, Consent, Party, Purpose
 from patron.parties.normalize import normalize_email
 from patron.parties.resolve import Identity, PartyResolver
 
@@ -29,6 +29,7 @@ from .models import (
     CampaignChannel,
     CampaignStatus,
     KakaoTemplate,
+    KakaoTemplateStatus,
     MessageClass,
     OutboxMessage,
     OutboxStatus,
@@ -99,7 +100,8 @@ def template_snapshot(template: Template, advertises: list[int]) -> dict[str, An
     texts = [template.subject, template.body, template.client_subject, template.client_body]
     fields = {m.group(1) for text in texts for m in _FIELD.finditer(text)}
     kakao = None
-    if template.kakao_id:
+    # Only a template Kakao approved is sent (NHN -3005, Solapi 3105 otherwise).
+    if template.kakao_id and template.kakao.status == KakaoTemplateStatus.APPROVED:
         approved = template.kakao
         kakao = {"code": approved.code, "text": approved.text, "variables": approved.variables}
         fields.update(approved.variables.values())
@@ -124,7 +126,17 @@ def template_snapshot(template: Template, advertises: list[int]) -> dict[str, An
     }
 
 
-def check_campaign(campaign: Campaign) -> None:
+def service_ad_signs(template: Template) -> list[str]:
+    """What in a service template reads as an offer (empty for other classes)."""
+    if template.message_class not in KAKAO_CLASSES:
+        return []
+    texts = [template.subject, template.body, template.client_subject, template.client_body]
+    if template.kakao_id:
+        texts.append(template.kakao.text)
+    return rules.advertising_signs(*texts)
+
+
+def check_campaign(campaign: Campaign, *, not_advertising: bool = False) -> None:
     template = campaign.template
     check_template(template.subject, template.body, template.client_subject, template.client_body)
     if template.message_class == MessageClass.PERSONAL:
@@ -140,8 +152,15 @@ def check_campaign(campaign: Campaign) -> None:
             raise CampaignRefused("campaign.kakao_no_ads")
         if template.kakao_id is None:
             raise CampaignRefused("campaign.kakao_no_template")
+        if template.kakao.status != KakaoTemplateStatus.APPROVED:
+            raise CampaignRefused("campaign.kakao_not_approved", status=template.kakao.status)
     if campaign.channel == CampaignChannel.EMAIL and not template.subject.strip():
         raise CampaignRefused("campaign.no_subject")
+    signs = service_ad_signs(template)
+    if signs and not not_advertising:
+        # It would reach people who refused advertising, at night, as 알림톡: only a person
+        # who has seen what reads as an offer may say it is none.
+        raise CampaignRefused("campaign.service_looks_like_ad", signs=", ".join(signs[:8]))
 
 
 def check_texts_carry(template: Template) -> None:
@@ -167,12 +186,27 @@ def check_advertising(campaign_channel: str) -> None:
         raise CampaignRefused(refusals[-1]["code"])
 
 
-def do_launch_campaign(campaign: Campaign, *, actor=None, now: dt.datetime | None = None) -> bool:
+def do_launch_campaign(
+    campaign: Campaign,
+    *,
+    actor=None,
+    now: dt.datetime | None = None,
+    not_advertising: bool = False,
+) -> bool:
     """Freeze the words and mark it for planning (now, or at its time). False when it was
-    launched already: a double click launches once."""
-    check_campaign(campaign)
+    launched already: a double click launches once. ``not_advertising``: the sender saw what
+    in a service message reads as an offer and confirmed it is none (kept in the snapshot)."""
+    check_campaign(campaign, not_advertising=not_advertising)
     now = now or timezone.now()
     advertises = list(campaign.advertises.values_list("pk", flat=True))
+    snapshot = template_snapshot(campaign.template, advertises)
+    signs = service_ad_signs(campaign.template)
+    if signs:
+        snapshot["not_advertising"] = {
+            "signs": signs,
+            "by": actor.pk if actor is not None and actor.is_authenticated else None,
+            "at": now.isoformat(),
+        }
     status = (
         CampaignStatus.SCHEDULED
         if campaign.send_at and campaign.send_at > now
@@ -180,7 +214,7 @@ def do_launch_campaign(campaign: Campaign, *, actor=None, now: dt.datetime | Non
     )
     launched = Campaign.objects.filter(pk=campaign.pk, status=CampaignStatus.DRAFT).update(
         status=status,
-        snapshot=template_snapshot(campaign.template, advertises),
+        snapshot=snapshot,
         launched_at=now,
         launched_by=actor if actor is not None and actor.is_authenticated else None,
     )
@@ -207,7 +241,9 @@ def do_unsubscribe(target: links.UnsubscribeTarget, *, via: str) -> bool:
                     target.purpose,
                     False,
                     source=f"unsubscribe:{via}",
-                    evidence={"via": via},
+                    # The party the link was made for: after a merge it may be another's
+                    # half, and the decision goes back with it if the merge is undone.
+                    evidence={"via": via, "party": target.party_id},
                 )
             ]
         )
@@ -232,6 +268,9 @@ PREFERENCE_CHANNELS = (Channel.EMAIL, Channel.SMS)
 
 
 def preferences_of(party: Party) -> dict[tuple[str, str], bool]:
+    """What the person receives now: a merged party's page shows the survivor's choices,
+    which are the ones applied."""
+    party = _survivor(party)
     found = {}
     for channel in PREFERENCE_CHANNELS:
         for purpose in TOPICS:
@@ -247,6 +286,7 @@ def do_set_preferences(
     """Apply a person's choices from their preference page. A withdrawal counts at once;
     a new "yes" is only asked for: a confirmation link goes to that address (double opt-in)
     and the consent is recorded when they follow it."""
+    decided_by = party.pk  # the page's own party, kept as evidence (see do_unsubscribe)
     party = _survivor(party)
     now = preferences_of(party)
     withdrawn = [key for key, on in now.items() if on and key not in chosen]
@@ -259,7 +299,11 @@ def do_set_preferences(
                 purpose,
                 False,
                 source="preferences",
-                evidence={"via": "preference_page", "wording": wording.get(purpose, "")},
+                evidence={
+                    "via": "preference_page",
+                    "wording": wording.get(purpose, ""),
+                    "party": decided_by,
+                },
             )
             for channel, purpose in withdrawn
         )
@@ -275,10 +319,92 @@ def do_set_preferences(
     return {"withdrawn": withdrawn, "asked": asked}
 
 
-def do_confirm_subscription(data: dict) -> bool:
-    """The person followed their confirmation link: record the consent with its evidence."""
+CAPTURE_WAYS = ("paper_form", "phone_call", "in_person", "kakao_channel")
+
+
+class ConsentRefused(Problem):
+    """A decision a member cannot record as given (no wording for a yes, a future date)."""
+
+
+def do_capture_consent(
+    party: Party,
+    channel: str,
+    purpose: str,
+    *,
+    granted: bool,
+    how: str,
+    wording: str,
+    decided_on: dt.date,
+    actor,
+) -> bool:
+    """A member records what the person decided, with the evidence the law asks for: how
+    (a signed paper form at the counter, a phone call, in person, a KakaoTalk channel
+    message), when, and for a yes the wording the person agreed to. A no counts at once
+    (messages waiting for it are dropped); either way the person is told (§50⑦)."""
+    if how not in CAPTURE_WAYS or purpose not in TOPICS or channel not in PREFERENCE_CHANNELS:
+        raise ConsentRefused("consent.bad_choice")
+    if granted and not wording.strip():
+        raise ConsentRefused("consent.no_wording")
+    if decided_on > timezone.localdate():
+        raise ConsentRefused("consent.future")
+    moment = dt.datetime.combine(decided_on, dt.time(12), tzinfo=timezone.get_current_timezone())
+    party = _survivor(party)
+    with transaction.atomic():
+        changed = do_record_decisions(
+            [
+                Decision(
+                    party.pk,
+                    channel,
+                    purpose,
+                    granted,
+                    source=f"staff:{how}",
+                    evidence={"via": how, "wording": wording.strip()[:500], "party": party.pk},
+                    at=min(moment, timezone.now()),
+                )
+            ],
+            actor=actor,
+        )
+        if changed and not granted:
+            drop_queued(party.pk, channel, [purpose])
+        if changed and party_address(party, channel):
+            queue_confirmation(
+                party,
+                channel,
+                granted=[purpose] if granted else [],
+                withdrawn=[] if granted else [purpose],
+            )
+    return bool(changed)
+
+
+def consent_history(party: Party, limit: int = 30) -> list[Consent]:
+    """The party's recorded decisions, newest first, with who recorded them."""
+    return list(
+        Consent.objects.filter(party=_survivor(party))
+        .select_related("recorded_by")
+        .order_by("-recorded_at", "-pk")[:limit]
+    )
+
+
+def confirmation_spent(data: dict) -> bool:
+    """A confirmation link confirms once, and never after a "no" recorded since it was made
+    (replayed after an unsubscribe, it would otherwise grant again)."""
     party = Party.objects.filter(pk=data["party_id"]).first()
     if party is None:
+        return True
+    party = _survivor(party)
+    decisions = Consent.objects.filter(
+        party=party, channel=data["channel"], purpose__in=data["purposes"]
+    )
+    if data["nonce"] and decisions.filter(evidence__link=data["nonce"]).exists():
+        return True
+    return decisions.filter(granted=False, recorded_at__gt=data["issued"]).exists()
+
+
+def do_confirm_subscription(data: dict) -> bool:
+    """The person followed their confirmation link: record the consent with its evidence.
+    False when nothing was recorded (a link used before, or one a later "no" outranks)."""
+    party = Party.objects.filter(pk=data["party_id"]).first()
+    if party is None or confirmation_spent(data):
         return False
     party = _survivor(party)
     with transaction.atomic():
@@ -293,6 +419,8 @@ def do_confirm_subscription(data: dict) -> bool:
                     "via": "confirmation_link",
                     "wording": data["wording"],
                     "confirmed_at": timezone.now().isoformat(),
+                    "party": data["party_id"],
+                    "link": data.get("nonce", ""),
                 },
             )
             for purpose in data["purposes"]
@@ -326,11 +454,14 @@ def queue_notice(
     message_class: str = MessageClass.SERVICE,
     markdown: bool = False,
     states: dict | None = None,
+    at: dt.datetime | None = None,
+    kinds: list[str] | None = None,
 ) -> OutboxMessage | None:
     """A message to one party outside any campaign (a confirmation, a reconfirmation, an
     event's reminder). ``topic`` makes it once-only: the same topic to the same party and
     channel is not queued twice. On a channel that cannot send now it waits, saying why
-    (``states``: the channels' states, read once by a caller queueing many)."""
+    (``states``: the channels' states, read once by a caller queueing many). ``at``: when it
+    is due (now by default); ``kinds``: what it gathers (the day's notices)."""
     address = party_address(party, channel)
     if not address:
         return None
@@ -344,8 +475,14 @@ def queue_notice(
             "channel": channel,
             "address": address,
             "message_class": message_class,
-            "content": {"subject": subject, "body": body, "markdown": markdown},
+            "content": {
+                "subject": subject,
+                "body": body,
+                "markdown": markdown,
+                **({"kinds": kinds} if kinds else {}),
+            },
             "reason": waiting_reason(state),
+            "next_attempt_at": at or timezone.now(),
         },
     )
     return row if created else None
@@ -377,7 +514,9 @@ def queue_opt_in_request(
             "topics": wording,
             "url": url,
         }
-    topic = topic or f"opt-in:{timezone.now().strftime('%Y%m%d%H%M%S%f')}"
+    # One request a channel an hour: ticking boxes again and again sends one message, not
+    # one a click (the page says one is on its way).
+    topic = topic or f"opt-in:{timezone.now().strftime('%Y%m%d%H')}"
     return queue_notice(party, channel, topic=topic, subject=subject, body=body)
 
 
@@ -422,6 +561,22 @@ def do_snooze_task(task, days: int, *, actor) -> None:
             actor=actor,
             data={"action": task.action, "until": until.isoformat()},
         )
+
+
+def do_handle_next_action(party_id: int, action: dict, *, actor, days: int = 0) -> Task:
+    """Done (days=0) or put off for days: a next best action from the Today page becomes a
+    task of the person who handled it, on the party's timeline, and is not proposed again
+    meanwhile."""
+    today = timezone.localdate()
+    task, _created = Task.objects.get_or_create(
+        dedupe_key=f"nba:{party_id}:{action.get('code', '')}:{today.isoformat()}",
+        defaults={"party_id": party_id, "assignee": actor, "action": action, "due": today},
+    )
+    if days:
+        do_snooze_task(task, days, actor=actor)
+    else:
+        do_finish_task(task, actor=actor)
+    return task
 
 
 # -- new subscribers (double opt-in) --------------------------------------------------------------

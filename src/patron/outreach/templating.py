@@ -5,7 +5,9 @@ reaches for anything outside the allowlist (``{% load %}``, ``{% include %}``,
 ``{{ settings.SECRET_KEY }}``, filters) is refused when it is saved, so a person with access
 to the campaign page can never read the server's settings or files through a message.
 Merge values are put in after Markdown has been rendered, HTML-escaped: a party named
-``<script>`` or ``**bold**`` is printed as written.
+``<script>`` or ``**bold**`` is printed as written. A link's address is the template's own
+(http, https or mailto) or a whole link field (``preferences_url``, ``rsvp_url``): no merge
+value can make or change where a link goes.
 """
 
 from __future__ import annotations
@@ -32,10 +34,21 @@ MERGE_FIELDS = {
     "rsvp_url": _("Their link to answer an event's invitation (events only)"),
 }
 
+# Fields that are a whole link's address: Patron makes their values, signed links of its own.
+LINK_FIELDS = frozenset({"preferences_url", "rsvp_url"})
+LINK_SCHEMES = frozenset({"http", "https", "mailto"})
+
 _FIELD = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
 _ANY_SYNTAX = re.compile(r"\{[{%#]|[}%#]\}")
-_PLACEHOLDER = "zzpatronfield{}zz"
-_PLACEHOLDER_FIND = re.compile(r"zzpatronfield(\d+)zz")
+# Placeholders are made of Unicode noncharacters (U+FDD0..U+FDEF, reserved for a program's
+# own use): they are taken out of every body first, and Markdown turns an entity for one
+# (&#xFDD0;) into U+FFFD, so no text a person writes can pass for a merge field.
+_PLACEHOLDER = "\ufdd0{}\ufdd1"
+_LINK_PLACEHOLDER = "\ufdd2{}\ufdd3"  # a link field as a whole destination
+_PLACEHOLDER_FIND = re.compile("[\ufdd0\ufdd2]([0-9]+)[\ufdd1\ufdd3]")
+_WHOLE_LINK = re.compile("\ufdd2[0-9]+\ufdd3")
+_RESERVED = dict.fromkeys(range(0xFDD0, 0xFDF0))
+_SCHEME = re.compile(r"([^:/?#]*):")
 
 
 class TemplateRefused(Problem):
@@ -43,20 +56,56 @@ class TemplateRefused(Problem):
 
 
 def check_template(*texts: str) -> None:
-    """Refuse template tags, comments, filters and unknown fields (raises TemplateRefused)."""
+    """Refuse template tags, comments, filters, unknown fields, and links a merge field
+    could steer or that lead anywhere but a web page or an email (raises TemplateRefused)."""
     for text in texts:
-        without_fields = text
-        for match in _FIELD.finditer(text):
-            field = match.group(1)
-            if field not in MERGE_FIELDS:
-                raise TemplateRefused(
-                    "template.unknown_field", field=field[:60], allowed=sorted(MERGE_FIELDS)
-                )
-            without_fields = without_fields.replace(match.group(0), "")
-        stray = _ANY_SYNTAX.search(without_fields)
-        if stray:
-            snippet = without_fields[max(0, stray.start() - 10) : stray.end() + 20]
-            raise TemplateRefused("template.syntax", snippet=snippet.strip()[:60])
+        _check_syntax(text)
+        _check_links(text)
+
+
+def _check_syntax(text: str) -> None:
+    without_fields = text
+    for match in _FIELD.finditer(text):
+        field = match.group(1)
+        if field not in MERGE_FIELDS:
+            raise TemplateRefused(
+                "template.unknown_field", field=field[:60], allowed=sorted(MERGE_FIELDS)
+            )
+        without_fields = without_fields.replace(match.group(0), "")
+    stray = _ANY_SYNTAX.search(without_fields)
+    if stray:
+        snippet = without_fields[max(0, stray.start() - 10) : stray.end() + 20]
+        raise TemplateRefused("template.syntax", snippet=snippet.strip()[:60])
+
+
+def _check_links(text: str) -> None:
+    """Every destination as Markdown reads it (links, images, autolinks, references) and as
+    the text part reads it (``_markdown_as_text``)."""
+    marked, fields = _mark(text)
+    tokens = _every_link_markdown.parse(marked)
+    for url in [*_destinations(tokens), *(m.group(2) for m in _LINK.finditer(marked))]:
+        used = [fields[int(n)] for n in _PLACEHOLDER_FIND.findall(url)]
+        if used and not _WHOLE_LINK.fullmatch(url):
+            raise TemplateRefused(
+                "template.field_in_link", field=used[0], allowed=sorted(LINK_FIELDS)
+            )
+        if not used and not _allowed_scheme(url):
+            raise TemplateRefused("template.link_scheme", link=url[:60])
+
+
+def _destinations(tokens) -> list[str]:
+    found = []
+    for token in tokens:
+        found += _destinations(token.children or [])
+        if token.type in ("link_open", "image"):
+            found.append(str(token.attrGet("href" if token.type == "link_open" else "src")))
+    return found
+
+
+def _allowed_scheme(url: str) -> bool:
+    """No scheme (a path, an anchor) or one of LINK_SCHEMES."""
+    scheme = _SCHEME.match(url)
+    return scheme is None or scheme.group(1).lower() in LINK_SCHEMES
 
 
 @dataclass(frozen=True)
@@ -75,20 +124,50 @@ class _Compiled:
     html: str
 
 
-_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+class _Markdown(MarkdownIt):
+    """CommonMark without raw HTML, whose links keep their placeholders and lead only where
+    ``_safe_link`` allows (``every_link``: all links kept, for ``_check_links`` to judge)."""
+
+    def __init__(self, *, every_link: bool = False) -> None:
+        super().__init__("commonmark", {"html": False, "linkify": False, "typographer": False})
+        self.every_link = every_link
+
+    def normalizeLink(self, url: str) -> str:
+        # Percent-encoding would hide a placeholder from the fill (and from the checks).
+        return url if _PLACEHOLDER_FIND.search(url) else super().normalizeLink(url)
+
+    def validateLink(self, url: str) -> bool:
+        return self.every_link or _safe_link(url)
+
+
+def _safe_link(url: str) -> bool:
+    # A template saved before links were checked renders its doubtful links as text.
+    if _PLACEHOLDER_FIND.search(url):
+        return bool(_WHOLE_LINK.fullmatch(url))
+    return _allowed_scheme(url)
+
+
+_markdown = _Markdown()
+_every_link_markdown = _Markdown(every_link=True)
+
+
+def _mark(body: str) -> tuple[str, list[str]]:
+    """The body with each merge field as a numbered placeholder, and the fields in order."""
+    fields: list[str] = []
+
+    def placeholder(match: re.Match) -> str:
+        fields.append(match.group(1))
+        mark = _LINK_PLACEHOLDER if match.group(1) in LINK_FIELDS else _PLACEHOLDER
+        return mark.format(len(fields) - 1)
+
+    return _FIELD.sub(placeholder, body.translate(_RESERVED)), fields
 
 
 @lru_cache(maxsize=256)
 def _compile(body: str, markdown: bool) -> _Compiled:
     # Markdown is rendered once per template; each message only fills placeholders
     # (rendering per message was the planner's cost at 100,000 parties).
-    fields: list[str] = []
-
-    def placeholder(match: re.Match) -> str:
-        fields.append(match.group(1))
-        return _PLACEHOLDER.format(len(fields) - 1)
-
-    marked = _FIELD.sub(placeholder, body)
+    marked, fields = _mark(body)
     if markdown:
         page = _markdown.render(marked)
         text = _markdown_as_text(marked)

@@ -562,9 +562,151 @@ def _trial_channel_off(channel: str = "", why=None, **_rest: Any) -> str:
     }
 
 
+@wording("campaign.service_looks_like_ad")
+def _service_looks_like_ad(signs: str = "", **_rest: Any) -> str:
+    return _(
+        "This service message reads like advertising (%(signs)s). A service message reaches "
+        "people who refused advertising, also at night. If it advertises, make it a promotion; "
+        "if it does not, confirm that it carries no advertising."
+    ) % {"signs": signs}
+
+
+@wording("incident.looks_like_ad")
+def _incident_looks_like_ad(signs: str = "", **_rest: Any) -> str:
+    return _(
+        "This notice reads like advertising (%(signs)s). A notice about a problem reaches "
+        "everyone affected, whatever they agreed to: remove the offer, or confirm that it "
+        "carries no advertising."
+    ) % {"signs": signs}
+
+
 @wording("campaign.not_euc_kr")
 def _campaign_not_euc_kr(characters: str = "", **_rest: Any) -> str:
     return _(
         "A text message cannot carry these characters: %(characters)s. Providers refuse every "
         "message that has them. Remove them, or send this campaign by email only."
     ) % {"characters": characters}
+
+
+# -- links in templates, incident notices ---------------------------------------------------------
+
+
+def _as_fields(names: list[str]) -> str:
+    return ", ".join(f"{{{{ {name} }}}}" for name in names)
+
+
+@wording("template.field_in_link")
+def _field_in_link(field: str = "", allowed: list[str] = (), **_rest: Any) -> str:
+    return _(
+        "A link or image address cannot contain %(field)s. Only %(allowed)s may be used, "
+        "as the whole address."
+    ) % {"field": _as_fields([field]), "allowed": _as_fields(allowed)}
+
+
+@wording("template.link_scheme")
+def _link_scheme(link: str = "", **_rest: Any) -> str:
+    return _(
+        "A link must start with https://, http:// or mailto:. This one cannot be used: %(link)s"
+    ) % {"link": link}
+
+
+@wording("incident.unknown_field")
+def _incident_unknown_field(field: str = "", allowed: list[str] = (), **_rest: Any) -> str:
+    return _("A notice cannot fill %(field)s. Use only: %(allowed)s.") % {
+        "field": _as_fields([field]),
+        "allowed": _as_fields(allowed),
+    }
+
+
+@wording("outreach.held.by_owner")
+def _held_by_owner(**_rest: Any) -> str:
+    return _("Held by an owner: it goes when they let it go")
+
+
+@wording("consent.bad_choice")
+def _consent_bad_choice(**_rest: Any) -> str:
+    return _("Choose the channel, what it is about, and how the person told you.")
+
+
+@wording("consent.no_wording")
+def _consent_no_wording(**_rest: Any) -> str:
+    return _("Write what the person agreed to, as they saw or heard it: it is the evidence.")
+
+
+@wording("consent.future")
+def _consent_future(**_rest: Any) -> str:
+    return _("The person cannot have decided on a day still to come.")
+
+
+@wording("subscribe.privacy")
+def _subscribe_privacy(**_rest: Any) -> str:
+    return _(
+        "Please agree to the collection and use of your personal data: without it we cannot "
+        "send you anything."
+    )
+
+
+@wording("subscribe.no_address")
+def _subscribe_no_address(**_rest: Any) -> str:
+    return _("Give an email address, or a mobile number with “also by text message” ticked.")
+
+
+@wording("subscribe.bad_phone")
+def _subscribe_bad_phone(**_rest: Any) -> str:
+    return _("Please give a mobile number like 010-1234-5678.")
+
+
+@wording("subscribe.code_sent_already")
+def _subscribe_code_sent(**_rest: Any) -> str:
+    return _("A code went to this number a moment ago. Please wait a few minutes and try again.")
+
+
+@wording("subscribe.code_expired")
+def _subscribe_code_expired(**_rest: Any) -> str:
+    return _("This code has expired. Please sign up again to get a new one.")
+
+
+@wording("subscribe.code_tries")
+def _subscribe_code_tries(**_rest: Any) -> str:
+    return _("Too many wrong codes. Please sign up again to get a new one.")
+
+
+@wording("subscribe.code_wrong")
+def _subscribe_code_wrong(**_rest: Any) -> str:
+    return _("That is not the code we sent. Please check the text message and try again.")
+
+
+@wording("campaign.kakao_not_approved")
+def _kakao_not_approved(status: str = "", **_rest: Any) -> str:
+    from .models import KakaoTemplateStatus
+
+    try:
+        label = str(KakaoTemplateStatus(status).label)
+    except ValueError:
+        label = status
+    return _(
+        "Its KakaoTalk template is not approved by Kakao (%(status)s): Kakao refuses to deliver "
+        "it. Mark it approved on Contact rules once Kakao has approved it."
+    ) % {"status": label}
+
+
+@wording("segment.min_above_max")
+def _segment_min_above_max(low: float = 0, high: float = 0, **_rest: Any) -> str:
+    return _(
+        "The value at least (%(low)s) is above the value at most (%(high)s): nobody could match."
+    ) % {"low": number(low), "high": number(high)}
+
+
+@wording("event.past")
+def _event_past(**_rest: Any) -> str:
+    return _("That time has passed: an event needs a time still to come.")
+
+
+@wording("event.no_places")
+def _event_no_places(**_rest: Any) -> str:
+    return _("An event needs at least one place (leave it empty for no limit).")
+
+
+@wording("event.cancelled")
+def _event_cancelled(**_rest: Any) -> str:
+    return _("This event is cancelled.")

@@ -1,8 +1,13 @@
 """Whether a party may be contacted on a channel for a purpose, and recording their decisions.
 
-The newest recorded decision per (party, channel, purpose) is in force. Service messages
-(receipts, incidents) need no consent; marketing and surveys need a recorded "yes".
-Importers and (next) outreach both go through here.
+The decision recorded last per (party, channel, purpose) is in force: a withdrawal outranks
+every grant recorded before it. Decisions are recorded when Patron learns them, never at a
+date the evidence gives (an imported order's date, which may even lie in the future); that
+date is kept as when the person decided (``decided_at``). Evidence from an export is weaker
+than the person's own act: an imported "yes" never undoes a recorded "no" (only the person,
+or a member recording what they said with evidence, can), and an imported decision older
+than the one in force changes nothing. Service messages (receipts, incidents) need no
+consent; marketing and surveys need a recorded "yes". Importers and outreach go through here.
 """
 
 from __future__ import annotations
@@ -21,7 +26,6 @@ from .activity import activity_row, record_activities
 from .models import Channel, Consent, Party, Purpose
 
 NEEDS_NO_CONSENT = (Purpose.SERVICE,)
-_NOW = dt.datetime.max.replace(tzinfo=dt.UTC)  # a decision without a date counts as newest
 
 
 @dataclass(frozen=True)
@@ -32,7 +36,12 @@ class Decision:
     granted: bool
     source: str  # how it was recorded: "import:shopify", "page", ...
     evidence: dict[str, Any]
-    at: dt.datetime | None = None
+    at: dt.datetime | None = None  # when the person decided, if the evidence dates it
+
+    @property
+    def from_export(self) -> bool:
+        """A shop's export said so (a flag on an order), not the person to us."""
+        return self.source.startswith("import:")
 
 
 def current_consents(party_ids: Iterable[int], channel: str, purpose: str) -> dict[int, bool]:
@@ -59,6 +68,7 @@ def may_contact(party: Party | int, channel: str, purpose: str) -> bool:
 def do_record_decisions(decisions: Iterable[Decision], *, actor=None) -> int:
     """Record decisions that change what is known (a repeated "yes" is not news); each one
     goes on the party's timeline. Returns how many were recorded."""
+    now = timezone.now()
     # One decision per party, channel and purpose: the latest one given (an export repeats a
     # person's flag on each of their orders, newest first or last: the date decides, and a
     # "no" on 03-05 is never undone by a "yes" on 03-01 read after it).
@@ -66,21 +76,18 @@ def do_record_decisions(decisions: Iterable[Decision], *, actor=None) -> int:
     for decision in decisions:
         key = (decision.party_id, decision.channel, decision.purpose)
         held = latest.get(key)
-        if held is None or (decision.at or _NOW) >= (held.at or _NOW):
+        if held is None or _decided(decision, now) >= _decided(held, now):
             latest[key] = decision
-    decisions = list(latest.values())
-    if not decisions:
+    if not latest:
         return 0
     changed: list[Decision] = []
-    keys = {(d.channel, d.purpose) for d in decisions}
-    for channel, purpose in keys:
-        group = [d for d in decisions if (d.channel, d.purpose) == (channel, purpose)]
-        known = current_consents([d.party_id for d in group], channel, purpose)
+    for channel, purpose in {(d.channel, d.purpose) for d in latest.values()}:
+        group = [d for d in latest.values() if (d.channel, d.purpose) == (channel, purpose)]
+        known = decisions_in_force([d.party_id for d in group], channel, purpose)
         for decision in group:
-            if known.get(decision.party_id) != decision.granted:
-                known[decision.party_id] = decision.granted
+            if _changes_anything(decision, known.get(decision.party_id), now):
+                known[decision.party_id] = (decision.granted, _decided(decision, now))
                 changed.append(decision)
-    now = timezone.now()
     with transaction.atomic():
         Consent.objects.bulk_create(
             [
@@ -89,7 +96,8 @@ def do_record_decisions(decisions: Iterable[Decision], *, actor=None) -> int:
                     channel=d.channel,
                     purpose=d.purpose,
                     granted=d.granted,
-                    recorded_at=d.at or now,
+                    recorded_at=now,
+                    decided_at=_decided(d, now),
                     source=d.source,
                     evidence=d.evidence,
                     recorded_by=actor if actor is not None and actor.is_authenticated else None,
@@ -116,6 +124,43 @@ def do_record_decisions(decisions: Iterable[Decision], *, actor=None) -> int:
     return len(changed)
 
 
+def _decided(decision: Decision, now: dt.datetime) -> dt.datetime:
+    """When the person decided: the evidence's date, never later than now."""
+    return min(decision.at or now, now)
+
+
+def _changes_anything(
+    decision: Decision, in_force: tuple[bool, dt.datetime] | None, now: dt.datetime
+) -> bool:
+    if in_force is None:
+        return True
+    granted, decided_at = in_force
+    if granted == decision.granted:
+        return False  # a repeated decision is not news
+    if decision.from_export:
+        if decision.granted:
+            return False  # an export's "yes" never undoes a recorded "no"
+        if _decided(decision, now) < decided_at:
+            return False  # older than what is in force: the later decision stands
+    return True
+
+
+def decisions_in_force(
+    party_ids: Iterable[int], channel: str, purpose: str
+) -> dict[int, tuple[bool, dt.datetime]]:
+    """(granted, decided_at) of the decision in force per party (absent: none recorded)."""
+    current: dict[int, tuple[bool, dt.datetime]] = {}
+    for chunk in chunked(sorted(set(party_ids))):
+        rows = (
+            Consent.objects.filter(party_id__in=chunk, channel=channel, purpose=purpose)
+            .order_by("party_id", "recorded_at", "pk")
+            .values_list("party_id", "granted", "decided_at")
+        )
+        for party_id, granted, decided_at in rows:
+            current[party_id] = (granted, decided_at)  # later rows overwrite earlier ones
+    return current
+
+
 def do_record_consent(
     party: Party,
     channel: str,
@@ -140,6 +185,7 @@ __all__ = [
     "Decision",
     "Purpose",
     "current_consents",
+    "decisions_in_force",
     "do_record_consent",
     "do_record_decisions",
     "do_withdraw_consent",

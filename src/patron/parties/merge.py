@@ -23,7 +23,7 @@ from django.utils import timezone
 from patron.core.problems import Problem
 
 from .activity import record_activity
-from .models import KindSource, Party, PartyMerge, Relationship
+from .models import Consent, KindSource, Party, PartyMerge, Relationship
 
 FILLED_FIELDS = ("email", "phone", "birthday", "locale")
 
@@ -235,6 +235,7 @@ def do_undo_merge(merge: PartyMerge, *, actor) -> PartyMerge:
             values = {k: v for k, v in entry["values"].items() if k != "id"}
             model._default_manager.create(**values)
         _restore_survivor(survivor, other, merge.survivor_before)
+        _return_decisions_made_while_merged(merge, survivor, other)
         other.merged_into = None
         other.save(update_fields=["merged_into"])
         merge.undone_at = timezone.now()
@@ -249,6 +250,16 @@ def do_undo_merge(merge: PartyMerge, *, actor) -> PartyMerge:
             data={"merge": merge.pk, "other": survivor.pk, "name": survivor.display_name},
         )
     return merge
+
+
+def _return_decisions_made_while_merged(merge: PartyMerge, survivor: Party, other: Party):
+    """Consent decided while merged follows the person who decided it: an unsubscribe from
+    the merged party's own link (or their preference page) was recorded on the survivor,
+    marked with the party it came from, and goes back with them; without this, undoing the
+    merge would give them back the "yes" they had withdrawn."""
+    Consent.objects.filter(
+        party=survivor, recorded_at__gte=merge.merged_at, evidence__party=other.pk
+    ).update(party=other)
 
 
 def _restore_survivor(survivor: Party, other: Party, before: dict[str, Any]) -> None:

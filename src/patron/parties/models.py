@@ -152,13 +152,20 @@ class Purpose(models.TextChoices):
 
 
 class Consent(models.Model):
-    """One recorded decision; the newest row per (party, channel, purpose) is in force."""
+    """One recorded decision; the one recorded last per (party, channel, purpose) is in force
+    (parties.consent): a "no" recorded after a "yes" always wins over it."""
 
     party = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="consents")
     channel = models.CharField(max_length=8, choices=Channel)
     purpose = models.CharField(max_length=16, choices=Purpose)
     granted = models.BooleanField()
+    # When Patron recorded it: what decides which decision is in force. Never in the future.
     recorded_at = models.DateTimeField(default=timezone.now)
+    # When the person decided, as the evidence dates it (an imported order's date): what the
+    # two-year reconfirmation counts from. Never after recorded_at.
+    decided_at = models.DateTimeField(default=timezone.now)
+    # The last two-year period whose reconfirmation (§50⑧) was sent for this "yes".
+    reconfirmed_period = models.PositiveSmallIntegerField(default=0)
     source = models.CharField(max_length=64)  # how: "import:shopify", "page", "demo", ...
     # What shows the decision, as data: {"file": ..., "row": ..., "column": ..., "value": ...}.
     evidence = models.JSONField(default=dict, blank=True)

@@ -8,7 +8,8 @@ from functools import lru_cache
 
 import phonenumbers
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+from patron.core.business import is_mailbox
+
 _SPACES = re.compile(r"\s+")
 _KR_MOBILE = re.compile(r"0?(1[016789])[- .]?(\d{3,4})[- .]?(\d{4})")
 
@@ -29,11 +30,15 @@ def name_key(text: str) -> str:
 
 @lru_cache(maxsize=16384)
 def normalize_email(text: str) -> str | None:
-    """Lower-cased, without the spaces people type by mistake; None when it is not an email."""
+    """Lower-cased, without the spaces people type by mistake; None unless it is a plain
+    mailbox (RFC 5321: an ASCII dot-atom of at most 64 characters, @, a domain). Every
+    address Patron keeps goes to SMTP's RCPT TO as it is, where a "<", a NUL or a
+    non-ASCII character would be refused or, worse, read as something else."""
     candidate = _SPACES.sub("", unicodedata.normalize("NFKC", text)).lower()
     if candidate.startswith("mailto:"):
         candidate = candidate[len("mailto:") :]
-    return candidate if _EMAIL.match(candidate) else None
+    local = candidate.partition("@")[0]
+    return candidate if is_mailbox(candidate) and len(local) <= 64 else None
 
 
 @lru_cache(maxsize=16384)

@@ -92,7 +92,34 @@ def _consent(channel: str, purpose: str, granted: bool, **evidence: Any) -> str:
             "file": evidence["file"],
             "row": number(evidence["row"]),
         }
+    elif evidence.get("source"):
+        text += f" ({consent_source_label(evidence['source'])})"
     return text
+
+
+def consent_source_label(source: str) -> str:
+    """How a decision reached Patron: "staff:phone_call" -> "told a member in a phone call"."""
+    kind, _sep, detail = source.partition(":")
+    ways = {
+        "paper_form": _("a signed paper form at the counter"),
+        "phone_call": _("a phone call"),
+        "in_person": _("in person"),
+        "kakao_channel": _("a KakaoTalk channel message"),
+    }
+    if kind == "staff":
+        return _("told a member: %(how)s") % {"how": ways.get(detail, detail)}
+    if kind == "import":
+        return _("from an imported file")
+    if kind == "unsubscribe":
+        return _("their unsubscribe link")
+    labels = {
+        "preferences": _("their preference page"),
+        "double_opt_in": _("their confirmation link"),
+        "subscribe": _("the sign-up form"),
+        "demo": _("the demo"),
+        "page": _("Patron's pages"),
+    }
+    return str(labels.get(kind, _("another way (%(source)s)") % {"source": source}))
 
 
 def _label(choices, value: str) -> str:

@@ -202,3 +202,42 @@ class ProfileForm(forms.Form):
         required=False,
         choices=[("", _("As my browser says"))] + [(code, name) for code, name in LANGUAGES],
     )
+
+
+class ConsentCaptureForm(forms.Form):
+    """What a person decided, told to a member (counter, phone, in person, KakaoTalk)."""
+
+    channel = forms.ChoiceField(
+        label=_("Channel"), choices=[("email", _("Email")), ("sms", _("SMS"))]
+    )
+    purpose = forms.ChoiceField(
+        label=_("About"),
+        choices=[
+            ("marketing", _("Offers and promotions")),
+            ("newsletter", _("Newsletters")),
+            ("surveys", _("Surveys")),
+            ("night", _("Advertising at night (21:00-08:00)")),
+        ],
+    )
+    granted = forms.TypedChoiceField(
+        label=_("They said"),
+        choices=[("yes", _("Yes")), ("no", _("No"))],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+    )
+    how = forms.ChoiceField(
+        label=_("How"),
+        choices=[
+            ("paper_form", _("A signed paper form at the counter")),
+            ("phone_call", _("A phone call")),
+            ("in_person", _("In person")),
+            ("kakao_channel", _("A KakaoTalk channel message")),
+        ],
+    )
+    wording = forms.CharField(
+        label=_("What they agreed to, as they saw or heard it"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    decided_on = forms.DateField(label=_("When"), widget=forms.DateInput(attrs={"type": "date"}))

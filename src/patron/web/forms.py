@@ -10,6 +10,7 @@ from patron.accounts.roles import Role
 from patron.accounts.services import account_managers, display_name
 from patron.commerce.importers.profiles import PROFILES
 from patron.commerce.models import OfferingKind
+from patron.core.wording import say
 from patron.insight.models import Stage
 from patron.outreach.models import (
     CAPPED,
@@ -19,7 +20,9 @@ from patron.outreach.models import (
     Event,
     Incident,
     KakaoTemplate,
+    KakaoTemplateStatus,
     MessageClass,
+    Segment,
     Template,
 )
 from patron.parties.models import Channel, Purpose, RelationshipKind
@@ -332,6 +335,12 @@ class CampaignForm(forms.ModelForm):
         }
         widgets = {"send_at": forms.DateTimeInput(attrs={"type": "datetime-local"})}
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Archived templates and segments are kept for history, not offered again.
+        self.fields["template"].queryset = Template.objects.filter(archived_at__isnull=True)
+        self.fields["segment"].queryset = Segment.objects.filter(archived_at__isnull=True)
+
     def clean_send_at(self):
         send_at = self.cleaned_data.get("send_at")
         # A time already past would send at launch, unlike what the form says it will do.
@@ -403,6 +412,19 @@ class EventForm(forms.ModelForm):
         self.fields["message_class"].choices = [
             (value, label) for value, label in MessageClass.choices if value in CAPPED
         ]
+        self.fields["segment"].queryset = Segment.objects.filter(archived_at__isnull=True)
+
+    def clean_starts_at(self):
+        starts_at = self.cleaned_data.get("starts_at")
+        if starts_at is not None and starts_at < timezone.now():
+            raise forms.ValidationError(say({"code": "event.past"}), code="past")
+        return starts_at
+
+    def clean_capacity(self):
+        capacity = self.cleaned_data.get("capacity")
+        if capacity is not None and capacity < 1:
+            raise forms.ValidationError(say({"code": "event.no_places"}), code="no_places")
+        return capacity
 
 
 class KakaoTemplateForm(forms.ModelForm):
@@ -415,13 +437,24 @@ class KakaoTemplateForm(forms.ModelForm):
 
     class Meta:
         model = KakaoTemplate
-        fields = ["name", "code", "text"]
+        fields = ["name", "code", "text", "status"]
         labels = {
             "name": _("Name"),
             "code": _("Template code (as registered with Kakao)"),
             "text": _("The approved text, exactly"),
+            "status": _("Kakao's review"),
         }
         widgets = {"text": forms.Textarea(attrs={"rows": 5})}
+        # Said in our words: Django's own ("Kakao template의 Code은/는 이미 존재합니다")
+        # mixes the model's English name into a Korean sentence.
+        error_messages = {"code": {"unique": _("A template with this code is registered already.")}}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["status"].required = False  # a template entered is one Kakao approved
+
+    def clean_status(self) -> str:
+        return self.cleaned_data.get("status") or KakaoTemplateStatus.APPROVED
 
     def clean_variables_text(self) -> dict:
         variables = {}

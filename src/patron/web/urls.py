@@ -28,6 +28,7 @@ urlpatterns = [
     path("parties/", parties.party_list, name="parties"),
     path("parties/<int:pk>/", parties.party_detail, name="party"),
     path("parties/<int:pk>/relationship/", parties.party_relationship, name="party_relationship"),
+    path("parties/<int:pk>/consent/", parties.party_consent, name="party_consent"),
     path("at-risk/", insight.at_risk, name="at_risk"),
     path("candidates/", insight.candidates, name="candidates"),
     path("duplicates/", duplicates.duplicates, name="duplicates"),
@@ -56,6 +57,8 @@ urlpatterns = [
     path("today/", today.today, name="today"),
     path("tasks/<int:pk>/done/", today.task_done, name="task_done"),
     path("tasks/<int:pk>/snooze/", today.task_snooze, name="task_snooze"),
+    path("today/notices/<str:change>/", today.notices_change, name="notices_change"),
+    path("today/actions/<int:party_pk>/", today.action_handle, name="action_handle"),
     path("outreach/", outreach.outreach_home, name="outreach"),
     path("events/", events.event_list, name="events"),
     path("events/<int:pk>/", events.event_detail, name="event"),
@@ -74,12 +77,19 @@ urlpatterns = [
     path("outreach/campaigns/<int:pk>/", outreach.campaign_detail, name="campaign"),
     path("outreach/campaigns/<int:pk>/test/", outreach.campaign_test, name="campaign_test"),
     path("outreach/campaigns/<int:pk>/launch/", outreach.campaign_launch, name="campaign_launch"),
+    path("outreach/campaigns/<int:pk>/edit/", outreach.campaign_new, name="campaign_edit"),
+    path(
+        "outreach/campaigns/<int:pk>/<str:change>/",
+        outreach.campaign_change,
+        name="campaign_change",
+    ),
     # Reached from messages by people without an account (signed links).
     path("u/<str:token>/", public.unsubscribe, name="unsubscribe"),
     path("preferences/<str:token>/", public.preferences, name="preferences"),
     path("confirm/<str:token>/", public.confirm_subscription, name="confirm_subscription"),
     path("rsvp/<str:token>/", public.rsvp, name="rsvp"),
     path("subscribe/", public.subscribe, name="subscribe"),
+    path("subscribe/code/", public.subscribe_code, name="subscribe_code"),
     # Bounces and complaints from an email provider (django-anymail's tracking webhooks).
     path("webhooks/email/<str:provider>/", public.email_webhook, name="email_webhook"),
 ]

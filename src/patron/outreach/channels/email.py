@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
 
-from patron.core.business import Business
+from patron.core.business import Business, is_mailbox
 
 from ..models import SuppressionReason
 from . import ChannelRefused, Outgoing, PermanentFailure, Sender, TemporaryFailure
@@ -69,6 +69,10 @@ class EmailSender(Sender):
             self.connection.close()
 
     def prepare(self, message: Outgoing):
+        if not is_mailbox(message.to):
+            # Addresses are checked where they enter (parties.normalize); one that got in
+            # another way never reaches RCPT TO, where a "<" or a NUL rewrites the command.
+            raise PermanentFailure("email.not_a_mailbox", message.to[:100])
         if self._smtp:
             # Encoded here, in the composing thread (channels.mime); send() writes the bytes:
             # 8-bit parts when the server announced 8BITMIME, base64 when it did not.

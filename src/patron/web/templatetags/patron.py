@@ -110,3 +110,22 @@ def split(text: str) -> list[str]:
 def field(form, name: str):
     """A form's bound field by name (for templates that list fields by name)."""
     return form[name]
+
+
+@register.filter
+def status_name(status: str) -> str:
+    """An outbox status in the reader's words."""
+    from patron.outreach.models import OutboxStatus
+
+    try:
+        return str(OutboxStatus(status).label)
+    except ValueError:
+        return status
+
+
+@register.filter
+def consent_source(source: str) -> str:
+    """How a decision was recorded, in the reader's words."""
+    from patron.parties.wording import consent_source_label
+
+    return consent_source_label(source)

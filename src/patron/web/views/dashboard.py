@@ -21,6 +21,20 @@ from ..access import member_required
 from ..charts import histogram, stage_bars, tracking_chart
 
 
+def failed_plan():
+    """Today's plan of automatic messages, when it failed or was interrupted (the worker
+    tries it again)."""
+    from django.utils import timezone
+
+    from patron.outreach.models import PlanRun
+
+    return (
+        PlanRun.objects.filter(day=timezone.localdate(), status__in=("failed", "interrupted"))
+        .order_by("-pk")
+        .first()
+    )
+
+
 @member_required
 def dashboard(request):
     by_kind = counts_by_kind()
@@ -35,6 +49,7 @@ def dashboard(request):
         "reasons": reasons,
         "imports": recent_imports(5),
         "attempt": insight.latest_attempt(),
+        "plan": failed_plan(),
         **_charts(insight.latest_run()),
     }
     return render(request, "patron/dashboard.html", context)

@@ -9,7 +9,13 @@ from django.views.decorators.http import require_POST
 
 from patron.accounts import roles
 from patron.core.problems import Problem
-from patron.outreach.incidents import affected_parties, do_send_notice, draft_notice, who_was_told
+from patron.outreach.incidents import (
+    affected_parties,
+    do_send_notice,
+    draft_notice,
+    incident_report,
+    who_was_told,
+)
 from patron.outreach.models import Incident, IncidentNoticeKind, IncidentStatus
 
 from ..access import allowed, member_required
@@ -56,6 +62,7 @@ def incident_detail(request, pk: int):
             "kind": kind,
             "notices": incident.notices.select_related("approved_by").order_by("pk"),
             "told": who_was_told(incident)[:500],
+            "report": incident_report(incident),
             "may_run": roles.can_run_campaigns(request.user),
         },
     )
@@ -75,6 +82,7 @@ def incident_send(request, pk: int):
             request.POST.get("subject", "")[:200],
             request.POST.get("body", "")[:5000],
             actor=request.user,
+            not_advertising=request.POST.get("not_advertising") == "on",
         )
     except Problem as problem:
         messages.error(request, str(problem))

@@ -5,14 +5,21 @@ from __future__ import annotations
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from patron import jobs
 from patron.accounts import roles
+from patron.accounts.services import profile_of
 from patron.commerce.models import Offering
 from patron.core.problems import Problem
-from patron.outreach.channels import DeliveryFailure, Outgoing
-from patron.outreach.channels.email import EmailSender
+from patron.outreach.campaigns import (
+    do_archive_campaign,
+    do_cancel_campaign,
+    do_pause_campaign,
+    do_resume_campaign,
+)
+from patron.outreach.channels import DeliveryFailure
 from patron.outreach.models import (
     ANY,
     CAPPED,
@@ -25,13 +32,19 @@ from patron.outreach.models import (
     Segment,
     Template,
 )
-from patron.outreach.preview import example_parties, preview
+from patron.outreach.preview import example_parties, preview, preview_as_test
 from patron.outreach.queries import campaign_reach, campaign_report
 from patron.outreach.rules import pressure_rules
 from patron.outreach.segments import segment_parties
-from patron.outreach.services import do_save_kakao_template, do_save_segment, do_save_template
+from patron.outreach.services import (
+    do_save_kakao_template,
+    do_save_segment,
+    do_save_template,
+    service_ad_signs,
+)
 from patron.outreach.templating import MERGE_FIELDS
-from patron.parties.models import Party, RelationshipKind
+from patron.outreach.trial import do_send_trial
+from patron.parties.models import Channel, Party, RelationshipKind
 
 from ..access import allowed, member_required
 from ..forms import CadenceForm, CampaignForm, KakaoTemplateForm, SegmentForm, TemplateForm
@@ -41,7 +54,9 @@ OFFERING_CHOICES = 200  # the most bought offerings offered as a segment filter
 
 @member_required
 def outreach_home(request):
-    campaigns = list(Campaign.objects.select_related("segment", "template").order_by("-pk")[:50])
+    archived = request.GET.get("archived") == "1"
+    listed = Campaign.objects.filter(archived_at__isnull=not archived)
+    campaigns = list(listed.select_related("segment", "template").order_by("-pk")[:50])
     return render(
         request,
         "patron/outreach.html",
@@ -50,6 +65,7 @@ def outreach_home(request):
             "segments": [(s, segment_parties(s.filters).count()) for s in Segment.objects.all()],
             "templates": Template.objects.order_by("name"),
             "may_run": roles.can_run_campaigns(request.user),
+            "archived": archived,
         },
     )
 
@@ -104,15 +120,53 @@ def template_edit(request, pk: int | None = None):
 
 
 @allowed(roles.can_run_campaigns)
-def campaign_new(request):
-    form = CampaignForm(request.POST or None)
+def campaign_new(request, pk: int | None = None):
+    """A new campaign, or a draft changed (a launched one keeps the words it was sent with)."""
+    campaign = get_object_or_404(Campaign, pk=pk, status=CampaignStatus.DRAFT) if pk else None
+    form = CampaignForm(request.POST or None, instance=campaign)
     if request.method == "POST" and form.is_valid():
         campaign = form.save(commit=False)
-        campaign.created_by = request.user
+        if campaign.created_by_id is None:
+            campaign.created_by = request.user
         campaign.save()
         form.save_m2m()
         return redirect("campaign", campaign.pk)
-    return render(request, "patron/campaign_form.html", {"form": form})
+    return render(request, "patron/campaign_form.html", {"form": form, "campaign": campaign})
+
+
+CAMPAIGN_CHANGES = {
+    "pause": do_pause_campaign,
+    "resume": do_resume_campaign,
+    "cancel": do_cancel_campaign,
+    "archive": do_archive_campaign,
+    "unarchive": lambda campaign, actor: do_archive_campaign(campaign, archived=False, actor=actor),
+}
+
+
+@allowed(roles.can_run_campaigns)
+@require_POST
+def campaign_change(request, pk: int, change: str):
+    """Pause, resume, cancel, archive: what has gone stays in the report."""
+    campaign = get_object_or_404(Campaign, pk=pk)
+    action = CAMPAIGN_CHANGES.get(change)
+    if action is None:
+        return redirect("campaign", pk)
+    try:
+        action(campaign, actor=request.user)
+    except Problem as problem:
+        messages.error(request, str(problem))
+    else:
+        messages.success(request, CAMPAIGN_CHANGED[change])
+    return redirect("campaign", pk)
+
+
+CAMPAIGN_CHANGED = {
+    "pause": gettext_lazy("Paused: what has not gone waits until you resume it."),
+    "resume": gettext_lazy("Resumed: what waited is being sent."),
+    "cancel": gettext_lazy("Cancelled: nothing more goes. What went stays in the report."),
+    "archive": gettext_lazy("Archived: kept with its report, out of the list."),
+    "unarchive": gettext_lazy("Back in the list."),
+}
 
 
 @member_required
@@ -138,6 +192,7 @@ def campaign_detail(request, pk: int):
             "campaign": campaign,
             "audience": segment_parties(campaign.segment.filters).count(),
             "reach": campaign_reach(campaign) if campaign.status == "draft" else None,
+            "ad_signs": service_ad_signs(campaign.template) if campaign.status == "draft" else [],
             "previews": previews,
             "report": campaign_report(campaign),
             "recent": recent,
@@ -150,30 +205,29 @@ def campaign_detail(request, pk: int):
 @allowed(roles.can_run_campaigns)
 @require_POST
 def campaign_test(request, pk: int):
-    """Send the preview for one party to the person looking, now (not through the outbox)."""
-    campaign = get_object_or_404(Campaign, pk=pk)
+    """Send the preview for one party to the person looking, now, on the channel tried: an
+    email to their email, a text or 알림톡 to their phone (not through the outbox)."""
+    campaign = get_object_or_404(Campaign.objects.select_related("template__kakao"), pk=pk)
     chosen = request.POST.get("party", "")
     party = get_object_or_404(Party, pk=int(chosen) if chosen.isdigit() else 0)
-    if not request.user.email:
-        messages.error(request, _("Add an email address to your account to receive tests."))
-        return redirect("campaign", pk)
-    shown = preview(campaign, party)
-    sender = EmailSender()
+    channel = request.POST.get("channel", Channel.EMAIL)
+    if channel not in (Channel.EMAIL, Channel.SMS, Channel.KAKAO):
+        channel = Channel.EMAIL
+    to = request.user.email if channel == Channel.EMAIL else profile_of(request.user).phone
+    message = preview_as_test(campaign, party, channel, to)
     try:
-        sender.open()
-        test = Outgoing(
-            to=request.user.email,
-            subject=_("[Test] %(subject)s") % {"subject": shown.subject},
-            text=shown.text,
-            html=shown.html,
-        )
-        sender.send(sender.prepare(test))
-    except DeliveryFailure as failure:
+        result = do_send_trial(channel, message)
+    except (Problem, DeliveryFailure) as failure:
         messages.error(request, _("The test could not be sent: %(error)s") % {"error": failure})
     else:
-        messages.success(request, _("Test sent to %(email)s.") % {"email": request.user.email})
-    finally:
-        sender.close()
+        if result.demo:
+            messages.warning(
+                request,
+                _("Demo mode: the test was printed in the server's terminal, not sent to %(to)s.")
+                % {"to": to},
+            )
+        else:
+            messages.success(request, _("Test sent to %(email)s.") % {"email": to})
     return redirect("campaign", pk)
 
 
@@ -181,8 +235,11 @@ def campaign_test(request, pk: int):
 @require_POST
 def campaign_launch(request, pk: int):
     campaign = get_object_or_404(Campaign.objects.select_related("template"), pk=pk)
+    not_advertising = request.POST.get("not_advertising") == "on"
     try:
-        launched = jobs.launch_campaign(campaign, user=request.user)
+        launched = jobs.launch_campaign(
+            campaign, user=request.user, not_advertising=not_advertising
+        )
     except Problem as problem:
         messages.error(request, str(problem))
     else:

@@ -5,21 +5,25 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from patron import jobs
 from patron.accounts import roles
 from patron.commerce.queries import party_history, party_timeline
+from patron.core.problems import Problem
 from patron.insight.queries import party_insight, preference_messages
 from patron.outreach.nba import party_action
 from patron.outreach.queries import timeline_with_messages
+from patron.outreach.services import consent_history, do_capture_consent, preferences_of
 from patron.parties.merge import open_merges, undo_window
 from patron.parties.models import KindSource, RelationshipKind
 from patron.parties.queries import kinds_in_use, search_parties
 from patron.parties.services import RelationshipError, do_set_relationship
 
 from ..access import allowed, get_party_for_user, member_required
+from ..business_forms import ConsentCaptureForm
 from ..forms import RelationshipForm
 
 PAGE_SIZE = 50
@@ -69,8 +73,42 @@ def party_detail(request, pk: int):
         "form": form,
         "can_edit": roles.can_change_relationships(request.user),
         "can_merge": roles.can_merge(request.user),
+        "consents": consent_history(party),
+        "in_force": preferences_of(party),
+        "consent_form": ConsentCaptureForm(initial={"decided_on": timezone.localdate()}),
     }
     return render(request, "patron/party_detail.html", context)
+
+
+@member_required
+@require_POST
+def party_consent(request, pk: int):
+    """A member records what the person decided, with its evidence."""
+    party = get_party_for_user(request, pk)
+    form = ConsentCaptureForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Nothing was recorded: %s") % form.errors.as_text())
+        return redirect("party", pk=party.pk)
+    data = form.cleaned_data
+    try:
+        changed = do_capture_consent(
+            party,
+            data["channel"],
+            data["purpose"],
+            granted=data["granted"],
+            how=data["how"],
+            wording=data["wording"],
+            decided_on=data["decided_on"],
+            actor=request.user,
+        )
+    except Problem as problem:
+        messages.error(request, str(problem))
+    else:
+        if changed:
+            messages.success(request, _("Recorded, with who, when and how, on their timeline."))
+        else:
+            messages.info(request, _("That is what they had decided already: nothing changed."))
+    return redirect("party", pk=party.pk)
 
 
 @allowed(roles.can_change_relationships)

@@ -4,35 +4,52 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import F, OuterRef, Q, Subquery
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from patron.accounts import roles
 from patron.core.problems import Problem
+from patron.insight.models import PartyScore
 from patron.outreach.models import Task, TaskStatus
 from patron.outreach.nba import next_actions
-from patron.outreach.services import SNOOZE_DAYS, do_finish_task, do_snooze_task
+from patron.outreach.notices import (
+    day_notices,
+    do_hold_day_notices,
+    do_release_day_notices,
+    notice_time,
+)
+from patron.outreach.services import (
+    SNOOZE_DAYS,
+    do_finish_task,
+    do_handle_next_action,
+    do_snooze_task,
+)
 
-from ..access import member_required
+from ..access import allowed, member_required
 
 PAGE_SIZE = 25
 
 
 def tasks_for(user):
     """Open tasks due today or before, not put off: the person's own, and for owners also
-    those nobody is assigned to."""
+    those nobody is assigned to; the most valuable parties first (a client's 12-month value
+    outranks a day's difference in due date)."""
     day = timezone.localdate()
     mine = Q(assignee=user)
     if roles.is_owner(user):
         mine |= Q(assignee__isnull=True)
+    value = PartyScore.objects.filter(party=OuterRef("party")).values("clv")[:1]
     return (
         Task.objects.filter(mine, status=TaskStatus.OPEN, due__lte=day)
         .filter(Q(snoozed_until__isnull=True) | Q(snoozed_until__lte=day))
+        .exclude(dedupe_key__startswith="nba:")
+        .annotate(value=Subquery(value))
         .select_related("party", "assignee")
-        .order_by("due", "pk")
+        .order_by(F("value").desc(nulls_last=True), "due", "pk")
     )
 
 
@@ -47,16 +64,65 @@ def get_task_for_user(request, pk: int) -> Task:
 def today(request):
     owner = None if roles.is_owner(request.user) else request.user
     page = Paginator(tasks_for(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    check_ins = [task for task in page if (task.action or {}).get("code") == "task.check_in"]
+    others = [task for task in page if task not in check_ins]
+    day = timezone.localdate()
     return render(
         request,
         "patron/today.html",
         {
-            "tasks": page,
+            "check_ins": check_ins,
+            "tasks": others,
             "page": page,
             "actions": next_actions(owner=owner),
             "snooze_days": SNOOZE_DAYS,
+            "notices": day_notices(day),
+            "notice_time": notice_time(day),
+            "may_hold": roles.can_run_campaigns(request.user),
         },
     )
+
+
+@allowed(roles.can_run_campaigns)
+@require_POST
+def notices_change(request, change: str):
+    """Hold the day's automatic notices before they go, or let them go."""
+    day = timezone.localdate()
+    if change == "hold":
+        held = do_hold_day_notices(day)
+        messages.success(
+            request,
+            ngettext(
+                "Held: %(n)s notice waits until you release it.",
+                "Held: %(n)s notices wait until you release them.",
+                held,
+            )
+            % {"n": held},
+        )
+    elif change == "release":
+        do_release_day_notices(day)
+        messages.success(request, _("Released: the day's notices go at their hour."))
+    return redirect("today")
+
+
+@member_required
+@require_POST
+def action_handle(request, party_pk: int):
+    """Done, or put off, a next best action: on the party's timeline, out of the list."""
+    action = next((item.action for item in next_actions() if item.party.pk == party_pk), None)
+    if action is None:
+        messages.error(request, _("That action is no longer proposed."))
+        return redirect("today")
+    days = request.POST.get("days", "")
+    try:
+        do_handle_next_action(
+            party_pk, action, actor=request.user, days=int(days) if days.isdigit() else 0
+        )
+    except Problem as problem:
+        messages.error(request, str(problem))
+    else:
+        messages.success(request, _("Saved on their timeline."))
+    return redirect("today")
 
 
 @member_required
