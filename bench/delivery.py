@@ -130,8 +130,18 @@ def queue(count: int) -> None:
             )
             insert_rows(
                 Consent,
-                ["party", "channel", "purpose", "granted", "recorded_at", "source", "evidence"],
-                ((pk, "email", "newsletter", True, now, "bench", {}) for pk in ids),
+                [
+                    "party",
+                    "channel",
+                    "purpose",
+                    "granted",
+                    "recorded_at",
+                    "decided_at",
+                    "reconfirmed_period",
+                    "source",
+                    "evidence",
+                ],
+                ((pk, "email", "newsletter", True, now, now, 0, "bench", {}) for pk in ids),
             )
     template = Template.objects.create(
         name="news",

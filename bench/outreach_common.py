@@ -11,8 +11,22 @@ from pathlib import Path
 POSTGRES = "postgres://postgres@127.0.0.1:5432/test"
 
 
+# A business that may advertise on every channel (name, contact, From, 080 number), texts in
+# demo mode: the benches measure Patron's own work, not a provider's.
+BUSINESS = {
+    "PATRON_SENDER_NAME": "한옥찻집",
+    "PATRON_SENDER_CONTACT": "02-123-4567",
+    "DEFAULT_FROM_EMAIL": "Hanok Tea <hello@hanok.example>",
+    "PATRON_SMS_SENDER": "02-1234-5678",
+    "PATRON_SMS_OPTOUT_NUMBER": "080-123-4567",
+    "PATRON_SMS_PROVIDER": "demo",
+}
+
+
 def setup_django(data_dir: Path) -> None:
     os.environ["PATRON_DATA_DIR"] = str(data_dir)
+    for name, value in BUSINESS.items():
+        os.environ.setdefault(name, value)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "patron.settings")
     import django
     from django.core.management import call_command

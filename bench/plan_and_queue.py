@@ -83,8 +83,18 @@ def populate(count: int) -> None:
                 consent.append((pk, "email", "night", True))
         insert_rows(
             Consent,
-            ["party", "channel", "purpose", "granted", "recorded_at", "source", "evidence"],
-            ((pk, ch, pu, g, now, "bench", {}) for pk, ch, pu, g in consent),
+            [
+                "party",
+                "channel",
+                "purpose",
+                "granted",
+                "recorded_at",
+                "decided_at",
+                "reconfirmed_period",
+                "source",
+                "evidence",
+            ],
+            ((pk, ch, pu, g, now, now, 0, "bench", {}) for pk, ch, pu, g in consent),
         )
         insert_rows(
             Suppression,

@@ -38,7 +38,7 @@ def populate(count: int) -> None:
     from patron.parties.models import Consent, Party, Relationship
 
     now = timezone.now()
-    run = ScoringRun.objects.create(model="bgnbd", status="done")
+    ScoringRun.objects.create(model="bgnbd", status="done")  # the scores below are its
     for start in range(0, count, BATCH):
         stop = min(start + BATCH, count)
         with transaction.atomic():
@@ -82,9 +82,19 @@ def populate(count: int) -> None:
             )
             insert_rows(
                 Consent,
-                ["party", "channel", "purpose", "granted", "recorded_at", "source", "evidence"],
+                [
+                    "party",
+                    "channel",
+                    "purpose",
+                    "granted",
+                    "recorded_at",
+                    "decided_at",
+                    "reconfirmed_period",
+                    "source",
+                    "evidence",
+                ],
                 (
-                    (pk, "email", "marketing", pk % 5 != 0, now, "bench", {})
+                    (pk, "email", "marketing", pk % 5 != 0, now, now, 0, "bench", {})
                     for pk in span
                     if pk % 3 != 0
                 ),
@@ -93,8 +103,6 @@ def populate(count: int) -> None:
                 PartyScore,
                 [
                     "party",
-                    "run",
-                    "model",
                     "frequency",
                     "recency",
                     "age",
@@ -111,8 +119,6 @@ def populate(count: int) -> None:
                 (
                     (
                         pk,
-                        run.pk,
-                        "bgnbd",
                         2,
                         10.0,
                         100.0,

@@ -85,3 +85,49 @@ def test_without_a_secret_there_is_no_webhook(db, client, settings):
     answer = client.post(URL, bounce(party.email), content_type="application/json")
     assert answer.status_code == 404
     assert not Suppression.objects.exists()
+
+
+def test_an_owner_lifts_a_suppression_with_the_reason_kept(db, owner):
+    from django.test import Client
+
+    from patron.outreach.models import Suppression
+    from patron.parties.models import Activity
+
+    from .conftest import make_party
+
+    party = make_party(1)
+    Suppression.objects.create(channel="email", address=party.email, reason="bounced")
+    client = Client()
+    client.force_login(owner)
+    page = client.get("/outreach/suppressions/?q=p0001").content.decode()
+    assert party.email in page
+    answer = client.post(
+        f"/outreach/suppressions/{Suppression.objects.get().pk}/lift/", {"reason": ""}
+    )
+    assert Suppression.objects.exists()  # no reason, nothing lifted
+    client.post(
+        f"/outreach/suppressions/{Suppression.objects.get().pk}/lift/",
+        {"reason": "고객이 전화로 주소가 맞다고 확인함"},
+    )
+    assert not Suppression.objects.exists()
+    lifted = Activity.objects.get(party=party, verb="suppression.lifted")
+    assert lifted.actor == owner and lifted.data["reason"] == "고객이 전화로 주소가 맞다고 확인함"
+    assert answer.status_code == 302
+
+
+def test_staff_cannot_lift_a_suppression(db):
+    from django.test import Client
+
+    from patron.outreach.models import Suppression
+    from tests.conftest import add_member
+
+    suppression = Suppression.objects.create(
+        channel="sms", address="+821000000000", reason="refused"
+    )
+    client = Client()
+    client.force_login(add_member("staffer", "staff", "a-long-staff-password"))
+    assert (
+        client.post(f"/outreach/suppressions/{suppression.pk}/lift/", {"reason": "x"}).status_code
+        == 403
+    )
+    assert Suppression.objects.exists()

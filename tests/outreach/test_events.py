@@ -84,3 +84,58 @@ def test_invitations_answers_capacity_reminders_and_attendance(seminar, manager)
     )
     grant([first], "email", "surveys")
     assert do_plan_day(dt.date(2026, 6, 11)) == {"planned_email": 1}
+
+
+def test_the_event_page_previews_the_invitation_and_who_it_would_reach(seminar, manager):
+    event, _parties = seminar
+    client = Client()
+    client.force_login(manager)
+    page = client.get(f"/events/{event.pk}/").content.decode()
+    assert "봄 다도 교실" in page and "고객0000" in page  # the invitation as a guest reads it
+    assert "Email: 3 parties" in page  # who it would reach, before anything is sent
+    assert "/rsvp/preview-" in page  # the preview's answer link opens nothing
+
+
+def test_after_inviting_the_page_says_who_was_not_invited_and_why(seminar, manager):
+    event, _parties = seminar
+    stranger = make_party(9)  # in no consent: the segment leaves them out
+    said_no = make_party(10)
+    grant([said_no], "email", "newsletter")
+    grant([said_no], "email", "newsletter", granted=False)
+    event.segment.filters = {}
+    event.segment.save()
+    do_invite(event, now=at_kst(2026, 6, 1, 11))
+    client = Client()
+    client.force_login(manager)
+    page = client.get(f"/events/{event.pk}/").content.decode()
+    assert "Not sent: they said no to this kind of message" in page
+    assert "Not sent: no recorded consent for this kind of message on this channel" in page
+    assert stranger.pk and said_no.pk
+
+
+def test_a_cancelled_event_tells_those_coming_takes_no_answer_and_sends_no_reminder(
+    seminar, manager
+):
+    from patron.outreach.events import EventRefused, do_answer, do_cancel_event
+
+    event, parties = seminar
+    do_answer(event, parties[0], coming=True)
+    assert do_cancel_event(event, actor=manager) == 1
+    told = OutboxMessage.objects.get(topic=f"event:{event.pk}:cancel")
+    assert told.party == parties[0] and "취소" in told.content["subject"]
+    with pytest.raises(EventRefused):
+        do_answer(event, parties[1], coming=True)
+    assert do_plan_day(dt.date(2026, 6, 9)) == {}  # no reminder for a cancelled event
+
+
+def test_an_event_in_the_past_or_with_no_places_is_refused(db, manager):
+    client = Client()
+    client.force_login(manager)
+    segment = Segment.objects.create(name="all", filters={})
+    form = {"title": "x", "starts_at": "2020-01-01T10:00", "segment": segment.pk,
+            "message_class": "newsletter"}  # fmt: skip
+    page = client.post("/events/", form).content.decode()
+    assert "That time has passed" in page
+    page = client.post("/events/", {**form, "starts_at": "2099-01-01T10:00", "capacity": "0"})
+    assert "at least one place" in page.content.decode()
+    assert not Event.objects.exists()

@@ -198,6 +198,8 @@ def _pages(data) -> list[str]:
         reverse("dashboard"),
         reverse("business_settings"),
         reverse("my_profile"),
+        reverse("suppressions"),
+        reverse("event_edit", args=[data["event"]]),
         reverse("parties"),
         reverse("parties") + "?q=없는사람",
         reverse("party", args=[party.pk]),

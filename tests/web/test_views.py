@@ -172,7 +172,7 @@ def test_known_since_is_the_first_purchase_in_the_business_time_zone(client, own
     do_import_file(write_csv("a.csv", rows))
     client.force_login(owner)
     page = client.get(reverse("party", args=[Party.objects.get().pk])).content.decode()
-    assert re.search(r"Known since</dt><dd>2024-03-05<", page)
+    assert re.search(r"Known since</dt><dd>Tue 5 March 2024<", page)
 
 
 def test_quantities_and_money_read_as_people_write_them(client, owner, write_csv):

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from anymail.signals import EventType, RejectReason, tracking
 
+from patron.core.problems import Problem
 from patron.parties.normalize import normalize_email
 
 from .delivery import suppress
-from .models import SuppressionReason
+from .models import Suppression, SuppressionReason
 
 SUPPRESSING = {
     EventType.BOUNCED: SuppressionReason.HARD_BOUNCE,
@@ -61,3 +62,44 @@ def on_tracking_event(sender, event, esp_name: str, **kwargs) -> None:
 
 def connect() -> None:
     tracking.connect(on_tracking_event, dispatch_uid="patron.outreach.bounces")
+
+
+# -- an owner lifts a suppression --------------------------------------------------------------
+
+
+class SuppressionRefused(Problem):
+    """A suppression that cannot be lifted as asked (no reason given)."""
+
+
+def do_lift_suppression(suppression: Suppression, *, reason: str, actor) -> int:
+    """Use the address again (the person asked, the bounce was the provider's mistake): the
+    reason, who and when go on the timeline of every party holding it, and to the audit log.
+    How many parties hold it."""
+    from django.db import transaction
+
+    from patron.core.audit import DELETION, log_change
+    from patron.parties.activity import record_activity
+    from patron.parties.models import ContactPoint, Party
+
+    reason = " ".join(reason.split())[:300]
+    if not reason:
+        raise SuppressionRefused("suppression.no_reason")
+    kind = "email" if suppression.channel == "email" else "phone"
+    holders = set(
+        ContactPoint.objects.filter(kind=kind, value=suppression.address).values_list(
+            "party_id", flat=True
+        )
+    )
+    holders.update(Party.objects.filter(**{kind: suppression.address}).values_list("pk", flat=True))
+    data = {
+        "channel": suppression.channel,
+        "address": suppression.address,
+        "was": suppression.reason,
+        "reason": reason,
+    }
+    with transaction.atomic():
+        log_change(actor, suppression, DELETION, {"deleted": data})
+        suppression.delete()
+        for party_id in holders:
+            record_activity(party_id, "suppression.lifted", actor=actor, data=data)
+    return len(holders)

@@ -41,13 +41,14 @@ from .rules import KOREA
 from .services import party_address, template_snapshot
 from .wording import channel_label, topic_label
 
-SEND_HOUR = 10  # automatic messages of the day go out from 10:00 Korean time
 RECONFIRM_DAYS = 730  # 정보통신망법 §50⑧ / 시행령 §62의3: every two years
 RECONFIRMED = (Purpose.MARKETING, Purpose.NEWSLETTER, Purpose.SURVEYS, Purpose.NIGHT)
 
 
 def send_time(day: dt.date, now: dt.datetime) -> dt.datetime:
-    start = dt.datetime.combine(day, dt.time(SEND_HOUR), tzinfo=KOREA)
+    """When the day's automatic messages go: the hour the owner set (Business settings,
+    10:00 by default, Korean time), or now when that hour has passed."""
+    start = dt.datetime.combine(day, dt.time(business().notice_hour), tzinfo=KOREA)
     return start if now < start or now.astimezone(KOREA).date() > day else now
 
 

@@ -47,10 +47,9 @@ def invitation_words(event: Event) -> dict:
     }
 
 
-def do_invite(event: Event, *, now: dt.datetime | None = None) -> dict[str, int]:
-    """Invite the event's segment (once: inviting again plans nothing twice)."""
+def invitation_mailing(event: Event) -> Mailing:
     words = invitation_words(event)
-    mailing = Mailing(
+    return Mailing(
         key=f"event:{event.pk}:invite",
         snapshot={
             "message_class": event.message_class,
@@ -63,13 +62,66 @@ def do_invite(event: Event, *, now: dt.datetime | None = None) -> dict[str, int]
         topic=f"event:{event.pk}",
         event_id=event.pk,
     )
+
+
+def do_invite(event: Event, *, now: dt.datetime | None = None) -> dict[str, int]:
+    """Invite the event's segment (once: inviting again plans nothing twice), to go at the
+    hour the owner set for automatic messages (now, when it has passed today)."""
+    if event.cancelled_at:
+        raise EventRefused("event.cancelled")
+    from .daily import send_time
+
+    now = now or timezone.now()
+    moment = send_time(now.astimezone(KOREA).date(), now)
     ids = list(segment_parties(event.segment.filters).values_list("pk", flat=True))
-    counts = do_plan_mailing(mailing, ids, moment=now or timezone.now()).as_dict()
+    counts = do_plan_mailing(invitation_mailing(event), ids, moment=moment).as_dict()
     Event.objects.filter(pk=event.pk).update(invited_at=timezone.now(), invitation=counts)
     return counts
 
 
+def do_cancel_event(event: Event, *, actor) -> int:
+    """Cancelled: invitations not yet sent are dropped, answers close, no reminder goes, and
+    everyone who said they would come is told (a service notice). How many were told."""
+    from .models import OutboxMessage, OutboxStatus
+    from .services import queue_notice
+
+    with transaction.atomic():
+        changed = Event.objects.filter(pk=event.pk, cancelled_at__isnull=True).update(
+            cancelled_at=timezone.now()
+        )
+        if not changed:
+            raise EventRefused("event.cancelled")
+        OutboxMessage.objects.filter(
+            topic=f"event:{event.pk}", status__in=(OutboxStatus.QUEUED, OutboxStatus.HELD)
+        ).update(status=OutboxStatus.SKIPPED, reason={"code": "outreach.skip.cancelled"})
+        told = 0
+        for answer in Rsvp.objects.filter(event=event, coming=True).select_related("party"):
+            party = answer.party
+            channel = next(
+                (c for c in (Channel.SMS, Channel.EMAIL) if party_address(party, c)), None
+            )
+            if channel is None:
+                continue
+            language = party.locale or settings.PATRON_MESSAGE_LANGUAGE
+            with translation.override(language):
+                subject = _("Cancelled: %(title)s") % {"title": event.title}
+                body = _("We are sorry: %(title)s on %(when)s is cancelled.") % {
+                    "title": event.title,
+                    "when": long_datetime(event.starts_at, language),
+                }
+            told += bool(
+                queue_notice(
+                    party, channel, topic=f"event:{event.pk}:cancel", subject=subject, body=body
+                )
+            )
+            record_activity(party, "event.cancelled", actor=actor, data={"event": event.title})
+    event.refresh_from_db()
+    return told
+
+
 def do_answer(event: Event, party: Party, *, coming: bool) -> Rsvp:
+    if event.cancelled_at:
+        raise EventRefused("event.cancelled")
     with transaction.atomic():
         # One answer at a time per event, so the last seat is never given twice.
         list(Event.objects.select_for_update().filter(pk=event.pk).values_list("pk"))
@@ -128,3 +180,43 @@ def reminders(day: dt.date, notices) -> None:
                     "place": f", {event.place}" if event.place else "",
                 }
             notices.add(party, channel, part(subject, body, "reminder"))
+
+
+def invitation_preview(event: Event, party: Party | None = None) -> dict:
+    """The invitation as one party of the segment will read it (the first one), its RSVP link
+    inert: what the owner sees before inviting."""
+    from . import audience, links
+    from .templating import render
+
+    party = party or segment_parties(event.segment.filters).order_by("pk").first()
+    words = invitation_words(event)
+    values = {"first_name": "", "rsvp_url": links.inert(links.rsvp_url(event.pk, 0))}
+    if party is not None:
+        person = audience.people([party.pk])[party.pk]
+        values["first_name"] = audience.first_name(person.name)
+        values["rsvp_url"] = links.inert(links.rsvp_url(event.pk, party.pk))
+    shown = render(words["subject"], words["body"], values, markdown=False)
+    return {"party": party, "subject": shown.subject, "text": shown.text}
+
+
+def invitation_reach(event: Event):
+    """Before inviting: who each channel would reach, who would wait and who not, and why."""
+    from patron.core.business import business
+
+    from .models import PURPOSE_OF
+    from .planner import usable_channels
+    from .queries import reach
+
+    channels, waiting = usable_channels(
+        CampaignChannel.BEST, event.message_class, kakao=False, biz=business()
+    )
+    parties = segment_parties(event.segment.filters)
+    return reach(parties, channels, waiting, PURPOSE_OF[event.message_class])
+
+
+def invitation_report(event: Event) -> dict[str, int]:
+    """After inviting: sent, delivered, waiting, and who was not invited and why."""
+    from .models import OutboxMessage
+    from .queries import outbox_report
+
+    return outbox_report(OutboxMessage.objects.filter(topic=f"event:{event.pk}"))

@@ -121,31 +121,54 @@ def _combined(party: Party, parts: list[_Part]) -> tuple[str, str]:
 
 @dataclass(frozen=True)
 class DayCount:
+    kind: str  # "notices", "cadences", "invitations"
     channel: str
     status: str
     count: int
 
 
-def day_notices(day: dt.date) -> list[DayCount]:
-    """The day's automatic notices by channel and state."""
-    rows = (
-        OutboxMessage.objects.filter(topic=f"{TOPIC}{day.isoformat()}")
-        .values_list("channel", "status")
-        .annotate(n=Count("pk"))
-        .order_by("channel", "status")
+def _day_messages(day: dt.date):
+    """The day's automatic messages: its gathered notices, and the cadence messages and
+    event invitations planned to go that day (the planner dates them when they go)."""
+    from django.db.models import Q
+
+    start = dt.datetime.combine(day, dt.time(), tzinfo=KOREA)
+    that_day = Q(created_at__gte=start, created_at__lt=start + dt.timedelta(days=1))
+    return OutboxMessage.objects.filter(
+        Q(topic=f"{TOPIC}{day.isoformat()}")
+        | (that_day & Q(topic__startswith="cadence:"))
+        | (that_day & Q(topic__regex=r"^event:[0-9]+$"))
     )
-    return [DayCount(channel, status, n) for channel, status, n in rows]
+
+
+def _kind(topic: str) -> str:
+    if topic.startswith(TOPIC):
+        return "notices"
+    return "cadences" if topic.startswith("cadence:") else "invitations"
+
+
+def day_notices(day: dt.date) -> list[DayCount]:
+    """The day's automatic messages by kind, channel and state."""
+    counts: Counter = Counter()
+    rows = _day_messages(day).values_list("topic", "channel", "status").annotate(n=Count("pk"))
+    for topic, channel, status, n in rows:
+        counts[(_kind(topic), channel, status)] += n
+    return [DayCount(*key, n) for key, n in sorted(counts.items())]
 
 
 def do_hold_day_notices(day: dt.date) -> int:
-    """Hold the day's notices not yet sent (the owner reviews them first)."""
-    return OutboxMessage.objects.filter(
-        topic=f"{TOPIC}{day.isoformat()}", status=OutboxStatus.QUEUED
-    ).update(status=OutboxStatus.HELD, reason={"code": "outreach.held.by_owner"})
+    """Hold the day's automatic messages not yet sent (the owner reviews them first)."""
+    return (
+        _day_messages(day)
+        .filter(status=OutboxStatus.QUEUED)
+        .update(status=OutboxStatus.HELD, reason={"code": "outreach.held.by_owner"})
+    )
 
 
 def do_release_day_notices(day: dt.date) -> int:
-    """Send the day's held notices (now, or at their hour if it is still to come)."""
-    return OutboxMessage.objects.filter(
-        topic=f"{TOPIC}{day.isoformat()}", status=OutboxStatus.HELD
-    ).update(status=OutboxStatus.QUEUED, reason=None)
+    """Send the day's held messages (now, or at their hour if it is still to come)."""
+    return (
+        _day_messages(day)
+        .filter(status=OutboxStatus.HELD, reason__code="outreach.held.by_owner")
+        .update(status=OutboxStatus.QUEUED, reason=None)
+    )

@@ -710,3 +710,18 @@ def _event_no_places(**_rest: Any) -> str:
 @wording("event.cancelled")
 def _event_cancelled(**_rest: Any) -> str:
     return _("This event is cancelled.")
+
+
+@wording("activity.event.cancelled")
+def _event_cancelled_entry(event: str = "", **_rest: Any) -> str:
+    return _("Told that %(event)s is cancelled") % {"event": event}
+
+
+@wording("suppression.no_reason")
+def _suppression_no_reason(**_rest: Any) -> str:
+    return _("Say why the address may be used again: the reason is kept with the change.")
+
+
+@wording("activity.suppression.lifted")
+def _suppression_lifted(address: str = "", reason: str = "", **_rest: Any) -> str:
+    return _("%(address)s may be used again: %(reason)s") % {"address": address, "reason": reason}

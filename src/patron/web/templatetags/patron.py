@@ -129,3 +129,37 @@ def consent_source(source: str) -> str:
     from patron.parties.wording import consent_source_label
 
     return consent_source_label(source)
+
+
+@register.filter
+def long_datetime(moment) -> str:
+    """A moment as the reader writes it: 2026년 12월 8일 (화) 오후 7:00."""
+    from patron.core import formats
+
+    return formats.long_datetime(moment) if moment else ""
+
+
+@register.filter
+def long_date(day) -> str:
+    """A date (or a moment's date, in the business's time zone) as the reader writes it."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from patron.core import formats
+
+    if isinstance(day, dt.datetime):
+        day = timezone.localtime(day).date()
+    return formats.long_date(day) if day else ""
+
+
+@register.filter
+def day_kind(kind: str) -> str:
+    """A kind of the day's automatic messages, in the reader's words."""
+    from django.utils.translation import gettext as _
+
+    return {
+        "notices": _("Notices"),
+        "cadences": _("Keep-in-touch messages"),
+        "invitations": _("Invitations"),
+    }.get(kind, kind)

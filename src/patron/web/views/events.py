@@ -5,11 +5,20 @@ from __future__ import annotations
 from django.contrib import messages
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from patron.accounts import roles
-from patron.outreach.events import do_invite, do_mark_attended
+from patron.core.problems import Problem
+from patron.outreach.events import (
+    do_cancel_event,
+    do_invite,
+    do_mark_attended,
+    invitation_preview,
+    invitation_reach,
+    invitation_report,
+)
 from patron.outreach.models import Event
 
 from ..access import allowed, member_required
@@ -24,10 +33,15 @@ def event_list(request):
         event.created_by = request.user
         event.save()
         return redirect("event", event.pk)
-    events = Event.objects.annotate(
-        coming=Count("answers", filter=Q(answers__coming=True))
-    ).order_by("-starts_at")[:100]
-    return render(request, "patron/events.html", {"events": events, "form": form})
+    archived = request.GET.get("archived") == "1"
+    events = (
+        Event.objects.filter(archived_at__isnull=not archived)
+        .annotate(coming=Count("answers", filter=Q(answers__coming=True)))
+        .order_by("-starts_at")[:100]
+    )
+    return render(
+        request, "patron/events.html", {"events": events, "form": form, "archived": archived}
+    )
 
 
 @member_required
@@ -42,15 +56,55 @@ def event_detail(request, pk: int):
             "answers": answers,
             "coming": sum(1 for a in answers if a.coming),
             "may_run": roles.can_run_campaigns(request.user),
+            "preview": invitation_preview(event),
+            "reach": None if event.invited_at else invitation_reach(event),
+            "report": invitation_report(event),
         },
     )
+
+
+@allowed(roles.can_run_campaigns)
+def event_edit(request, pk: int):
+    """Change an event not yet cancelled (a changed time reaches those invited only by a
+    new message: the page says so)."""
+    event = get_object_or_404(Event, pk=pk, cancelled_at__isnull=True)
+    form = EventForm(request.POST or None, instance=event)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Event saved."))
+        return redirect("event", pk)
+    return render(request, "patron/event_form.html", {"form": form, "event": event})
+
+
+@allowed(roles.can_run_campaigns)
+@require_POST
+def event_change(request, pk: int, change: str):
+    event = get_object_or_404(Event, pk=pk)
+    try:
+        if change == "cancel":
+            told = do_cancel_event(event, actor=request.user)
+            messages.success(
+                request,
+                _("Cancelled: %(n)s people who said they would come are told.") % {"n": told},
+            )
+        elif change in ("archive", "unarchive"):
+            Event.objects.filter(pk=pk).update(
+                archived_at=timezone.now() if change == "archive" else None
+            )
+    except Problem as problem:
+        messages.error(request, str(problem))
+    return redirect("event", pk)
 
 
 @allowed(roles.can_run_campaigns)
 @require_POST
 def event_invite(request, pk: int):
     event = get_object_or_404(Event.objects.select_related("segment"), pk=pk)
-    counts = do_invite(event)
+    try:
+        counts = do_invite(event)
+    except Problem as problem:
+        messages.error(request, str(problem))
+        return redirect("event", pk)
     invited = sum(n for key, n in counts.items() if key.startswith(("planned_", "held_")))
     messages.success(request, _("%(n)s invitations are on their way.") % {"n": invited})
     return redirect("event", pk)

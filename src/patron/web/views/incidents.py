@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -31,8 +32,13 @@ def incident_list(request):
         incident.save()
         form.save_m2m()
         return redirect("incident", incident.pk)
-    incidents = Incident.objects.order_by("-starts_at")[:100]
-    return render(request, "patron/incidents.html", {"incidents": incidents, "form": form})
+    archived = request.GET.get("archived") == "1"
+    incidents = Incident.objects.filter(archived_at__isnull=not archived).order_by("-starts_at")
+    return render(
+        request,
+        "patron/incidents.html",
+        {"incidents": incidents[:100], "form": form, "archived": archived},
+    )
 
 
 SHOWN_AFFECTED = 50  # names listed on the page; the rest are counted
@@ -90,3 +96,26 @@ def incident_send(request, pk: int):
         count = sum(v for k, v in notice.planned.items() if k.startswith("planned_"))
         messages.success(request, _("Approved: %(n)s people are being told now.") % {"n": count})
     return redirect("incident", pk)
+
+
+@allowed(roles.can_run_campaigns)
+def incident_edit(request, pk: int):
+    """Change an incident nobody was told of yet (after the first notice, updates say what
+    changed: the notices sent stay as they were)."""
+    incident = get_object_or_404(Incident, pk=pk, status=IncidentStatus.DRAFT)
+    form = IncidentForm(request.POST or None, instance=incident)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Incident saved."))
+        return redirect("incident", pk)
+    return render(request, "patron/incident_form.html", {"form": form, "incident": incident})
+
+
+@allowed(roles.can_run_campaigns)
+@require_POST
+def incident_archive(request, pk: int):
+    incident = get_object_or_404(Incident, pk=pk)
+    archived = incident.archived_at is None
+    Incident.objects.filter(pk=pk).update(archived_at=timezone.now() if archived else None)
+    messages.success(request, _("Archived.") if archived else _("Back in the list."))
+    return redirect("incidents")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -13,6 +14,7 @@ from patron.accounts import roles
 from patron.accounts.services import profile_of
 from patron.commerce.models import Offering
 from patron.core.problems import Problem
+from patron.outreach.bounces import do_lift_suppression
 from patron.outreach.campaigns import (
     do_archive_campaign,
     do_cancel_campaign,
@@ -30,6 +32,7 @@ from patron.outreach.models import (
     OutboxMessage,
     PressureRule,
     Segment,
+    Suppression,
     Template,
 )
 from patron.outreach.preview import example_parties, preview, preview_as_test
@@ -62,8 +65,11 @@ def outreach_home(request):
         "patron/outreach.html",
         {
             "campaigns": [(c, campaign_report(c)) for c in campaigns],
-            "segments": [(s, segment_parties(s.filters).count()) for s in Segment.objects.all()],
-            "templates": Template.objects.order_by("name"),
+            "segments": [
+                (s, segment_parties(s.filters).count())
+                for s in Segment.objects.filter(archived_at__isnull=not archived)
+            ],
+            "templates": Template.objects.filter(archived_at__isnull=not archived).order_by("name"),
             "may_run": roles.can_run_campaigns(request.user),
             "archived": archived,
         },
@@ -328,3 +334,59 @@ def cadences(request):
             "may_run": may_run,
         },
     )
+
+
+SUPPRESSIONS_SHOWN = 100
+
+
+@member_required
+def suppressions(request):
+    """Addresses and numbers Patron no longer uses (bounced, complained, refused), newest
+    first, searchable; an owner lifts one with the reason."""
+    found = Suppression.objects.order_by("-created_at")
+    query = request.GET.get("q", "").strip()[:100]
+    if query:
+        found = found.filter(address__icontains=query)
+    return render(
+        request,
+        "patron/suppressions.html",
+        {
+            "suppressions": found[:SUPPRESSIONS_SHOWN],
+            "count": found.count(),
+            "query": query,
+            "may_lift": roles.is_owner(request.user),
+        },
+    )
+
+
+@allowed(roles.is_owner)
+@require_POST
+def suppression_lift(request, pk: int):
+    suppression = get_object_or_404(Suppression, pk=pk)
+    try:
+        do_lift_suppression(suppression, reason=request.POST.get("reason", ""), actor=request.user)
+    except Problem as problem:
+        messages.error(request, str(problem))
+    else:
+        messages.success(
+            request, _("%(address)s is used again.") % {"address": suppression.address}
+        )
+    return redirect("suppressions")
+
+
+ARCHIVABLE = {"segments": Segment, "templates": Template}
+
+
+@allowed(roles.can_run_campaigns)
+@require_POST
+def archive_toggle(request, kind: str, pk: int):
+    """A segment or template out of the lists and choices (campaigns that used it keep
+    it), or back."""
+    model = ARCHIVABLE.get(kind)
+    if model is None:
+        return redirect("outreach")
+    item = get_object_or_404(model, pk=pk)
+    archived = item.archived_at is None
+    model.objects.filter(pk=pk).update(archived_at=timezone.now() if archived else None)
+    messages.success(request, _("Archived.") if archived else _("Back in the list."))
+    return redirect("outreach")
