@@ -43,7 +43,7 @@ from patron.core.problems import Problem
 from patron.core.runs import RunStatus, reap_interrupted_runs
 from patron.insight.classification import do_classify
 from patron.insight.scoring import ScoringFailed, do_score
-from patron.outreach.campaigns import settle_campaigns
+from patron.outreach.campaigns import do_resume_campaign, settle_campaigns
 from patron.outreach.daily import do_plan_day
 from patron.outreach.delivery import deliver_due
 from patron.outreach.models import Campaign, CampaignStatus, PlanRun
@@ -411,6 +411,16 @@ def launch_campaign(campaign: Campaign, *, user=None, not_advertising: bool = Fa
         if launched and campaign.status == CampaignStatus.PLANNING:
             enqueue(plan_campaign, campaign.pk)
     return launched
+
+
+def resume_campaign(campaign: Campaign, *, actor=None) -> int:
+    """Resume a paused campaign; one paused before its planning finished is planned again
+    (its rest: planning adds nothing planned already)."""
+    with transaction.atomic():
+        released = do_resume_campaign(campaign, actor=actor)
+        if campaign.status == CampaignStatus.PLANNING:
+            enqueue(plan_campaign, campaign.pk)
+    return released
 
 
 def start_due_campaigns(now: dt.datetime | None = None) -> int:

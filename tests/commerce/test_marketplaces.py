@@ -533,3 +533,14 @@ def test_a_protected_workbook_too_large_to_open_in_memory_is_refused(market, mon
     with pytest.raises(ImportRejected) as refused:
         do_import_file(market("smartstore_locked.xlsx"), password=PASSWORD)
     assert refused.value.code == "file.protected_too_large"
+
+
+def test_a_marketplace_is_named_as_its_sellers_call_it_in_korean():
+    from django.utils import translation
+
+    from patron.commerce.wording import source_label
+
+    with translation.override("ko"):
+        assert source_label("smartstore") == "네이버 스마트스토어"
+        assert source_label("11st") == "11번가"
+    assert source_label("coupang") == "Coupang Wing"

@@ -30,9 +30,12 @@ class Mailbox:
     def __init__(self) -> None:
         self.messages = []
         self.refuse: set[str] = set()
+        self.answers: dict[str, str] = {}  # address -> the server's own refusal at RCPT
         self.on_message = None  # called (in a worker thread) after each accepted message
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.answers:
+            return self.answers[address]
         if address in self.refuse:
             return "550 5.1.1 No such user here"
         envelope.rcpt_tos.append(address)

@@ -131,3 +131,42 @@ def test_staff_cannot_lift_a_suppression(db):
         == 403
     )
     assert Suppression.objects.exists()
+
+
+def test_a_refusal_about_our_relay_pauses_email_and_suppresses_nobody(db, smtp, settings):
+    """RFC 3463: 5.1.1 says the mailbox does not exist (suppressed); "relaying denied" is
+    about our mail server (email pauses, the address stays); a policy refusal of one
+    recipient fails that message alone."""
+    from patron.outreach.delivery import deliver_due
+    from patron.outreach.models import ChannelPause, OutboxMessage, Suppression
+    from patron.outreach.planner import do_plan_campaign
+    from patron.outreach.services import do_launch_campaign
+
+    from .conftest import at_kst, campaign_for, grant, make_party
+
+    settings.PATRON_EMAIL_QUIET_HOURS = False
+    gone, policy, fine = make_party(1), make_party(2), make_party(3)
+    grant([gone, policy, fine], "email", "marketing")
+    smtp.mailbox.answers = {
+        gone.email: "550 5.1.1 No such user here",
+        policy.email: "550 5.7.1 Recipient address rejected: Access denied",
+    }
+    campaign = campaign_for({})
+    day = at_kst(2026, 6, 1, 11)
+    do_launch_campaign(campaign, now=day)
+    do_plan_campaign(campaign, now=day)
+    assert deliver_due(now=day).counts == {"failed": 2, "sent_email": 1}
+    assert list(Suppression.objects.values_list("address", flat=True)) == [gone.email]
+    assert OutboxMessage.objects.get(party=policy).status == "failed"
+
+    relay = make_party(4)
+    grant([relay], "email", "marketing")
+    smtp.mailbox.answers = {relay.email: "554 5.7.1 <p0004@example.com>: Relay access denied"}
+    again = campaign_for({}, subject="두 번째")
+    do_launch_campaign(again, now=day)
+    do_plan_campaign(again, now=day)
+    report = deliver_due(now=day)
+    assert report.counts["paused"] >= 1
+    assert ChannelPause.objects.get().channel == "email"
+    assert not Suppression.objects.filter(address=relay.email).exists()
+    assert OutboxMessage.objects.get(party=relay, campaign=again).status == "queued"

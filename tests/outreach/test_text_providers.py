@@ -23,6 +23,7 @@ from patron.outreach.receipts import read_due_receipts
 from patron.outreach.services import (
     CampaignRefused,
     do_launch_campaign,
+    do_retry_channel,
     do_save_business_settings,
     do_save_kakao_template,
 )
@@ -187,9 +188,13 @@ def test_a_refused_account_pauses_the_channel_and_keeps_every_message(
     assert set(rows.values_list("status", "attempts")) == {("queued", 0)}  # untried
     assert deliver_due(now=daytime()).handled == 0  # nothing is tried while paused
 
-    # The owner fixes the key: saving the settings lifts the pause, and everything goes.
+    # Saving settings that do not touch texts leaves the pause as it is.
+    do_save_business_settings({"name": "Another name"})
+    assert ChannelPause.objects.exists()
+
+    # The owner fixes the key and asks to try again now: everything goes.
     setattr(settings, setting, right)
-    do_save_business_settings({})
+    assert do_retry_channel("sms")
     assert not ChannelPause.objects.exists()
     assert deliver_due(now=daytime()).counts == {"sent_sms": 3}
 

@@ -96,3 +96,16 @@ def test_the_merged_partys_preference_page_shows_the_survivors_choices(db, owner
     page = Client().get(urlsplit(links.preferences_url(merged.pk)).path).content.decode()
     assert re.search(r'name="email:newsletter"[^>]*checked', page)
     assert not re.search(r'name="email:marketing"[^>]*checked', page)
+
+
+def test_a_no_made_while_merged_returns_with_its_person_even_if_the_survivor_said_no(db, owner):
+    kept, merged = make_party(1), make_party(2)
+    grant([merged], "email", "marketing")
+    grant([kept], "email", "marketing", granted=False)  # the survivor had said no already
+    merge = do_merge_parties(kept, merged, actor=owner)
+    do_unsubscribe(
+        links.read_unsubscribe_token(links.unsubscribe_token(merged.pk, "email", "marketing")),
+        via="link",
+    )
+    do_undo_merge(merge, actor=owner)
+    assert marketing(merged) is False

@@ -211,16 +211,16 @@ def do_change_profile(user: User, *, email: str, phone: str, language: str) -> P
 
 
 def do_reset_password(user: User, *, actor) -> str:
-    """An owner gives a teammate a new password, shown once; their sessions end."""
-    if not is_owner_of_team(actor):
+    """An owner gives a teammate a new password, shown once; their sessions end. Only an
+    active member of the team who is not an owner: another owner changes their own (My
+    profile), and nobody outside the team is reachable from here."""
+    if role_of(actor) != Role.OWNER:
         raise TeamChangeRefused("team.not_owner")
+    if user.pk == actor.pk or role_of(user) in (None, Role.OWNER):
+        raise TeamChangeRefused("team.reset_not_allowed")
     password = secrets.token_urlsafe(12)
     with transaction.atomic():
         user.set_password(password)
         user.save(update_fields=["password"])
         log_change(actor, user, CHANGE, {"changed": {"fields": ["password"]}})
     return password
-
-
-def is_owner_of_team(user) -> bool:
-    return role_of(user) == Role.OWNER

@@ -67,3 +67,11 @@ def _profile_bad_language(value: str = "", **_rest: Any) -> str:
 @wording("team.not_owner")
 def _team_not_owner(**_rest: Any) -> str:
     return _("Only an owner can do that.")
+
+
+@wording("team.reset_not_allowed")
+def _team_reset_not_allowed(**_rest: Any) -> str:
+    return _(
+        "Only an active teammate who is not an owner gets a new password here; an owner "
+        "changes their own on My profile."
+    )

@@ -372,6 +372,12 @@ SOURCE_NAMES = {
     "stripe": "Stripe",
     "woocommerce": "WooCommerce",
     "square": "Square",
+    # The Korean marketplaces, named as their sellers call them (not "smartstore").
+    "smartstore": lambda: _("Naver SmartStore"),
+    "coupang": lambda: _("Coupang Wing"),
+    "cafe24": "Cafe24",
+    "11st": lambda: _("11st"),
+    "esm": lambda: _("Gmarket / Auction (ESM)"),
     "generic": lambda: _("spreadsheet"),
     "demo": lambda: _("demo"),
 }

@@ -12,7 +12,6 @@ never shown again: the page only says whether one is saved, and takes a new one.
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import re
 import threading
@@ -22,7 +21,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from email.utils import formataddr, parseaddr
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -190,9 +191,19 @@ def ensure_installation() -> Business:
 # -- sealing the provider keys -------------------------------------------------------------------
 
 
-def _fernet() -> Fernet:
-    digest = hashlib.sha256(b"patron.business.keys:" + settings.SECRET_KEY.encode()).digest()
-    return Fernet(base64.urlsafe_b64encode(digest))
+def _fernet() -> MultiFernet:
+    """Sealed with a key derived from SECRET_KEY; read with it or any of its fallbacks, so a
+    rotated SECRET_KEY (the old one in SECRET_KEY_FALLBACKS) still opens the saved keys, and
+    the next save seals them with the new one."""
+    secrets_ = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    return MultiFernet([_fernet_for(secret) for secret in secrets_])
+
+
+def _fernet_for(secret: str) -> Fernet:
+    derived = HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=None, info=b"patron.business.keys"
+    ).derive(secret.encode())
+    return Fernet(base64.urlsafe_b64encode(derived))
 
 
 def seal(keys: Mapping[str, str]) -> str:
@@ -293,9 +304,10 @@ TEXT_FIELDS = (
 
 def do_save_business(
     values: Mapping, *, keys: Mapping[str, str] | None = None, clear_keys=(), actor=None
-) -> BusinessSettings:
+) -> list[str]:
     """Save what the owner gave (only the fields given); a key given replaces the saved one,
-    a key named in ``clear_keys`` is removed. Raises BusinessRefused naming the field."""
+    a key named in ``clear_keys`` is removed. Raises BusinessRefused naming the field.
+    Returns the fields that changed ("keys" for any key)."""
     cleaned = dict(values)
     checks = {
         "phone": lambda v: check_phone("phone", v),
@@ -335,4 +347,4 @@ def do_save_business(
             row.save()
             log_change(actor, row, CHANGE, {"changed": {"fields": sorted(changed)}})
     forget()
-    return row
+    return sorted(changed)

@@ -82,6 +82,9 @@ def do_lift_suppression(suppression: Suppression, *, reason: str, actor) -> int:
     from patron.parties.models import ContactPoint, Party
 
     reason = " ".join(reason.split())[:300]
+    if suppression.reason in (SuppressionReason.COMPLAINT, SuppressionReason.REFUSED):
+        # The person's own refusal: only their new consent, not an owner, undoes it.
+        raise SuppressionRefused("suppression.person_refused")
     if not reason:
         raise SuppressionRefused("suppression.no_reason")
     kind = "email" if suppression.channel == "email" else "phone"

@@ -63,9 +63,15 @@ def do_pause_campaign(campaign: Campaign, *, actor=None) -> int:
         ).update(status=CampaignStatus.PAUSED, problem={"code": "campaign.paused_from"})
         if not changed:
             raise CampaignChangeRefused("campaign.not_pausable", status=campaign.status)
+        # Being sent too: the courier sends only rows still "sending" and its own.
         held = OutboxMessage.objects.filter(
-            campaign_id=campaign.pk, status=OutboxStatus.QUEUED
-        ).update(status=OutboxStatus.HELD, reason={"code": "outreach.held.paused"})
+            campaign_id=campaign.pk, status__in=(OutboxStatus.QUEUED, OutboxStatus.SENDING)
+        ).update(
+            status=OutboxStatus.HELD,
+            reason={"code": "outreach.held.paused"},
+            claimed_by="",
+            lease_until=None,
+        )
         Campaign.objects.filter(pk=campaign.pk).update(
             problem={"code": "campaign.paused_from", "was": campaign.status, "held": held}
         )
@@ -104,7 +110,8 @@ def do_cancel_campaign(campaign: Campaign, *, actor=None, now: dt.datetime | Non
         if not changed:
             raise CampaignChangeRefused("campaign.not_cancellable", status=campaign.status)
         cancelled = OutboxMessage.objects.filter(
-            campaign_id=campaign.pk, status__in=(OutboxStatus.QUEUED, OutboxStatus.HELD)
+            campaign_id=campaign.pk,
+            status__in=(OutboxStatus.QUEUED, OutboxStatus.HELD, OutboxStatus.SENDING),
         ).update(status=OutboxStatus.SKIPPED, reason={"code": "outreach.skip.cancelled"})
         campaign.refresh_from_db()
         Campaign.objects.filter(pk=campaign.pk).update(totals=campaign_report(campaign))

@@ -52,6 +52,7 @@ from .models import (
     ADVERTISING,
     PURPOSE_OF,
     Campaign,
+    CampaignStatus,
     ChannelPause,
     OutboxMessage,
     OutboxStatus,
@@ -169,7 +170,15 @@ def _recheck(rows: list[OutboxMessage], report: DeliveryReport, now) -> list[Out
     ready = []
     for row in rows:
         reason = None
-        if (row.channel, row.address) in blocked:
+        campaign_status = row.campaign.status if row.campaign_id else None
+        if campaign_status == CampaignStatus.PAUSED:
+            # Paused since it was claimed (or put back by a retry): held with the rest.
+            _finish(row, OutboxStatus.HELD, {"code": "outreach.held.paused"})
+            report.counts["held_paused"] += 1
+            continue
+        if campaign_status == CampaignStatus.CANCELLED:
+            reason = {"code": "outreach.skip.cancelled"}
+        elif (row.channel, row.address) in blocked:
             reason = {"code": "outreach.skip.suppressed"}
         elif PURPOSE_OF[row.message_class] != Purpose.SERVICE:
             decision = decisions.get((row.channel, PURPOSE_OF[row.message_class]), {}).get(
@@ -586,7 +595,11 @@ def _finish(row: OutboxMessage, status: str, reason: dict, *, attempts=None) -> 
 
 
 def _requeue(row: OutboxMessage, at: dt.datetime, reason: dict) -> None:
-    OutboxMessage.objects.filter(pk=row.pk).update(
+    """Back to the queue, if it is still this courier's (an unsubscribe or a cancellation
+    since the claim has turned it "skipped": it stays so)."""
+    OutboxMessage.objects.filter(
+        pk=row.pk, status=OutboxStatus.SENDING, claimed_by=this_process()
+    ).update(
         status=OutboxStatus.QUEUED,
         next_attempt_at=at,
         lease_until=None,

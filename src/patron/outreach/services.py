@@ -14,7 +14,12 @@ from django.utils.translation import gettext as _
 from patron.core.business import business
 from patron.core.problems import Problem
 from patron.parties.activity import record_activity
-from patron.parties.consent import Decision, current_consents, do_record_decisions
+from patron.parties.consent import (
+    Decision,
+    current_consents,
+    decisions_in_force,
+    do_record_decisions,
+)
 from patron.parties.models import Channel, Consent, Party, Purpose
 from patron.parties.normalize import normalize_email
 from patron.parties.resolve import Identity, PartyResolver
@@ -50,21 +55,56 @@ class CampaignRefused(Problem):
 # -- the business's settings --------------------------------------------------------------------
 
 
-def do_save_business_settings(values, *, keys=None, clear_keys=(), actor=None):
+# What a paused channel's provider may have refused it for: a change to one of these fields
+# (keys, provider, sender numbers) tries the channel again at once.
+PAUSE_LIFTED_BY = {
+    Channel.EMAIL: {"email_from"},
+    Channel.SMS: {"text_provider", "keys", "sms_sender", "optout_number"},
+    Channel.KAKAO: {"text_provider", "keys", "sms_sender", "kakao_sender_key"},
+}
+
+
+def do_save_business_settings(values, *, keys=None, clear_keys=(), actor=None) -> list[str]:
     """Save the business's settings; a channel its provider had refused is tried again at
-    once (the owner may have fixed the keys or topped up the balance)."""
+    once when what it was refused for may have changed (the keys, the sender number...).
+    Returns the fields that changed."""
     from patron.core.business import do_save_business
 
+    with transaction.atomic():
+        changed = set(do_save_business(values, keys=keys, clear_keys=clear_keys, actor=actor))
+        _lift_pauses([c for c, fields in PAUSE_LIFTED_BY.items() if changed & fields])
+    return sorted(changed)
+
+
+def do_retry_channel(channel: str, *, actor=None) -> bool:
+    """The owner asks to try a paused channel now (keys changed where the page cannot see
+    them, the balance topped up): the pause goes and what it held is due. False when the
+    channel was not paused."""
+    with transaction.atomic():
+        lifted = _lift_pauses([channel])
+        if lifted:
+            from patron.core.audit import CHANGE, log_change
+            from patron.core.business import settings_row
+
+            log_change(
+                actor,
+                settings_row(),
+                CHANGE,
+                {"changed": {"fields": ["pause"], "channel": channel}},
+            )
+    return lifted
+
+
+def _lift_pauses(channels) -> bool:
     from .models import ChannelPause
 
-    with transaction.atomic():
-        row = do_save_business(values, keys=keys, clear_keys=clear_keys, actor=actor)
-        if ChannelPause.objects.all().delete()[0]:
-            # What the pause held is due again, as it was when it was planned.
-            OutboxMessage.objects.filter(
-                status=OutboxStatus.QUEUED, reason__code="outreach.paused"
-            ).update(next_attempt_at=F("created_at"), reason=None)
-    return row
+    if not ChannelPause.objects.filter(channel__in=channels).delete()[0]:
+        return False
+    # What the pause held is due again, as it was when it was planned.
+    OutboxMessage.objects.filter(
+        channel__in=channels, status=OutboxStatus.QUEUED, reason__code="outreach.paused"
+    ).update(next_attempt_at=F("created_at"), reason=None)
+    return True
 
 
 # -- templates, segments, campaigns -----------------------------------------------------------
@@ -234,23 +274,29 @@ def do_unsubscribe(target: links.UnsubscribeTarget, *, via: str) -> bool:
     party = _survivor(party)
     with transaction.atomic():
         changed = do_record_decisions(
-            [
-                Decision(
-                    party.pk,
-                    target.channel,
-                    target.purpose,
-                    False,
-                    source=f"unsubscribe:{via}",
-                    # The party the link was made for: after a merge it may be another's
-                    # half, and the decision goes back with it if the merge is undone.
-                    evidence={"via": via, "party": target.party_id},
-                )
-            ]
+            Decision(
+                party_id,
+                target.channel,
+                target.purpose,
+                False,
+                source=f"unsubscribe:{via}",
+                # The party the link was made for: after a merge it may be another's half,
+                # and the decision goes back with it if the merge is undone.
+                evidence={"via": via, "party": target.party_id},
+            )
+            for party_id in _deciders(party, target.party_id)
         )
         drop_queued(party.pk, target.channel, [target.purpose])
         if changed:
             queue_confirmation(party, target.channel, granted=[], withdrawn=[target.purpose])
     return bool(changed)
+
+
+def _deciders(survivor: Party, own: int) -> list[int]:
+    """Who a withdrawal is recorded for: the party in force (the survivor of a merge), and
+    the party whose own link or page it came from, when that one was merged away: undoing
+    the merge then gives them back their "no" even if the survivor had said no already."""
+    return [survivor.pk] if own == survivor.pk else [survivor.pk, own]
 
 
 def drop_queued(party_id: int, channel: str, purposes: list[str]) -> int:
@@ -294,7 +340,7 @@ def do_set_preferences(
     with transaction.atomic():
         do_record_decisions(
             Decision(
-                party.pk,
+                party_id,
                 channel,
                 purpose,
                 False,
@@ -306,6 +352,7 @@ def do_set_preferences(
                 },
             )
             for channel, purpose in withdrawn
+            for party_id in _deciders(party, decided_by)
         )
         for channel in PREFERENCE_CHANNELS:
             gone = [purpose for ch, purpose in withdrawn if ch == channel]
@@ -349,6 +396,10 @@ def do_capture_consent(
         raise ConsentRefused("consent.future")
     moment = dt.datetime.combine(decided_on, dt.time(12), tzinfo=timezone.get_current_timezone())
     party = _survivor(party)
+    in_force = decisions_in_force([party.pk], channel, purpose).get(party.pk)
+    if granted and in_force and not in_force[0] and in_force[1].date() >= decided_on:
+        # A "no" the person gave since (or that day) outranks a "yes" dated before it.
+        raise ConsentRefused("consent.before_refusal", refused=in_force[1].date().isoformat())
     with transaction.atomic():
         changed = do_record_decisions(
             [
@@ -400,9 +451,10 @@ def confirmation_spent(data: dict) -> bool:
     return decisions.filter(granted=False, recorded_at__gt=data["issued"]).exists()
 
 
-def do_confirm_subscription(data: dict) -> bool:
-    """The person followed their confirmation link: record the consent with its evidence.
-    False when nothing was recorded (a link used before, or one a later "no" outranks)."""
+def do_confirm_subscription(data: dict, *, via: str = "confirmation_link") -> bool:
+    """The person confirmed (their link followed, or the code sent to their phone typed in):
+    record the consent with its evidence. False when nothing was recorded (a confirmation
+    used before, or one a later "no" outranks)."""
     party = Party.objects.filter(pk=data["party_id"]).first()
     if party is None or confirmation_spent(data):
         return False
@@ -416,7 +468,7 @@ def do_confirm_subscription(data: dict) -> bool:
                 True,
                 source="double_opt_in",
                 evidence={
-                    "via": "confirmation_link",
+                    "via": via,
                     "wording": data["wording"],
                     "confirmed_at": timezone.now().isoformat(),
                     "party": data["party_id"],
@@ -514,9 +566,9 @@ def queue_opt_in_request(
             "topics": wording,
             "url": url,
         }
-    # One request a channel an hour: ticking boxes again and again sends one message, not
-    # one a click (the page says one is on its way).
-    topic = topic or f"opt-in:{timezone.now().strftime('%Y%m%d%H')}"
+    # One request a channel a day: ticking boxes again and again sends one message, not one
+    # a click (its link confirms what was asked first; the page says one is on its way).
+    topic = topic or f"opt-in:{timezone.localdate().isoformat()}"
     return queue_notice(party, channel, topic=topic, subject=subject, body=body)
 
 

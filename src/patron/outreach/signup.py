@@ -1,15 +1,17 @@
 """Signing up by phone on the public form: a code sent by SMS proves the number is theirs
 before anything is recorded (the email path confirms with a link: services).
 
-The code never leaves the server in clear: the form carries a signed token with the party,
-the topics, the wording they agreed to and a keyed hash of the code; the code expires in ten
-minutes and the form takes five tries a token (counted in the person's session).
+The form carries a signed token with the party, the topics, the wording they agreed to and a
+keyed hash of the code, never the code itself (which is in the text message the outbox sends,
+and so in its row); the code expires in ten minutes, and five wrong tries spend it.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hmac
 import secrets
+import time
 
 from django.core import signing
 from django.db import transaction
@@ -18,11 +20,11 @@ from django.utils.translation import gettext as _
 
 from patron.core.business import business
 from patron.core.problems import Problem
-from patron.parties.consent import Decision, do_record_decisions
 from patron.parties.models import Channel, Party
 from patron.parties.resolve import Identity, PartyResolver
 
-from .services import SUBSCRIBE_TOPICS, SubscribeRefused, queue_confirmation, queue_notice
+from .models import OutboxMessage
+from .services import SUBSCRIBE_TOPICS, SubscribeRefused, do_confirm_subscription, queue_notice
 
 CODE_MINUTES = 10
 CODE_TRIES = 5
@@ -69,7 +71,15 @@ def do_request_phone_subscription(
         if queued is None:
             raise SubscribeRefused("subscribe.code_sent_already")
     return signing.dumps(
-        {"p": party.pk, "u": chosen, "w": wording, "h": _code_hash(code, party.pk)},
+        {
+            "p": party.pk,
+            "u": chosen,
+            "w": wording,
+            "h": _code_hash(code, party.pk),
+            "m": queued.pk,  # the code's own message: its tries are counted on it
+            "t": int(time.time()),
+            "n": secrets.token_hex(8),
+        },
         salt=_SALT,
         compress=True,
     )
@@ -78,39 +88,38 @@ def do_request_phone_subscription(
 def read_code_token(token: str) -> dict:
     try:
         data = signing.loads(token, salt=_SALT, max_age=CODE_MINUTES * 60)
-        return {"party_id": int(data["p"]), "purposes": list(data["u"]), "wording": data["w"],
-                "hash": str(data["h"])}  # fmt: skip
+        return {
+            "party_id": int(data["p"]),
+            "channel": Channel.SMS,
+            "purposes": list(data["u"]),
+            "wording": str(data["w"]),
+            "hash": str(data["h"]),
+            "message": int(data["m"]),
+            "issued": dt.datetime.fromtimestamp(int(data["t"]), tz=dt.UTC),
+            "nonce": str(data["n"]),
+        }
     except (signing.BadSignature, ValueError, TypeError, KeyError) as exc:
         raise CodeRefused("subscribe.code_expired") from exc
 
 
-def do_confirm_phone(token: str, code: str, *, tries: int) -> bool:
-    """The code from the SMS, typed on the page: the consent is recorded, with the wording
-    they agreed to, and they are told. ``tries``: attempts on this token so far."""
+def do_confirm_phone(token: str, code: str) -> bool:
+    """The code from the SMS, typed on the page: the consent is recorded (as a confirmed
+    link is: once, never after a later "no"), and the person is told. Five wrong tries spend
+    the code; they are counted in the database, on the code's own message, so no client can
+    reset them."""
     data = read_code_token(token)
-    if tries >= CODE_TRIES:
-        raise CodeRefused("subscribe.code_tries")
     digits = "".join(ch for ch in code if ch.isdigit())
-    if not hmac.compare_digest(_code_hash(digits, data["party_id"]), data["hash"]):
-        raise CodeRefused("subscribe.code_wrong")
-    party = Party.objects.get(pk=data["party_id"])
     with transaction.atomic():
-        changed = do_record_decisions(
-            Decision(
-                party.pk,
-                Channel.SMS,
-                purpose,
-                True,
-                source="double_opt_in",
-                evidence={
-                    "via": "sms_code",
-                    "wording": data["wording"],
-                    "confirmed_at": timezone.now().isoformat(),
-                    "party": party.pk,
-                },
-            )
-            for purpose in data["purposes"]
-        )
-        if changed:
-            queue_confirmation(party, Channel.SMS, granted=data["purposes"], withdrawn=[])
-    return bool(changed)
+        message = OutboxMessage.objects.select_for_update().filter(pk=data["message"]).first()
+        if message is None or message.party_id != data["party_id"]:
+            raise CodeRefused("subscribe.code_expired")
+        tries = int((message.values or {}).get("tries", 0))
+        if tries >= CODE_TRIES:
+            raise CodeRefused("subscribe.code_tries")
+        right = hmac.compare_digest(_code_hash(digits, data["party_id"]), data["hash"])
+        if not right:  # counted, and kept: the refusal is raised after the commit
+            message.values = {**(message.values or {}), "tries": tries + 1}
+            message.save(update_fields=["values"])
+    if not right:
+        raise CodeRefused("subscribe.code_wrong")
+    return do_confirm_subscription(data, via="sms_code")

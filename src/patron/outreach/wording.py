@@ -725,3 +725,19 @@ def _suppression_no_reason(**_rest: Any) -> str:
 @wording("activity.suppression.lifted")
 def _suppression_lifted(address: str = "", reason: str = "", **_rest: Any) -> str:
     return _("%(address)s may be used again: %(reason)s") % {"address": address, "reason": reason}
+
+
+@wording("consent.before_refusal")
+def _consent_before_refusal(refused: str = "", **_rest: Any) -> str:
+    return _(
+        "They said no on %(date)s: a yes given before that day cannot outrank it. Record "
+        "a yes they give now, with today's date."
+    ) % {"date": refused}
+
+
+@wording("suppression.person_refused")
+def _suppression_person_refused(**_rest: Any) -> str:
+    return _(
+        "The person refused this themselves (a spam complaint, or the 080 refusal list, which "
+        "the provider keeps too): it cannot be lifted here."
+    )

@@ -53,6 +53,7 @@ urlpatterns = [
     path("team/<int:pk>/password/", business.member_password, name="member_password"),
     path("settings/", business.business_settings, name="business_settings"),
     path("settings/test/<str:channel>/", business.business_test, name="business_test"),
+    path("settings/retry/<str:channel>/", business.business_retry, name="business_retry"),
     path("profile/", business.my_profile, name="my_profile"),
     path("today/", today.today, name="today"),
     path("tasks/<int:pk>/done/", today.task_done, name="task_done"),

@@ -138,7 +138,12 @@ def _by_code(code: int, answer: bytes | str) -> Exception:
 # refusals that suppress it. 5.7.x (policy, relay denied), 5.1.7/5.1.8 (our sender address)
 # and 5.2.2 (mailbox full) say nothing against the address.
 _BAD_MAILBOX = re.compile(r"\b5\.(1\.[1236]|1\.10|2\.1)\b")
-_OURS = re.compile(r"\b5\.(7\.\d+|1\.[78])\b|relay|authenticat|sender", re.IGNORECASE)
+# About our relay or our sender, whatever the recipient: relaying denied, authentication
+# required, our sender address refused (5.1.7, 5.1.8, 5.7.0/5.7.1 saying so).
+_OURS = re.compile(
+    r"\b5\.1\.[78]\b|relay|authenticat|sender address|sender rejected|\b5\.7\.0\b",
+    re.IGNORECASE,
+)
 _NO_SUCH_USER = re.compile(
     r"no such (user|mailbox|recipient)|user unknown|unknown (user|recipient)|"
     r"does not exist|mailbox unavailable|invalid recipient",
@@ -154,8 +159,10 @@ def _refused_recipient(code: int, detail: str) -> Exception:
         return TemporaryFailure(f"smtp.{code}", detail)
     if _BAD_MAILBOX.search(detail):
         return PermanentFailure(f"smtp.{code}", detail, suppress=SuppressionReason.HARD_BOUNCE)
-    if _OURS.search(detail) or code in (530, 535):
+    if (_OURS.search(detail) and "recipient" not in detail.lower()) or code in (530, 535):
         return ChannelRefused(f"smtp.{code}", detail)
+    # Any other policy refusal (5.7.1 "Recipient address rejected: Access denied") is about
+    # this recipient: the message fails, the address stays, the others go on.
     if _NO_SUCH_USER.search(detail):
         return PermanentFailure(f"smtp.{code}", detail, suppress=SuppressionReason.HARD_BOUNCE)
     return PermanentFailure(f"smtp.{code}", detail)

@@ -26,7 +26,7 @@ from patron.core.problems import Problem
 from patron.outreach.channels import DeliveryFailure
 from patron.outreach.channels.status import channel_states
 from patron.outreach.models import KakaoTemplate, KakaoTemplateStatus
-from patron.outreach.services import do_save_business_settings
+from patron.outreach.services import do_retry_channel, do_save_business_settings
 from patron.outreach.trial import do_send_trial, kakao_trial, trial_message
 from patron.parties.models import Channel
 from patron.parties.normalize import normalize_phone
@@ -64,6 +64,15 @@ def business_settings(request):
             "profile": profile_of(request.user),
         },
     )
+
+
+@allowed(roles.is_owner)
+@require_POST
+def business_retry(request, channel: str):
+    """Try a paused channel now, after the owner fixed what its provider refused."""
+    if do_retry_channel(channel, actor=request.user):
+        messages.success(request, _("The channel is tried again now."))
+    return redirect("business_settings")
 
 
 @allowed(roles.is_owner)

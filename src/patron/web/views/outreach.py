@@ -19,7 +19,6 @@ from patron.outreach.campaigns import (
     do_archive_campaign,
     do_cancel_campaign,
     do_pause_campaign,
-    do_resume_campaign,
 )
 from patron.outreach.channels import DeliveryFailure
 from patron.outreach.models import (
@@ -142,7 +141,7 @@ def campaign_new(request, pk: int | None = None):
 
 CAMPAIGN_CHANGES = {
     "pause": do_pause_campaign,
-    "resume": do_resume_campaign,
+    "resume": jobs.resume_campaign,
     "cancel": do_cancel_campaign,
     "archive": do_archive_campaign,
     "unarchive": lambda campaign, actor: do_archive_campaign(campaign, archived=False, actor=actor),

@@ -333,12 +333,9 @@ def _sign_up(request, topics: list, texts: bool) -> tuple[str | None, str]:
 def subscribe_code(request):
     """The code sent to the phone, typed in: the number is theirs, the consent recorded."""
     token, code = request.POST.get("token", "")[:2000], request.POST.get("code", "")[:20]
-    tries_key = f"code-tries:{token[-24:]}"
-    tries = int(request.session.get(tries_key, 0))
     try:
-        do_confirm_phone(token, code, tries=tries)
+        do_confirm_phone(token, code)
     except Problem as refused:
-        request.session[tries_key] = tries + 1
         context = {"token": token, "error": str(refused)}
         return render(request, "patron/public/subscribe_code.html", context, status=400)
     return render(request, "patron/public/subscribe_confirmed.html")
