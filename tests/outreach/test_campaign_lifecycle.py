@@ -58,6 +58,20 @@ def test_pausing_holds_what_has_not_gone_and_resuming_sends_it(sending, owner_cl
     assert len(smtp.mailbox.messages) == 4
 
 
+def test_a_message_in_flight_when_paused_is_looked_up_before_it_goes_again(sending, owner_client):
+    """Paused while a courier was sending it: whether the provider took it is not known, so
+    on resuming it is asked of the provider first (delivery._taken_before)."""
+    rows = OutboxMessage.objects.filter(campaign=sending, status="queued").order_by("pk")
+    in_flight = rows[0]
+    OutboxMessage.objects.filter(pk=in_flight.pk).update(status="sending", claimed_by="x:1:1")
+    owner_client.post(f"/outreach/campaigns/{sending.pk}/pause/")
+    held = OutboxMessage.objects.filter(campaign=sending, status="held").order_by("pk")
+    assert [row.reason.get("unsure", False) for row in held] == [True, False, False]
+    owner_client.post(f"/outreach/campaigns/{sending.pk}/resume/")
+    queued = OutboxMessage.objects.filter(campaign=sending, status="queued").order_by("pk")
+    assert [bool((row.reason or {}).get("unsure")) for row in queued] == [True, False, False]
+
+
 def test_cancelling_sends_nothing_more_and_keeps_what_went(sending, owner_client):
     owner_client.post(f"/outreach/campaigns/{sending.pk}/cancel/")
     sending.refresh_from_db()

@@ -134,15 +134,16 @@ def test_staff_cannot_change_the_rules(db, teammate):
 def test_a_kakao_template_is_added_on_the_rules_page(db, owner_client):
     from patron.outreach.models import KakaoTemplate
 
-    owner_client.post(
-        "/outreach/rules/",
-        {
-            "name": "배송",
-            "code": "SHIP01",
-            "text": "#{고객명}님, 발송되었습니다.",
-            "variables_text": "#{고객명}=first_name",
-        },
-    )
+    template = {
+        "name": "배송",
+        "code": "SHIP01",
+        "text": "#{고객명}님, 발송되었습니다.",
+        "variables_text": "#{고객명}=first_name",
+    }
+    # Whether Kakao approved it is the owner's to say: a form without it is refused.
+    assert owner_client.post("/outreach/rules/", template).status_code == 200
+    assert not KakaoTemplate.objects.exists()
+    owner_client.post("/outreach/rules/", {**template, "status": "approved"})
     assert KakaoTemplate.objects.get().variables == {"#{고객명}": "first_name"}
     # The merge field as a template writes it is the same field.
     owner_client.post(
@@ -152,6 +153,7 @@ def test_a_kakao_template_is_added_on_the_rules_page(db, owner_client):
             "code": "SHIP02",
             "text": "#{고객명}님, 도착했습니다.",
             "variables_text": "#{고객명}={{ first_name }}",
+            "status": "requested",
         },
     )
     assert KakaoTemplate.objects.get(code="SHIP02").variables == {"#{고객명}": "first_name"}

@@ -328,25 +328,101 @@ def test_nhn_alimtalk_codes_are_read_from_the_alimtalk_table(db, provider, setti
     assert not Suppression.objects.exists()
 
 
-def test_nhn_alimtalk_retry_after_a_crash_carries_the_same_idempotency_key(
-    db, provider, settings, monkeypatch
+def send_one(provider, channel: str):
+    """One message to one party on this channel, sent once: (the party, the report)."""
+    party = make_party(1, email=False, phone=True)
+    if channel == "kakao":
+        return party, kakao_campaign(provider, [party])[1]
+    grant([party], "sms", "marketing")
+    return party, send_sms_campaign(SHORT)[1]
+
+
+def sends(provider) -> int:
+    return sum(1 for method, path, _ in provider.requests if method == "POST")
+
+
+EVERY_WAY = [("solapi", "sms"), ("solapi", "kakao"), ("nhn", "sms"), ("nhn", "kakao")]
+
+
+@pytest.mark.parametrize("name,channel", EVERY_WAY)
+def test_a_message_whose_answer_was_lost_is_found_not_sent_twice(
+    db, provider, settings, name, channel
 ):
-    """NHN took the message, the courier died before recording it: the resend carries the
-    same key, NHN refuses the duplicate (-1005), and the message counts as sent once."""
+    """The provider took the message and the connection dropped before its answer came:
+    the message waits, and before it goes again Patron looks it up at the provider by its
+    own label, finds it, and records it as sent: one message on the phone."""
+    settings.PATRON_SMS_PROVIDER = name
+    provider.lose_answers = 1
+    party, report = send_one(provider, channel)
+    assert report.counts == {"retry_later": 1}
+    row = OutboxMessage.objects.get(party=party)
+    assert row.status == "queued" and row.reason["unsure"] is True
+    OutboxMessage.objects.update(next_attempt_at=daytime())  # its retry time comes
+
+    assert deliver_due(now=daytime()).counts == {f"sent_{channel}": 1}
+    assert len(provider.received) == 1 and sends(provider) == 1  # looked up, not resent
+    row.refresh_from_db()
+    assert row.status == "sent" and row.provider_id and row.reason is None
+    assert the_carriers_report(provider) == {"delivered": 1}  # its report is read by that id
+
+
+@pytest.mark.parametrize("name,channel", EVERY_WAY)
+def test_a_courier_killed_after_the_provider_took_a_message_sends_it_once(
+    db, provider, settings, monkeypatch, name, channel
+):
     from patron.outreach import delivery
 
-    settings.PATRON_SMS_PROVIDER = "nhn"
-    party = make_party(1, email=False, phone=True)
+    settings.PATRON_SMS_PROVIDER = name
     real_mark = delivery._mark_sent
     monkeypatch.setattr(delivery, "_mark_sent", lambda *a, **k: (_ for _ in ()).throw(SystemExit))
     with pytest.raises(SystemExit):
-        kakao_campaign(provider, [party])
+        send_one(provider, channel)
     monkeypatch.setattr(delivery, "_mark_sent", real_mark)
-    OutboxMessage.objects.update(status="queued", claimed_by="", lease_until=None)
-    assert deliver_due(now=daytime()).counts == {"sent_kakao": 1}
-    assert len(provider.received) == 1  # not sent twice
-    keys = [h["x-nc-api-idempotency-key"] for m, p, h in provider.requests if m == "POST"]
+    OutboxMessage.objects.update(claimed_by=dead_process())  # as the courier left it
+
+    counts = deliver_due(now=daytime()).counts  # the next courier takes the message over
+    assert counts == {f"sent_{channel}": 1}
+    assert len(provider.received) == 1 and sends(provider) == 1
+    assert OutboxMessage.objects.get().provider_id
+
+
+def test_nhn_refuses_a_duplicate_try_and_the_message_waits_until_its_list_shows_it(
+    db, provider, settings, monkeypatch
+):
+    """The message lists lag behind: the lookup finds nothing, the resend under the same
+    idempotency key is refused (-1005), and the message waits instead of counting as sent
+    under no id. Once the list shows it, it is recorded as sent, once."""
+    from patron.outreach import delivery
+
+    settings.PATRON_SMS_PROVIDER = "nhn"
+    real_mark = delivery._mark_sent
+    monkeypatch.setattr(delivery, "_mark_sent", lambda *a, **k: (_ for _ in ()).throw(SystemExit))
+    with pytest.raises(SystemExit):
+        send_one(provider, "kakao")
+    monkeypatch.setattr(delivery, "_mark_sent", real_mark)
+    OutboxMessage.objects.update(claimed_by=dead_process())
+    provider.nhn.listed = False
+
+    assert deliver_due(now=daytime()).counts == {"retry_later": 1}
+    row = OutboxMessage.objects.get()
+    assert row.reason["error"] == "nhn-at.-1005" and row.reason["unsure"] is True
+    keys = [h["x-nc-api-idempotency-key"] for m, _, h in provider.requests if m == "POST"]
     assert len(keys) == 2 and keys[0] == keys[1]
+
+    provider.nhn.listed = True
+    OutboxMessage.objects.update(next_attempt_at=daytime())
+    assert deliver_due(now=daytime()).counts == {"sent_kakao": 1}
+    assert len(provider.received) == 1 and sends(provider) == 2
+
+
+def dead_process() -> str:
+    """The claim a courier that has exited leaves behind."""
+    import socket
+    import subprocess
+
+    finished = subprocess.Popen(["true"])
+    finished.wait()
+    return f"{socket.gethostname()[:60]}:{finished.pid}:1"
 
 
 def test_a_kakao_template_must_fill_every_variable_from_a_merge_field(db, provider):
@@ -416,3 +492,41 @@ def test_a_campaigns_test_text_goes_to_the_members_own_phone(db, provider, setti
     assert sent["text"].startswith("(광고)한옥찻집\n고객0001 님 봄 신상품")
     assert sent["text"].endswith("무료수신거부 080-123-4567")
     assert not OutboxMessage.objects.exists()  # a test is not a message to the party
+
+
+def test_reports_wait_while_the_provider_is_away_and_stop_after_four_days(db, provider, settings):
+    settings.PATRON_SMS_PROVIDER = "solapi"
+    party, _ = send_one(provider, "sms")
+    settings.PATRON_SMS_PROVIDER = ""  # the owner took the provider away
+    provider.report()
+    later = timezone.now() + dt.timedelta(hours=1)
+    assert read_due_receipts(now=later) == {"report_pending": 1}
+    row = OutboxMessage.objects.get(party=party)
+    assert row.status == "sent" and row.next_attempt_at > later  # asked again later, not now
+    assert read_due_receipts(now=timezone.now() + dt.timedelta(days=5)) == {"no_report": 1}
+    row.refresh_from_db()
+    assert row.status == "sent" and row.report == {"code": "delivery.no_report"}
+
+
+def test_one_nhn_report_that_cannot_be_read_does_not_hold_the_others(db, provider, settings):
+    settings.PATRON_SMS_PROVIDER = "nhn"
+    parties = [make_party(i, email=False, phone=True) for i in (1, 2)]
+    grant(parties, "sms", "marketing")
+    send_sms_campaign(SHORT)
+    lost = OutboxMessage.objects.get(party=parties[0]).provider_id.split(":")[1]
+    del provider.nhn.sms[lost]  # NHN answers -2008 for it
+    assert the_carriers_report(provider) == {"delivered": 1, "report_pending": 1}
+
+
+def test_a_solapi_alimtalk_replaced_by_a_text_is_not_reported_failed():
+    """Solapi does not document the final code of a replaced 알림톡: a Kakao reason beside
+    replacement=true means the text went, its arrival unreported."""
+    from patron.outreach.channels import FAILED, UNCONFIRMED
+    from patron.outreach.channels.solapi import receipt
+
+    replaced = receipt({"statusCode": "3104", "replacement": True, "type": "ATA"})
+    assert (replaced.state, replaced.fallback) == (UNCONFIRMED, "SMS")
+    not_replaced = receipt({"statusCode": "3104", "replacement": False, "type": "ATA"})
+    assert not_replaced.state == FAILED
+    carrier_failed = receipt({"statusCode": "3032", "replacement": True, "type": "SMS"})
+    assert carrier_failed.state == FAILED  # the text itself failed

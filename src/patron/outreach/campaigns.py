@@ -63,15 +63,19 @@ def do_pause_campaign(campaign: Campaign, *, actor=None) -> int:
         ).update(status=CampaignStatus.PAUSED, problem={"code": "campaign.paused_from"})
         if not changed:
             raise CampaignChangeRefused("campaign.not_pausable", status=campaign.status)
-        # Being sent too: the courier sends only rows still "sending" and its own.
-        held = OutboxMessage.objects.filter(
-            campaign_id=campaign.pk, status__in=(OutboxStatus.QUEUED, OutboxStatus.SENDING)
-        ).update(
-            status=OutboxStatus.HELD,
-            reason={"code": "outreach.held.paused"},
-            claimed_by="",
-            lease_until=None,
-        )
+        # Being sent too: the courier sends only rows still "sending" and its own. One it
+        # was sending at that moment, or one an earlier try may have reached the provider
+        # with, is looked up there before it goes again (delivery._taken_before).
+        rows = OutboxMessage.objects.filter(campaign_id=campaign.pk)
+        unsure = Q(status=OutboxStatus.SENDING) | Q(reason__unsure=True)
+        held = 0
+        for chosen, reason in (
+            (rows.filter(unsure), {"code": "outreach.held.paused", "unsure": True}),
+            (rows.filter(status=OutboxStatus.QUEUED), {"code": "outreach.held.paused"}),
+        ):
+            held += chosen.filter(status__in=(OutboxStatus.QUEUED, OutboxStatus.SENDING)).update(
+                status=OutboxStatus.HELD, reason=reason, claimed_by="", lease_until=None
+            )
         Campaign.objects.filter(pk=campaign.pk).update(
             problem={"code": "campaign.paused_from", "was": campaign.status, "held": held}
         )
@@ -92,9 +96,15 @@ def do_resume_campaign(campaign: Campaign, *, actor=None, now: dt.datetime | Non
         )
         if not changed:
             raise CampaignChangeRefused("campaign.not_paused", status=campaign.status)
-        released = OutboxMessage.objects.filter(
-            campaign_id=campaign.pk, status=OutboxStatus.HELD
-        ).update(status=OutboxStatus.QUEUED, reason=None, next_attempt_at=F("created_at"))
+        held = OutboxMessage.objects.filter(campaign_id=campaign.pk, status=OutboxStatus.HELD)
+        released = held.filter(reason__unsure=True).update(
+            status=OutboxStatus.QUEUED,
+            reason={"code": "outreach.retry", "unsure": True},
+            next_attempt_at=F("created_at"),
+        )
+        released += held.update(
+            status=OutboxStatus.QUEUED, reason=None, next_attempt_at=F("created_at")
+        )
     campaign.refresh_from_db()
     return released
 

@@ -155,7 +155,13 @@ def release_dead_claims(now: dt.datetime | None = None) -> int:
         stale = OutboxMessage.objects.filter(status=OutboxStatus.SENDING, claimed_by=holder)
         if not gone:
             stale = stale.filter(lease_until__lt=now)
-        released += stale.update(status=OutboxStatus.QUEUED, lease_until=None, claimed_by="")
+        # Any of them may have been taken by the provider just before the courier died.
+        released += stale.update(
+            status=OutboxStatus.QUEUED,
+            lease_until=None,
+            claimed_by="",
+            reason={"code": "outreach.retry", "error": "outreach.courier_died", "unsure": True},
+        )
     return released
 
 
@@ -173,7 +179,7 @@ def _recheck(rows: list[OutboxMessage], report: DeliveryReport, now) -> list[Out
         campaign_status = row.campaign.status if row.campaign_id else None
         if campaign_status == CampaignStatus.PAUSED:
             # Paused since it was claimed (or put back by a retry): held with the rest.
-            _finish(row, OutboxStatus.HELD, {"code": "outreach.held.paused"})
+            _finish(row, OutboxStatus.HELD, keeping_unsure(row, {"code": "outreach.held.paused"}))
             report.counts["held_paused"] += 1
             continue
         if campaign_status == CampaignStatus.CANCELLED:
@@ -403,7 +409,7 @@ def _send_one(
     try:
         if isinstance(ready, DeliveryFailure):
             raise ready
-        provider_id = sender.send(ready)
+        provider_id = _taken_before(sender, ready) or sender.send(ready)
     except TemporaryFailure as failure:
         _retry_later(row, failure, report)
         return "connection_lost" if failure.connection_lost else "retry"
@@ -413,6 +419,24 @@ def _send_one(
     _mark_sent(row.pk, provider_id, status)
     report.counts[f"{status}_{row.channel}"] += 1
     return "sent"
+
+
+def _taken_before(sender: Sender, ready) -> str:
+    """A message whose earlier try may have reached the provider is looked up there by its
+    own key before it goes again: a courier killed after the provider took it, or an answer
+    lost on the way back, sends nothing twice."""
+    if not getattr(ready, "unsure", False):
+        return ""
+    return sender.find_sent(ready)
+
+
+def was_unsure(row: OutboxMessage) -> bool:
+    return bool((row.reason or {}).get("unsure"))
+
+
+def keeping_unsure(row: OutboxMessage, reason: dict) -> dict:
+    """A row's new reason, still saying an earlier try may have been taken."""
+    return {**reason, "unsure": True} if was_unsure(row) else reason
 
 
 # The two statements run for every message: through the cursor, as the ORM's query building
@@ -522,6 +546,7 @@ def compose(row: OutboxMessage, person, biz: Business | None = None) -> Outgoing
             variables=variables,
             fallback_text=fallback,
             attempt=row.attempts,
+            unsure=was_unsure(row),
         )
     return Outgoing(
         to=row.address,
@@ -531,6 +556,7 @@ def compose(row: OutboxMessage, person, biz: Business | None = None) -> Outgoing
         message_id=message_id,
         headers=headers,
         attempt=row.attempts,
+        unsure=was_unsure(row),
     )
 
 
@@ -550,6 +576,8 @@ def _retry_later(
         _failed(row, PermanentFailure("gave_up", failure.detail), report, attempts=attempts)
         return
     reason = {"code": "outreach.retry", "error": failure.code, "attempts": attempts}
+    if (tried and failure.unsure) or was_unsure(row):
+        reason["unsure"] = True
     OutboxMessage.objects.filter(pk=row.pk, status=OutboxStatus.SENDING).update(
         status=OutboxStatus.QUEUED,
         attempts=attempts,
@@ -604,5 +632,5 @@ def _requeue(row: OutboxMessage, at: dt.datetime, reason: dict) -> None:
         next_attempt_at=at,
         lease_until=None,
         claimed_by="",
-        reason=reason,
+        reason=keeping_unsure(row, reason),
     )

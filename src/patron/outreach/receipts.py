@@ -69,7 +69,9 @@ def read_due_receipts(*, now: dt.datetime | None = None, limit: int = BATCH) -> 
         by_channel[row.channel].append(row)
     for channel, rows in by_channel.items():
         if states[channel].mode != LIVE:
-            continue  # the provider was taken away: nobody to ask until it is back
+            # The provider was taken away: nobody to ask until it is back.
+            counts.update(_wait_for_report(rows, now))
+            continue
         try:
             sender = sender_for(channel, biz)
             sender.open()
@@ -79,7 +81,7 @@ def read_due_receipts(*, now: dt.datetime | None = None, limit: int = BATCH) -> 
                 sender.close()
         except DeliveryFailure as failure:
             logger.warning("delivery reports from %s could not be read: %s", channel, failure)
-            _ask_later(rows, now)
+            counts.update(_wait_for_report(rows, now))
             counts["reports_unreadable"] += len(rows)
             continue
         for row in rows:
@@ -92,11 +94,7 @@ def record_receipt(row: OutboxMessage, receipt: Receipt | None, now: dt.datetime
     from .delivery import suppress
 
     if receipt is None or receipt.state == PENDING:
-        if row.sent_at and now - row.sent_at > GIVE_UP:
-            _settle(row, OutboxStatus.SENT, {"code": "delivery.no_report"})
-            return "no_report"
-        _ask_later([row], now)
-        return "report_pending"
+        return _wait_for_report([row], now)[0]
     report = {"code": f"delivery.{receipt.state}", "error": receipt.code}
     if receipt.detail:
         report["detail"] = receipt.detail[:300]
@@ -113,6 +111,19 @@ def record_receipt(row: OutboxMessage, receipt: Receipt | None, now: dt.datetime
         return "failed_report"
     _settle(row, OutboxStatus.SENT, report)  # unconfirmed: sent, arrival never confirmed
     return "unconfirmed"
+
+
+def _wait_for_report(rows: list[OutboxMessage], now: dt.datetime) -> list[str]:
+    """Asked again later; after GIVE_UP, left "sent" with no report, and not asked again."""
+    outcomes = []
+    for row in rows:
+        if row.sent_at and now - row.sent_at > GIVE_UP:
+            _settle(row, OutboxStatus.SENT, {"code": "delivery.no_report"})
+            outcomes.append("no_report")
+        else:
+            _ask_later([row], now)
+            outcomes.append("report_pending")
+    return outcomes
 
 
 def _settle(row: OutboxMessage, status: str, report: dict, *, delivered_at=None) -> None:

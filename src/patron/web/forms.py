@@ -451,10 +451,9 @@ class KakaoTemplateForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["status"].required = False  # a template entered is one Kakao approved
-
-    def clean_status(self) -> str:
-        return self.cleaned_data.get("status") or KakaoTemplateStatus.APPROVED
+        if self.instance.pk is None:
+            # Said by the owner, never assumed: an unapproved template sent fails at Kakao.
+            self.initial.setdefault("status", KakaoTemplateStatus.REQUESTED)
 
     def clean_variables_text(self) -> dict:
         variables = {}

@@ -48,6 +48,9 @@ class ProviderServer:
         self.kakao_templates: dict[str, str] = {}  # approved code -> exact text
         self.outcome: dict[str, str] = {}  # national number -> the carrier's final code
         self.requests: list[tuple[str, str, dict]] = []  # (method, path, headers)
+        # The next N sends are taken but their answers lost: the connection drops before
+        # the answer leaves, as when a network or a courier fails at that moment.
+        self.lose_answers = 0
         self.lock = threading.Lock()
         self.solapi = SolapiStandIn(self)
         self.nhn = NhnStandIn(self)
@@ -71,6 +74,12 @@ class ProviderServer:
                 with server.lock:
                     server.requests.append((method, url.path, headers))
                     status, answer = server.route(method, url.path, query, headers, raw)
+                    lose = method == "POST" and server.lose_answers > 0
+                    if lose:
+                        server.lose_answers -= 1
+                if lose:
+                    self.close_connection = True
+                    return
                 data = json.dumps(answer, ensure_ascii=False).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json;charset=UTF-8")

@@ -15,11 +15,13 @@ Where the documents say nothing, the answer is marked assumed.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import uuid
+from zoneinfo import ZoneInfo
 
-from patron.outreach.templating import KAKAO_VARIABLE, euc_kr_bytes, outside_euc_kr
+from .text import carries, euc_kr_size, filled, variables
 
 NHN_APP_KEY, NHN_SECRET, NHN_ALIMTALK_KEY = "nhnAppKey", "nhnSecret", "nhnAlimtalkKey"
 
@@ -28,6 +30,35 @@ NHN_APP_KEY, NHN_SECRET, NHN_ALIMTALK_KEY = "nhnAppKey", "nhnSecret", "nhnAlimta
 _REFUSAL = re.compile(r"(무료\s*수신\s*거부|무료\s*거부)\s*\]?\s*080[\s-]?\d{3,4}[\s-]?\d{4}")
 _SMS_PATH = re.compile(r"/sms/v3\.0/appKeys/([^/]+)/sender/(sms|mms|ad-sms|ad-mms)(?:/([^/]+))?")
 _AT_PATH = re.compile(r"/alimtalk/v2\.3/appkeys/([^/]+)/messages(?:/([^/]+)/(\d+))?")
+
+
+KST = ZoneInfo("Asia/Seoul")  # the documents' dates are Korean time
+
+
+def now_kst() -> dt.datetime:
+    return dt.datetime.now(KST).replace(tzinfo=None)
+
+
+def _span(query: dict, form: str):
+    """(start, end) of the request-date range, None when absent, "bad" when unreadable."""
+    start, end = query.get("startRequestDate", [""])[0], query.get("endRequestDate", [""])[0]
+    if not start and not end:
+        return None
+    try:
+        return dt.datetime.strptime(start, form), dt.datetime.strptime(end, form)
+    except ValueError:
+        return "bad"
+
+
+def _chosen(request_id: str, requested: dt.datetime, query: dict, span) -> bool:
+    if query.get("requestId") and query["requestId"][0] != request_id:
+        return False
+    return not span or span[0] <= requested.replace(second=0, microsecond=0) <= span[1]
+
+
+def _grouped(kept: dict, query: dict) -> bool:
+    wanted = query.get("recipientGroupingKey", [""])[0]
+    return not wanted or kept.get("recipientGroupingKey") == wanted
 
 
 def header(code: int = 0, message: str = "SUCCESS") -> dict:
@@ -43,6 +74,7 @@ class NhnStandIn:
         self.sms: dict[str, dict] = {}  # requestId -> the request as kept, with its result
         self.alimtalk: dict[str, dict] = {}
         self.idempotency_keys: set[str] = set()
+        self.listed = True  # False: the message lists lag behind the sends (assumed possible)
 
     def route(self, method, path, query, headers, raw) -> tuple[int, dict]:
         try:
@@ -58,6 +90,8 @@ class NhnStandIn:
                 return self.send_sms(match[2], body)
             if method == "GET" and match[3]:
                 return self.sms_result(match[3], query)
+            if method == "GET" and not match[2].startswith("ad-"):
+                return self.sms_list(match[2], query)
         match = _AT_PATH.fullmatch(path)
         if match:
             if headers.get("x-secret-key") != NHN_SECRET:
@@ -68,6 +102,8 @@ class NhnStandIn:
                 return self.send_alimtalk(body, headers)
             if method == "GET" and match[2]:
                 return self.alimtalk_result(match[2], int(match[3]))
+            if method == "GET":
+                return self.alimtalk_list(query)
         return 404, {"header": header(-9998, "Not exist API.")}
 
     # -- SMS ----------------------------------------------------------------------------------
@@ -78,7 +114,7 @@ class NhnStandIn:
         text, title = body.get("body") or "", body.get("title") or ""
         if not text or (kind.endswith("mms") and not title):
             return 200, {"header": header(-2014, "The recipient can not be empty.")}
-        if outside_euc_kr(text + title):
+        if not carries(text + title):
             return 200, {"header": header(-2023, "Unacceptable characters in title and body.")}
         too_long = len(text) > 255 if kind.endswith("sms") else len(text) > 4000 or len(title) > 120
         if too_long:
@@ -111,11 +147,11 @@ class NhnStandIn:
                     "resultCode": code,
                     "resultMessage": words,
                     "recipientSeq": seq,
-                    "recipientGroupingKey": None,
+                    "recipientGroupingKey": recipient.get("recipientGroupingKey"),
                 }
             )
             if code == 0:
-                kept.append((seq, number))
+                kept.append((seq, number, recipient.get("recipientGroupingKey")))
                 self.server.received.append(
                     {
                         "provider": "nhn",
@@ -124,12 +160,16 @@ class NhnStandIn:
                         "country": country,
                         **body,
                         # SMS over 90 bytes is accepted and may be cut on the phone (S-API).
-                        "truncated": kind.endswith("sms") and euc_kr_bytes(text) > 90,
+                        "truncated": kind.endswith("sms") and euc_kr_size(text) > 90,
                     }
                 )
         self.sms[request_id] = {
             "kind": kind.removeprefix("ad-"),
-            "recipients": {seq: {"number": number, "msgStatus": "2"} for seq, number in kept},
+            "requested": now_kst(),
+            "recipients": {
+                seq: {"number": number, "msgStatus": "2", "recipientGroupingKey": grouping}
+                for seq, number, grouping in kept
+            },
         }
         data = {
             "requestId": request_id,
@@ -158,6 +198,36 @@ class NhnStandIn:
         }
         return 200, {"header": header(), "body": {"data": data}}
 
+    def sms_list(self, kind: str, query: dict) -> tuple[int, dict]:
+        """S-API 메시지 검색: requestId or a request-date range is required (-2011), a range
+        of at most a month (-4000), dates as yyyy-MM-dd HH:mm:ss."""
+        span = _span(query, "%Y-%m-%d %H:%M:%S")
+        if span is None and not query.get("requestId"):
+            return 200, {"header": header(-2011, "RequestId or start/endRequestDate is required.")}
+        if span == "bad":
+            return 200, {"header": header(-2000, "Date format error.")}
+        if span and span[1] - span[0] > dt.timedelta(days=31):
+            return 200, {"header": header(-4000, "Search is possible within one month.")}
+        found = []
+        for request_id, request in self.sms.items() if self.listed else ():
+            if request["kind"] != kind or not _chosen(
+                request_id, request["requested"], query, span
+            ):
+                continue
+            for seq, kept in request["recipients"].items():
+                if _grouped(kept, query):
+                    found.append(
+                        {
+                            "requestId": request_id,
+                            "recipientSeq": seq,
+                            "recipientNo": kept["number"],
+                            "msgStatus": kept["msgStatus"],
+                            "recipientGroupingKey": kept["recipientGroupingKey"],
+                        }
+                    )
+        body = {"pageNum": 1, "pageSize": 15, "totalCount": len(found), "data": found[:15]}
+        return 200, {"header": header(), "body": body}
+
     # -- 알림톡 ------------------------------------------------------------------------------
 
     def send_alimtalk(self, body: dict, headers: dict) -> tuple[int, dict]:
@@ -184,7 +254,7 @@ class NhnStandIn:
                     "recipientNo": recipient.get("recipientNo"),
                     "resultCode": code,
                     "resultMessage": words,
-                    "recipientGroupingKey": None,
+                    "recipientGroupingKey": recipient.get("recipientGroupingKey"),
                 }
             )
             if code:
@@ -203,6 +273,8 @@ class NhnStandIn:
                 entry["resendContent"] = resend.get("resendContent")
             self.server.received.append(entry)
             kept[seq] = {
+                "requested": now_kst(),
+                "recipientGroupingKey": recipient.get("recipientGroupingKey"),
                 "number": number,
                 "resend": bool(resend.get("isResend")),
                 "resendType": resend.get("resendType"),
@@ -225,10 +297,11 @@ class NhnStandIn:
         if not re.fullmatch(r"0\d{8,14}", recipient.get("recipientNo") or ""):
             return -5000, "RecipientNo is invalid."
         parameters = recipient.get("templateParameter") or {}
-        if {name[2:-1] for name in KAKAO_VARIABLE.findall(approved)} != set(parameters):
+        # NHN names a parameter without its #{ }.
+        if {name[2:-1] for name in variables(approved)} != set(parameters):
             return -3049, "The template parameter is not matched to template."
-        filled = KAKAO_VARIABLE.sub(lambda m: str(parameters.get(m.group(0)[2:-1], "")), approved)
-        if len(filled) > 1300:
+        values = {f"#{{{name}}}": value for name, value in parameters.items()}
+        if len(filled(approved, values)) > 1300:
             return (
                 -2019,
                 "The content that is replaced by the template parameters can not exceed 1,300 characters.",
@@ -256,6 +329,31 @@ class NhnStandIn:
             "resendType": kept.get("resendType"),
         }
         return 200, {"header": header(), "message": message}
+
+    def alimtalk_list(self, query: dict) -> tuple[int, dict]:
+        """A-API 메시지 리스트 조회: requestId or a request-date range (yyyy-MM-dd HH:mm) is
+        required, at most 30 days (-4003)."""
+        span = _span(query, "%Y-%m-%d %H:%M")
+        if span == "bad" or (span is None and not query.get("requestId")):
+            return 200, {"header": header(-4000, "Invalid parameter.")}
+        if span and span[1] - span[0] > dt.timedelta(days=31):
+            return 200, {"header": header(-4003, "Search is possible within 31 days.")}
+        found = []
+        for request_id, request in self.alimtalk.items() if self.listed else ():
+            for seq, kept in request.items():
+                if _chosen(request_id, kept["requested"], query, span) and _grouped(kept, query):
+                    found.append(
+                        {
+                            "requestId": request_id,
+                            "recipientSeq": seq,
+                            "recipientNo": kept["number"],
+                            "messageStatus": kept.get("messageStatus"),
+                            "resultCode": kept.get("resultCode"),
+                            "recipientGroupingKey": kept["recipientGroupingKey"],
+                        }
+                    )
+        listed = {"messages": found[:15], "totalCount": len(found)}
+        return 200, {"header": header(), "messageSearchResultResponse": listed}
 
     def report(self) -> None:
         for request in self.sms.values():

@@ -20,13 +20,13 @@ import json
 import re
 import uuid
 
-from patron.outreach.templating import KAKAO_VARIABLE, euc_kr_bytes, outside_euc_kr
+from .text import carries, euc_kr_size, variables
 
 SOLAPI_KEY, SOLAPI_SECRET = "NCSTESTKEY000001", "TESTSECRET0123456789ABCDEFGHIJKL"
 ACCOUNT_ID = "12925149"
 SKEW = dt.timedelta(minutes=15)  # D: ±15분
 
-# D message-status-codes.md, verbatim.
+# D message-status-codes.md: the codes this stand-in answers, in the documents' words.
 STATUS = {
     "1010": "필수 입력 값 미입력",
     "1013": "제목은 문자 타입이 'SMS'일 경우 사용이 불가능합니다.",
@@ -34,6 +34,9 @@ STATUS = {
     "1025": "잘못된 메시지 타입 ['SMS','LMS','MMS','ATA','CTA']중에서 사용 가능하며 대소문자는 "
     "구분하지 않습니다.",
     "1026": "중복 수신번호",
+    "1030": "잔액 부족",
+    "1032": "유효한 커스텀 필드 값이 아닙니다. 필드명은 30자 설정값은 100자까지 가능하며 "
+    "'String'형식만 지원 합니다.",
     "1029": "문자메시지의 경우 EUC-KR(완성형 한글) 범위 안에 있는 문자만 사용 합니다.",
     "1031": "SMS는 90byte LMS, MMS는 2000byte ATA, CTA는 한/영포함 1000자 CTI는 한/영포함 400자까지 "
     "사용 가능 합니다.",
@@ -44,10 +47,16 @@ STATUS = {
     "1061": "사용자에 의해 수신거부 됨(080무료수신거부)",
     "1062": "발신번호 미등록",
     "2000": "정상 접수(이통사로 접수 예정)",
+    "2063": "차단된 계정",
+    "2230": "잔액 부족",
     "3000": "이통사로 접수(리포트를 기다리는 중)",
     "3043": "단말기 Power off",
     "3032": "미가입자",
+    "3059": "변작된 발신번호.",
+    "3101": "발신 프로필 키가 유효하지 않음",
     "3104": "카카오톡 미사용자",
+    "3105": "미등록 템플릿",
+    "3106": "유효하지 않은 채널",
     "4000": "발송 처리  완료",
 }
 _AUTH = re.compile(r"^(?P<method>HMAC-SHA256|HMAC-MD5)\s+(?P<params>.+)$")
@@ -168,15 +177,21 @@ class SolapiStandIn:
             return "1062"
         if to in self.server.blocked:
             return "1061"
-        if outside_euc_kr(text):
+        if not carries(text):
             return "1029"
         subject = message.get("subject")
         if subject and kind == "SMS":
             return "1013"
-        if subject and euc_kr_bytes(subject) > 40:
+        if subject and euc_kr_size(subject) > 40:
             return "1014"
-        if (kind == "SMS" and euc_kr_bytes(text) > 90) or euc_kr_bytes(text) > 2000:
+        if (kind == "SMS" and euc_kr_size(text) > 90) or euc_kr_size(text) > 2000:
             return "1031"
+        fields = message.get("customFields") or {}
+        if not isinstance(fields, dict) or any(
+            not isinstance(value, str) or len(name) > 30 or len(value) > 100
+            for name, value in fields.items()
+        ):
+            return "1032"
         if message.get("kakaoOptions") and kind != "ATA":
             return "1033"
         if kind == "ATA":
@@ -189,8 +204,8 @@ class SolapiStandIn:
         approved = self.server.kakao_templates.get(options.get("templateId"))
         if approved is None:
             return "1042"
-        variables = options.get("variables") or {}
-        if set(KAKAO_VARIABLE.findall(approved)) != set(variables):
+        given = options.get("variables") or {}
+        if variables(approved) != set(given):
             return "1043"
         return None
 
@@ -208,7 +223,7 @@ class SolapiStandIn:
                 replacement = True
         entry = {"provider": "solapi", "id": message_id, "type": kind, **message}
         if replacement:
-            entry["delivered_as"] = "SMS" if euc_kr_bytes(message.get("text", "")) <= 90 else "LMS"
+            entry["delivered_as"] = "SMS" if euc_kr_size(message.get("text", "")) <= 90 else "LMS"
         self.server.received.append(entry)
         now = dt.datetime.now(dt.UTC).isoformat()
         self.messages[message_id] = {
@@ -224,6 +239,7 @@ class SolapiStandIn:
             "status": "SENDING",
             "reason": STATUS["3000"],
             "replacement": False,
+            "customFields": message.get("customFields") or {},
             "dateCreated": now,
             "dateUpdated": now,
             "log": [],
@@ -298,11 +314,33 @@ class SolapiStandIn:
                     return 400, {"errorCode": "ValidationError", "errorMessage": "messageIds"}
             else:
                 wanted.append(value)
-        chosen = wanted or list(self.messages)
+        chosen = [m for m in (wanted or reversed(list(self.messages))) if m in self.messages]
+        for name in ("to", "from", "groupId", "type", "statusCode"):
+            if query.get(name):
+                chosen = [m for m in chosen if self.messages[m].get(name) == query[name][0]]
+        try:
+            if query.get("startDate"):
+                start = dt.datetime.fromisoformat(query["startDate"][0].replace("Z", "+00:00"))
+                chosen = [
+                    m
+                    for m in chosen
+                    if dt.datetime.fromisoformat(self.messages[m]["dateCreated"]) >= start
+                ]
+            limit = int((query.get("limit") or ["20"])[0])
+        except ValueError:
+            return 400, {"errorCode": "ValidationError", "errorMessage": "query"}
+        # Paged by startKey/nextKey, the next page's first message id (D getMessageList.md).
+        first = query.get("startKey", [""])[0]
+        if first in chosen:
+            chosen = chosen[chosen.index(first) :]
+        page, rest = chosen[:limit], chosen[limit:]
         listed = {
             message_id: {k: v for k, v in self.messages[message_id].items() if k[0] != "_"}
-            for message_id in chosen
-            if message_id in self.messages
+            for message_id in page
         }
-        limit = int((query.get("limit") or ["20"])[0])
-        return 200, {"startKey": None, "nextKey": None, "limit": limit, "messageList": listed}
+        return 200, {
+            "startKey": first or None,
+            "nextKey": rest[0] if rest else None,
+            "limit": limit,
+            "messageList": listed,
+        }

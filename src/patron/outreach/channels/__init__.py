@@ -8,6 +8,7 @@ address). The courier (outreach.delivery) does the rest.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 from patron.core.business import Business
@@ -27,6 +28,15 @@ class Outgoing:
     variables: dict[str, str] = field(default_factory=dict)
     fallback_text: str = ""  # the SMS sent when KakaoTalk cannot deliver
     attempt: int = 0  # tries recorded before this one (a provider's idempotency key uses it)
+    # An earlier try may have reached the provider (the courier died, or the connection
+    # dropped, before its answer was read): the sender looks for it before sending again.
+    unsure: bool = False
+
+
+def message_key(message: Outgoing) -> str:
+    """The message's own label at the provider (NHN's recipientGroupingKey, a Solapi custom
+    field): the same on every try, so an earlier try can be found by it."""
+    return "patron-" + hashlib.sha256(message.message_id.encode()).hexdigest()[:32]
 
 
 DELIVERED, FAILED, PENDING, UNCONFIRMED = "delivered", "failed", "pending", "unconfirmed"
@@ -74,6 +84,8 @@ class TemporaryFailure(DeliveryFailure):
     def __init__(self, code: str, detail: str = "", *, connection_lost: bool = False) -> None:
         super().__init__(code, detail)
         self.connection_lost = connection_lost
+        # The request may have reached the provider before the connection dropped.
+        self.unsure = connection_lost
 
 
 class PermanentFailure(DeliveryFailure):
@@ -103,6 +115,12 @@ class Sender:
     def send(self, message) -> str:
         """Send a prepared message; the provider's id for it."""
         raise NotImplementedError
+
+    def find_sent(self, message) -> str:
+        """The provider's id for this message when an earlier, unanswered try of it was
+        taken; "" when the provider has none. Asked before an unsure message goes again.
+        (Email needs none: a resent mail keeps its Message-ID, which mail clients fold.)"""
+        return ""
 
     def read_receipts(self, provider_ids: list[str]) -> dict[str, Receipt]:
         """What the provider reports for these messages (absent: nothing known yet)."""

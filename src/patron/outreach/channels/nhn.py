@@ -14,9 +14,12 @@ From NHN Cloud's public documents (repositories ``TOAST-DOCS/SMS`` and
   -1031, with a null requestId: with one recipient a request, that is the recipient's failure,
   not the account's.
 - 알림톡 takes ``X-NC-API-IDEMPOTENCY-KEY``: a second request with the same key within ten
-  minutes fails with -1005. Ours is the message and its try, so a courier killed after NHN
-  took a message sends it again under the same key and NHN refuses the duplicate. The SMS API
-  has no such key.
+  minutes fails with -1005. Ours is the message and its try. The SMS API has no such key, and
+  -1005 names no earlier request, so both products carry the message's own label as
+  ``recipientGroupingKey`` (searchable, up to 100 characters): a message whose earlier try
+  may have been taken (a courier killed, an answer lost, a -1005) is looked up by it in the
+  message lists (``GET .../sender/{sms|mms}``, ``GET .../messages``, a date range required)
+  before it goes again.
 - Delivery results: ``GET .../sender/{sms|mms}/{requestId}?recipientSeq=`` (msgStatus 3 is
   success, 0, 4, 5 and 6 are failures) and ``GET .../messages/{requestId}/{recipientSeq}``
   for 알림톡 (COMPLETED with result 1000; a failed one may have been sent as a text instead:
@@ -25,10 +28,13 @@ From NHN Cloud's public documents (repositories ``TOAST-DOCS/SMS`` and
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+from zoneinfo import ZoneInfo
 
 import requests
 from django.conf import settings
+from django.utils import timezone
 
 from patron.core.business import Business, digits
 
@@ -47,12 +53,17 @@ from . import (
     Receipt,
     Sender,
     TemporaryFailure,
+    message_key,
     split_number,
 )
 from .solapi import lms_title
 
 TIMEOUT = 15
 MMS_TITLE_BYTES = 40
+# The message lists take a request-date range of at most a month (SMS -4000, 알림톡 -4003),
+# in Korean time.
+LOOK_BACK = dt.timedelta(days=28)
+KST = ZoneInfo("Asia/Seoul")
 
 # -- SMS API v3.0 result codes (TOAST-DOCS/SMS ko/error-code.md, "API 결과 코드") -------------
 SMS_ACCOUNT = {
@@ -185,7 +196,11 @@ class NhnSender(Sender):
         kind = "sms" if size.kind == "SMS" else "mms"
         if message.text.startswith(AD_MARK):
             kind = f"ad-{kind}"
-        recipient = {"recipientNo": national, "countryCode": country}
+        recipient = {
+            "recipientNo": national,
+            "countryCode": country,
+            "recipientGroupingKey": message_key(message),
+        }
         body = {
             "body": message.text,
             "sendNo": digits(self.biz.sms_sender),
@@ -203,6 +218,7 @@ class NhnSender(Sender):
             "recipientNo": national,
             # NHN names a variable without its #{ }: #{고객명} -> 고객명.
             "templateParameter": {name[2:-1]: value for name, value in message.variables.items()},
+            "recipientGroupingKey": message_key(message),
         }
         if message.fallback_text:
             size = sms_size(message.fallback_text)
@@ -228,7 +244,15 @@ class NhnSender(Sender):
             url, body = self.alimtalk_request(message)
             headers = {"X-NC-API-IDEMPOTENCY-KEY": idempotency_key(message)}
             answer = self._post(url, body, headers)
-            return "nhn-at:" + read_alimtalk_answer(answer)
+            try:
+                return "nhn-at:" + read_alimtalk_answer(answer)
+            except KeyUsed as used:
+                # This very try was sent before: NHN took it, or refused it and keeps the
+                # key ten minutes. Which, only its list says.
+                found = self.find_sent(message)
+                if found:
+                    return found
+                raise TemporaryFailure(f"nhn-at.{AT_DUPLICATE}", str(used)) from used
         kind, url, body = self.sms_request(message)
         answer = self._post(url, body, {})
         reference = read_sms_answer(answer)
@@ -253,23 +277,67 @@ class NhnSender(Sender):
             f"{self.biz.key('nhn_alimtalk_app_key')}"
         )
 
+    def find_sent(self, message) -> str:
+        key = message_key(message)
+        now = timezone.now().astimezone(KST)
+        if self.channel == "kakao":
+            span = {
+                "startRequestDate": (now - LOOK_BACK).strftime("%Y-%m-%d %H:%M"),
+                "endRequestDate": (now + dt.timedelta(minutes=1)).strftime("%Y-%m-%d %H:%M"),
+            }
+            data = self._get(
+                f"{self._alimtalk_base()}/messages", {**span, "recipientGroupingKey": key}
+            )
+            found = (data.get("messageSearchResultResponse") or {}).get("messages") or []
+            prefix = "nhn-at"
+        else:
+            kind = self.sms_request(message)[0].removeprefix("ad-")
+            span = {
+                "startRequestDate": (now - LOOK_BACK).strftime("%Y-%m-%d %H:%M:%S"),
+                "endRequestDate": (now + dt.timedelta(minutes=1)).strftime("%Y-%m-%d %H:%M:%S"),
+            }
+            data = self._get(
+                f"{self._sms_base()}/sender/{kind}", {**span, "recipientGroupingKey": key}
+            )
+            found = (data.get("body") or {}).get("data") or []
+            prefix = f"nhn-{kind}"
+        for item in found:
+            if item.get("recipientGroupingKey") == key and item.get("requestId"):
+                return f"{prefix}:{item['requestId']}:{item.get('recipientSeq') or 1}"
+        return ""
+
     # -- delivery results ------------------------------------------------------------------
 
     def read_receipts(self, provider_ids: list[str]) -> dict[str, Receipt]:
-        found = {}
+        """One query a message (NHN has no query by many ids). One that cannot be read is
+        asked again later; only when none can is the provider unreadable."""
+        found: dict[str, Receipt] = {}
+        unreadable: TemporaryFailure | None = None
         for provider_id in provider_ids:
-            kind, _, reference = provider_id.partition(":")
-            request_id, _, seq = reference.rpartition(":")
-            if not request_id or not seq.isdigit():
+            try:
+                receipt = self._read_receipt(provider_id)
+            except TemporaryFailure as failure:
+                unreadable = failure
                 continue
-            if kind == "nhn-at":
-                url = f"{self._alimtalk_base()}/messages/{request_id}/{seq}"
-                found[provider_id] = alimtalk_receipt(self._get(url, {}).get("message") or {})
-            elif kind in ("nhn-sms", "nhn-mms"):
-                url = f"{self._sms_base()}/sender/{kind[4:]}/{request_id}"
-                data = (self._get(url, {"recipientSeq": seq}).get("body") or {}).get("data")
-                found[provider_id] = sms_receipt(data or {})
+            if receipt is not None:
+                found[provider_id] = receipt
+        if unreadable is not None and not found:
+            raise unreadable
         return found
+
+    def _read_receipt(self, provider_id: str) -> Receipt | None:
+        kind, _, reference = provider_id.partition(":")
+        request_id, _, seq = reference.rpartition(":")
+        if not request_id or not seq.isdigit():
+            return None
+        if kind == "nhn-at":
+            url = f"{self._alimtalk_base()}/messages/{request_id}/{seq}"
+            return alimtalk_receipt(self._get(url, {}).get("message") or {})
+        if kind in ("nhn-sms", "nhn-mms"):
+            url = f"{self._sms_base()}/sender/{kind[4:]}/{request_id}"
+            data = (self._get(url, {"recipientSeq": seq}).get("body") or {}).get("data")
+            return sms_receipt(data or {})
+        return None
 
     def _get(self, url: str, params: dict) -> dict:
         assert self.session is not None
@@ -282,6 +350,10 @@ class NhnSender(Sender):
         if answer.status_code != 200 or not header.get("isSuccessful"):
             raise TemporaryFailure(f"nhn.{header.get('resultCode', answer.status_code)}")
         return data
+
+
+class KeyUsed(Exception):
+    """-1005: a request with this idempotency key came within ten minutes."""
 
 
 def idempotency_key(message: Outgoing) -> str:
@@ -326,9 +398,7 @@ def read_alimtalk_answer(answer: requests.Response) -> str:
     message = data.get("message") or {}
     results = message.get("sendResults") or []
     if code == AT_DUPLICATE:
-        # An earlier try of this very message was taken (the key is the message's own):
-        # sent, but NHN does not say under which request, so no report can be read.
-        return ""
+        raise KeyUsed(str(header.get("resultMessage", "")))
     if not header.get("isSuccessful"):
         if code == AT_ALL_FAILED and results:
             item = results[0]

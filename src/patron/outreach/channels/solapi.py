@@ -22,6 +22,7 @@ import secrets
 
 import requests
 from django.conf import settings
+from django.utils import timezone
 
 from patron.core.business import Business, digits
 
@@ -31,12 +32,14 @@ from . import (
     DELIVERED,
     FAILED,
     PENDING,
+    UNCONFIRMED,
     ChannelRefused,
     Outgoing,
     PermanentFailure,
     Receipt,
     Sender,
     TemporaryFailure,
+    message_key,
     split_number,
 )
 
@@ -46,6 +49,9 @@ TIMEOUT = 15
 PREFIX = "solapi:"
 LMS_TITLE_BYTES = 40  # status 1014: "제목은 40byte까지 사용 가능합니다."
 REPORTS_PER_REQUEST = 100
+CUSTOM_FIELD = "patron"  # key up to 30 characters, value up to 100 (status 1032)
+LOOK_BACK = dt.timedelta(days=28)
+PAGES_LOOKED_AT = 5  # of a number's recent messages, newest first, when finding an earlier try
 
 # Status codes (message-status-codes.md) that are about the account, not the recipient: every
 # message would meet them, so the channel pauses.
@@ -112,7 +118,13 @@ class SolapiSender(Sender):
 
     def payload(self, message: Outgoing) -> dict:
         country, national = split_number(message.to)
-        base = {"to": national, "from": digits(self.biz.sms_sender), "country": country}
+        base = {
+            "to": national,
+            "from": digits(self.biz.sms_sender),
+            "country": country,
+            # Echoed back in the message list: how an earlier try is found (find_sent).
+            "customFields": {CUSTOM_FIELD: message_key(message)},
+        }
         if self.channel == "kakao":
             if country != "82":
                 raise PermanentFailure("kakao.foreign_number", message.to)
@@ -155,6 +167,41 @@ class SolapiSender(Sender):
         message_id = read_answer(answer)
         return PREFIX + message_id if message_id else ""
 
+    def find_sent(self, message: Outgoing) -> str:
+        """Solapi has no idempotency key: an earlier try is found in the number's recent
+        messages by the custom field every try carries."""
+        assert self.session is not None
+        key = message_key(message)
+        start = (timezone.now() - LOOK_BACK).isoformat()
+        query = {"to": split_number(message.to)[1], "startDate": start, "limit": "100"}
+        for _ in range(PAGES_LOOKED_AT):
+            listed = self._list(query)
+            for message_id, item in (listed.get("messageList") or {}).items():
+                if (item.get("customFields") or {}).get(CUSTOM_FIELD) == key:
+                    return PREFIX + str(item.get("messageId") or message_id)
+            if not listed.get("nextKey"):
+                return ""
+            query["startKey"] = str(listed["nextKey"])
+        return ""
+
+    def _list(self, query) -> dict:
+        assert self.session is not None
+        try:
+            answer = self.session.get(
+                settings.PATRON_SOLAPI_URL.rstrip("/") + LIST_PATH,
+                params=query,
+                headers=self._headers(),
+                timeout=TIMEOUT,
+            )
+        except requests.RequestException as exc:
+            raise TemporaryFailure("solapi.unreachable", str(exc)) from exc
+        if answer.status_code != 200:
+            raise _refusal(answer)
+        try:
+            return answer.json() or {}
+        except ValueError as exc:
+            raise TemporaryFailure("solapi.bad_answer", answer.text[:200]) from exc
+
     def read_receipts(self, provider_ids: list[str]) -> dict[str, Receipt]:
         assert self.session is not None
         ids = [pid.removeprefix(PREFIX) for pid in provider_ids if pid.startswith(PREFIX)]
@@ -164,18 +211,7 @@ class SolapiSender(Sender):
             # Repeated messageIds, as Solapi's own Node SDK sends them.
             query = [("messageIds", message_id) for message_id in chunk]
             query.append(("limit", str(len(chunk))))
-            try:
-                answer = self.session.get(
-                    settings.PATRON_SOLAPI_URL.rstrip("/") + LIST_PATH,
-                    params=query,
-                    headers=self._headers(),
-                    timeout=TIMEOUT,
-                )
-            except requests.RequestException as exc:
-                raise TemporaryFailure("solapi.unreachable", str(exc)) from exc
-            if answer.status_code != 200:
-                raise _refusal(answer)
-            listed = (answer.json() or {}).get("messageList") or {}
+            listed = self._list(query).get("messageList") or {}
             for message_id, item in listed.items():
                 found[PREFIX + message_id] = receipt(item)
         return found
@@ -203,6 +239,11 @@ def receipt(item: dict) -> Receipt:
         return Receipt(PENDING)
     if status == DELIVERED_STATUS:
         return Receipt(DELIVERED, f"solapi.{status}", detail, fallback=fallback)
+    if fallback and status.startswith("31"):
+        # Solapi does not document the code a replaced 알림톡 ends with: a Kakao reason (31xx,
+        # "카카오톡 미사용자") beside replacement=true says why the text went, not that the
+        # text failed. It went; its arrival is not reported apart.
+        return Receipt(UNCONFIRMED, f"solapi.{status}", detail, fallback=fallback)
     return Receipt(FAILED, f"solapi.{status}", detail, suppress=SUPPRESSING.get(status, ""))
 
 
