@@ -465,10 +465,12 @@ def plan_campaign(campaign_id: int) -> dict[str, int]:
 def courier_round() -> dict[str, int]:
     """One round of the courier: the day's plan and campaigns whose time came are started,
     one batch of due messages is delivered. Empty when there was nothing to do."""
-    counts = Counter(unsubscribes_recorded=record_pending())  # before anything is sent
+    pending = record_pending()  # before anything is sent
+    counts = Counter(unsubscribes_recorded=pending.recorded, unsubscribes_waiting=pending.waiting)
     start_daily_plan()
     start_due_campaigns()
-    counts.update(deliver_due().counts)
+    if not pending.waiting:  # one of them may refuse a message this round would send
+        counts.update(deliver_due().counts)
     counts.update(read_due_receipts())
     global _settled_at
     if time.monotonic() - _settled_at > SETTLE_EVERY:

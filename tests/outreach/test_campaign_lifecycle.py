@@ -119,3 +119,15 @@ def test_staff_cannot_pause_or_cancel(sending, db):
     assert client.post(f"/outreach/campaigns/{sending.pk}/cancel/").status_code == 403
     sending.refresh_from_db()
     assert sending.status == "sending"
+
+
+def test_who_paused_cancelled_or_archived_a_campaign_is_logged(sending, owner_client, owner):
+    from django.contrib.admin.models import LogEntry
+
+    owner_client.post(f"/outreach/campaigns/{sending.pk}/pause/")
+    owner_client.post(f"/outreach/campaigns/{sending.pk}/cancel/")
+    owner_client.post(f"/outreach/campaigns/{sending.pk}/archive/")
+    logged = LogEntry.objects.filter(object_id=str(sending.pk)).order_by("pk")
+    assert [entry.user_id for entry in logged] == [owner.pk] * 3
+    assert ['"to": "paused"' in e.change_message for e in logged] == [True, False, False]
+    assert '"to": "archived"' in logged.last().change_message

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from patron.cli import main
 from patron.insight.models import PartyScore, ScoringRun
-from patron.outreach.daily import do_plan_day
+from patron.outreach.daily import do_plan_day, send_time
 from patron.outreach.models import Cadence, OutboxMessage, Task, Template
 from patron.outreach.services import do_save_template
 from patron.parties.models import Activity, Consent
@@ -254,3 +254,19 @@ def test_a_plan_that_failed_is_tried_again_for_real_and_the_dashboard_says_so(
     run.refresh_from_db()
     assert run.status == "done" and run.counts == {"planned_reconfirmations": 1}
     assert "did not finish" not in client.get("/").content.decode()
+
+
+def test_a_plan_that_runs_late_at_night_sends_its_notices_in_the_morning(db):
+    """A day's plan retried at 23:00 (it failed in the morning): its notices wait for the
+    end of the quiet hours (08:00 by default), not go out at night."""
+    party = make_party(1)
+    grant([party], "email", "newsletter")
+    two_years_ago()
+    day = timezone.localdate()
+    late = dt.datetime.combine(day, dt.time(23), tzinfo=KST)
+    assert do_plan_day(day, now=late) == {"planned_reconfirmations": 1}
+    notice = OutboxMessage.objects.get(topic=f"daily:{day.isoformat()}")
+    morning = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(8), tzinfo=KST)
+    assert notice.next_attempt_at == morning
+    noon = dt.datetime.combine(day, dt.time(12), tzinfo=KST)  # after the hour, by day: now
+    assert send_time(day, noon) == noon

@@ -128,6 +128,62 @@ def test_a_cancelled_event_tells_those_coming_takes_no_answer_and_sends_no_remin
     assert do_plan_day(dt.date(2026, 6, 9)) == {}  # no reminder for a cancelled event
 
 
+def test_a_reminder_gathered_before_a_change_says_what_is_true_when_it_goes(seminar, manager):
+    """The day's notices are planned in the morning and go at the owner's hour: an event
+    changed, cancelled, or an answer turned to no in between changes what goes."""
+    from patron.outreach.events import do_answer, do_cancel_event, do_save_event
+
+    event, (first, second, third) = seminar
+    event.capacity = 3
+    event.save()
+    for party in (first, second, third):
+        do_answer(event, party, coming=True)
+    assert do_plan_day(dt.date(2026, 6, 9)) == {"planned_reminders": 3}
+
+    event.place = "한옥찻집 1층"
+    do_save_event(event)
+    notice = OutboxMessage.objects.get(party=first, topic="daily:2026-06-09")
+    assert "한옥찻집 1층" in notice.content["body"] and "2층" not in notice.content["body"]
+
+    do_answer(event, second, coming=False)
+    assert OutboxMessage.objects.get(party=second, topic="daily:2026-06-09").status == "skipped"
+
+    event.starts_at = at_kst(2026, 6, 12, 14)  # no longer tomorrow: this reminder goes nowhere
+    do_save_event(event)
+    assert OutboxMessage.objects.get(party=third, topic="daily:2026-06-09").status == "skipped"
+
+    event.starts_at = at_kst(2026, 6, 10, 14)
+    do_save_event(event)
+    do_cancel_event(event, actor=manager)
+    statuses = OutboxMessage.objects.filter(topic="daily:2026-06-09").values_list(
+        "status", flat=True
+    )
+    assert set(statuses) == {"skipped"}
+
+
+def test_a_notice_gathering_two_things_keeps_the_other_when_one_is_taken_out(db):
+    from patron.outreach.notices import DayNotices, part, revise_parts
+
+    party = make_party(1, locale="en")
+    day = dt.date(2026, 6, 9)
+    notices = DayNotices(day)
+    notices.add(
+        party, "email", part("Tomorrow: tea", "A reminder: tea.", "reminder", ref="event:7")
+    )
+    notices.add(party, "email", part("Still want our news?", "Two years ago...", "reconfirmation"))
+    notices.queue()
+    row = OutboxMessage.objects.get(party=party)
+    assert row.content["subject"] == "2 notices from 한옥찻집"
+    assert revise_parts("event:7", lambda who, when: None) == 1
+    row.refresh_from_db()
+    assert row.status == "queued" and row.content["kinds"] == ["reconfirmation"]
+    assert (row.content["subject"], row.content["body"]) == (
+        "Still want our news?",
+        "Two years ago...",
+    )
+    assert revise_parts("event:7", lambda who, when: None) == 0  # nothing left about it
+
+
 def test_an_event_in_the_past_or_with_no_places_is_refused(db, manager):
     client = Client()
     client.force_login(manager)

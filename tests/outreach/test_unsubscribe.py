@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import socket
 import sqlite3
 import threading
 
@@ -300,3 +302,62 @@ def test_a_confirmation_link_confirms_once_and_never_after_a_later_no(db):
     assert "이미 사용한 링크입니다" in Client().get(link).content.decode()
     Client().post(link)  # replayed after the "no": the "no" stands
     assert current_consents([party.pk], "email", "newsletter")[party.pk] is False
+
+
+def test_unsubscribes_kept_on_disk_are_recorded_in_order_each_once(db, settings, tmp_path):
+    """Each kept request is a file of its own: two couriers never record one twice, one left
+    half-taken by a courier that died goes back, and the old one-file list is adopted."""
+    from patron.jobs import courier_round
+    from patron.outreach import pending
+
+    settings.DATA_DIR = str(tmp_path)
+    parties = [make_party(i) for i in range(3)]
+    grant(parties, "email", "marketing")
+    waiting = queued_promotion(parties[0])
+    pending.keep_for_later(links.UnsubscribeTarget(parties[0].pk, "email", "marketing"), "link")
+    folder = tmp_path / "pending"
+    [kept] = folder.glob("*.json")
+    # A courier that died while recording the second one:
+    pending.keep_for_later(links.UnsubscribeTarget(parties[1].pk, "email", "marketing"), "link")
+    second = sorted(folder.glob("*.json"))[1]
+    second.rename(folder / f"{second.name}.taken-{socket.gethostname()[:60]}:999999999:1")
+    # One written by an older Patron, to its single file:
+    line = {"party": parties[2].pk, "channel": "email", "purpose": "marketing", "via": "link"}
+    (folder / "unsubscribes.jsonl").write_text(json.dumps(line) + "\n", encoding="utf-8")
+
+    counts = courier_round()
+    assert counts["unsubscribes_recorded"] == 3
+    assert [marketing(party) for party in parties] == [False, False, False]
+    assert list(folder.iterdir()) == []
+    waiting.refresh_from_db()
+    assert waiting.status == "skipped"
+    assert courier_round().get("unsubscribes_recorded") is None  # nothing twice
+    assert not kept.exists()
+
+
+def test_the_courier_sends_nothing_while_a_kept_unsubscribe_cannot_be_recorded(
+    db, settings, tmp_path, monkeypatch
+):
+    from django.db import OperationalError
+
+    from patron.jobs import courier_round
+    from patron.outreach import pending, services
+
+    settings.DATA_DIR = str(tmp_path)
+    party = make_party(1)
+    grant([party], "email", "marketing")
+    waiting = queued_promotion(party)
+    pending.keep_for_later(links.UnsubscribeTarget(party.pk, "email", "marketing"), "link")
+
+    def busy(*args, **kwargs):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(services, "do_unsubscribe", busy)
+    counts = courier_round()
+    assert counts["unsubscribes_waiting"] == 1
+    waiting.refresh_from_db()
+    assert waiting.status == "queued"  # not sent while the "no" waits
+    monkeypatch.undo()
+    assert courier_round()["unsubscribes_recorded"] == 1
+    waiting.refresh_from_db()
+    assert waiting.status == "skipped"

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from patron.core.audit import do_set_archived, log_state
 from patron.core.problems import Problem
 
 from .models import (
@@ -80,6 +81,7 @@ def do_pause_campaign(campaign: Campaign, *, actor=None) -> int:
             problem={"code": "campaign.paused_from", "was": campaign.status, "held": held}
         )
     campaign.refresh_from_db()
+    log_state(actor, campaign, "paused")
     return held
 
 
@@ -99,13 +101,14 @@ def do_resume_campaign(campaign: Campaign, *, actor=None, now: dt.datetime | Non
         held = OutboxMessage.objects.filter(campaign_id=campaign.pk, status=OutboxStatus.HELD)
         released = held.filter(reason__unsure=True).update(
             status=OutboxStatus.QUEUED,
-            reason={"code": "outreach.retry", "unsure": True},
+            reason={"code": "outreach.recheck", "unsure": True},
             next_attempt_at=F("created_at"),
         )
         released += held.update(
             status=OutboxStatus.QUEUED, reason=None, next_attempt_at=F("created_at")
         )
     campaign.refresh_from_db()
+    log_state(actor, campaign, "resumed")
     return released
 
 
@@ -126,6 +129,7 @@ def do_cancel_campaign(campaign: Campaign, *, actor=None, now: dt.datetime | Non
         campaign.refresh_from_db()
         Campaign.objects.filter(pk=campaign.pk).update(totals=campaign_report(campaign))
     campaign.refresh_from_db()
+    log_state(actor, campaign, "cancelled")
     return cancelled
 
 
@@ -133,5 +137,5 @@ def do_archive_campaign(campaign: Campaign, *, archived: bool = True, actor=None
     """Out of the lists (kept with its report and history), or back."""
     if archived and campaign.status in CAMPAIGN_ACTIVE:
         raise CampaignChangeRefused("campaign.archive_active", status=campaign.status)
-    Campaign.objects.filter(pk=campaign.pk).update(archived_at=timezone.now() if archived else None)
+    do_set_archived(campaign, archived, actor=actor)
     campaign.refresh_from_db()

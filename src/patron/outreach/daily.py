@@ -37,7 +37,7 @@ from .models import (
 )
 from .notices import DayNotices, part
 from .planner import Mailing, do_plan_mailing
-from .rules import KOREA
+from .rules import KOREA, quiet_hours_end
 from .services import party_address, template_snapshot
 from .wording import channel_label, topic_label
 
@@ -47,9 +47,12 @@ RECONFIRMED = (Purpose.MARKETING, Purpose.NEWSLETTER, Purpose.SURVEYS, Purpose.N
 
 def send_time(day: dt.date, now: dt.datetime) -> dt.datetime:
     """When the day's automatic messages go: the hour the owner set (Business settings,
-    10:00 by default, Korean time), or now when that hour has passed."""
-    start = dt.datetime.combine(day, dt.time(business().notice_hour), tzinfo=KOREA)
-    return start if now < start or now.astimezone(KOREA).date() > day else now
+    10:00 by default, Korean time), or, when a plan runs after that hour (retried, or a
+    day caught up), now; never inside the quiet hours: a late plan's messages wait for the
+    morning."""
+    biz = business()
+    start = dt.datetime.combine(day, dt.time(biz.notice_hour), tzinfo=KOREA)
+    return start if now < start else quiet_hours_end(now, biz)
 
 
 def do_plan_day(day: dt.date, *, now: dt.datetime | None = None) -> dict[str, int]:
@@ -76,7 +79,7 @@ def do_plan_day(day: dt.date, *, now: dt.datetime | None = None) -> dict[str, in
         )
         planned = do_plan_mailing(mailing, ids, moment=moment).counts
         counts.update(planned)
-    notices = DayNotices(day)
+    notices = DayNotices(day, at=moment)
     # Reminders first (few): a party's reminder and reconfirmations share one message.
     reminders(day, notices)
     _reconfirmations(day, notices)

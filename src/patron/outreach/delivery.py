@@ -160,7 +160,7 @@ def release_dead_claims(now: dt.datetime | None = None) -> int:
             status=OutboxStatus.QUEUED,
             lease_until=None,
             claimed_by="",
-            reason={"code": "outreach.retry", "error": "outreach.courier_died", "unsure": True},
+            reason={"code": "outreach.recheck", "unsure": True},
         )
     return released
 

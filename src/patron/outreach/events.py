@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from patron.core.audit import log_state
 from patron.core.formats import long_datetime
 from patron.core.problems import Problem
 from patron.parties.activity import record_activity
@@ -83,6 +84,7 @@ def do_cancel_event(event: Event, *, actor) -> int:
     """Cancelled: invitations not yet sent are dropped, answers close, no reminder goes, and
     everyone who said they would come is told (a service notice). How many were told."""
     from .models import OutboxMessage, OutboxStatus
+    from .notices import revise_parts
     from .services import queue_notice
 
     with transaction.atomic():
@@ -94,6 +96,7 @@ def do_cancel_event(event: Event, *, actor) -> int:
         OutboxMessage.objects.filter(
             topic=f"event:{event.pk}", status__in=(OutboxStatus.QUEUED, OutboxStatus.HELD)
         ).update(status=OutboxStatus.SKIPPED, reason={"code": "outreach.skip.cancelled"})
+        revise_parts(f"event:{event.pk}", lambda party, day: None)  # no reminder goes
         told = 0
         for answer in Rsvp.objects.filter(event=event, coming=True).select_related("party"):
             party = answer.party
@@ -115,6 +118,7 @@ def do_cancel_event(event: Event, *, actor) -> int:
                 )
             )
             record_activity(party, "event.cancelled", actor=actor, data={"event": event.title})
+        log_state(actor, event, "cancelled")
     event.refresh_from_db()
     return told
 
@@ -133,6 +137,10 @@ def do_answer(event: Event, party: Party, *, coming: bool) -> Rsvp:
             event=event, party=party, defaults={"coming": coming, "answered_at": timezone.now()}
         )
         record_activity(party, "event.rsvp", data={"event": event.title, "coming": coming})
+        if not coming:  # a reminder already gathered for tomorrow does not go
+            from .notices import revise_parts
+
+            revise_parts(f"event:{event.pk}", lambda who, day: None, party_ids={party.pk})
     return answer
 
 
@@ -171,15 +179,38 @@ def reminders(day: dt.date, notices) -> None:
             )
             if channel is None:
                 continue
-            language = party.locale or settings.PATRON_MESSAGE_LANGUAGE
-            with translation.override(language):
-                subject = _("Tomorrow: %(title)s") % {"title": event.title}
-                body = _("A reminder: %(title)s, %(when)s%(place)s. See you there!") % {
-                    "title": event.title,
-                    "when": long_datetime(event.starts_at, language),
-                    "place": f", {event.place}" if event.place else "",
-                }
-            notices.add(party, channel, part(subject, body, "reminder"))
+            subject, body = reminder_words(event, party)
+            notices.add(party, channel, part(subject, body, "reminder", ref=f"event:{event.pk}"))
+
+
+def reminder_words(event: Event, party: Party) -> tuple[str, str]:
+    language = party.locale or settings.PATRON_MESSAGE_LANGUAGE
+    with translation.override(language):
+        subject = _("Tomorrow: %(title)s") % {"title": event.title}
+        body = _("A reminder: %(title)s, %(when)s%(place)s. See you there!") % {
+            "title": event.title,
+            "when": long_datetime(event.starts_at, language),
+            "place": f", {event.place}" if event.place else "",
+        }
+    return subject, body
+
+
+def do_save_event(event: Event) -> Event:
+    """Save a changed event; reminders gathered into notices not yet sent say what it is
+    now, and one whose event no longer starts the next day is taken out."""
+    from .notices import revise_parts
+
+    with transaction.atomic():
+        event.save()
+
+        def revised(party: Party, day: dt.date):
+            tomorrow = day + dt.timedelta(days=1)
+            if event.starts_at.astimezone(KOREA).date() != tomorrow:
+                return None
+            return reminder_words(event, party)
+
+        revise_parts(f"event:{event.pk}", revised)
+    return event
 
 
 def invitation_preview(event: Event, party: Party | None = None) -> dict:

@@ -37,6 +37,10 @@ class _Part:
     body: str
     kind: str  # "reconfirmation", "reminder": counted on the Today page
     on_queued: Callable[[], None] | None = None
+    ref: str = ""  # what it is about ("event:12"): revised when that changes before it goes
+
+    def kept(self) -> dict:
+        return {"kind": self.kind, "ref": self.ref, "subject": self.subject, "body": self.body}
 
 
 @dataclass
@@ -44,6 +48,7 @@ class DayNotices:
     """Collects the day's notices per (party, channel); ``queue`` writes one message each."""
 
     day: dt.date
+    at: dt.datetime | None = None  # when they go (daily.send_time); the owner's hour if None
     parts: dict[tuple[int, str], list[_Part]] = field(default_factory=lambda: defaultdict(list))
     parties: dict[int, Party] = field(default_factory=dict)
 
@@ -73,7 +78,7 @@ class DayNotices:
 
         counts: Counter = Counter()
         states = channel_states()
-        send_at = notice_time(self.day)
+        send_at = self.at or notice_time(self.day)
         for party_id, channel in keys:
             parts = self.parts[(party_id, channel)]
             party = self.parties[party_id]
@@ -87,6 +92,7 @@ class DayNotices:
                 states=states,
                 at=send_at,
                 kinds=sorted({part.kind for part in parts}),
+                parts=[part.kept() for part in parts],
             )
             for part in parts:
                 counts[f"planned_{part.kind}s" if queued else "skipped_already_planned"] += 1
@@ -95,8 +101,60 @@ class DayNotices:
         return counts
 
 
-def part(subject: str, body: str, kind: str, on_queued=None) -> _Part:
-    return _Part(subject, body, kind, on_queued)
+def part(subject: str, body: str, kind: str, on_queued=None, *, ref: str = "") -> _Part:
+    return _Part(subject, body, kind, on_queued, ref)
+
+
+def revise_parts(
+    ref: str,
+    revise: Callable[[Party, dt.date], tuple[str, str] | None],
+    *,
+    party_ids: set[int] | None = None,
+) -> int:
+    """The day notices not yet sent that carry a part about ``ref`` (an event changed or
+    cancelled, an answer turned to no): each such part is rewritten by ``revise`` (the party
+    and the notice's day -> (subject, body)) or, when it gives None, dropped; a notice left
+    with nothing goes nowhere. How many notices changed."""
+    rows = OutboxMessage.objects.filter(
+        topic__startswith=TOPIC, status__in=(OutboxStatus.QUEUED, OutboxStatus.HELD)
+    ).select_related("party")
+    if party_ids is not None:
+        rows = rows.filter(party_id__in=party_ids)
+    changed = 0
+    for row in rows.iterator(chunk_size=500):
+        kept = row.content.get("parts") or []
+        if not any(item.get("ref") == ref for item in kept):
+            continue
+        day = dt.date.fromisoformat(row.topic.removeprefix(TOPIC))
+        parts = []
+        for item in kept:
+            if item.get("ref") == ref:
+                words = revise(row.party, day)
+                if words is None:
+                    continue
+                item = {**item, "subject": words[0], "body": words[1]}
+            parts.append(item)
+        _rewrite(row, parts)
+        changed += 1
+    return changed
+
+
+def _rewrite(row: OutboxMessage, kept: list[dict]) -> None:
+    if not kept:
+        OutboxMessage.objects.filter(pk=row.pk, status=row.status).update(
+            status=OutboxStatus.SKIPPED, reason={"code": "outreach.skip.cancelled"}
+        )
+        return
+    parts = [_Part(item["subject"], item["body"], item["kind"], ref=item["ref"]) for item in kept]
+    subject, body = _combined(row.party, parts)
+    content = {
+        **row.content,
+        "subject": subject,
+        "body": body,
+        "kinds": sorted({part.kind for part in parts}),
+        "parts": kept,
+    }
+    OutboxMessage.objects.filter(pk=row.pk, status=row.status).update(content=content)
 
 
 def notice_time(day: dt.date) -> dt.datetime:

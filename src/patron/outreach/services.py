@@ -508,12 +508,13 @@ def queue_notice(
     states: dict | None = None,
     at: dt.datetime | None = None,
     kinds: list[str] | None = None,
+    parts: list[dict] | None = None,
 ) -> OutboxMessage | None:
     """A message to one party outside any campaign (a confirmation, a reconfirmation, an
     event's reminder). ``topic`` makes it once-only: the same topic to the same party and
     channel is not queued twice. On a channel that cannot send now it waits, saying why
     (``states``: the channels' states, read once by a caller queueing many). ``at``: when it
-    is due (now by default); ``kinds``: what it gathers (the day's notices)."""
+    is due (now by default); ``kinds`` and ``parts``: what it gathers (the day's notices)."""
     address = party_address(party, channel)
     if not address:
         return None
@@ -532,6 +533,7 @@ def queue_notice(
                 "body": body,
                 "markdown": markdown,
                 **({"kinds": kinds} if kinds else {}),
+                **({"parts": parts} if parts else {}),
             },
             "reason": waiting_reason(state),
             "next_attempt_at": at or timezone.now(),
@@ -619,15 +621,18 @@ def do_handle_next_action(party_id: int, action: dict, *, actor, days: int = 0) 
     """Done (days=0) or put off for days: a next best action from the Today page becomes a
     task of the person who handled it, on the party's timeline, and is not proposed again
     meanwhile."""
+    if days and days not in SNOOZE_DAYS:
+        raise TaskRefused("task.bad_snooze")  # before a task exists that nobody asked for
     today = timezone.localdate()
-    task, _created = Task.objects.get_or_create(
-        dedupe_key=f"nba:{party_id}:{action.get('code', '')}:{today.isoformat()}",
-        defaults={"party_id": party_id, "assignee": actor, "action": action, "due": today},
-    )
-    if days:
-        do_snooze_task(task, days, actor=actor)
-    else:
-        do_finish_task(task, actor=actor)
+    with transaction.atomic():
+        task, _created = Task.objects.get_or_create(
+            dedupe_key=f"nba:{party_id}:{action.get('code', '')}:{today.isoformat()}",
+            defaults={"party_id": party_id, "assignee": actor, "action": action, "due": today},
+        )
+        if days:
+            do_snooze_task(task, days, actor=actor)
+        else:
+            do_finish_task(task, actor=actor)
     return task
 
 

@@ -160,6 +160,11 @@ def _retry(error: str = "", attempts: int = 1, **_rest: Any) -> str:
     ) % {"error": error, "n": number(attempts)}
 
 
+@wording("outreach.recheck")
+def _recheck(**_rest: Any) -> str:
+    return _("Waiting to go again; the provider is asked first whether an earlier try reached it")
+
+
 @wording("outreach.failed")
 def _failed(error: str = "", detail: str = "", fallback: str = "", **_rest: Any) -> str:
     if detail:

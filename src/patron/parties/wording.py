@@ -118,6 +118,8 @@ def consent_source_label(source: str) -> str:
         "subscribe": _("the sign-up form"),
         "demo": _("the demo"),
         "page": _("Patron's pages"),
+        # An imported "yes" recorded after their "no", before imports could not do that.
+        "rule": _("their earlier no stands over an imported yes"),
     }
     return str(labels.get(kind, _("another way (%(source)s)") % {"source": source}))
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django import forms
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -338,8 +339,15 @@ class CampaignForm(forms.ModelForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         # Archived templates and segments are kept for history, not offered again.
-        self.fields["template"].queryset = Template.objects.filter(archived_at__isnull=True)
-        self.fields["segment"].queryset = Segment.objects.filter(archived_at__isnull=True)
+        # Archived ones are offered no more, except the one this draft already uses.
+        kept_template = Q(pk=self.instance.template_id) if self.instance.template_id else Q()
+        kept_segment = Q(pk=self.instance.segment_id) if self.instance.segment_id else Q()
+        self.fields["template"].queryset = Template.objects.filter(
+            Q(archived_at__isnull=True) | kept_template
+        )
+        self.fields["segment"].queryset = Segment.objects.filter(
+            Q(archived_at__isnull=True) | kept_segment
+        )
 
     def clean_send_at(self):
         send_at = self.cleaned_data.get("send_at")
@@ -416,7 +424,9 @@ class EventForm(forms.ModelForm):
 
     def clean_starts_at(self):
         starts_at = self.cleaned_data.get("starts_at")
-        if starts_at is not None and starts_at < timezone.now():
+        unchanged = self.instance.pk is not None and starts_at == self.instance.starts_at
+        # An event under way keeps its time when its place or words are corrected.
+        if starts_at is not None and starts_at < timezone.now() and not unchanged:
             raise forms.ValidationError(say({"code": "event.past"}), code="past")
         return starts_at
 

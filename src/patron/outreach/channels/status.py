@@ -116,11 +116,3 @@ def channel_states(
                 paused_until=pause.retry_at,
             )
     return states
-
-
-def channel_state(channel: str) -> ChannelState:
-    return channel_states()[channel]
-
-
-def sending_channels(now: dt.datetime | None = None) -> list[str]:
-    return [channel for channel, state in channel_states(now=now).items() if state.sends]

@@ -14,6 +14,59 @@ def date_each_decision(apps, schema_editor):
     now = timezone.now()
     consent.objects.filter(recorded_at__gt=now).update(recorded_at=now)
     consent.objects.update(decided_at=F("recorded_at"))
+    restore_refusals(apps, now)
+
+
+def restore_refusals(apps, now):
+    """An imported "yes" no longer undoes a recorded "no" (parties.consent). One recorded
+    before that rule is left in the history as it happened; where it is the decision in
+    force, the person's "no" is recorded again after it, on their timeline, so the
+    decisions in force are what the rule gives. One pass over the decisions in order."""
+    consent = apps.get_model("parties", "Consent")
+    activity = apps.get_model("parties", "Activity")
+    rows = consent.objects.order_by("party_id", "channel", "purpose", "recorded_at", "pk")
+    restored = []  # the "no" to record again, per decision set
+    key = ruled = last = None
+    for row in rows.iterator(chunk_size=2000):
+        if (row.party_id, row.channel, row.purpose) != key:
+            if last is not None and last.granted and not ruled.granted:
+                restored.append(ruled)
+            key, ruled = (row.party_id, row.channel, row.purpose), None
+        last = row
+        set_aside = row.granted and row.source.startswith("import:")
+        if not (set_aside and ruled is not None and not ruled.granted):
+            ruled = row
+    if last is not None and last.granted and not ruled.granted:
+        restored.append(ruled)
+    for start in range(0, len(restored), 1000):
+        chunk = restored[start : start + 1000]
+        consent.objects.bulk_create(
+            consent(
+                party_id=no.party_id,
+                channel=no.channel,
+                purpose=no.purpose,
+                granted=False,
+                recorded_at=now,
+                decided_at=no.decided_at,
+                source="rule",
+                evidence={"restores": no.pk},
+            )
+            for no in chunk
+        )
+        activity.objects.bulk_create(
+            activity(
+                party_id=no.party_id,
+                verb="consent.recorded",
+                occurred_at=now,
+                data={
+                    "channel": no.channel,
+                    "purpose": no.purpose,
+                    "granted": False,
+                    "source": "rule",
+                },
+            )
+            for no in chunk
+        )
 
 
 class Migration(migrations.Migration):

@@ -5,16 +5,17 @@ from __future__ import annotations
 from django.contrib import messages
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from patron.accounts import roles
+from patron.core.audit import do_set_archived
 from patron.core.problems import Problem
 from patron.outreach.events import (
     do_cancel_event,
     do_invite,
     do_mark_attended,
+    do_save_event,
     invitation_preview,
     invitation_reach,
     invitation_report,
@@ -70,7 +71,7 @@ def event_edit(request, pk: int):
     event = get_object_or_404(Event, pk=pk, cancelled_at__isnull=True)
     form = EventForm(request.POST or None, instance=event)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        do_save_event(form.save(commit=False))
         messages.success(request, _("Event saved."))
         return redirect("event", pk)
     return render(request, "patron/event_form.html", {"form": form, "event": event})
@@ -88,9 +89,7 @@ def event_change(request, pk: int, change: str):
                 _("Cancelled: %(n)s people who said they would come are told.") % {"n": told},
             )
         elif change in ("archive", "unarchive"):
-            Event.objects.filter(pk=pk).update(
-                archived_at=timezone.now() if change == "archive" else None
-            )
+            do_set_archived(event, change == "archive", actor=request.user)
     except Problem as problem:
         messages.error(request, str(problem))
     return redirect("event", pk)

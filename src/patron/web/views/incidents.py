@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from patron.accounts import roles
+from patron.core.audit import do_set_archived
 from patron.core.problems import Problem
 from patron.outreach.incidents import (
     affected_parties,
@@ -116,6 +116,6 @@ def incident_edit(request, pk: int):
 def incident_archive(request, pk: int):
     incident = get_object_or_404(Incident, pk=pk)
     archived = incident.archived_at is None
-    Incident.objects.filter(pk=pk).update(archived_at=timezone.now() if archived else None)
+    do_set_archived(incident, archived, actor=request.user)
     messages.success(request, _("Archived.") if archived else _("Back in the list."))
     return redirect("incidents")

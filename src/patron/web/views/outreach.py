@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -13,6 +12,7 @@ from patron import jobs
 from patron.accounts import roles
 from patron.accounts.services import profile_of
 from patron.commerce.models import Offering
+from patron.core.audit import do_set_archived
 from patron.core.problems import Problem
 from patron.outreach.bounces import do_lift_suppression
 from patron.outreach.campaigns import (
@@ -386,6 +386,6 @@ def archive_toggle(request, kind: str, pk: int):
         return redirect("outreach")
     item = get_object_or_404(model, pk=pk)
     archived = item.archived_at is None
-    model.objects.filter(pk=pk).update(archived_at=timezone.now() if archived else None)
+    do_set_archived(item, archived, actor=request.user)
     messages.success(request, _("Archived.") if archived else _("Back in the list."))
     return redirect("outreach")

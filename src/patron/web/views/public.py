@@ -362,9 +362,14 @@ def _note_client(kind: str, value: str, request, since: dt.datetime) -> None:
     """Write who asked on the confirmation just queued, for the per-client count. Its
     party is whoever holds the address or number (the one created, or one known by it)."""
     holders = ContactPoint.objects.filter(kind=kind, value=value).values("party_id")
-    OutboxMessage.objects.filter(
+    queued = OutboxMessage.objects.filter(
         topic__startswith=SIGN_UP_TOPIC, party_id__in=holders, created_at__gte=since
-    ).update(values={"sign_up_from": _client_key(request)})
+    )
+    client = _client_key(request)
+    for row in queued.only("pk", "values"):  # one or two: added to what the row holds
+        OutboxMessage.objects.filter(pk=row.pk).update(
+            values={**(row.values or {}), "sign_up_from": client}
+        )
 
 
 def _client_key(request) -> str:

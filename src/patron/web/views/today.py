@@ -109,7 +109,10 @@ def notices_change(request, change: str):
 @require_POST
 def action_handle(request, party_pk: int):
     """Done, or put off, a next best action: on the party's timeline, out of the list."""
-    action = next((item.action for item in next_actions() if item.party.pk == party_pk), None)
+    # Only what this page showed this member: an account manager handles their own parties.
+    owner = None if roles.is_owner(request.user) else request.user
+    proposed = next_actions(owner=owner)
+    action = next((item.action for item in proposed if item.party.pk == party_pk), None)
     if action is None:
         messages.error(request, _("That action is no longer proposed."))
         return redirect("today")
