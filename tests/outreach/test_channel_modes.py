@@ -82,3 +82,32 @@ def test_in_demo_mode_texts_are_printed_and_marked_demo_never_sent(demo, capsys,
     client.force_login(owner)
     page = client.get("/outreach/", HTTP_ACCEPT_LANGUAGE="ko").content.decode()
     assert "데모 모드" in page and "발송되지 않습니다" in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_save_inside_a_transaction_is_seen_by_other_threads_once_it_commits(settings):
+    """The worker reads the business in its own thread: a read that overlapped a save
+    (still uncommitted) must not be kept as the business for the next seconds."""
+    import threading
+
+    from django.db import connection, transaction
+
+    from patron.core.business import business
+
+    settings.PATRON_SENDER_NAME = ""  # the name as saved, not pinned
+    seen = []
+
+    def read_elsewhere():
+        seen.append(business().display_name)
+        connection.close()
+
+    with transaction.atomic():
+        do_save_business({"name": "새 이름"})
+        reader = threading.Thread(target=read_elsewhere)
+        reader.start()
+        reader.join()
+    assert business().display_name == "새 이름"
+    other = threading.Thread(target=read_elsewhere)
+    other.start()
+    other.join()
+    assert seen[-1] == "새 이름"

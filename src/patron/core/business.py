@@ -110,6 +110,7 @@ class Business:
 
 _MEMO_SECONDS = 5.0  # another process's save is seen within this
 _memo: tuple[float, dict] | None = None
+_generation = 0  # counts saves, so a read that overlapped one is not kept
 _lock = threading.Lock()
 
 
@@ -136,6 +137,7 @@ def _stored() -> dict:
     with _lock:
         if _memo is not None and time.monotonic() - _memo[0] < _MEMO_SECONDS:
             return {**_memo[1]}
+        generation = _generation
     row = settings_row()
     keys, unreadable = unseal(row.sealed_keys)
     values = {
@@ -156,15 +158,18 @@ def _stored() -> dict:
         "installation": row.installation,
     }
     with _lock:
-        _memo = (time.monotonic(), values)
+        # Not kept when a save came while it was read: what was read may be the old row.
+        if generation == _generation:
+            _memo = (time.monotonic(), values)
     return {**values}
 
 
 def forget() -> None:
     """Read the settings again next time (after a save, and between tests)."""
-    global _memo
+    global _memo, _generation
     with _lock:
         _memo = None
+        _generation += 1
 
 
 def settings_row() -> BusinessSettings:
@@ -347,4 +352,6 @@ def do_save_business(
             row.save()
             log_change(actor, row, CHANGE, {"changed": {"fields": sorted(changed)}})
     forget()
+    # Inside a caller's transaction, another thread may read the old row until it commits.
+    transaction.on_commit(forget)
     return sorted(changed)

@@ -98,13 +98,7 @@ def do_cancel_event(event: Event, *, actor) -> int:
         ).update(status=OutboxStatus.SKIPPED, reason={"code": "outreach.skip.cancelled"})
         revise_parts(f"event:{event.pk}", lambda party, day: None)  # no reminder goes
         told = 0
-        for answer in Rsvp.objects.filter(event=event, coming=True).select_related("party"):
-            party = answer.party
-            channel = next(
-                (c for c in (Channel.SMS, Channel.EMAIL) if party_address(party, c)), None
-            )
-            if channel is None:
-                continue
+        for party, channel in _coming(event):
             language = party.locale or settings.PATRON_MESSAGE_LANGUAGE
             with translation.override(language):
                 subject = _("Cancelled: %(title)s") % {"title": event.title}
@@ -172,15 +166,20 @@ def reminders(day: dt.date, notices) -> None:
         starts_at__gte=start, starts_at__lt=start + dt.timedelta(1), cancelled_at__isnull=True
     )
     for event in upcoming:
-        for answer in Rsvp.objects.filter(event=event, coming=True).select_related("party"):
-            party = answer.party
-            channel = next(
-                (c for c in (Channel.SMS, Channel.EMAIL) if party_address(party, c)), None
-            )
-            if channel is None:
-                continue
+        for party, channel in _coming(event):
             subject, body = reminder_words(event, party)
             notices.add(party, channel, part(subject, body, "reminder", ref=f"event:{event.pk}"))
+
+
+def _coming(event: Event):
+    """(party, channel) of everyone who said they would come: a text where they have a
+    number (read soonest), email otherwise; those with neither cannot be told."""
+    for answer in Rsvp.objects.filter(event=event, coming=True).select_related("party"):
+        channel = next(
+            (c for c in (Channel.SMS, Channel.EMAIL) if party_address(answer.party, c)), None
+        )
+        if channel is not None:
+            yield answer.party, channel
 
 
 def reminder_words(event: Event, party: Party) -> tuple[str, str]:

@@ -279,26 +279,15 @@ class NhnSender(Sender):
 
     def find_sent(self, message) -> str:
         key = message_key(message)
-        now = timezone.now().astimezone(KST)
         if self.channel == "kakao":
-            span = {
-                "startRequestDate": (now - LOOK_BACK).strftime("%Y-%m-%d %H:%M"),
-                "endRequestDate": (now + dt.timedelta(minutes=1)).strftime("%Y-%m-%d %H:%M"),
-            }
-            data = self._get(
-                f"{self._alimtalk_base()}/messages", {**span, "recipientGroupingKey": key}
-            )
+            query = {**_recent("%Y-%m-%d %H:%M"), "recipientGroupingKey": key}
+            data = self._get(f"{self._alimtalk_base()}/messages", query)
             found = (data.get("messageSearchResultResponse") or {}).get("messages") or []
             prefix = "nhn-at"
         else:
             kind = self.sms_request(message)[0].removeprefix("ad-")
-            span = {
-                "startRequestDate": (now - LOOK_BACK).strftime("%Y-%m-%d %H:%M:%S"),
-                "endRequestDate": (now + dt.timedelta(minutes=1)).strftime("%Y-%m-%d %H:%M:%S"),
-            }
-            data = self._get(
-                f"{self._sms_base()}/sender/{kind}", {**span, "recipientGroupingKey": key}
-            )
+            query = {**_recent("%Y-%m-%d %H:%M:%S"), "recipientGroupingKey": key}
+            data = self._get(f"{self._sms_base()}/sender/{kind}", query)
             found = (data.get("body") or {}).get("data") or []
             prefix = f"nhn-{kind}"
         for item in found:
@@ -350,6 +339,16 @@ class NhnSender(Sender):
         if answer.status_code != 200 or not header.get("isSuccessful"):
             raise TemporaryFailure(f"nhn.{header.get('resultCode', answer.status_code)}")
         return data
+
+
+def _recent(form: str) -> dict[str, str]:
+    """The request-date range of the message lists: the last LOOK_BACK, in Korean time,
+    written as each list wants it (알림톡 to the minute, SMS to the second)."""
+    now = timezone.now().astimezone(KST)
+    return {
+        "startRequestDate": (now - LOOK_BACK).strftime(form),
+        "endRequestDate": (now + dt.timedelta(minutes=1)).strftime(form),
+    }
 
 
 class KeyUsed(Exception):
