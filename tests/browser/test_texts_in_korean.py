@@ -107,7 +107,7 @@ def test_a_korean_owner_sets_up_texts_tests_one_and_reads_what_was_delivered(
     asked = []
     page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     page.click("[data-testid=launch]")
-    assert asked == ["세그먼트 2명 중 2명에게 지금 이 캠페인이 갑니다. 진행할까요?"]
+    assert asked == ["고객 묶음 2명 중 2명에게 지금 이 캠페인이 갑니다. 진행할까요?"]
 
     wait_for(
         lambda: OutboxMessage.objects.filter(campaign=campaign, status="sent").count() == 2,

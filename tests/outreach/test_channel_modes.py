@@ -111,3 +111,14 @@ def test_a_save_inside_a_transaction_is_seen_by_other_threads_once_it_commits(se
     other.start()
     other.join()
     assert seen[-1] == "새 이름"
+
+
+def test_the_email_from_is_kept_as_the_owner_wrote_it_and_encoded_only_in_the_header(db, settings):
+    from patron.core.business import business, settings_row
+
+    settings.DEFAULT_FROM_EMAIL = ""  # not pinned
+    do_save_business({"email_from": "하루 사진관 <hello@haru.example>"})
+    assert settings_row().email_from == "하루 사진관 <hello@haru.example>"
+    assert business().from_header == "=?utf-8?b?7ZWY66OoIOyCrOynhOq0gA==?= <hello@haru.example>"
+    do_save_business({"email_from": "=?utf-8?b?7ZWY66OoIOyCrOynhOq0gA==?= <hello@haru.example>"})
+    assert settings_row().email_from == "하루 사진관 <hello@haru.example>"  # given encoded

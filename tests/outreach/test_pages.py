@@ -227,7 +227,7 @@ def test_the_launch_confirmation_says_who_goes_who_waits_and_who_is_skipped_in_k
     launch = re.search(r'action="[^"]*/launch/"[^>]*data-confirm="([^"]+)"', page)
     confirm = launch.group(1)
     assert confirm == (
-        "세그먼트 4명 중 1명에게 지금 이 캠페인이 갑니다. 2건은 설정되지 않은 경로라서 "
+        "고객 묶음 4명 중 1명에게 지금 이 캠페인이 갑니다. 2건은 설정되지 않은 경로라서 "
         "대기합니다. 1명은 받지 않습니다(연락처 없음 또는 동의 없음). 진행할까요?"
     )
     assert "문자 발송 업체가 설정되지 않음" in page

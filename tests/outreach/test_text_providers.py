@@ -530,3 +530,36 @@ def test_a_solapi_alimtalk_replaced_by_a_text_is_not_reported_failed():
     assert not_replaced.state == FAILED
     carrier_failed = receipt({"statusCode": "3032", "replacement": True, "type": "SMS"})
     assert carrier_failed.state == FAILED  # the text itself failed
+
+
+def test_a_paused_channel_says_why_in_the_owners_words_and_can_be_tried_now(
+    db, provider, settings, owner
+):
+    from django.test import Client
+
+    from patron.accounts.services import do_change_profile
+
+    settings.PATRON_SMS_PROVIDER = "solapi"
+    provider.solapi.balance = 0
+    party = make_party(1, email=False, phone=True)
+    grant([party], "sms", "marketing")
+    send_sms_campaign(SHORT)
+    client = Client()
+    client.force_login(owner)
+    page = client.get("/settings/").content.decode()
+    assert "the provider account&#x27;s balance ran out (Solapi: 보유 잔액이 부족합니다.)" in page
+    assert "Try again now" in page and "or at once when you fix it" in page
+
+    provider.solapi.balance = 1_000
+    answer = client.post("/settings/retry/sms/", follow=True).content.decode()
+    assert "SMS is no longer paused" in answer
+    assert deliver_due(now=daytime()).counts == {"sent_sms": 1}
+    again = client.post("/settings/retry/sms/", follow=True).content.decode()
+    assert "SMS was not paused." in again
+
+    # A test to oneself with the provider out of reach says so, not a library's error.
+    do_change_profile(owner, email="", phone="+821099998888", language="")
+    settings.PATRON_SOLAPI_URL = "http://127.0.0.1:9"  # nothing listens there
+    said = client.post("/settings/test/sms/", follow=True).content.decode()
+    assert "Solapi could not be reached; try again in a while" in said
+    assert "HTTPConnectionPool" not in said

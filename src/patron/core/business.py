@@ -19,6 +19,8 @@ import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from email.header import decode_header, make_header
+from email.headerregistry import Address
 from email.utils import formataddr, parseaddr
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -283,7 +285,12 @@ def check_email_from(value: str) -> str:
     name, address = parseaddr(value)
     if not is_mailbox(address):
         raise BusinessRefused("business.bad_email_from", value=value[:80])
-    return formataddr((name, address)) if name else address
+    if not name:
+        return address
+    # Kept as the owner reads it ("하루 사진관 <hello@...>", a name given encoded decoded);
+    # the From header encodes it when a message is built (from_header).
+    readable = str(make_header(decode_header(name)))
+    return str(Address(display_name=readable, addr_spec=address))
 
 
 def check_hours(start: int, end: int, notice_hour: int) -> None:

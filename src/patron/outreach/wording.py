@@ -201,12 +201,66 @@ def _held_channel(channel: str = "", why=None, **_rest: Any) -> str:
     }
 
 
+# What a provider's account-level refusal means for the owner, by its code (the providers'
+# own tables: channels.solapi, channels.nhn); any other is "refused the account".
+_ACCOUNT_REFUSALS = {
+    "keys": {
+        "solapi.InvalidAPIKey",
+        "solapi.SignatureDoesNotMatch",
+        "solapi.1020",
+        "nhn.-1000",
+        "nhn.-1001",
+        "nhn-at.-1000",
+        "nhn-at.-1001",
+    },
+    "balance": {"solapi.NotEnoughBalance", "solapi.1030", "solapi.2230"},
+    "sender": {
+        "solapi.1062",
+        "solapi.2062",
+        "solapi.3013",
+        "solapi.3059",
+        "nhn.-2312",
+        "nhn.-2313",
+        "nhn-at.-1003",
+    },
+    "allow_list": {"solapi.Forbidden", "nhn.-1004"},
+    "clock": {"solapi.RequestTimeTooSkewed"},
+    "optout": {"nhn.-6000", "nhn.-6004"},
+}
+_PROVIDER_NAMES = {"solapi": "Solapi", "nhn": "NHN Cloud", "nhn-at": "NHN Cloud"}
+
+
 @wording("outreach.paused")
 def _channel_paused(error: str = "", detail: str = "", **_rest: Any) -> str:
-    return _(
-        "The provider refused the account (%(error)s%(detail)s): nothing is sent on this "
-        "channel until the settings change or the next try"
-    ) % {"error": error, "detail": f": {detail}" if detail else ""}
+    kind = next((k for k, codes in _ACCOUNT_REFUSALS.items() if error in codes), "")
+    why = {
+        "keys": _("the provider refused the keys"),
+        "balance": _("the provider account's balance ran out"),
+        "sender": _("the sender number is not registered with the provider"),
+        "allow_list": _("the provider does not accept requests from this server's address"),
+        "clock": _("this server's clock is off by more than 15 minutes"),
+        "optout": _("the 080 refusal service is not joined at the provider"),
+    }.get(kind) or _("the provider refused the account")
+    provider = _PROVIDER_NAMES.get(error.partition(".")[0], "")
+    said = detail or error
+    return f"{why} ({provider}: {said})" if provider and said else why
+
+
+def failure_words(failure) -> str:
+    """A DeliveryFailure as an owner reads it: what it means, the provider's own words after,
+    never a library's exception text."""
+    from .channels import ChannelRefused
+
+    if isinstance(failure, ChannelRefused):
+        return say({"code": "outreach.paused", "error": failure.code, "detail": failure.detail})
+    source = failure.code.partition(".")[0]
+    if failure.code.endswith(".unreachable"):
+        if source == "email":
+            return _("the mail server could not be reached; try again in a while")
+        return _("%(provider)s could not be reached; try again in a while") % {
+            "provider": _PROVIDER_NAMES.get(source, source)
+        }
+    return f"{failure.detail} ({failure.code})" if failure.detail else failure.code
 
 
 # -- what a channel needs -----------------------------------------------------------------------

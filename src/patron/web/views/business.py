@@ -28,6 +28,7 @@ from patron.outreach.channels.status import channel_states
 from patron.outreach.models import KakaoTemplate, KakaoTemplateStatus
 from patron.outreach.services import do_retry_channel, do_save_business_settings
 from patron.outreach.trial import do_send_trial, kakao_trial, trial_message
+from patron.outreach.wording import channel_label, failure_words
 from patron.parties.models import Channel
 from patron.parties.normalize import normalize_phone
 
@@ -70,8 +71,15 @@ def business_settings(request):
 @require_POST
 def business_retry(request, channel: str):
     """Try a paused channel now, after the owner fixed what its provider refused."""
+    name = channel_label(channel)
     if do_retry_channel(channel, actor=request.user):
-        messages.success(request, _("The channel is tried again now."))
+        messages.success(
+            request,
+            _("%(channel)s is no longer paused: what waits goes in the next round.")
+            % {"channel": name},
+        )
+    else:
+        messages.info(request, _("%(channel)s was not paused.") % {"channel": name})
     return redirect("business_settings")
 
 
@@ -84,6 +92,9 @@ def business_test(request, channel: str):
     biz = business()
     profile = profile_of(request.user)
     to = request.user.email if channel == Channel.EMAIL else profile.phone
+    if not to:
+        messages.error(request, _("Add your email and phone on My profile first: tests go there."))
+        return redirect("business_settings")
     language = translation.get_language() or settings.PATRON_MESSAGE_LANGUAGE
     if channel == Channel.KAKAO:
         template = get_object_or_404(
@@ -99,8 +110,13 @@ def business_test(request, channel: str):
 def _report_trial(request, channel: str, message, biz) -> None:
     try:
         result = do_send_trial(channel, message, biz=biz)
-    except (Problem, DeliveryFailure) as failure:
-        messages.error(request, _("The test could not be sent: %(error)s") % {"error": failure})
+    except Problem as problem:
+        messages.error(request, _("The test could not be sent: %(error)s") % {"error": problem})
+        return
+    except DeliveryFailure as failure:
+        messages.error(
+            request, _("The test could not be sent: %(error)s") % {"error": failure_words(failure)}
+        )
         return
     if result.demo:
         messages.warning(
