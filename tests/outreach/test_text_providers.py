@@ -563,3 +563,26 @@ def test_a_paused_channel_says_why_in_the_owners_words_and_can_be_tried_now(
     said = client.post("/settings/test/sms/", follow=True).content.decode()
     assert "Solapi could not be reached; try again in a while" in said
     assert "HTTPConnectionPool" not in said
+
+
+def test_a_lookup_the_provider_refuses_leaves_the_message_waiting_not_failed(
+    db, provider, settings, monkeypatch
+):
+    """Whether an earlier try was taken could not be asked: the message is not failed for
+    it (nothing was said about the message), it waits and is asked about again."""
+    from patron.outreach.channels import PermanentFailure
+    from patron.outreach.channels.solapi import SolapiSender
+
+    settings.PATRON_SMS_PROVIDER = "solapi"
+    provider.lose_answers = 1
+    party, _ = send_one(provider, "sms")
+    OutboxMessage.objects.update(next_attempt_at=daytime())
+
+    def refused(self, message):
+        raise PermanentFailure("solapi.ValidationError", "startDate")
+
+    monkeypatch.setattr(SolapiSender, "find_sent", refused)
+    assert deliver_due(now=daytime()).counts == {"retry_later": 1}
+    row = OutboxMessage.objects.get(party=party)
+    assert row.status == "queued" and row.reason["unsure"] is True
+    assert len(provider.received) == 1  # not sent again meanwhile

@@ -427,7 +427,13 @@ def _taken_before(sender: Sender, ready) -> str:
     lost on the way back, sends nothing twice."""
     if not getattr(ready, "unsure", False):
         return ""
-    return sender.find_sent(ready)
+    try:
+        return sender.find_sent(ready)
+    except (TemporaryFailure, ChannelRefused):
+        raise
+    except DeliveryFailure as failure:
+        # The lookup was refused, not the message: it waits, still to be looked up.
+        raise TemporaryFailure(failure.code, failure.detail) from failure
 
 
 def was_unsure(row: OutboxMessage) -> bool:
