@@ -155,8 +155,23 @@ class EngagementKind(models.TextChoices):
     CONSULTATION = "consultation", _("Consultation")
 
 
+class EngagementStatus(models.TextChoices):
+    """What became of an engagement: a booking is one before its day."""
+
+    DONE = "done", _("Took place")
+    BOOKED = "booked", _("Booked")
+    CANCELLED = "cancelled", _("Cancelled")
+    NO_SHOW = "no_show", _("No-show")
+
+
+# Engagements that are evidence of service given (or about to be): a cancelled booking or a
+# no-show is no service, and counts toward nothing but the no-show pattern.
+NOT_SERVED = (EngagementStatus.CANCELLED, EngagementStatus.NO_SHOW)
+
+
 class Engagement(models.Model):
-    """Tailored service work for one party: what makes a client a client."""
+    """Tailored service work for one party: what makes a client a client. A booking imported
+    from a booking export is one, with its state (booked, took place, cancelled, no-show)."""
 
     party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="engagements")
     kind = models.CharField(max_length=16, choices=EngagementKind)
@@ -171,6 +186,24 @@ class Engagement(models.Model):
     amount = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
     source = models.CharField(max_length=32, blank=True)
     external_id = models.CharField(max_length=128, blank=True)
+    status = models.CharField(
+        max_length=16, choices=EngagementStatus, default=EngagementStatus.DONE
+    )
+    # As orders (Order): a digest of the row a re-import compares, the import that last read
+    # it and the one that created it (what an undo removes).
+    row_digest = models.CharField(max_length=32, blank=True)
+    source_row = models.PositiveIntegerField(default=0)
+    import_run = models.ForeignKey(
+        ImportRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_by_run = models.ForeignKey(
+        ImportRun,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+    )
 
     class Meta:
         constraints = [
@@ -180,3 +213,22 @@ class Engagement(models.Model):
                 name="engagement_source_unique",
             )
         ]
+
+
+class SourceReading(models.Model):
+    """How a person said to read one source's files: which column is which field, and what
+    its status words mean. Used on every later file of that source (page and CLI)."""
+
+    source = models.CharField(max_length=32, unique=True)
+    # The column as its header reads (importers.profiles.header_key) -> a field, or "" for a
+    # column the person said is not used.
+    columns = models.JSONField(default=dict, blank=True)
+    # A status word (lower case, without spaces) -> paid, pending, cancelled or refunded.
+    statuses = models.JSONField(default=dict, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return self.source
