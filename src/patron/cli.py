@@ -102,11 +102,21 @@ def _parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="COLUMN=FIELD",
-        help="read COLUMN as FIELD (order_id, occurred_at, total, name, email, phone, ...); "
-        "repeat for several columns",
+        help="read COLUMN as FIELD (order_id, occurred_at, total, name, email, phone, ...; "
+        "none: not used); repeat for several columns. Remembered for the file's source",
     )
     imp.add_argument(
-        "--source", help="the system the file came from; order ids are unique per source"
+        "--source",
+        help="the system the file came from; order ids are unique per source, and what "
+        "--map and --status say is remembered for its next files",
+    )
+    imp.add_argument(
+        "--status",
+        action="append",
+        default=[],
+        metavar="WORD=MEANING",
+        help="what a status word of this source means: paid, pending, cancelled or refunded "
+        "(orders); done, booked, cancelled or no_show (bookings); remembered for the source",
     )
     imp.add_argument(
         "--encoding",
@@ -295,14 +305,38 @@ def _environment_language() -> str:
     return code if code in known else settings.LANGUAGE_CODE
 
 
-def _parse_mapping(pairs: list[str]) -> dict[str, str]:
+def _parse_mapping(pairs: list[str], option: str = "--map", what: str = "COLUMN=FIELD"):
     mapping = {}
     for pair in pairs:
-        column, sep, target = pair.partition("=")
+        column, sep, target = pair.rpartition("=")
         if not sep or not column.strip() or not target.strip():
-            raise SystemExit(f"patron import: --map wants COLUMN=FIELD, got '{pair}'")
+            raise SystemExit(f"patron import: {option} wants {what}, got '{pair}'")
         mapping[column.strip()] = target.strip()
     return mapping
+
+
+def _remember(args: argparse.Namespace, mapping: dict[str, str]) -> dict[str, str]:
+    """Keep what --map and --status say for the file's source; the columns to read this
+    file with (a column said to be "none" is not used, and not passed on)."""
+    from patron.commerce.importers.profiles import detect_profile
+    from patron.commerce.importers.reading import UnreadableFile, open_table
+    from patron.commerce.readings import ReadingRefused, do_remember_reading
+
+    statuses = _parse_mapping(args.status, "--status", "WORD=MEANING")
+    if not mapping and not statuses:
+        return mapping
+    source = args.source or args.profile
+    if not source:
+        try:  # the source a file without --source is kept under: its format's name
+            source = detect_profile(open_table(args.file, 2**40, args.encoding).header).name
+        except UnreadableFile:
+            source = "generic"
+    columns = {column: "" if target == "none" else target for column, target in mapping.items()}
+    try:
+        do_remember_reading(source, columns=columns, statuses=statuses)
+    except ReadingRefused as exc:
+        raise SystemExit(f"patron import: {exc}") from None
+    return {column: target for column, target in mapping.items() if target != "none"}
 
 
 ASK = object()  # --password given without a value
@@ -338,7 +372,7 @@ def _import(args: argparse.Namespace) -> int:
             report = do_import_file(
                 args.file,
                 profile_name=args.profile,
-                mapping=_parse_mapping(args.map),
+                mapping=_remember(args, _parse_mapping(args.map)),
                 source=args.source,
                 encoding=args.encoding,
                 on_conflict=args.on_conflict,
@@ -373,6 +407,23 @@ def _write_errors(path: Path, run_id: int) -> None:
             out.write(line)
 
 
+def _bookings_message(report) -> dict:
+    return {
+        "code": "import.bookings_done",
+        "file": report.file_name,
+        "rows": report.rows,
+        "created": report.engagements_created,
+        "updated": report.engagements_updated,
+        "unchanged": report.engagements_unchanged,
+        "completed": report.engagements_completed,
+        "upcoming": report.engagements_upcoming,
+        "cancelled": report.engagements_cancelled,
+        "no_show": report.engagements_no_show,
+        "parties": report.parties_created,
+        "dry_run": report.dry_run,
+    }
+
+
 def _print_import_report(report, args: argparse.Namespace) -> None:
     from django.utils.translation import gettext as _
 
@@ -389,7 +440,9 @@ def _print_import_report(report, args: argparse.Namespace) -> None:
         "unchanged": f"{report.orders_unchanged:,}",
         "purchases": f"{report.purchases:,}",
     }
-    if report.dry_run:
+    if report.kind == "bookings":
+        line = say(_bookings_message(report)).replace("%", "%%")
+    elif report.dry_run:
         line = _(
             "%(file)s: %(rows)s rows read as %(profile)s (%(encoding)s); would add %(created)s "
             "orders and %(parties)s parties, update %(updated)s, leave %(unchanged)s as they "
@@ -415,6 +468,14 @@ def _print_import_report(report, args: argparse.Namespace) -> None:
         )
     for issue in report.issues[:20]:
         print("  " + say(issue))
+    if report.recognised:
+        print(_("How the columns were read (correct one with --map COLUMN=FIELD):"))
+        for item in report.recognised:
+            print("  " + say({"code": "header.recognised", **item}))
+    for unknown in report.unknown_statuses:
+        print("  " + say({"code": "import.unknown_status", **unknown}))
+    if report.unknown_statuses:
+        print(_("  (say what a status means with --status WORD=MEANING)"))
     if report.rejected_rows:
         print(_("%(count)s rows rejected:") % {"count": f"{report.rejected_rows:,}"})
         for r in report.rejections[:20]:
@@ -457,10 +518,11 @@ def _undo_import(args: argparse.Namespace) -> int:
     if counts["touched"]:
         jobs.refresh_later(counts["touched"])
     print(
-        _("%(file)s: %(orders)s orders and %(parties)s parties removed.")
+        _("%(file)s: %(orders)s orders, %(bookings)s bookings and %(parties)s parties removed.")
         % {
             "file": run.file_name,
             "orders": f"{counts['orders_removed']:,}",
+            "bookings": f"{counts['engagements_removed']:,}",
             "parties": f"{counts['parties_removed']:,}",
         }
     )

@@ -21,6 +21,7 @@ from patron.accounts.services import do_add_member
 from patron.commerce.models import (
     Engagement,
     EngagementKind,
+    EngagementStatus,
     Offering,
     OfferingKind,
     Order,
@@ -128,6 +129,7 @@ def do_load_demo(*, seed: int = 7, parties: int = 5000) -> dict[str, int]:
             for _ in range(count):
                 generator.add(segment)
         generator.flush()
+        _bookings(end, offerings, generator.regulars)
     do_classify()
     _keep_in_touch(end, offerings)
     return {"parties": generator.parties_made, "orders": generator.orders_made}
@@ -163,6 +165,7 @@ class _Studio:
         self.pending: list[tuple[Party, str, list, list, object]] = []
         self.parties_made = self.orders_made = 0
         self.order_no = 0
+        self.regulars: list[int] = []  # session clients with an account manager, by id
 
     # -- people -------------------------------------------------------------------------
     def _person_name(self) -> str:
@@ -393,6 +396,8 @@ class _Studio:
                             external_id=f"E{len(engagements)}-{party.pk}",
                         )
                     )
+            if segment == "session" and owner is not None:
+                self.regulars.append(party.pk)
             consents.extend(self._consents(party, first_at or timezone.now()))
             activities.append(
                 activity_row(
@@ -423,6 +428,46 @@ class _Studio:
         record_activities(activities)
         self.orders_made += len(orders)
         self.pending = []
+
+
+# -- bookings ------------------------------------------------------------------------------------
+
+BOOKED_REGULARS = 6  # regulars with a session booked in the coming weeks
+
+
+def _bookings(end: dt.datetime, offerings: dict[str, Offering], regulars: list[int]) -> None:
+    """A few regulars have booked their next session, and two of them missed one lately (a
+    no-show; one also cancelled one), so their pages show the next booking and the pattern.
+    Placed by their order, not drawn: the rest of the demo stays as the seed made it."""
+    rows = []
+    for i, party_id in enumerate(regulars[:BOOKED_REGULARS]):
+        sku = "FAMILY-SHOOT" if i % 2 else "STUDIO-1H"
+        ahead = (end + dt.timedelta(days=2 + 3 * i)).replace(hour=11 + 2 * (i % 3), minute=0)
+        rows.append((party_id, sku, ahead, EngagementStatus.BOOKED, f"B{i}"))
+        if i < 2:
+            missed = (end - dt.timedelta(days=20 + 9 * i)).replace(hour=15, minute=0)
+            rows.append((party_id, sku, missed, EngagementStatus.NO_SHOW, f"N{i}"))
+        if i == 0:
+            missed = (end - dt.timedelta(days=75)).replace(hour=10, minute=30)
+            rows.append((party_id, sku, missed, EngagementStatus.NO_SHOW, f"M{i}"))
+        if i == 1:
+            cancelled = (end - dt.timedelta(days=48)).replace(hour=14, minute=0)
+            rows.append((party_id, sku, cancelled, EngagementStatus.CANCELLED, f"C{i}"))
+    Engagement.objects.bulk_create(
+        Engagement(
+            party_id=party_id,
+            kind=EngagementKind.APPOINTMENT,
+            title=offerings[sku].name,
+            offering=offerings[sku],
+            started_at=at,
+            status=status,
+            currency="",
+            amount=None,
+            source=SOURCE,
+            external_id=f"{tag}-{party_id}",
+        )
+        for party_id, sku, at, status, tag in rows
+    )
 
 
 # -- keeping in touch ------------------------------------------------------------------------------

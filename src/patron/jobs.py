@@ -28,6 +28,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 from django_tasks import task
@@ -35,7 +36,7 @@ from django_tasks_db.backend import DatabaseBackend
 from django_tasks_db.models import DBTaskResult
 
 from patron.commerce.imports import BUSY_PATIENCE, ImportRejected, do_import_file
-from patron.commerce.models import ImportRun, Offering, Order
+from patron.commerce.models import Engagement, ImportRun, Offering, Order
 from patron.commerce.queries import parties_of_offering
 from patron.commerce.undo import UndoRefused, claim_undo, do_undo_import
 from patron.core.db import wait_out_busy
@@ -333,9 +334,16 @@ def refresh_after_import(report) -> None:
         return
 
     def queue() -> None:
-        changed = report.orders_created or report.orders_updated
+        changed = (
+            report.orders_created
+            or report.orders_updated
+            or report.engagements_created
+            or report.engagements_updated
+        )
         unread = Relationship.objects.filter(
-            classified_at__isnull=True, party__orders__import_run_id=report.run_id
+            Q(party__orders__import_run_id=report.run_id)
+            | Q(party__engagements__import_run_id=report.run_id),
+            classified_at__isnull=True,
         )
         if changed or unread.exists():
             refresh_later(import_run=report.run_id)
@@ -390,7 +398,11 @@ def _scope(party_ids, import_run, offering):
     if party_ids is not None:
         return party_ids
     if import_run is not None:
-        return Order.objects.filter(import_run_id=import_run).values_list("party_id", flat=True)
+        ordered = Order.objects.filter(import_run_id=import_run).values_list("party_id", flat=True)
+        booked = Engagement.objects.filter(import_run_id=import_run).values_list(
+            "party_id", flat=True
+        )
+        return sorted({*ordered.iterator(chunk_size=5000), *booked.iterator(chunk_size=5000)})
     if offering is not None:
         found = Offering.objects.filter(pk=offering).first()
         return parties_of_offering(found) if found else []

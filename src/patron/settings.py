@@ -271,6 +271,8 @@ PATRON_CLASSIFY = {
         "client_points",
         "repeat_tailored",
         "repeat_span_days",
+        "repeat_bookings",
+        "repeat_bookings_span_days",
         "tailored_share",
         "tenure_days",
         "b2b_repeat_orders",

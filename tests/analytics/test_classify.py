@@ -72,3 +72,33 @@ def test_a_business_that_reorders_is_a_client_only_when_it_reorders():
 def test_thresholds_are_configurable():
     facts = PartyFacts(purchases=2, has_account_manager=True)
     assert classify(facts, ClassifyThresholds(client_points=5)).kind == "customer"
+
+
+def test_a_regular_who_keeps_booking_is_a_client_said_as_bookings():
+    facts = PartyFacts(
+        tailored_occasions=3,
+        tailored_first_days_ago=130,
+        tailored_last_days_ago=20,
+        bookings_kept=3,
+        bookings_first_days_ago=130,
+        bookings_last_days_ago=20,
+        tenure_days=130,
+    )
+    result = classify(facts)
+    assert result.kind == "client"
+    assert result.reasons == [{"code": "reason.bookings_kept", "times": 3, "days": 110}]
+
+
+def test_bookings_within_a_few_weeks_are_not_yet_a_regular():
+    facts = PartyFacts(
+        tailored_occasions=1,
+        tailored_first_days_ago=30,
+        tailored_last_days_ago=10,
+        bookings_kept=3,
+        bookings_first_days_ago=30,
+        bookings_last_days_ago=10,
+        tenure_days=30,
+    )
+    result = classify(facts)
+    assert result.kind == "customer"
+    assert {"code": "reason.tailored_some", "times": 1} in result.reasons

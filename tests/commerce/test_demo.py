@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 
 from patron.commerce.models import Engagement, Order
 from patron.demo import do_load_demo
@@ -25,6 +26,12 @@ def test_demo_has_both_kinds_of_people_and_is_deterministic():
     assert Engagement.objects.exists()
     assert Party.objects.filter(market="b2b").exists()
     assert Party.objects.filter(display_name__regex=r"[가-힣]").exists()
+    # A few clients have booked their next session, and two missed one: their pages show it.
+    ahead = Engagement.objects.filter(status="booked", started_at__gt=timezone.now())
+    missed = Engagement.objects.filter(status="no_show")
+    assert ahead.count() >= 3 and 1 <= missed.values("party").distinct().count() <= 2
+    assert set(missed.values_list("party", flat=True)) <= set(ahead.values_list("party", flat=True))
+    assert {e.party.relationship.kind for e in ahead} == {"client"}
     first = _fingerprint()
     Order.objects.all().delete()
     Engagement.objects.all().delete()

@@ -94,7 +94,7 @@ def test_the_cli_undoes_an_import(write_csv, capsys):
     path = write_csv("x.csv", [HEADER, ["A1", "2024-01-01", "Ann", "a@example.com", "", "1"]])
     run_id = do_import_file(path).run_id
     assert main(["undo-import", str(run_id)]) == 0
-    assert "1 orders and 1 parties removed" in capsys.readouterr().out
+    assert "1 orders, 0 bookings and 1 parties removed" in capsys.readouterr().out
     assert main(["undo-import", str(run_id)]) == 1
 
 

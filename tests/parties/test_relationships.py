@@ -35,7 +35,8 @@ def test_repeat_engagements_are_classified_client_with_reasons():
     do_classify()
     relationship = Relationship.objects.get(party=party)
     assert relationship.kind == "client"
-    assert relationship.reasons[0]["code"] == "reason.tailored_repeat"
+    # Appointments that took place are bookings kept: the reason says so.
+    assert relationship.reasons[0]["code"] == "reason.bookings_kept"
     assert relationship.reasons[0]["times"] == 3
     assert relationship.since == timezone.localdate(timezone.now() - dt.timedelta(days=700))
     assert Activity.objects.filter(party=party, verb="relationship.classified").exists()

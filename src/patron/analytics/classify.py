@@ -18,6 +18,8 @@ class ClassifyThresholds:
     client_points: int = 3  # points at or above which a party is a client
     repeat_tailored: int = 2  # tailored engagements that make a repeat relationship
     repeat_span_days: int = 180  # ... when spread over at least this many days
+    repeat_bookings: int = 3  # booked appointments that took place, on this many days ...
+    repeat_bookings_span_days: int = 60  # ... over at least this many: a regular
     tailored_share: float = 0.5  # share of purchases that included tailored work
     tenure_days: int = 365  # a relationship this old with tailored work is a long one
     b2b_repeat_orders: int = 3  # a business that reorders this often is an account
@@ -46,6 +48,11 @@ class PartyFacts:
     tailored_occasions: int = 0  # tailored work (orders, appointments, projects), each once
     tailored_first_days_ago: float | None = None  # first tailored work, days before today
     tailored_last_days_ago: float | None = None
+    # Booked appointments that took place (not cancelled, not missed, not still ahead),
+    # counted by day: a weekly regular's visits are each one, not one run-on occasion.
+    bookings_kept: int = 0
+    bookings_first_days_ago: float | None = None
+    bookings_last_days_ago: float | None = None
     tenure_days: float = 0.0  # since the first purchase or engagement
     has_account_manager: bool = False
     is_business: bool = False
@@ -67,7 +74,19 @@ def classify(facts: PartyFacts, thresholds: ClassifyThresholds | None = None) ->
     tailored = facts.tailored_occasions
     if tailored:
         span = (facts.tailored_first_days_ago or 0) - (facts.tailored_last_days_ago or 0)
-        if tailored >= t.repeat_tailored and span >= t.repeat_span_days:
+        booked_span = (facts.bookings_first_days_ago or 0) - (facts.bookings_last_days_ago or 0)
+        # A regular who keeps booking tailored service relies on it: a client. Said as
+        # bookings when those are the evidence (the same visits are the tailored work below).
+        if facts.bookings_kept >= t.repeat_bookings and booked_span >= t.repeat_bookings_span_days:
+            points += 3
+            reasons.append(
+                {
+                    "code": "reason.bookings_kept",
+                    "times": facts.bookings_kept,
+                    "days": round(booked_span),
+                }
+            )
+        elif tailored >= t.repeat_tailored and span >= t.repeat_span_days:
             points += 3
             reasons.append(
                 {"code": "reason.tailored_repeat", "times": tailored, "days": round(span)}

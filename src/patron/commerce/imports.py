@@ -14,7 +14,9 @@ import contextlib
 import csv
 import dataclasses
 import io
+import itertools
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -22,6 +24,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.utils import timezone
 
 from patron.core.bulk import (
     among,
@@ -41,13 +44,29 @@ from patron.parties.consent import Decision, do_record_decisions
 from patron.parties.models import Channel, ContactPoint, ExternalRef, Party, Purpose
 from patron.parties.resolve import Identity, PartyResolver
 
-from .importers.pipeline import ColumnMap, OrderRecord, RecordBuilder, Rejection
+from .importers.pipeline import (
+    MAX_READ_COLUMNS,
+    ColumnMap,
+    OrderRecord,
+    RecordBuilder,
+    Rejection,
+)
 from .importers.pipeline import Settings as ImportSettings
 from .importers.preview import PreviewResolver, Scratch
 from .importers.profiles import PROFILES, detect_profile
 from .importers.reading import UnreadableFile, open_table
 from .importers.values import time_zone
-from .models import NOT_PURCHASED, ImportRun, Order, OrderLine, RejectedRow
+from .models import (
+    NOT_PURCHASED,
+    Engagement,
+    EngagementKind,
+    EngagementStatus,
+    ImportRun,
+    Order,
+    OrderLine,
+    RejectedRow,
+    SourceReading,
+)
 from .offerings import OfferingCatalogue
 
 # Rejected rows kept per run (in the database, for the page and the CSV download); beyond
@@ -83,6 +102,22 @@ class ImportReport:
     duplicate_ids: int = 0
     orders_conflicting: int = 0
     orders_moved: int = 0
+    # A booking export (one row per booking) makes engagements instead of orders.
+    kind: str = "orders"
+    engagements_created: int = 0
+    engagements_updated: int = 0
+    engagements_unchanged: int = 0
+    engagements_completed: int = 0  # took place (a booking whose time has passed included)
+    engagements_upcoming: int = 0
+    engagements_cancelled: int = 0
+    engagements_no_show: int = 0
+    # How each column was read (a file read by the meaning of its headers), for the preview,
+    # and the file's header (the page offers to correct any column).
+    recognised: list[dict] = field(default_factory=list)
+    header: list[str] = field(default_factory=list)
+    # Status words no rule knew, with their counts: their rows were kept as purchases (or
+    # bookings), and the owner can say what each means for this source.
+    unknown_statuses: list[dict] = field(default_factory=list)
     issues: list[dict] = field(default_factory=list)  # the first REPORTED_ISSUES, as messages
     last_row_kept: int = 0  # rows up to this one are in the database (all of them when done)
     warnings: list[dict] = field(default_factory=list)  # messages
@@ -93,17 +128,21 @@ class ImportReport:
     def orders_in_file(self) -> int:
         return self.orders_created + self.orders_updated + self.orders_unchanged
 
+    @property
+    def engagements_in_file(self) -> int:
+        return self.engagements_created + self.engagements_updated + self.engagements_unchanged
+
     def summary(self) -> dict[str, Any]:
         data = asdict(self)
         data.pop("rejections")
         data["errors"] = [rejection_summary(r) for r in self.rejections]
         data["orders_in_file"] = self.orders_in_file
+        data["engagements_in_file"] = self.engagements_in_file
         # Rows that made no order of their own: further line items of an order (Shopify), or
         # an order repeated further down the file (the later row wins). Orders set aside as
         # another person's are counted on their own.
-        data["rows_joined"] = max(
-            self.rows - self.rejected_rows - self.orders_in_file - self.orders_conflicting, 0
-        )
+        made = self.orders_in_file + self.engagements_in_file + self.orders_conflicting
+        data["rows_joined"] = max(self.rows - self.rejected_rows - made, 0)
         return data
 
 
@@ -172,10 +211,14 @@ def do_import_file(
         # A run done again (resumed after an interruption) reads the whole file again: its
         # earlier attempt's rejected rows would be counted twice.
         RejectedRow.objects.filter(run=run).delete()
-        table, columns, profile = _open(path, run, report, password)
-        builder = RecordBuilder(columns, profile, _settings())
+        table, rows, columns, profile, reading = _open(path, run, report, password)
+        builder = RecordBuilder(columns, profile, _settings(), reading.statuses)
         batches = _Preview(report, run) if run.dry_run else _Writer(report, run, user or run.user)
-        batches.run(builder, table.rows, table.fraction, progress)
+        batches.run(builder, rows, table.fraction, progress)
+        report.unknown_statuses = [
+            {"status": text, "rows": count}
+            for text, count in builder.unknown_statuses.most_common(REPORTED_ISSUES)
+        ]
     except UnreadableFile as exc:
         report.seconds = round(time.monotonic() - started, 3)
         summary = report.summary() if report.encoding else {}
@@ -203,8 +246,33 @@ def do_import_file(
     return report
 
 
+# The file's first rows, read before its columns are settled: where a header says nothing,
+# its values tell (a phone column named "HP"), and whether an order's number repeats.
+SAMPLE_ROWS = 200
+
+
+def _sample(rows: Iterator) -> tuple[list, UnreadableFile | None]:
+    """The first rows, and the refusal a row among them met (raised when the import reaches
+    that row: the rows before it are imported as in any file that breaks part-way)."""
+    sample: list = []
+    try:
+        for row in rows:
+            sample.append(row)
+            if len(sample) >= SAMPLE_ROWS:
+                break
+    except UnreadableFile as exc:
+        return sample, exc
+    return sample, None
+
+
+def _raising(problem: UnreadableFile) -> Iterator:
+    raise problem
+    yield  # a generator: raises when the rows after the sample are asked for
+
+
 def _open(path: Path, run: ImportRun, report: ImportReport, password: str | None = None):
-    """The file's table, its column map and profile, noted on the report and the run."""
+    """The file's table and rows, its column map and profile, and what the owner said of
+    its source before (SourceReading), noted on the report and the run."""
     header: list[str] = []
     try:
         table = open_table(
@@ -212,12 +280,29 @@ def _open(path: Path, run: ImportRun, report: ImportReport, password: str | None
         )
         header = table.header
         profile = _choose_profile(run.profile or None, table.header)
-        columns = ColumnMap(table.header, profile, run.mapping or {})
+        source = run.source or profile.name
+        reading = SourceReading.objects.filter(source=source).first() or SourceReading(
+            source=source
+        )
+        sample, broken = _sample(table.rows)
+        columns = ColumnMap(
+            table.header,
+            profile,
+            run.mapping or {},
+            remembered=reading.columns,
+            sample=[cells for _, cells in sample],
+            region=settings.PATRON_DEFAULT_REGION,
+        )
     except UnreadableFile as exc:
         exc.columns = header
         raise
+    rows = itertools.chain(sample, _raising(broken) if broken else table.rows)
     report.profile = profile.name
-    report.source = run.source or profile.name
+    report.source = source
+    report.kind = "bookings" if columns.bookings else "orders"
+    report.recognised = columns.recognitions()
+    if columns.reading is not None:
+        report.header = [name.strip()[:100] for name in header[:MAX_READ_COLUMNS]]
     report.encoding, report.delimiter = table.encoding, table.delimiter
     ImportRun.objects.filter(pk=run.pk).update(profile=profile.name, source=report.source)
     if table.encoding_note:
@@ -226,7 +311,11 @@ def _open(path: Path, run: ImportRun, report: ImportReport, password: str | None
         report.warnings.append({"code": "import.duplicate_columns", "columns": columns.duplicates})
     if "order_id" not in columns.index:
         report.warnings.append({"code": "import.no_order_numbers"})
-    return table, columns, profile
+    if columns.bookings:
+        report.warnings.append(
+            {"code": "import.read_as_bookings", "columns": columns.booking_signs}
+        )
+    return table, rows, columns, profile, reading
 
 
 def _settings() -> ImportSettings:
@@ -302,6 +391,7 @@ class _Batches:
         progress: ProgressCallback | None,
     ) -> None:
         builder.rejections_held = settings.PATRON_IMPORT_BATCH_ROWS
+        self.bookings = builder.columns.bookings
         last = None
         for chunk in _chunks(builder, rows, fraction):
             self.handle(chunk)
@@ -311,6 +401,8 @@ class _Batches:
         if last is not None:
             self.report.rows = last.rows_read
             self.report.last_row_kept = last.last_row
+        if self.bookings:
+            self.count_bookings()
         self.report.purchases = self.purchases()
 
     def handle(self, chunk: _Chunk) -> None:
@@ -350,14 +442,17 @@ class _Batches:
         """Called once a batch is committed."""
 
     def dedupe(self, records: list[OrderRecord]) -> list[OrderRecord]:
-        """One record per order id, the later row winning; a repeat with other contents is
-        noted with both its rows (a repeat with the same contents is harmless)."""
+        """One record per order id, the later row winning unless the earlier one's state
+        comes after it (`outranks`: a payment file lists a cancellation above the payment it
+        cancels); a repeat with other contents is noted with both its rows (a repeat with
+        the same contents is harmless)."""
         by_id: dict[str, OrderRecord] = {}
         for record in records:
             earlier = by_id.get(record.order_id)
             if earlier is not None and earlier.digest() != record.digest():
                 self.note_duplicate(record.order_id, earlier.row_no, record.row_no)
-            by_id[record.order_id] = record
+            if earlier is None or not outranks(earlier.status, record.status):
+                by_id[record.order_id] = record
         return list(by_id.values())
 
     def note_duplicate(self, order_id: str, first_row: int, later_row: int) -> None:
@@ -498,11 +593,25 @@ class _Batches:
             summary=self.report.summary(),
         )
 
+    bookings = False
+
     def write(self, records: list[OrderRecord]) -> None:
         raise NotImplementedError
 
     def purchases(self) -> int:
         raise NotImplementedError
+
+    def count_bookings(self) -> None:
+        """engagements_completed, _upcoming, _cancelled and _no_show of the file's bookings."""
+        raise NotImplementedError
+
+    def booking_people(self, records: list[OrderRecord]) -> list[int]:
+        """Who each booking is for, created where nobody matches (by phone first: a
+        marketplace's buyer and a booking's are one party by their own number)."""
+        identities = [Identity(r.customer_id, r.email, r.phone, r.name, r.company) for r in records]
+        people = self.resolver.resolve(identities, [r.row_no for r in records])
+        self.report.parties_created = self.resolver.parties_created
+        return self._survivors(people)
 
     def close(self) -> None:
         pass
@@ -540,6 +649,9 @@ class _Writer(_Batches):
                 cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
 
     def write(self, records: list[OrderRecord]) -> None:
+        if self.bookings:
+            self._write_bookings(records)
+            return
         # An order repeated in the file is one order: the later row wins.
         unique = self.dedupe(records)
         self.note_refused_lines(unique)
@@ -556,9 +668,13 @@ class _Writer(_Batches):
                 continue
             digest = record.digest()
             if found["import_run_id"] == self.run_row.pk:
-                # Written by an earlier batch of this same file: a repeat, the later row wins.
+                # Written by an earlier batch of this same file: a repeat, the later row wins
+                # unless the earlier one's state comes after it.
                 if found["row_digest"] != digest:
                     self.note_duplicate(record.order_id, found["source_row"], record.row_no)
+                if outranks(found["status"], record.status):
+                    unchanged.append(found["pk"])
+                    continue
             elif found["party_id"] != party_id:
                 self.report.orders_moved += 1  # the person said: this file is right
                 changed.append((record, party_id, found))
@@ -581,6 +697,95 @@ class _Writer(_Batches):
     def purchases(self) -> int:
         orders = Order.objects.filter(import_run=self.run_row)
         return orders.exclude(status__in=NOT_PURCHASED).count()
+
+    def count_bookings(self) -> None:
+        now = timezone.now()
+        found = Engagement.objects.filter(import_run=self.run_row).values_list(
+            "status", "started_at"
+        )
+        for status, started_at in found.iterator(chunk_size=2000):
+            _count_booking(self.report, _booking_outcome(status, started_at, now))
+
+    def _write_bookings(self, records: list[OrderRecord]) -> None:
+        """Bookings as engagements, by (source, booking number): a re-import adds nothing,
+        a booking whose state or time changed is updated."""
+        unique = self.dedupe(records)
+        existing = existing_engagements(self.report.source, [r.order_id for r in unique])
+        people = self.booking_people(unique)
+        pairs = {(line.name, line.sku) for record in unique for line in record.lines}
+        offerings = self.catalogue.ids_for(pairs) if pairs else {}
+        new, changed, unchanged = [], [], []
+        for record, party_id in zip(unique, people, strict=True):
+            values = self._engagement_values(record, party_id, offerings)
+            found = existing.get(record.order_id)
+            if found is None:
+                new.append(Engagement(**values, created_by_run=self.run_row))
+            elif found["import_run_id"] == self.run_row.pk and outranks(
+                found["status"], record.status
+            ):
+                unchanged.append(found["pk"])
+            elif found["row_digest"] != values["row_digest"] or found["party_id"] != party_id:
+                changed.append(Engagement(pk=found["pk"], **values))
+            else:
+                unchanged.append(found["pk"])
+        Engagement.objects.bulk_create(new, batch_size=1000)
+        Engagement.objects.bulk_update(changed, _ENGAGEMENT_FIELDS, batch_size=500)
+        for chunk in chunked(unchanged):
+            Engagement.objects.filter(pk__in=chunk).update(import_run=self.run_row)
+        self.report.engagements_created += len(new)
+        self.report.engagements_updated += len(changed)
+        self.report.engagements_unchanged += len(unchanged)
+        self._write_booking_orders(unique, people)
+
+    def _write_booking_orders(self, records: list[OrderRecord], people: list[int]) -> None:
+        """A paid booking is also a purchase (its value counts as any order's): an order of
+        the same number, paid, pending or cancelled as its payment was."""
+        paid = [
+            (as_order(record), party_id)
+            for record, party_id in zip(records, people, strict=True)
+            if record.paid_status
+        ]
+        existing = existing_orders(self.report.source, [record.order_id for record, _ in paid])
+        new, changed, unchanged = [], [], []
+        for record, party_id in paid:
+            found = existing.get(record.order_id)
+            if found is None:
+                new.append((record, party_id))
+            elif found["row_digest"] != record.digest() or found["party_id"] != party_id:
+                if found["import_run_id"] == self.run_row.pk and outranks(
+                    found["status"], record.status
+                ):
+                    unchanged.append(found["pk"])
+                else:
+                    changed.append((record, party_id, found))
+            else:
+                unchanged.append(found["pk"])
+        self._create_orders(new)
+        self._update_orders(changed)
+        for chunk in chunked(unchanged):
+            Order.objects.filter(pk__in=chunk).update(import_run=self.run_row)
+        self.report.orders_created += len(new)
+        self.report.orders_updated += len(changed)
+        self.report.orders_unchanged += len(unchanged)
+
+    def _engagement_values(self, record: OrderRecord, party_id: int, offerings: dict) -> dict:
+        line = record.lines[0] if record.lines else None
+        paid = record.total if record.total else None
+        return {
+            "party_id": party_id,
+            "kind": EngagementKind.APPOINTMENT,
+            "title": line.name if line else "",
+            "offering_id": offerings.get((line.name, line.sku)) if line else None,
+            "started_at": record.occurred_at,
+            "status": record.status,
+            "currency": record.currency if paid is not None else "",
+            "amount": paid,
+            "source": self.report.source,
+            "external_id": record.order_id,
+            "row_digest": record.digest(),
+            "source_row": record.row_no,
+            "import_run": self.run_row,
+        }
 
     def _create_orders(self, new: list[tuple[OrderRecord, int]]) -> None:
         if not new:
@@ -701,12 +906,16 @@ class _Preview(_Batches):
         self.scratch = Scratch()
         self.resolver = PreviewResolver(report.source, self.scratch)
         self.purchase_count = 0
+        self.outcomes: Counter[str] = Counter()
 
     def forget(self) -> None:
         # A preview writes only its rejected rows; its scratch file is its own.
         self.resolver.known.clear()
 
     def write(self, records: list[OrderRecord]) -> None:
+        if self.bookings:
+            self._count_bookings_of(records)
+            return
         unique = self.dedupe(records)
         self.note_refused_lines(unique)
         ids = [r.order_id for r in unique]
@@ -721,10 +930,14 @@ class _Preview(_Batches):
             digest = record.digest()
             previous = earlier.get(record.order_id)
             if previous is not None:
-                previous_digest, was_purchase, previous_row = previous
-                self.purchase_count -= was_purchase
+                previous_digest, was_purchase, previous_row, previous_status = previous
                 if previous_digest != digest:
                     self.note_duplicate(record.order_id, previous_row, record.row_no)
+                if outranks(previous_status, record.status):
+                    report.orders_unchanged += 1
+                    continue  # the earlier row's state stands (and stays remembered)
+                self.purchase_count -= was_purchase
+                if previous_digest != digest:
                     report.orders_updated += 1
                 else:
                     report.orders_unchanged += 1
@@ -743,14 +956,130 @@ class _Preview(_Batches):
             counted.append(record)
         report.purchases = self.purchase_count
         self.scratch.remember_orders(
-            (r.order_id, r.digest(), r.is_purchase, r.row_no) for r in counted
+            (r.order_id, r.digest(), r.is_purchase, r.row_no, r.status) for r in counted
         )
 
     def purchases(self) -> int:
         return self.purchase_count
 
+    def _count_bookings_of(self, records: list[OrderRecord]) -> None:
+        """As the import would write them: created, updated or unchanged, and what became of
+        each booking (its outcome kept in the scratch file, a repeat counted once)."""
+        unique = self.dedupe(records)
+        ids = [r.order_id for r in unique]
+        existing = existing_engagements(self.report.source, ids)
+        people = self.booking_people(unique)
+        earlier = self.scratch.orders_seen(ids)
+        report, now = self.report, timezone.now()
+        counted = []
+        for record, party_id in zip(unique, people, strict=True):
+            digest = record.digest()
+            previous = earlier.get(record.order_id)
+            found = existing.get(record.order_id)
+            if previous is not None:
+                if outranks(previous[3], record.status):
+                    report.engagements_unchanged += 1
+                    continue
+                outcome, was_purchase = divmod(previous[1], 2)
+                self.outcomes[_OUTCOMES[outcome]] -= 1
+                self.purchase_count -= was_purchase
+                report.engagements_updated += previous[0] != digest
+                report.engagements_unchanged += previous[0] == digest
+            elif found is None:
+                report.engagements_created += 1
+            elif found["row_digest"] != digest or found["party_id"] != party_id:
+                report.engagements_updated += 1
+            else:
+                report.engagements_unchanged += 1
+            self.outcomes[_booking_outcome(record.status, record.occurred_at, now)] += 1
+            self.purchase_count += as_order(record).is_purchase
+            counted.append(record)
+        self.scratch.remember_orders(
+            (
+                r.order_id,
+                r.digest(),
+                2 * _OUTCOMES.index(_booking_outcome(r.status, r.occurred_at, now))
+                + as_order(r).is_purchase,
+                r.row_no,
+                r.status,
+            )
+            for r in counted
+        )
+
+    def count_bookings(self) -> None:
+        for outcome, count in self.outcomes.items():
+            _count_booking(self.report, outcome, count)
+
     def close(self) -> None:
         self.scratch.close()
+
+
+_OUTCOMES = ("completed", "upcoming", "cancelled", "no_show")
+# Which of two states of one order (or booking) came later, whatever the rows' order: a
+# payment then its cancellation, a booking then its no-show. Equal ranks: the later row.
+_STATE_ORDER = {
+    "failed": 0,
+    "pending": 1,
+    "booked": 1,
+    "paid": 2,
+    "done": 2,
+    "partially_refunded": 3,
+    "no_show": 3,
+    "refunded": 4,
+    "cancelled": 5,
+}
+
+
+def outranks(earlier: str, later: str) -> bool:
+    """Whether an order's earlier row's state stands over its later row's."""
+    return _STATE_ORDER.get(earlier, 2) > _STATE_ORDER.get(later, 2)
+
+
+_ENGAGEMENT_FIELDS = [
+    "party",
+    "kind",
+    "title",
+    "offering",
+    "started_at",
+    "status",
+    "currency",
+    "amount",
+    "row_digest",
+    "source_row",
+    "import_run",
+]
+
+
+def as_order(booking: OrderRecord) -> OrderRecord:
+    """A paid booking as the order it also is (its payment's state); a booking not paid for
+    is no order (status "", never a purchase)."""
+    return dataclasses.replace(booking, status=booking.paid_status or "failed", paid_status="")
+
+
+def _booking_outcome(status: str, started_at, now) -> str:
+    """What a booking came to: a booking whose time has passed took place (a file that says
+    only 확정 of yesterday's booking); one still to come is upcoming."""
+    if status in (EngagementStatus.CANCELLED, EngagementStatus.NO_SHOW):
+        return status
+    if status == EngagementStatus.BOOKED and started_at > now:
+        return "upcoming"
+    return "completed"
+
+
+def _count_booking(report: ImportReport, outcome: str, count: int = 1) -> None:
+    name = f"engagements_{outcome}"
+    setattr(report, name, getattr(report, name) + count)
+
+
+def existing_engagements(source: str, booking_ids: list[str]) -> dict[str, dict]:
+    """The engagements of this source already kept, by booking number."""
+    found = {}
+    for chunk in chunked(booking_ids):
+        for row in Engagement.objects.filter(source=source, external_id__in=chunk).values(
+            "pk", "external_id", "row_digest", "party_id", "status", "import_run_id"
+        ):
+            found[row["external_id"]] = row
+    return found
 
 
 _EXISTING = ("pk", "external_id", "row_digest", "status", "party_id", "import_run_id", "source_row")

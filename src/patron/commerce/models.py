@@ -42,8 +42,9 @@ class OrderStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
-# Orders in these states never happened as purchases: they are kept, but not counted.
-NOT_PURCHASED = (OrderStatus.CANCELLED, OrderStatus.FAILED)
+# Orders in these states are no purchase (yet): they are kept, but not counted. An order not
+# yet paid (결제대기, 입금대기, authorized) becomes one when a later file says it was paid.
+NOT_PURCHASED = (OrderStatus.CANCELLED, OrderStatus.FAILED, OrderStatus.PENDING)
 
 
 class ImportRun(TrackedRun):

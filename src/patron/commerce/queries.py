@@ -7,11 +7,22 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, Max, Min, Q, QuerySet
+from django.utils import timezone
 
 from patron.core.runs import RunStatus, reap_interrupted_runs
 from patron.parties.models import Activity, Party
 
-from .models import NOT_PURCHASED, Engagement, ImportRun, Offering, OfferingKind, Order, OrderLine
+from .bookings import state_at, took_place
+from .models import (
+    NOT_PURCHASED,
+    Engagement,
+    EngagementStatus,
+    ImportRun,
+    Offering,
+    OfferingKind,
+    Order,
+    OrderLine,
+)
 
 
 def recent_imports(limit: int = 10) -> QuerySet[ImportRun]:
@@ -86,7 +97,11 @@ def party_history(party: Party) -> PartyHistory:
         .exclude(status__in=NOT_PURCHASED)
         .aggregate(n=Count("id"), first=Min("occurred_at"), last=Max("occurred_at"))
     )
-    work = Engagement.objects.filter(party=party).aggregate(n=Count("id"), first=Min("started_at"))
+    # Known since the first engagement that took place: a booking still ahead would date
+    # the relationship in the future, and one never kept did not start it.
+    work = Engagement.objects.filter(party=party).aggregate(
+        n=Count("id"), first=Min("started_at", filter=took_place(timezone.now()))
+    )
     return PartyHistory(orders["n"], orders["first"], orders["last"], work["n"], work["first"])
 
 
@@ -103,10 +118,13 @@ class TimelineEntry:
     status: str = ""
     label: str = ""  # a translated label (engagement kind)
     actor: Any = None
+    state: str = ""  # an engagement's state (bookings.state_at): done, booked, cancelled, ...
+    state_label: str = ""
 
 
 def party_timeline(party: Party, limit: int = 100) -> list[TimelineEntry]:
-    """Orders, engagements and timeline entries, newest first."""
+    """Orders, engagements (with their state) and timeline entries, newest first."""
+    now = timezone.now()
     entries = [
         TimelineEntry(
             at=order.occurred_at,
@@ -131,6 +149,8 @@ def party_timeline(party: Party, limit: int = 100) -> list[TimelineEntry]:
             amount=e.amount,
             currency=e.currency,
             label=e.get_kind_display(),
+            state=(state := state_at(e.status, e.started_at, now)),
+            state_label=EngagementStatus(state).label,
         )
         for e in Engagement.objects.filter(party=party).order_by("-started_at")[:limit]
     ]

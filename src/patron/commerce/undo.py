@@ -1,7 +1,8 @@
-"""Undoing an import: the orders it added and the parties only it brought in are removed.
+"""Undoing an import: the orders and engagements (bookings) it added and the parties only it
+brought in are removed.
 
-Orders the file updated (they were there before) stay as the file left them: Patron keeps no
-earlier version of an order to go back to, and the undo says how many those are. The work is
+Orders and engagements the file updated (they were there before) stay as the file left them:
+Patron keeps no earlier version to go back to, and the undo says how many those are. The work is
 done in batches, one transaction each, so no lock is held longer than a batch.
 """
 
@@ -62,31 +63,31 @@ def claim_undo(run: ImportRun) -> None:
 
 def do_undo_import(run: ImportRun, *, actor, claimed: bool = False) -> dict[str, int]:
     """Remove what the import added; returns the counts (also stored on the run's summary),
-    and under "touched" the parties that remain but lost orders, for the caller to refresh."""
+    and under "touched" the parties that remain but lost orders or engagements, for the
+    caller to refresh."""
     if claimed:
         if run.undone_at is not None:
             raise UndoRefused("import.undone_already")
     else:
         claim_undo(run)
     # Marked undone at the end: an undo that is stopped halfway can simply be run again.
-    # One pass over the orders finds them (the column is not indexed: imports would pay for
-    # it on every row); they are then deleted a batch at a time.
+    # One pass over the orders, one over the engagements finds them (the column is not
+    # indexed: imports would pay for it on every row); they are then deleted a batch at a time.
     found = list(Order.objects.filter(created_by_run=run).values_list("pk", "party_id"))
-    touched = {party for _, party in found}
-    removed_orders = 0
-    for chunk in chunked(found, BATCH):
-        with transaction.atomic():
-            deleted = Order.objects.filter(pk__in=[pk for pk, _ in chunk]).delete()
-            removed_orders += deleted[1].get("commerce.Order", 0)
+    work = list(Engagement.objects.filter(created_by_run=run).values_list("pk", "party_id"))
+    touched = {party for _, party in found + work}
+    removed_orders = _remove(Order, found)
+    removed_engagements = _remove(Engagement, work)
     with transaction.atomic():
         Consent.objects.filter(evidence__import=run.pk).delete()
     removed_parties = _remove_parties_only_it_brought(run)
     remaining = sorted(touched - removed_parties)
-    updated = Order.objects.filter(import_run=run).count()
     counts = {
         "orders_removed": removed_orders,
+        "engagements_removed": removed_engagements,
         "parties_removed": len(removed_parties),
-        "orders_left_updated": updated,
+        "orders_left_updated": Order.objects.filter(import_run=run).count(),
+        "engagements_left_updated": Engagement.objects.filter(import_run=run).count(),
     }
     with transaction.atomic():
         for chunk in chunked(remaining):
@@ -106,6 +107,16 @@ def do_undo_import(run: ImportRun, *, actor, claimed: bool = False) -> dict[str,
     run.refresh_from_db()
     counts["touched"] = remaining
     return counts
+
+
+def _remove(model: type[Order] | type[Engagement], found: list[tuple[int, int]]) -> int:
+    """Delete the (pk, party) rows a batch at a time; how many went."""
+    removed = 0
+    for chunk in chunked(found, BATCH):
+        with transaction.atomic():
+            deleted = model.objects.filter(pk__in=[pk for pk, _ in chunk]).delete()
+            removed += deleted[1].get(model._meta.label, 0)
+    return removed
 
 
 def _remove_parties_only_it_brought(run: ImportRun) -> set[int]:

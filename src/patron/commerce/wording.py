@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from patron.core.wording import listing, number, wording
 
@@ -283,28 +283,36 @@ def _map_unknown_column(column: str, field: str = "") -> str:
     return _("The file has no column “%(column)s”.") % {"column": column}
 
 
+def _columns_seen(seen: list[str] | None) -> str:
+    if not seen:
+        return ""
+    return " " + _("The file's columns: %(columns)s.") % {"columns": listing(seen[:40])}
+
+
 @wording("file.no_date_column")
-def _no_date_column() -> str:
+def _no_date_column(seen: list[str] | None = None) -> str:
     return _(
-        "No column holds the order date (e.g. “Date”, “Created at”, “주문일시”). Rename that "
-        "column, or say which it is (on the command line: --map COLUMN=occurred_at)."
-    )
+        "No column says when the order was placed or paid, or when a booking takes place "
+        "(e.g. “주문일시”, “결제일”, “이용일시”, “Date”). Say which column it is (on the "
+        "command line: --map COLUMN=occurred_at)."
+    ) + _columns_seen(seen)
 
 
 @wording("file.no_amount_column")
-def _no_amount_column() -> str:
+def _no_amount_column(seen: list[str] | None = None) -> str:
     return _(
-        "No column holds the amount (e.g. “Total”, “Amount”, “결제금액”). Rename that column, "
-        "or say which it is (on the command line: --map COLUMN=total)."
-    )
+        "No column holds the amount paid (e.g. “결제금액”, “총 주문금액”, “Total”). Say "
+        "which column it is (on the command line: --map COLUMN=total)."
+    ) + _columns_seen(seen)
 
 
 @wording("file.no_customer_column")
-def _no_customer_column() -> str:
+def _no_customer_column(seen: list[str] | None = None) -> str:
     return _(
-        "No column says who bought (a name, email, phone or customer id). Rename one, or say "
-        "which it is (on the command line: --map COLUMN=email)."
-    )
+        "No column says who bought or booked (a name, phone, email or member number; a "
+        "recipient's columns are never taken for the buyer). Say which column it is (on "
+        "the command line: --map COLUMN=phone)."
+    ) + _columns_seen(seen)
 
 
 @wording("import.duplicate_columns")
@@ -466,3 +474,203 @@ def _no_order_numbers() -> str:
 @wording("import.undo_under_way")
 def _undo_under_way() -> str:
     return _("This import is being undone already.")
+
+
+# -- a party's bookings (commerce.bookings) -------------------------------------------------------
+
+
+def _no_shows(n: int) -> str:
+    return ngettext("%(count)s no-show", "%(count)s no-shows", n) % {"count": number(n)}
+
+
+@wording("booking.no_shows")
+def _booking_no_shows(no_shows: int, bookings: int) -> str:
+    return ngettext(
+        "%(no_shows)s in the last %(count)s booking",
+        "%(no_shows)s in the last %(count)s bookings",
+        bookings,
+    ) % {"no_shows": _no_shows(no_shows), "count": number(bookings)}
+
+
+@wording("booking.no_shows_all")
+def _booking_no_shows_all(no_shows: int, bookings: int) -> str:
+    return ngettext(
+        "%(no_shows)s in %(count)s booking so far",
+        "%(no_shows)s in %(count)s bookings so far",
+        bookings,
+    ) % {"no_shows": _no_shows(no_shows), "count": number(bookings)}
+
+
+# -- reading a file by meaning ------------------------------------------------------------------
+
+# The fields a column can be read as, as the preview and the correction form name them.
+FIELD_NAMES = {
+    "order_id": gettext_lazy("Order or booking number"),
+    "line_id": gettext_lazy("Item's order number"),
+    "occurred_at": gettext_lazy("Date paid"),
+    "ordered_at": gettext_lazy("Date ordered"),
+    "service_at": gettext_lazy("Date of the booked service"),
+    "time_of_day": gettext_lazy("Time of day"),
+    "cancelled_at": gettext_lazy("Cancelled (date or yes/no)"),
+    "no_show": gettext_lazy("No-show (yes/no)"),
+    "status": gettext_lazy("Status"),
+    "status_detail": gettext_lazy("Further status"),
+    "claim_status": gettext_lazy("Claim status (cancel, return)"),
+    "total": gettext_lazy("Amount paid"),
+    "line_total": gettext_lazy("Item's amount"),
+    "line_price": gettext_lazy("Unit price"),
+    "line_quantity": gettext_lazy("Quantity"),
+    "line_name": gettext_lazy("Product or service"),
+    "line_sku": gettext_lazy("Product code"),
+    "refunded": gettext_lazy("Refunded amount"),
+    "discount_amount": gettext_lazy("Discount"),
+    "discount_code": gettext_lazy("Coupon code"),
+    "currency": gettext_lazy("Currency"),
+    "customer_id": gettext_lazy("Member ID or number"),
+    "name": gettext_lazy("Name"),
+    "first_name": gettext_lazy("First name"),
+    "last_name": gettext_lazy("Last name"),
+    "company": gettext_lazy("Company"),
+    "email": gettext_lazy("Email"),
+    "phone": gettext_lazy("Phone"),
+    "delivery_phone": gettext_lazy("Recipient's phone (never the buyer's)"),
+    "accepts_marketing": gettext_lazy("Marketing consent"),
+    "channel": gettext_lazy("Sales channel or payment method"),
+    "note": gettext_lazy("Note"),
+    "cancel_reason": gettext_lazy("Cancellation reason (cancelled when written)"),
+    "return_reason": gettext_lazy("Return reason (returned when written)"),
+}
+
+_REASONS = {
+    "header.role_field": gettext_lazy("who and what: %(words)s"),
+    "header.role_alone": gettext_lazy("a person's role alone: %(words)s"),
+    "header.field_word": gettext_lazy("a field word without a role: %(words)s"),
+    "header.recipient_phone": gettext_lazy("the recipient's, never the buyer's: %(words)s"),
+    "header.remembered": gettext_lazy("as you said for this source"),
+    "header.person_chose": gettext_lazy("as you chose"),
+    "header.values_phone": gettext_lazy("its values are phone numbers"),
+    "header.values_email": gettext_lazy("its values are email addresses"),
+}
+
+_RULES = {
+    "rule.paid_before_ordered": gettext_lazy("the payment date is used over the order date"),
+    "rule.paid_amount_first": gettext_lazy(
+        "the amount paid is used over the order amount, and that over an amount word alone"
+    ),
+    "rule.order_number_first": gettext_lazy(
+        "the order number is used over a transaction, receipt or approval number"
+    ),
+    "rule.first_and_surest": gettext_lazy("the surest, then the leftmost, column is used"),
+}
+
+
+def field_name(field: str) -> str:
+    return str(FIELD_NAMES.get(field, field))
+
+
+@wording("header.recognised")
+def _recognised(
+    column: str,
+    field: str,
+    reason: str = "",
+    confidence: float = 0,
+    words: list[str] | None = None,
+    used_as: str = "",
+    lost_to: str = "",
+) -> str:
+    if lost_to:
+        return _("“%(column)s” not used: “%(chosen)s” was chosen (%(rule)s).") % {
+            "column": column,
+            "chosen": lost_to,
+            "rule": _RULES.get(reason, _RULES["rule.first_and_surest"]),
+        }
+    # The words read are the header's own (quoted: names, in any language).
+    quoted = " + ".join(f"“{word}”" for word in words or [])
+    why = _REASONS.get(reason)
+    detail = (why % {"words": quoted}) if why else quoted
+    line = _("“%(column)s” → %(field)s (%(detail)s; %(sure)s%% sure)") % {
+        "column": column,
+        "field": field_name(field),
+        "detail": detail,
+        "sure": round(confidence * 100),
+    }
+    if used_as and used_as not in (field, "occurred_at"):
+        line += " " + _("read as %(field)s") % {"field": field_name(used_as)}
+    return line
+
+
+@wording("import.read_as_bookings")
+def _read_as_bookings(columns: list[str] | None = None) -> str:
+    return _(
+        "Read as bookings (each row a booking, kept as an engagement), from the columns "
+        "%(columns)s."
+    ) % {"columns": listing(f"“{c}”" for c in columns or [])}
+
+
+@wording("import.bookings_done")
+def _bookings_done(
+    file: str,
+    rows: int,
+    created: int,
+    updated: int,
+    unchanged: int,
+    completed: int,
+    upcoming: int,
+    cancelled: int,
+    no_show: int,
+    parties: int,
+    dry_run: bool = False,
+) -> str:
+    values = {
+        "file": file,
+        "rows": number(rows),
+        "created": number(created),
+        "updated": number(updated),
+        "unchanged": number(unchanged),
+        "completed": number(completed),
+        "upcoming": number(upcoming),
+        "cancelled": number(cancelled),
+        "no_show": number(no_show),
+        "parties": number(parties),
+    }
+    if dry_run:
+        text = _(
+            "%(file)s: %(rows)s rows read as bookings; would add %(created)s bookings and "
+            "%(parties)s parties, update %(updated)s, leave %(unchanged)s as they are."
+        )
+    else:
+        text = _(
+            "%(file)s: %(rows)s rows read as bookings; added %(created)s bookings and "
+            "%(parties)s parties, updated %(updated)s, %(unchanged)s already up to date."
+        )
+    outcome = _(
+        "Took place: %(completed)s; upcoming: %(upcoming)s; cancelled: %(cancelled)s; "
+        "no-show: %(no_show)s."
+    )
+    return (text + " " + outcome) % values
+
+
+@wording("import.unknown_status")
+def _unknown_status(status: str, rows: int) -> str:
+    return ngettext(
+        "“%(status)s” (%(rows)s row): a status no rule knows; the row was kept as a purchase "
+        "or booking. Say what it means for this source.",
+        "“%(status)s” (%(rows)s rows): a status no rule knows; the rows were kept as purchases "
+        "or bookings. Say what it means for this source.",
+        rows,
+    ) % {"status": status, "rows": number(rows)}
+
+
+@wording("reading.meaning_unknown")
+def _meaning_unknown(status: str = "", meaning: str = "") -> str:
+    return _(
+        "“%(meaning)s” is not a meaning Patron knows for “%(status)s”: paid, pending, "
+        "cancelled or refunded for an order; done, booked, cancelled or no_show for a booking."
+    ) % {"meaning": meaning, "status": status}
+
+
+@wording("reading.too_many")
+def _too_many(limit: int) -> str:
+    return _("At most %(limit)s columns and status words are kept per source.") % {
+        "limit": number(limit)
+    }

@@ -17,6 +17,10 @@ class Stage(models.TextChoices):
     LOST = "lost", _("Lost")
 
 
+# Stages of a party slipping away: the ones a "we miss you" contact is for.
+SLIPPING = (Stage.AT_RISK, Stage.DORMANT, Stage.LOST)
+
+
 class ScoringRun(TrackedRun):
     """One fit of the models and the scores it wrote: a tracked run (core.runs)."""
 

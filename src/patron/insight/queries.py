@@ -21,17 +21,19 @@ from patron.analytics import (
     preference_profile,
     read_activity,
 )
+from patron.commerce.bookings import parties_booked_ahead
 from patron.commerce.models import NOT_PURCHASED, Order
 from patron.core.runs import RunStatus, reap_interrupted_runs
 from patron.parties.models import Market, Relationship, RelationshipKind
 
-from .models import PartyScore, ScoringRun, Stage
+from .models import SLIPPING, PartyScore, ScoringRun, Stage
 
 WEEK_DAYS = 7.0
 # The reasons that explain each kind (a customer's list also names signs of a closer
 # relationship that were not enough: those are not why it is a customer).
 REASONS_FOR = {
     RelationshipKind.CLIENT: (
+        "reason.bookings_kept",
         "reason.tailored_repeat",
         "reason.tailored_some",
         "reason.tenure",
@@ -134,8 +136,10 @@ def _relationship_kind(score: PartyScore) -> str:
     return relationship.kind if relationship is not None else RelationshipKind.CUSTOMER
 
 
-def activity_messages(reading: ActivityReading) -> dict[str, Any]:
-    """The stage's reason and the facts beside it, as messages."""
+def activity_messages(reading: ActivityReading, *, booked_ahead: bool = False) -> dict[str, Any]:
+    """The stage's reason and the facts beside it, as messages. The stage reads purchases;
+    for a party slipping away by them but with a booking ahead, the advice is not to win
+    them back (outreach leaves them alone the same way)."""
     silent_days = reading.silent * WEEK_DAYS
     reason = {"code": f"stage.{reading.reason}"}
     if reading.reason in ("overdue", "quiet_but_likely"):
@@ -156,7 +160,11 @@ def activity_messages(reading: ActivityReading) -> dict[str, Any]:
     else:
         facts.append({"code": "fact.no_rhythm", "purchases": reading.purchase_days})
     facts.append({"code": "fact.last_bought", "days": silent_days})
-    return {"reason": reason, "facts": facts, "advice": _advice(reading)}
+    if booked_ahead and reading.stage in SLIPPING:
+        advice = {"code": "advice.booked_ahead"}
+    else:
+        advice = _advice(reading)
+    return {"reason": reason, "facts": facts, "advice": advice}
 
 
 def _advice(reading: ActivityReading) -> dict[str, Any]:
@@ -178,7 +186,8 @@ def party_insight(party) -> PartyInsight:
     if score is not None:
         insight.run = latest_run()
         insight.reading = reading_of(score)
-        insight.activity = activity_messages(insight.reading)
+        booked = party.pk in parties_booked_ahead([party.pk], timezone.now())
+        insight.activity = activity_messages(insight.reading, booked_ahead=booked)
     return insight
 
 

@@ -20,6 +20,15 @@ def _tailored_repeat(times: int, days: float) -> str:
     }
 
 
+@wording("reason.bookings_kept")
+def _bookings_kept(times: int, days: float) -> str:
+    return ngettext(
+        "came to %(count)s booked appointment over %(span)s",
+        "came to %(count)s booked appointments over %(span)s",
+        times,
+    ) % {"count": number(times), "span": span(days)}
+
+
 @wording("reason.tailored_some")
 def _tailored_some(times: int) -> str:
     return _("had tailored work done (%(times)s)") % {"times": _times(times)}
@@ -72,6 +81,7 @@ def _times(n: int) -> str:
 # The same reasons as a heading over a count (dashboard: "Why clients are clients").
 REASON_HEADINGS = {
     "reason.tailored_repeat": lambda: _("came back for tailored work over months"),
+    "reason.bookings_kept": lambda: _("keeps booking and coming"),
     "reason.tailored_some": lambda: _("had some tailored work done"),
     "reason.tenure": lambda: _("a long relationship with tailored work"),
     "reason.tailored_share": lambda: _("most purchases include tailored services"),
@@ -215,6 +225,11 @@ def _advice_at_risk() -> str:
 @wording("advice.dormant")
 def _advice_dormant() -> str:
     return _("Dormant client: normal for clients. A check-in, not a discount.")
+
+
+@wording("advice.booked_ahead")
+def _advice_booked_ahead() -> str:
+    return _("Booked again: no need to win them back. Make the visit count.")
 
 
 @wording("advice.lost")

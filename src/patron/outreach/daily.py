@@ -17,6 +17,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from patron.commerce.bookings import BOOKING_KINDS, booked_ahead, took_place
 from patron.commerce.models import Engagement
 from patron.core.business import business
 from patron.core.formats import long_date
@@ -67,7 +68,7 @@ def do_plan_day(day: dt.date, *, now: dt.datetime | None = None) -> dict[str, in
         if cadence.template is None:
             counts["skipped_no_template"] += 1
             continue
-        audience = _audience(cadence, day)
+        audience = _audience(cadence, day, moment)
         if audience is None:
             continue  # not this cadence's day (a newsletter on another day of the month)
         key, ids = audience
@@ -91,7 +92,7 @@ def _kind_filter(cadence: Cadence) -> Q:
     return Q() if cadence.kind == ANY else Q(relationship__kind=cadence.kind)
 
 
-def _audience(cadence: Cadence, day: dt.date) -> tuple[str, list[int]] | None:
+def _audience(cadence: Cadence, day: dt.date, now: dt.datetime) -> tuple[str, list[int]] | None:
     parties = live_parties().filter(_kind_filter(cadence))
     if cadence.rule == CadenceRule.BIRTHDAY:
         found = parties.filter(_on_this_day("birthday", day))
@@ -104,10 +105,7 @@ def _audience(cadence: Cadence, day: dt.date) -> tuple[str, list[int]] | None:
     if cadence.rule in (CadenceRule.SURVEY_AFTER_ENGAGEMENT, CadenceRule.REVIEW_REQUEST):
         ended = day - dt.timedelta(days=cadence.days)
         start = dt.datetime.combine(ended, dt.time(), tzinfo=KOREA)
-        finished = Engagement.objects.filter(
-            party=OuterRef("pk"), ended_at__gte=start, ended_at__lt=start + dt.timedelta(days=1)
-        )
-        return f"cadence:{cadence.pk}:{day}", _ids(parties.filter(Exists(finished)))
+        return f"cadence:{cadence.pk}:{day}", _ids(parties.filter(Exists(_finished(start, now))))
     if cadence.rule == CadenceRule.AFTER_EVENT:
         held = day - dt.timedelta(days=cadence.days)
         start = dt.datetime.combine(held, dt.time(), tzinfo=KOREA)
@@ -123,6 +121,18 @@ def _audience(cadence: Cadence, day: dt.date) -> tuple[str, list[int]] | None:
             return None
         return f"cadence:{cadence.pk}:{day:%Y-%m}", _ids(parties)
     return None
+
+
+def _finished(start: dt.datetime, now: dt.datetime) -> QuerySet:
+    """Engagements that took place (bookings.took_place) and finished on the day from
+    ``start``: a survey or a review request follows service given, never a cancelled booking
+    or a no-show. A booked appointment has no end in its export: it ends on its day."""
+    end = start + dt.timedelta(days=1)
+    ended = Q(ended_at__gte=start, ended_at__lt=end)
+    visited = Q(
+        ended_at__isnull=True, kind__in=BOOKING_KINDS, started_at__gte=start, started_at__lt=end
+    )
+    return Engagement.objects.filter(took_place(now), ended | visited, party=OuterRef("pk"))
 
 
 def _on_this_day(field: str, day: dt.date) -> Q:
@@ -142,9 +152,11 @@ def _ids(parties: QuerySet) -> list[int]:
 
 def _check_in_tasks(cadence: Cadence, day: dt.date) -> Counter:
     """A client nobody has contacted for ``days`` days gets a check-in task for their account
-    manager (a dormant client is called, not sent a discount)."""
+    manager (a dormant client is called, not sent a discount); not one with a booking from
+    the day on: they are coming, and the visit is the contact."""
     days = cadence.days or 90
     cutoff = dt.datetime.combine(day - dt.timedelta(days=days), dt.time(), tzinfo=KOREA)
+    day_start = dt.datetime.combine(day, dt.time(), tzinfo=KOREA)
     touched = OutboxMessage.objects.filter(
         party=OuterRef("pk"), status=OutboxStatus.SENT, sent_at__gte=cutoff
     )
@@ -155,6 +167,7 @@ def _check_in_tasks(cadence: Cadence, day: dt.date) -> Counter:
         .filter(Q(relationship__since__lte=cutoff.date()) | Q(created_at__lte=cutoff))
         .exclude(Exists(touched))
         .exclude(Exists(done))
+        .exclude(booked_ahead(day_start))
         .values_list("pk", "relationship__owner_id")
     )
     counts: Counter = Counter()

@@ -2,8 +2,9 @@
 
 The affected parties are those with a purchase (not a cancelled or failed order) of one of
 the incident's offerings in its window, or an engagement for one of them running in it (any
-offering when the incident names none). Notices are service messages: they reach people who
-refused marketing, are never capped, and are not held at night.
+offering when the incident names none) that was not cancelled or missed. Notices are service
+messages: they reach people who refused marketing, are never capped, and are not held at
+night.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from patron.commerce.models import NOT_PURCHASED, Engagement, OrderLine
+from patron.commerce.models import NOT_PURCHASED, NOT_SERVED, Engagement, OrderLine
 from patron.core.formats import long_datetime
 from patron.core.problems import Problem
 from patron.parties.models import Party
@@ -51,9 +52,13 @@ def affected_parties(incident: Incident) -> QuerySet[Party]:
         order__occurred_at__gte=incident.starts_at,
         order__occurred_at__lte=incident.ends_at,
     ).exclude(order__status__in=NOT_PURCHASED)
-    served = Engagement.objects.filter(
-        party=OuterRef("pk"), started_at__lte=incident.ends_at
-    ).filter(Q(ended_at__isnull=True) | Q(ended_at__gte=incident.starts_at))
+    # A cancelled booking or a no-show was never served: the problem did not touch them. A
+    # booking still ahead inside the window is (the notice tells them before they come).
+    served = (
+        Engagement.objects.filter(party=OuterRef("pk"), started_at__lte=incident.ends_at)
+        .filter(Q(ended_at__isnull=True) | Q(ended_at__gte=incident.starts_at))
+        .exclude(status__in=NOT_SERVED)
+    )
     if offerings:
         bought = bought.filter(offering_id__in=offerings)
         served = served.filter(offering_id__in=offerings)

@@ -3,7 +3,9 @@
 The rules follow the source article: a client is kept by people (a personal call from the
 account manager, never a discount first); a valuable customer slipping away gets a tailored
 offer; a low-value one a short survey (ask why before spending on them); a customer who looks
-like a client in the making is invited into the relationship personally.
+like a client in the making is invited into the relationship personally. A party with a
+booking ahead is not slipping away, whatever its purchases say: nobody calls to win back
+someone who is coming next week.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from dataclasses import dataclass
 from django.db.models import Q
 from django.utils import timezone
 
-from patron.insight.models import PartyScore, Stage
+from patron.commerce.bookings import ahead, booked_ahead
+from patron.commerce.models import Engagement
+from patron.insight.models import SLIPPING, PartyScore, Stage
 from patron.insight.queries import at_risk, candidates
 from patron.parties.models import RelationshipKind
 
@@ -32,10 +36,16 @@ class NextAction:
         return self.score.party
 
 
-def action_for(score: PartyScore, value_line: float) -> dict | None:
+def action_for(
+    score: PartyScore, value_line: float, *, booked_in_days: float | None = None
+) -> dict | None:
+    """What to do for the scored party; ``booked_in_days``: how soon its next booking is, if
+    it has one ahead (then no win-back, and the page says why)."""
     kind = getattr(getattr(score.party, "relationship", None), "kind", "")
     base = {"stage": score.stage, "days": score.quiet_days, "value": round(score.clv)}
-    if score.stage in (Stage.AT_RISK, Stage.DORMANT, Stage.LOST):
+    if score.stage in SLIPPING and booked_in_days is not None:
+        return {"code": "nba.booked_ahead", "stage": score.stage, "in_days": booked_in_days}
+    if score.stage in SLIPPING:
         if kind == RelationshipKind.CLIENT:
             return {"code": "nba.call", **base}
         if score.stage == Stage.LOST:
@@ -80,7 +90,7 @@ def next_actions(*, owner=None, limit: int = 20) -> list[NextAction]:
     action, leaving out those someone just handled; only the owner's parties when an account
     manager is given (with the parties nobody manages, for owners)."""
     line = value_line()
-    slipping = at_risk()
+    slipping = at_risk().exclude(booked_ahead(timezone.now(), party="party"))
     rising = candidates(active_only=True).filter(propensity__gte=CANDIDATE_PROPENSITY)
     if owner is not None:
         mine = Q(party__relationship__owner=owner)
@@ -105,4 +115,9 @@ def next_actions(*, owner=None, limit: int = 20) -> list[NextAction]:
 
 def party_action(party) -> dict | None:
     score = PartyScore.objects.filter(party=party).select_related("party__relationship").first()
-    return action_for(score, value_line()) if score is not None else None
+    if score is None:
+        return None
+    now = timezone.now()
+    booking = Engagement.objects.filter(ahead(now), party=party).order_by("started_at").first()
+    days = round((booking.started_at - now).total_seconds() / 86400, 2) if booking else None
+    return action_for(score, value_line(), booked_in_days=days)

@@ -10,10 +10,12 @@ import datetime as dt
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 
+from patron.commerce.bookings import booked_ahead
 from patron.commerce.models import NOT_PURCHASED, OrderLine
 from patron.core.problems import Problem
-from patron.insight.models import Stage
+from patron.insight.models import SLIPPING, Stage
 from patron.parties.models import Channel, Consent, Party, Purpose, RelationshipKind
 from patron.parties.queries import live_parties
 
@@ -102,8 +104,13 @@ def segment_parties(filters: dict[str, Any], *, today: dt.date | None = None) ->
     condition = Q()
     if "kind" in filters:
         condition &= Q(relationship__kind__in=filters["kind"])
+    # A party with a booking ahead is not slipping away nor quiet, whatever its purchases say:
+    # a "we miss you" segment leaves it out.
+    coming = Q(booked_ahead(timezone.now()))
     if "stage" in filters:
-        condition &= Q(score__stage__in=filters["stage"])
+        slipping = [stage for stage in filters["stage"] if stage in SLIPPING]
+        others = [stage for stage in filters["stage"] if stage not in SLIPPING]
+        condition &= Q(score__stage__in=others) | (Q(score__stage__in=slipping) & ~coming)
     if "min_value" in filters:
         condition &= Q(score__clv__gte=filters["min_value"])
     if "max_value" in filters:
@@ -112,7 +119,7 @@ def segment_parties(filters: dict[str, Any], *, today: dt.date | None = None) ->
         condition &= Q(score__last_purchase__gte=filters["bought_since"])
     if "quiet_days" in filters:
         cutoff = (today or dt.date.today()) - dt.timedelta(days=filters["quiet_days"])
-        condition &= Q(score__last_purchase__lt=cutoff)
+        condition &= Q(score__last_purchase__lt=cutoff) & ~coming
     if "locale" in filters:
         condition &= Q(locale__in=filters["locale"])
     for channel in filters.get("reachable", ()):

@@ -8,7 +8,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from patron.core.wording import number, say, wording
+from patron.core.wording import number, say, span, wording
 from patron.parties.models import Channel, Purpose
 
 from .models import MessageClass
@@ -482,6 +482,13 @@ def _nba_survey(days: int = 0, **_rest: Any) -> str:
     return _("A survey asking what we could do better: %(quiet)s, likely lost.") % {
         "quiet": _quiet(days)
     }
+
+
+@wording("nba.booked_ahead")
+def _nba_booked_ahead(in_days: float = 0, **_rest: Any) -> str:
+    if in_days < 1:
+        return _("None for now: they have a booking later today.")
+    return _("None for now: they have a booking in %(span)s.") % {"span": span(in_days)}
 
 
 @wording("nba.invite")

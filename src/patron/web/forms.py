@@ -11,6 +11,7 @@ from patron.accounts.roles import Role
 from patron.accounts.services import account_managers, display_name
 from patron.commerce.importers.profiles import PROFILES
 from patron.commerce.models import OfferingKind
+from patron.commerce.wording import FIELD_NAMES
 from patron.core.wording import say
 from patron.insight.models import Stage
 from patron.outreach.models import (
@@ -160,29 +161,7 @@ class MemberChangeForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
 
 
-FIELD_LABELS = {
-    "order_id": _("Order number"),
-    "occurred_at": _("Order date"),
-    "total": _("Amount paid"),
-    "name": _("Name"),
-    "first_name": _("First name"),
-    "last_name": _("Last name"),
-    "company": _("Company"),
-    "email": _("Email"),
-    "phone": _("Phone"),
-    "customer_id": _("Customer number"),
-    "status": _("Order status"),
-    "currency": _("Currency"),
-    "line_name": _("Product"),
-    "line_sku": _("Product code"),
-    "line_quantity": _("Quantity"),
-    "line_price": _("Unit price"),
-    "refunded": _("Refunded amount"),
-    "discount_amount": _("Discount"),
-    "discount_code": _("Coupon code"),
-    "channel": _("Sales channel"),
-    "note": _("Note"),
-}
+FIELD_LABELS = FIELD_NAMES
 
 
 class ColumnMappingForm(forms.Form):
@@ -211,6 +190,41 @@ class ColumnMappingForm(forms.Form):
         if len(picked) != len(set(picked)):
             raise forms.ValidationError(_("Each meaning can be given to one column only."))
         return data
+
+
+class StatusMeaningForm(forms.Form):
+    """What each status word no rule knew means, for this source (the CLI's --status)."""
+
+    ORDER = [
+        ("paid", _("Paid: a purchase")),
+        ("pending", _("Not paid yet: no purchase until it is")),
+        ("cancelled", _("Cancelled: no purchase")),
+        ("refunded", _("Returned or refunded")),
+    ]
+    BOOKING = [
+        ("done", _("Took place")),
+        ("booked", _("Booked (upcoming)")),
+        ("cancelled", _("Cancelled")),
+        ("no_show", _("No-show")),
+    ]
+
+    def __init__(self, words: list[str], bookings: bool, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.words = words
+        meanings = self.BOOKING if bookings else self.ORDER
+        for i, text in enumerate(words):
+            self.fields[f"s{i}"] = forms.ChoiceField(
+                label=text or "—",
+                choices=[("", _("— leave as it is —")), *meanings],
+                required=False,
+            )
+
+    def meanings(self) -> dict[str, str]:
+        return {
+            text: self.cleaned_data[f"s{i}"]
+            for i, text in enumerate(self.words)
+            if self.cleaned_data.get(f"s{i}")
+        }
 
 
 # -- keeping in touch ---------------------------------------------------------------------------

@@ -44,6 +44,7 @@ urlpatterns = [
     path("imports/<int:pk>/undo/", imports.import_undo, name="import_undo"),
     path("imports/<int:pk>/give/", imports.import_give_orders, name="import_give"),
     path("imports/<int:pk>/columns/", imports.import_with_columns, name="import_columns"),
+    path("imports/<int:pk>/statuses/", imports.import_with_statuses, name="import_statuses"),
     path("imports/<int:pk>/rejected.csv", imports.import_errors_csv, name="import_errors"),
     path("offerings/", offerings.offering_list, name="offerings"),
     path("offerings/<int:pk>/kind/", offerings.offering_kind, name="offering_kind"),

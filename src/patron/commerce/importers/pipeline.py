@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -14,14 +15,17 @@ from decimal import Decimal
 
 from patron.parties.normalize import (
     is_safe_number,
+    name_key,
     normalize_email,
     normalize_name,
     normalize_phone,
 )
 
+from .headers import HeaderReading, Recognition, compact, read_header
 from .profiles import FIELDS, Profile, header_key
 from .reading import FIELD_LIMIT, UnreadableFile
 from .staging import LineStage
+from .statuses import booking_meaning, order_meaning, word
 from .values import (
     BadValue,
     clean_text,
@@ -32,6 +36,19 @@ from .values import (
     parse_quantity,
     time_zone,
 )
+
+
+def _is_email(value: str) -> bool:
+    return "@" in value and normalize_email(value) is not None
+
+
+def _is_phone(region: str):
+    def test(value: str) -> bool:
+        digits = sum(ch.isdigit() for ch in value)
+        return 9 <= digits <= 15 and normalize_phone(value, region) is not None
+
+    return test
+
 
 # Fields that, when blank on a row of a multi-row order, mark it as a further line item.
 _ORDER_LEVEL = ("occurred_at", "total", "status")
@@ -44,6 +61,43 @@ _LINE_STATES = {
     "partially_refunded": "paid",
     "pending": "pending",
 }
+# Columns read by meaning at most (a hostile header can have a thousand; exports have < 200).
+MAX_READ_COLUMNS = 400
+_BOOKING_WORDS = re.compile(r"예약|booking|appointment|reservation|invitee|booker|attendee")
+_BOOKING_STATUS = re.compile(
+    r"노쇼|noshow|no-show|이용완료|방문완료|예약확정|예약완료|attended|accepted"
+)
+# Words a POS, a booking page or a person types where no name is known: nobody's name.
+_NOBODY = frozenset(
+    {
+        "현장예약",
+        "현장판매",
+        "현장결제",
+        "현장",
+        "비회원",
+        "워크인",
+        "손님",
+        "고객",
+        "일반고객",
+        "익명",
+        "미상",
+        "없음",
+        "-",
+        "--",
+        ".",
+        "walk-in",
+        "walkin",
+        "guest",
+        "anonymous",
+        "unknown",
+        "n/a",
+        "na",
+        "none",
+        "customer",
+    }
+)
+_PAYMENT_PREFIXES = ("결제", "입금", "환불", "미결제", "paid", "unpaid", "payment", "refund")
+_UNKNOWN_KEPT = 100  # distinct unknown status words counted
 _MEMO_LIMIT = 65_536  # distinct texts remembered per field before the memo starts again
 _MISSING = object()
 # The cells that say who a row's person is (RecordBuilder._who).
@@ -84,10 +138,13 @@ class OrderRecord:
     # 050x safe number, or the recipient's): kept on the order only.
     delivery_contact: str = ""
     refused_rows: list[int] = field(default_factory=list)  # rows of it rejected: left out
+    # A booking paid for (a booking export with an amount): the state of its payment, as an
+    # order's (paid, pending, cancelled, refunded); "" for an order, or a booking unpaid.
+    paid_status: str = ""
 
     @property
     def is_purchase(self) -> bool:
-        return self.status not in ("cancelled", "failed")
+        return self.status not in ("cancelled", "failed", "pending")
 
     def digest(self) -> str:
         parts = [
@@ -110,6 +167,8 @@ class OrderRecord:
         # The delivery contact is left out: a safe number changes from one download to the
         # next, and is no change to the order. A line's own number counts where a file has
         # one (left out when empty: digests of orders kept before stay the same).
+        if self.paid_status:
+            parts.append(self.paid_status)
         for line in self.lines:
             parts += [line.name, line.sku, str(line.quantity), str(line.unit_price)]
             if line.line_id:
@@ -140,23 +199,47 @@ class Settings:
 
 
 class ColumnMap:
-    """Which cell of a row holds which field, with the header name to quote in errors."""
+    """Which cell of a row holds which field, with the header name to quote in errors.
 
-    def __init__(self, header: list[str], profile: Profile, overrides: dict[str, str]) -> None:
+    A recognised tool's export (Shopify, SmartStore, ...) is read by its exact column names;
+    any other file by the meaning of its headers (headers.read_header), helped by its first
+    rows (`sample`) where a header says nothing. `remembered` is what the owner said of this
+    source's columns before (a column's compact header -> field, "" for not used); `overrides`
+    what they say now (a column as written -> field). Both win over a guess.
+    """
+
+    def __init__(
+        self,
+        header: list[str],
+        profile: Profile,
+        overrides: dict[str, str],
+        remembered: dict[str, str] | None = None,
+        sample: list[list[str]] | None = None,
+        region: str = "KR",
+    ) -> None:
         keys = [header_key(h) for h in header]
         self.header = header
+        self.profile = profile
         # Linear in the number of columns: a hostile header can have hundreds of thousands.
         first: dict[str, int] = {}
         for position, key in enumerate(keys):
             first.setdefault(key, position)
         counts = Counter(keys)
         self.duplicates = sorted(key for key, n in counts.items() if key and n > 1)
+        self.reading: HeaderReading | None = None
         self.index: dict[str, int] = {}
-        for name, aliases in profile.columns.items():
-            for alias in aliases:
-                if header_key(alias) in first:
-                    self.index[name] = first[header_key(alias)]
-                    break
+        sample = sample or []
+        if profile.name == "generic":
+            self.reading = read_header(header[:MAX_READ_COLUMNS], remembered)
+            self.index = self.reading.index
+            self._read_values(sample, region)
+        else:
+            for name, aliases in profile.columns.items():
+                for alias in aliases:
+                    if header_key(alias) in first:
+                        self.index[name] = first[header_key(alias)]
+                        break
+            self._apply_remembered(remembered or {})
         for column, target in overrides.items():
             if target not in FIELDS:
                 raise UnreadableFile(
@@ -164,26 +247,171 @@ class ColumnMap:
                 )
             if header_key(column) not in first:
                 raise UnreadableFile("file.map_unknown_column", column=column, field=target)
-            self.index[target] = first[header_key(column)]
-        if "occurred_at" not in self.index and "ordered_at" in self.index:
-            self.index["occurred_at"] = self.index.pop("ordered_at")
+            self._choose(target, first[header_key(column)], "header.person_chose")
+        self.booking_signs: list[str] = []  # the columns that said "bookings"
+        self.bookings = self._reads_as_bookings(sample)
+        self._settle_times()
         if "order_id" not in self.index and "line_id" in self.index:
             self.index["order_id"] = self.index.pop("line_id")  # each line is its own order
         # A row per line of an order: the marketplaces' layout, and any file that numbers
-        # both its orders and their lines.
-        self.line_rows = profile.line_rows or "line_id" in self.index
+        # both its orders and their lines, or repeats an order's number on its rows.
+        self.line_rows = not self.bookings and (
+            profile.line_rows or "line_id" in self.index or self._numbers_repeat(sample)
+        )
+        # The order's total repeated on each of its rows (Cafe24's 총 결제금액, a shop
+        # builder's 총 주문금액 beside each item's 품목실결제가): rule "order total per order".
+        self.total_per_order = profile.total_per_order or (
+            self.reading is not None
+            and self.line_rows
+            and "total" in self.index
+            and ("line_total" in self.index or self._order_level_total())
+        )
         self._require()
         self._blank = dict.fromkeys(FIELDS, "")
         self._mapped = tuple(self.index.items())
 
+    def _apply_remembered(self, remembered: dict[str, str]) -> None:
+        for position, text in enumerate(self.header[:MAX_READ_COLUMNS]):
+            wanted = remembered.get(compact(text))
+            if wanted is None:
+                continue
+            if not wanted:
+                self.index = {k: v for k, v in self.index.items() if v != position}
+            elif wanted in FIELDS:
+                self.index[wanted] = position
+
+    def _choose(self, target: str, position: int, reason: str) -> None:
+        """A column given a field by the owner: it loses any field it had, and the field
+        any column it had."""
+        self.index = {k: v for k, v in self.index.items() if v != position}
+        self.index[target] = position
+        if self.reading is not None:
+            chosen = self.reading.chosen
+            for name in [k for k, found in chosen.items() if found.position == position]:
+                del chosen[name]
+            chosen[target] = Recognition(position, self.header[position], target, 1.0, reason)
+
+    def _read_values(self, sample: list[list[str]], region: str) -> None:
+        """A column whose header says nothing, but whose values are phone numbers or email
+        addresses (a "HP" or "Contact" column), is read as such when no header named one."""
+        if not sample or self.reading is None:
+            return
+        chosen = set(self.index.values())
+        for position, text in enumerate(self.header[:MAX_READ_COLUMNS]):
+            if position in chosen or not text.strip():
+                continue
+            values = [row[position].strip() for row in sample if position < len(row)]
+            values = [value for value in values if value]
+            if len(values) < 3:
+                continue
+            for target, test in (("phone", _is_phone(region)), ("email", _is_email)):
+                if target in self.index:
+                    continue
+                share = sum(map(test, values)) / len(values)
+                if share >= 0.8:
+                    self.index[target] = position
+                    self.reading.chosen[target] = Recognition(
+                        position, text, target, round(0.8 * share, 2), f"header.values_{target}"
+                    )
+                    if text in self.reading.unread:
+                        self.reading.unread.remove(text)
+                    break
+
+    def _reads_as_bookings(self, sample: list[list[str]]) -> bool:
+        """A booking export (one row per booking: 네이버 예약, a studio's booking page,
+        Calendly, Square Appointments) from its headers and its status words: two signs."""
+        if self.profile.name != "generic" or self.reading is None:
+            return False
+        chosen = self.reading.chosen
+        signs = []
+        if "service_at" in chosen:
+            signs.append(chosen["service_at"].column)
+        if "no_show" in chosen:
+            signs.append(chosen["no_show"].column)
+        for name in ("order_id", "status", "name", "line_name"):
+            found = chosen.get(name)
+            if found is not None and _BOOKING_WORDS.search(compact(found.column)):
+                signs.append(found.column)
+        status = self.index.get("status")
+        if status is not None and sample:
+            words = {word(row[status]) for row in sample if status < len(row)}
+            if any(_BOOKING_STATUS.search(w) for w in words if w):
+                signs.append(self.header[status])
+        self.booking_signs = list(dict.fromkeys(signs))[:6]
+        return len(signs) >= 2 or ("service_at" in chosen and "total" not in self.index)
+
+    def _settle_times(self) -> None:
+        """Which time a row happened at: a booking's when its service took place; an order's
+        when it was paid, else when it was placed (rule "paid before ordered")."""
+        index = self.index
+        service = index.pop("service_at", None)
+        if self.bookings:
+            when = service if service is not None else index.get("occurred_at")
+            if when is None:
+                when = index.pop("ordered_at", None)
+            if when is not None:
+                index["occurred_at"] = when
+            return
+        if "occurred_at" not in index and service is not None:
+            index["occurred_at"] = service
+        if "occurred_at" not in index and "ordered_at" in index:
+            index["occurred_at"] = index.pop("ordered_at")
+
+    def _numbers_repeat(self, sample: list[list[str]]) -> bool:
+        """A row per item: among the file's first rows, an order's number on several rows
+        with the same date and different products (a number repeated with another date or
+        the same product is the order again, the later row winning)."""
+        index = self.index
+        if self.reading is None or "order_id" not in index or not sample:
+            return False
+        product = index.get("line_name", index.get("line_sku"))
+        if product is None:
+            return False
+        when = index.get("occurred_at")
+        seen: dict[tuple[str, str], str] = {}
+        for row in sample:
+            cells = [
+                row[p].strip() if p is not None and p < len(row) else ""
+                for p in (index["order_id"], when, product)
+            ]
+            number, day, item = cells
+            if not number:
+                continue
+            earlier = seen.setdefault((number, day), item)
+            if earlier != item:
+                return True
+        return False
+
+    def _order_level_total(self) -> bool:
+        found = self.reading.chosen.get("total") if self.reading else None
+        return found is not None and (
+            found.reason == "header.order_amount" or "총" in found.column or "합계" in found.column
+        )
+
     def _require(self) -> None:
+        seen = [name.strip()[:60] for name in self.header[:40] if name.strip()]
         if "occurred_at" not in self.index:
-            raise UnreadableFile("file.no_date_column")
-        if not {"total", "line_price", "line_total"} & self.index.keys():
-            raise UnreadableFile("file.no_amount_column")
+            raise UnreadableFile("file.no_date_column", seen=seen)
+        if not self.bookings and not {"total", "line_price", "line_total"} & self.index.keys():
+            raise UnreadableFile("file.no_amount_column", seen=seen)
         who = ("customer_id", "name", "first_name", "last_name", "company", "email", "phone")
         if not any(name in self.index for name in who):
-            raise UnreadableFile("file.no_customer_column")
+            raise UnreadableFile("file.no_customer_column", seen=seen)
+
+    def recognitions(self) -> list[dict]:
+        """How each column was read, for the preview (generic files only)."""
+        if self.reading is None:
+            return []
+        used = set(self.index.values())
+        shown = []
+        for found in self.reading.recognitions():
+            item = found.summary()
+            # The field the row is read with (a payment date standing for the order date).
+            fields = [name for name, position in self.index.items() if position == found.position]
+            if fields and found.position in used:
+                item["used_as"] = fields[0]
+            shown.append(item)
+        return shown
 
     def cells(self, row: list[str]) -> dict[str, str]:
         """Every mapped field of a row, cleaned once (a missing cell is an empty string)."""
@@ -208,8 +436,19 @@ class ColumnMap:
 class RecordBuilder:
     """Reads rows into OrderRecords, grouping line-item rows, collecting rejections."""
 
-    def __init__(self, columns: ColumnMap, profile: Profile, settings: Settings) -> None:
+    def __init__(
+        self,
+        columns: ColumnMap,
+        profile: Profile,
+        settings: Settings,
+        meanings: dict[str, str] | None = None,
+    ) -> None:
         self.columns, self.profile, self.settings = columns, profile, settings
+        # What the owner said this source's status words mean (statuses.word -> meaning).
+        self.meanings = meanings or {}
+        # Status words no rule knew, counted (their rows kept): the owner can say what they
+        # mean. Bounded: a file of a million distinct words keeps the first ones.
+        self.unknown_statuses: Counter[str] = Counter()
         self.rejections: list[Rejection] = []
         self._stage: LineStage | None = None  # the lines of a row-per-line file
         self._emitted = 0  # orders of it made so far
@@ -329,7 +568,7 @@ class RecordBuilder:
         refunded = Decimal(0)
         if self.profile.line_rows:  # a marketplace: its status words
             state = line_state(cells["status"], cells["status_detail"], cells["claim_status"])
-        else:  # any other file: its statuses as the profile knows them, unknown ones refused
+        else:  # any other file: its statuses as the profile and the vocabulary know them
             refunded = self._optional_amount(cells, "refunded", currency)
             status = self._status(cells, amount or Decimal(0), refunded)
             state = _LINE_STATES.get(status, "paid")
@@ -385,6 +624,8 @@ class RecordBuilder:
     def _record(self, row_no: int, row: list[str]) -> OrderRecord:
         cells = self.columns.cells(row)
         record = self._head(row_no, row, cells, cells["order_id"][:128])
+        if self.columns.bookings:
+            return self._booking(record, cells)
         currency = record.currency
         lines = [self._line(cells, currency)] if self._has_line(cells) else []
         if "total" in self.columns.index:
@@ -436,7 +677,52 @@ class RecordBuilder:
     def _occurred_at(self, cells: dict[str, str]) -> dt.datetime:
         # An order cancelled before it was paid has no payment date: it happened when placed.
         name = "occurred_at" if cells.get("occurred_at") or not cells.get("ordered_at") else None
-        return self._parse(cells, name or "ordered_at", parse_datetime, self._time_zone())
+        name = name or "ordered_at"
+        moment = cells.get("time_of_day", "")
+        if moment and ":" not in cells.get(name, ""):
+            # A date and its time in two columns (Square's "Date" and "Time").
+            cells = {**cells, name: f"{cells.get(name)} {_clock(moment)}"}
+        return self._parse(cells, name, parse_datetime, self._time_zone())
+
+    def _booking(self, record: OrderRecord, cells: dict[str, str]) -> OrderRecord:
+        """A booking: its service, when, its amount if any, and what became of it (status:
+        done, booked, cancelled or no_show; statuses.booking_meaning)."""
+        if cells.get("total"):
+            record.total = self._parse(cells, "total", parse_amount, record.currency)
+        elif cells.get("line_total"):
+            record.total = self._parse(cells, "line_total", parse_amount, record.currency)
+        name = normalize_name(cells.get("line_name"))[:200] or cells.get("line_sku")[:200]
+        if name:
+            record.lines = [LineRecord(name, cells.get("line_sku")[:64], Decimal(1), record.total)]
+        record.status = self._booking_state(cells)
+        if record.total > 0:
+            record.paid_status = self._booking_payment(record.status, cells)
+        return record
+
+    def _booking_payment(self, state: str, cells: dict[str, str]) -> str:
+        """What became of a paid booking's payment: cancelled with the booking; else as the
+        payment's words say (결제대기: not paid yet), paid when they say nothing more."""
+        if state == "cancelled":
+            return "cancelled"
+        texts = [cells.get(name) for name in ("status", "status_detail", "claim_status")]
+        paid = [text for text in texts if text and word(text).startswith(_PAYMENT_PREFIXES)]
+        meaning = order_meaning(*paid) if paid else "paid"
+        return meaning if meaning in ("pending", "refunded", "cancelled", "failed") else "paid"
+
+    def _booking_state(self, cells: dict[str, str]) -> str:
+        if parse_flag(cells.get("no_show")):
+            return "no_show"
+        if _cancelled(cells.get("cancelled_at")) or cells.get("cancel_reason"):
+            return "cancelled"
+        texts = [cells.get(name) for name in ("status", "status_detail", "claim_status")]
+        remembered = self._remembered(texts)
+        if remembered in ("done", "booked", "cancelled", "no_show"):
+            return remembered
+        meaning = self._meaning(booking_meaning, texts)
+        if meaning is None:
+            self._note_unknown(texts)
+            return "booked"
+        return meaning
 
     def _row_identity(self, row: list[str]) -> str:
         # No order id column: the row's own content is its identity, so a re-import of the
@@ -467,26 +753,61 @@ class RecordBuilder:
         return self._parse(cells, name, parse_amount, currency)
 
     def _status(self, cells: dict[str, str], total: Decimal, refunded: Decimal) -> str:
-        if cells.get("cancelled_at"):
+        if _cancelled(cells.get("cancelled_at")):
             return "cancelled"
         if parse_flag(cells.get("captured")) is False:
             return "failed"
         if cells.get("event_type").lower() == "refund":
             return "refunded"
-        text = cells.get("status").lower()
-        status = self.profile.statuses.get(text, "paid" if not text or text in _PAID_WORDS else "")
-        if not status:
-            raise RowRejected(
-                self.columns.column_name("status"),
-                "value.status_unknown",
-                text,
-                known=sorted(self.profile.statuses),
-            )
+        status = self._status_word(cells)
+        if status in ("paid", "pending") and cells.get("cancel_reason"):
+            status = "cancelled"
+        elif status == "paid" and cells.get("return_reason"):
+            status = "refunded"
         if status in {"paid", "refunded"} and 0 < refunded < abs(total):
             return "partially_refunded"
         if status == "paid" and refunded and refunded >= abs(total) > 0:
             return "refunded"
         return status
+
+    def _status_word(self, cells: dict[str, str]) -> str:
+        """What the row's status words mean: as the owner said for this source, as the
+        file's tool writes them, else as the vocabulary reads them. A word nobody knows keeps
+        its row as a purchase and is counted for the owner to say what it means."""
+        texts = [cells.get(name) for name in ("status", "status_detail", "claim_status")]
+        remembered = self._remembered(texts)
+        if remembered in ("paid", "pending", "cancelled", "refunded"):
+            return remembered
+        text = texts[0].lower()
+        if text in self.profile.statuses:
+            return self.profile.statuses[text]
+        if not any(texts) or text in _PAID_WORDS:
+            return "paid"
+        meaning = self._meaning(order_meaning, texts)
+        if meaning is None:
+            self._note_unknown(texts)
+            return "paid"
+        return meaning
+
+    def _meaning(self, read, texts: list[str]) -> str | None:
+        """read(*texts), each distinct set of status words read once (a file repeats a
+        handful of them on every row)."""
+        return self._recall(read, tuple(texts), read, _NeverRaised)
+
+    def _remembered(self, texts: list[str]) -> str | None:
+        if not self.meanings:
+            return None
+        for text in texts:
+            found = self.meanings.get(word(text)) if text else None
+            if found:
+                return found
+        return None
+
+    def _note_unknown(self, texts: list[str]) -> None:
+        # The first status column's word: what the owner says it means is looked up by it.
+        key = next((text.strip()[:60] for text in texts if text and text.strip()), "")
+        if key in self.unknown_statuses or len(self.unknown_statuses) < _UNKNOWN_KEPT:
+            self.unknown_statuses[key] += 1
 
     def _who(self, cells: dict[str, str]) -> tuple[str, str, str | None, str | None, str]:
         """Name, company, email, phone and delivery contact of a row: each distinct set of
@@ -505,6 +826,8 @@ class RecordBuilder:
         name = normalize_name(cells.get("name"))
         if not name:
             name = normalize_name(f"{cells.get('first_name')} {cells.get('last_name')}")
+        if name_key(name) in _NOBODY:
+            name = ""  # "현장예약", "비회원", "Walk-in": a sale or booking without a person
         return name[:200], normalize_name(cells.get("company"))[:200]
 
     def _contacts(self, cells: dict[str, str]) -> tuple[str | None, str | None, str]:
@@ -541,6 +864,31 @@ class RecordBuilder:
             if price_text.strip()
             else Decimal(0),
         )
+
+
+class _NeverRaised(Exception):
+    """What a reading that refuses nothing is recalled with (RecordBuilder._recall)."""
+
+
+def _cancelled(text: str) -> bool:
+    """A cancellation column: a date, or a flag (Calendly's "Canceled": true / false)."""
+    if not text:
+        return False
+    return parse_flag(text) is not False
+
+
+_CLOCK = re.compile(r"^(오전|오후|am|pm)?\s*(\d{1,2}):(\d{2})(?::(\d{2}))?\s*(am|pm|오전|오후)?$")
+
+
+def _clock(text: str) -> str:
+    """A time of day as HH:MM:SS, from "14:30", "2:30 PM" or "오후 2:30" (else as written)."""
+    match = _CLOCK.match(text.strip().lower())
+    if not match:
+        return text.strip()
+    before, hour, minute, second, after = match.groups()
+    half = before or after
+    value = int(hour) % 12 + (12 if half in ("pm", "오후") else 0) if half else int(hour)
+    return f"{value:02d}:{minute}:{second or '00'}"
 
 
 @dataclass

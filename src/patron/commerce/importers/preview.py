@@ -33,7 +33,7 @@ class Scratch:
                 kind TEXT, value TEXT, party INTEGER, PRIMARY KEY (kind, value)
             );
             CREATE TABLE seen_order (
-                id TEXT PRIMARY KEY, digest TEXT, purchase INTEGER, row INTEGER
+                id TEXT PRIMARY KEY, digest TEXT, purchase INTEGER, row INTEGER, status TEXT
             );
             """
         )
@@ -48,20 +48,22 @@ class Scratch:
     def remember_party_keys(self, keys: Iterable[tuple[str, str, int]]) -> None:
         self.db.executemany("INSERT OR IGNORE INTO party_key VALUES (?, ?, ?)", keys)
 
-    def orders_seen(self, order_ids: list[str]) -> dict[str, tuple[str, bool, int]]:
-        """(digest, was a purchase, row) of the orders seen earlier in the file."""
+    def orders_seen(self, order_ids: list[str]) -> dict[str, tuple[str, int, int, str]]:
+        """(digest, was a purchase (or a booking's outcome), row, status) of the orders seen
+        earlier in the file."""
         seen = {}
         for chunk in chunked(order_ids):
             marks = ",".join("?" * len(chunk))
             rows = self.db.execute(
-                f"SELECT id, digest, purchase, row FROM seen_order WHERE id IN ({marks})", chunk
+                f"SELECT id, digest, purchase, row, status FROM seen_order WHERE id IN ({marks})",
+                chunk,
             )
-            for order_id, digest, purchase, row in rows:
-                seen[order_id] = (digest, bool(purchase), row)
+            for order_id, digest, purchase, row, status in rows:
+                seen[order_id] = (digest, purchase, row, status)
         return seen
 
-    def remember_orders(self, rows: Iterable[tuple[str, str, bool, int]]) -> None:
-        self.db.executemany("INSERT OR REPLACE INTO seen_order VALUES (?, ?, ?, ?)", rows)
+    def remember_orders(self, rows: Iterable[tuple[str, str, int, int, str]]) -> None:
+        self.db.executemany("INSERT OR REPLACE INTO seen_order VALUES (?, ?, ?, ?, ?)", rows)
 
     def close(self) -> None:
         self.db.close()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass, field
 
+from .headers import guess
+
 # The fields a row can carry, whatever tool wrote it.
 FIELDS = (
     "order_id",
@@ -39,6 +41,12 @@ FIELDS = (
     "status_detail",  # further status columns (주문세부상태, 클레임상태)
     "claim_status",
     "delivery_phone",  # the recipient's number, often a 050x safe number: never an identity
+    # Bookings and appointments (and any file that writes when a service took place):
+    "service_at",  # when the booked service takes or took place (이용일시, Start Time)
+    "time_of_day",  # the time, in its own column beside a date without one
+    "no_show",  # a flag: the person did not come (Calendly's "Marked as No-Show")
+    "cancel_reason",  # why it was cancelled: written only when it was
+    "return_reason",  # why it was returned: written only when it was
 )
 
 
@@ -270,7 +278,6 @@ GENERIC = Profile(
             "주문자명",
             "구매자",
             "구매자명",
-            "수령인",
         ),
         "first_name": ("first name",),
         "last_name": ("last name",),
@@ -494,11 +501,19 @@ _AMOUNTS = {"total", "line_total", "line_price"}
 _PEOPLE = {"customer_id", "name", "first_name", "last_name", "company", "email", "phone"}
 
 
+_DATES_BY_MEANING = {"occurred_at", "ordered_at", "service_at"}
+
+
 def looks_like_header(cells: list[str]) -> bool:
-    """Whether a row names what an order needs: a date, and an amount or a person. A title or
-    an instruction row does not; nor does a row of data (its values are not header words)."""
+    """Whether a row names what an order or a booking needs: a date, and an amount or a
+    person. A title or an instruction row does not; nor does a row of data (its values are
+    not header words). Known headers first, then headers read by meaning (headers.guess)."""
     named: set[str] = set()
     for cell in cells:
-        if cell:
+        if cell and len(cell) <= 100:
             named |= HEADER_WORDS.get(header_key(cell), frozenset())
-    return bool(named & _DATES) and bool(named & (_AMOUNTS | _PEOPLE))
+            found = guess(cell)
+            if found is not None:
+                named.add(found.field)
+    dates = _DATES | _DATES_BY_MEANING
+    return bool(named & dates) and bool(named & (_AMOUNTS | _PEOPLE))

@@ -195,7 +195,44 @@ def _offset(text: str) -> dt.tzinfo:
     return zone
 
 
+# A date as booking and shop pages write it for people: a two- or four-digit year, the day's
+# name in brackets, a 12-hour time with 오전/오후 or am/pm before or after it
+# ("26. 3. 4.(수) 오후 2:00", "2026-11-24 오전 10:01", "2025-03-16 3:30 pm").
+_SPOKEN = re.compile(
+    r"^(\d{4}|\d{2})\s*[-./년]\s*(\d{1,2})\s*[-./월]\s*(\d{1,2})\s*[.일]?\s*"
+    r"(?:\(\s*[^)]{1,9}\s*\)|[월화수목금토일]요일|(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?)?\s*"
+    r"(?:(오전|오후|am|pm|a\.m\.|p\.m\.)?\s*(\d{1,2})\s*[:시]\s*(\d{2})?\s*분?"
+    r"(?::(\d{2}))?\s*(오전|오후|am|pm|a\.m\.|p\.m\.)?)?$",
+    re.IGNORECASE,
+)
+
+
+def _spoken_date(raw: str) -> dt.datetime | None:
+    match = _SPOKEN.match(raw)
+    if not match:
+        return None
+    year, month, day, before, hour, minute, second, after = match.groups()
+    if len(year) == 2 and "/" in raw[:10]:
+        return None  # "03/04/26" is a month first in America: not read as a year first
+    full_year = int(year) + (2000 if len(year) == 2 else 0)
+    half = (before or after or "").lower().replace(".", "")
+    value = int(hour or 0)
+    if half in ("오후", "pm") and value < 12:
+        value += 12
+    elif half in ("오전", "am") and value == 12:
+        value = 0
+    try:
+        return dt.datetime(
+            full_year, int(month), int(day), value, int(minute or 0), int(second or 0)
+        )
+    except ValueError:
+        return _impossible_date(raw)
+
+
 def _parse_known_forms(raw: str) -> dt.datetime | None:
+    spoken = _spoken_date(raw) if len(raw) <= 40 else None
+    if spoken is not None:
+        return spoken
     # Every date form has a year in digits: text without four digits in a row is none, and
     # is refused before the ~20 strptime tries (about 0.5 ms a value, a file of them minutes).
     if not _FOUR_DIGITS.search(raw) and not raw.replace(".", "", 1).isdigit():

@@ -163,3 +163,14 @@ def day_kind(kind: str) -> str:
         "cadences": _("Keep-in-touch messages"),
         "invitations": _("Invitations"),
     }.get(kind, kind)
+
+
+@register.filter
+def recognised(item: dict) -> str:
+    """How one column of an imported file was read (commerce.wording "header.recognised")."""
+    return say_message({"code": "header.recognised", **item})
+
+
+@register.filter
+def unknown_status(item: dict) -> str:
+    return say_message({"code": "import.unknown_status", **item})

@@ -16,13 +16,14 @@ from patron.accounts import roles
 from patron.commerce.imports import rejections_csv_lines
 from patron.commerce.models import ImportRun
 from patron.commerce.queries import known_sources, recent_imports
+from patron.commerce.readings import ReadingRefused, corrections, do_remember_reading
 from patron.commerce.undo import UndoRefused
 from patron.core.problems import Problem
 from patron.core.runs import RunStatus, reap_interrupted_runs
 from patron.core.wording import say
 
 from ..access import allowed, get_import_for_user, member_required
-from ..forms import ColumnMappingForm, ImportForm
+from ..forms import ColumnMappingForm, ImportForm, StatusMeaningForm
 
 SHOWN_REJECTIONS = 200
 
@@ -70,6 +71,7 @@ def import_page(request):
 def import_detail(request, pk: int):
     reap_interrupted_runs()
     run = get_import_for_user(request, pk)
+    can_import = roles.can_import(request.user) and jobs.upload_path(run.upload) is not None
     context = {
         "run": run,
         "s": run.summary,
@@ -88,6 +90,8 @@ def import_detail(request, pk: int):
         and (run.summary or {}).get("columns")
         and jobs.upload_path(run.upload) is not None
         else None,
+        "reading": _reading_form(run) if can_import else None,
+        "meanings": _meanings_form(run) if can_import else None,
         "can_give": roles.can_change_relationships(request.user)
         and run.undone_at is None
         and run.is_finished
@@ -127,6 +131,9 @@ def import_progress(request, pk: int):
             "orders_updated": summary.get("orders_updated", 0),
             "orders_unchanged": summary.get("orders_unchanged", 0),
             "purchases": summary.get("purchases", 0),
+            "engagements_created": summary.get("engagements_created", 0),
+            "engagements_updated": summary.get("engagements_updated", 0),
+            "engagements_unchanged": summary.get("engagements_unchanged", 0),
             "parties_created": summary.get("parties_created", 0),
             "rejected_rows": summary.get("rejected_rows", 0),
             "problem": say(run.problem),
@@ -147,15 +154,27 @@ def import_confirm(request, pk: int):
     return redirect("import_detail", pk=run.pk)
 
 
-@allowed(roles.can_import)
-@require_POST
-def import_with_columns(request, pk: int):
-    """The file again, with the person saying which column is which."""
-    run = get_import_for_user(request, pk)
-    form = ColumnMappingForm((run.summary or {}).get("columns", []), request.POST)
-    if not form.is_valid():
-        messages.error(request, form.errors.as_text())
-        return redirect("import_detail", pk=run.pk)
+def _reading_form(run: ImportRun) -> ColumnMappingForm | None:
+    """How the columns of a file read by meaning were read, to correct (a finished run)."""
+    summary = run.summary or {}
+    if not run.is_finished or not summary.get("header") or not summary.get("recognised"):
+        return None
+    header = summary["header"]
+    used = {i["column"]: i["field"] for i in summary["recognised"] if i.get("used_as")}
+    initial = {f"c{i}": used.get(column, "") for i, column in enumerate(header)}
+    return ColumnMappingForm(header, initial=initial)
+
+
+def _meanings_form(run: ImportRun) -> StatusMeaningForm | None:
+    summary = run.summary or {}
+    if not run.is_finished or not summary.get("unknown_statuses"):
+        return None
+    words = [item["status"] for item in summary["unknown_statuses"]]
+    return StatusMeaningForm(words, summary.get("kind") == "bookings")
+
+
+def _again(request, run: ImportRun, mapping: dict[str, str]):
+    """The same file again (a preview stays a preview), read with what the person said."""
     try:
         again = jobs.start_import(
             run.upload,
@@ -163,7 +182,7 @@ def import_with_columns(request, pk: int):
             user=request.user,
             profile=run.profile if run.profile != "generic" else "",
             source=run.source,
-            mapping=form.mapping(),
+            mapping=mapping,
             encoding=run.encoding,
             dry_run=run.dry_run,
         )
@@ -171,6 +190,51 @@ def import_with_columns(request, pk: int):
         messages.error(request, str(exc))
         return redirect("import_detail", pk=run.pk)
     return redirect("import_detail", pk=again.pk)
+
+
+@allowed(roles.can_import)
+@require_POST
+def import_with_columns(request, pk: int):
+    """The file again, with the person saying which column is which; what they changed is
+    remembered for the file's source (its next files are read the same way)."""
+    run = get_import_for_user(request, pk)
+    summary = run.summary or {}
+    header = summary.get("header") or summary.get("columns", [])
+    form = ColumnMappingForm(header, request.POST)
+    if not form.is_valid():
+        messages.error(request, form.errors.as_text())
+        return redirect("import_detail", pk=run.pk)
+    changed = corrections(header, summary.get("recognised", []), form.mapping())
+    if changed and run.source:
+        try:
+            do_remember_reading(run.source, columns=changed, user=request.user)
+        except ReadingRefused as exc:
+            messages.error(request, str(exc))
+            return redirect("import_detail", pk=run.pk)
+    return _again(request, run, form.mapping())
+
+
+@allowed(roles.can_import)
+@require_POST
+def import_with_statuses(request, pk: int):
+    """The file again, with the person saying what its unknown status words mean (kept for
+    the file's source)."""
+    run = get_import_for_user(request, pk)
+    form = _meanings_form(run)
+    if form is None:
+        return redirect("import_detail", pk=run.pk)
+    form = StatusMeaningForm(
+        form.words, (run.summary or {}).get("kind") == "bookings", request.POST
+    )
+    if not form.is_valid() or not form.meanings():
+        messages.error(request, _("Choose what at least one status means."))
+        return redirect("import_detail", pk=run.pk)
+    try:
+        do_remember_reading(run.source, statuses=form.meanings(), user=request.user)
+    except ReadingRefused as exc:
+        messages.error(request, str(exc))
+        return redirect("import_detail", pk=run.pk)
+    return _again(request, run, run.mapping)
 
 
 @allowed(roles.can_change_relationships)

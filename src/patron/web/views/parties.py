@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from patron import jobs
 from patron.accounts import roles
+from patron.commerce.bookings import party_bookings
 from patron.commerce.queries import party_history, party_timeline
 from patron.core.problems import Problem
 from patron.insight.queries import party_insight, preference_messages
@@ -64,6 +65,7 @@ def party_detail(request, pk: int):
         "relationship": relationship,
         "set_by_person": relationship is not None and relationship.kind_source == KindSource.PERSON,
         "history": party_history(party),
+        "bookings": party_bookings(party, timezone.now()),
         "insight": insight,
         "preferences": preference_messages(insight.preferences),
         "timeline": timeline_with_messages(party, party_timeline(party)),

@@ -12,6 +12,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from patron.accounts import roles
+from patron.commerce.bookings import booked_ahead
 from patron.core.problems import Problem
 from patron.insight.models import PartyScore
 from patron.outreach.models import Task, TaskStatus
@@ -37,7 +38,8 @@ PAGE_SIZE = 25
 def tasks_for(user):
     """Open tasks due today or before, not put off: the person's own, and for owners also
     those nobody is assigned to; the most valuable parties first (a client's 12-month value
-    outranks a day's difference in due date)."""
+    outranks a day's difference in due date). A check-in planned before the party booked
+    waits while the booking is ahead: they are coming."""
     day = timezone.localdate()
     mine = Q(assignee=user)
     if roles.is_owner(user):
@@ -47,6 +49,7 @@ def tasks_for(user):
         Task.objects.filter(mine, status=TaskStatus.OPEN, due__lte=day)
         .filter(Q(snoozed_until__isnull=True) | Q(snoozed_until__lte=day))
         .exclude(dedupe_key__startswith="nba:")
+        .exclude(Q(action__code="task.check_in") & Q(booked_ahead(timezone.now(), "party")))
         .annotate(value=Subquery(value))
         .select_related("party", "assignee")
         .order_by(F("value").desc(nulls_last=True), "due", "pk")

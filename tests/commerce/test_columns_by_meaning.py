@@ -1,0 +1,395 @@
+"""Any export understood without help: headers read as words (who + what, which time, which
+amount), one vocabulary of statuses for every file, an owner's correction remembered for the
+source, and the files the issue found refused before."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from patron.cli import main
+from patron.commerce.importers.headers import guess, read_header
+from patron.commerce.imports import ImportRejected, do_import_file
+from patron.commerce.models import Engagement, ImportRun, Order, SourceReading
+from patron.commerce.readings import do_remember_reading
+from patron.parties.models import Party
+
+# -- headers as words ----------------------------------------------------------------------------
+
+BUYERS = ["주문자", "구매자", "예약자", "회원", "고객", "주문고객"]
+RECIPIENTS = ["수령인", "수령자", "수취인", "받는분", "받는 분"]
+FIELDS_KO = {
+    "name": ["이름", "명", "성명"],
+    "phone": ["휴대폰", "휴대전화", "핸드폰", "연락처", "전화번호", "휴대폰번호"],
+    "email": ["이메일", "메일", "e-mail"],
+    "customer_id": ["아이디", "ID", "회원번호"],
+}
+BUYERS_EN = ["Customer", "Buyer", "Client", "Billing", "Invitee", "Member"]
+FIELDS_EN = {"name": ["Name"], "phone": ["Phone", "Mobile"], "email": ["Email", "E-mail"]}
+
+
+@st.composite
+def dressed(draw, role: str, word: str) -> str:
+    """A header as shops write it: spaced or not, starred, bracketed, in English cases."""
+    space = draw(st.sampled_from(["", " ", "  "]))
+    text = f"{role}{space}{word}" if word != "명" else f"{role}명"
+    form = draw(st.sampled_from(["plain", "star", "star_front", "bracket_role", "paren", "upper"]))
+    if form == "star":
+        text += "*"
+    elif form == "star_front":
+        text = "*" + text
+    elif form == "bracket_role" and word != "명":
+        text = f"[{role}] {word}"
+    elif form == "paren":
+        text += "(필수)"
+    elif form == "upper":
+        text = text.upper()
+    return draw(st.sampled_from(["", " ", "\ufeff"])) + text + draw(st.sampled_from(["", " "]))
+
+
+@st.composite
+def buyer_header(draw) -> tuple[str, str]:
+    field = draw(st.sampled_from(sorted(FIELDS_KO)))
+    if draw(st.booleans()):
+        role, word = draw(st.sampled_from(BUYERS)), draw(st.sampled_from(FIELDS_KO[field]))
+    else:
+        field = draw(st.sampled_from(sorted(FIELDS_EN)))
+        role, word = draw(st.sampled_from(BUYERS_EN)), draw(st.sampled_from(FIELDS_EN[field]))
+    return draw(dressed(role, word)), field
+
+
+@settings(max_examples=300, deadline=None)
+@given(buyer_header())
+def test_a_role_and_a_field_name_the_buyers_field(case):
+    header, field = case
+    found = guess(header)
+    assert found is not None and found.field == field, header
+    assert found.confidence >= 0.9
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.sampled_from([*RECIPIENTS, "Shipping", "Recipient", "배송지"]),
+    st.sampled_from([w for words in FIELDS_KO.values() for w in words] + ["Name", "Phone"]),
+    st.sampled_from(["", " ", "*"]),
+)
+def test_a_recipients_column_is_never_the_buyers(role, word, dress):
+    found = guess(f"{role} {word}{dress}")
+    assert found is None or found.field not in {"name", "phone", "email", "customer_id"}
+    if found is not None:
+        assert found.field == "delivery_phone"
+
+
+def test_a_header_where_two_columns_compete_says_which_was_chosen_and_why():
+    reading = read_header(["주문일", "결제일", "총 주문금액", "품목실결제가", "주문자", "금액"])
+    chosen = {name: found.column for name, found in reading.chosen.items()}
+    assert chosen["occurred_at"] == "결제일" and chosen["ordered_at"] == "주문일"
+    assert chosen["line_total"] == "품목실결제가" and chosen["total"] == "총 주문금액"
+    aside = {found.column: (found.reason, found.lost_to) for found in reading.set_aside}
+    assert aside["금액"] == ("rule.paid_amount_first", "총 주문금액")
+
+
+@pytest.mark.parametrize(
+    ("header", "field"),
+    [
+        ("결제일시(입금확인일)", "occurred_at"),
+        ("이용일시", "service_at"),
+        ("Start Date & Time", "service_at"),
+        ("Event Created Date & Time", "ordered_at"),
+        ("Marked as No-Show", "no_show"),
+        ("구매수량", "line_quantity"),
+        ("수 량", "line_quantity"),
+        ("판매가", "line_price"),
+        ("총 결제금액(KRW)", "total"),
+        ("상품주문번호", "line_id"),
+        ("예약번호", "order_id"),
+        ("Text Reminder Number", "phone"),
+        ("주문상태", "status"),
+        ("Financial Status", "status"),
+    ],
+)
+def test_headers_of_other_tools_are_read_by_meaning(header, field):
+    assert guess(header).field == field
+
+
+@pytest.mark.parametrize(
+    "header", ["배송비", "정산금액", "수수료", "옵션", "담당 디자이너", "요일"]
+)
+def test_columns_that_are_no_purchase_are_not_read_as_one(header):
+    assert guess(header) is None
+
+
+# -- files refused before ------------------------------------------------------------------------
+
+@pytest.mark.django_db
+def test_a_line_per_item_download_is_read_by_its_role_and_field_words(write_csv):
+    header = ["주문번호", "품목주문번호", "주문일", "주문자 이름", "주문자 연락처", "주문자 이메일"]
+    header += [
+        "상품명",
+        "구매수량",
+        "품목실결제가",
+        "총 주문금액",
+        "주문상태",
+        "수령인",
+        "수령인 연락처",
+    ]
+    rows = [
+        header,
+        [
+            "A1",
+            "A1-1",
+            "2026-03-01 10:00",
+            "김하나",
+            "010-1234-5678",
+            "hana@example.kr",
+            "머그컵",
+            "2",
+            "20,000",
+            "35,000",
+            "배송완료",
+            "박둘",
+            "010-9999-8888",
+        ],
+        [
+            "A1",
+            "A1-2",
+            "2026-03-01 10:00",
+            "김하나",
+            "010-1234-5678",
+            "hana@example.kr",
+            "접시",
+            "1",
+            "15,000",
+            "35,000",
+            "배송완료",
+            "박둘",
+            "010-9999-8888",
+        ],
+        [
+            "A2",
+            "A2-1",
+            "2026-03-05 11:00",
+            "이셋",
+            "010-2222-3333",
+            "set@example.kr",
+            "머그컵",
+            "1",
+            "10,000",
+            "10,000",
+            "입금전 취소",
+            "이셋",
+            "010-2222-3333",
+        ],
+    ]
+    report = do_import_file(write_csv("imweb.csv", rows), source="imweb")
+    assert (report.orders_in_file, report.purchases, report.parties_created) == (2, 1, 2)
+    first = Order.objects.get(external_id="A1")
+    assert first.amount == Decimal(35000) and first.lines.count() == 2
+    assert Order.objects.get(external_id="A2").status == "cancelled"
+    # The recipient is never the buyer: 박둘 is nobody's name here.
+    assert not Party.objects.filter(display_name="박둘").exists()
+    assert first.party.display_name == "김하나"
+    read = {item["column"]: item["field"] for item in report.recognised}
+    assert read["주문자 연락처"] == "phone" and read["수령인 연락처"] == "delivery_phone"
+
+
+@pytest.mark.django_db
+def test_an_order_list_with_shop_status_words_keeps_every_row_and_one_party_a_buyer(write_csv):
+    header = ["주문번호", "주문일시", "주문자", "주문자 휴대폰", "총 주문금액", "주문상태"]
+    statuses = ["배송중", "입금전 취소", "구매확정", "결제대기", "배송준비중", "교환"]
+    rows = [header] + [
+        [
+            f"S{i}",
+            f"2026-03-{1 + i % 27:02d} 10:00",
+            f"구매자{i % 9}",
+            f"010-5555-{i % 9:04d}",
+            f"{(i + 1) * 1000:,}원",
+            statuses[i % len(statuses)],
+        ]
+        for i in range(36)
+    ]
+    report = do_import_file(write_csv("sixshop.csv", rows), source="sixshop")
+    assert report.rejected_rows == 0 and report.orders_in_file == 36
+    assert report.parties_created == 9  # by phone: nine buyers, not 36 strangers
+    # 입금전 취소 is no purchase; 결제대기 is none until a later file says it was paid.
+    assert report.purchases == 36 - 6 - 6
+    assert report.unknown_statuses == []
+
+
+@pytest.mark.django_db
+def test_a_studio_booking_download_becomes_engagements(write_csv):
+    rows = [
+        ["예약번호", "예약자", "전화번호", "예약상품", "이용일시", "예약상태"],
+        ["R1", "김하나", "010-1234-5678", "프로필 촬영", "2026-02-01 14:00", "이용완료"],
+        ["R2", "김하나", "010-1234-5678", "가족 촬영", "2026-05-01 14:00", "이용완료"],
+        ["R3", "김하나", "01012345678", "프로필 촬영", "2027-06-10 11:00", "확정"],
+        ["R4", "박다섯", "010-7777-6666", "증명사진", "2026-04-01 10:00", "노쇼"],
+        ["R5", "박다섯", "010-7777-6666", "증명사진", "2026-04-08 10:00", "취소"],
+    ]
+    path = write_csv("studio.csv", rows)
+    report = do_import_file(path, source="studio")
+    assert report.kind == "bookings" and report.engagements_created == 5
+    assert (report.engagements_completed, report.engagements_upcoming) == (2, 1)
+    assert (report.engagements_cancelled, report.engagements_no_show) == (1, 1)
+    assert report.parties_created == 2 and Order.objects.count() == 0
+    upcoming = Engagement.objects.get(external_id="R3")
+    assert upcoming.status == "booked" and upcoming.title == "프로필 촬영"
+    assert upcoming.started_at > timezone.now()
+    again = do_import_file(path, source="studio")
+    assert (again.engagements_created, again.engagements_unchanged) == (0, 5)
+    assert Engagement.objects.count() == 5
+
+
+@pytest.mark.django_db
+def test_a_booking_export_with_date_and_time_apart_and_flags(write_csv):
+    rows = [
+        [
+            "Invitee Name",
+            "Invitee Email",
+            "Event Type Name",
+            "Start Date",
+            "Start Time",
+            "Canceled",
+            "Marked as No-Show",
+        ],
+        ["Ann Lee", "ann@example.com", "Consultation", "2026-03-02", "2:30 PM", "false", ""],
+        ["Ann Lee", "ann@example.com", "Consultation", "2026-04-02", "9:00 AM", "true", ""],
+        ["Bo Kim", "bo@example.com", "Consultation", "2026-04-03", "11:15", "false", "Yes"],
+    ]
+    report = do_import_file(write_csv("calendly.csv", rows), source="calendly")
+    assert report.kind == "bookings"
+    assert (report.engagements_completed, report.engagements_cancelled) == (1, 1)
+    assert report.engagements_no_show == 1
+    first = Engagement.objects.get(
+        external_id__startswith="row-", title="Consultation", status="booked", started_at__month=3
+    )
+    local = timezone.localtime(first.started_at)
+    assert (local.date(), local.hour, local.minute) == (dt.date(2026, 3, 2), 14, 30)
+
+
+@pytest.mark.django_db
+def test_one_party_across_a_marketplace_file_and_a_booking_file(write_csv):
+    orders = [
+        ["주문번호", "주문일시", "주문자", "주문자 휴대폰", "총 주문금액", "주문상태"],
+        ["S1", "2026-03-01 10:00", "김하나", "010-1234-5678", "35000", "배송완료"],
+    ]
+    do_import_file(write_csv("shop.csv", orders), source="shop")
+    bookings = [
+        ["예약번호", "예약자", "연락처", "예약상품", "이용일시", "예약상태"],
+        ["N1", "김하나님", "01012345678", "원데이 클래스", "2026-04-01 10:00", "이용완료"],
+    ]
+    report = do_import_file(write_csv("naver.csv", bookings), source="naver")
+    assert report.parties_created == 0
+    party = Party.objects.get()
+    assert party.orders.count() == 1 and party.engagements.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_refusal_names_the_columns_it_saw(write_csv):
+    path = write_csv("odd.csv", [["Ref", "When", "Paid"], ["1", "x", "100"]])
+    with pytest.raises(ImportRejected) as refused:
+        do_import_file(path)
+    assert "Ref, When" in str(refused.value) or "Ref" in str(refused.value)
+    assert refused.value.params["seen"] == ["Ref", "When", "Paid"]
+
+
+@pytest.mark.django_db
+def test_a_column_without_a_telling_header_is_read_from_its_values(write_csv):
+    rows = [["주문번호", "주문일", "결제금액", "추가정보"]] + [
+        [f"P{i}", "2026-03-01", "1000", f"010-3333-{i:04d}"] for i in range(5)
+    ]
+    report = do_import_file(write_csv("pos.csv", rows), source="pos")
+    assert report.parties_created == 5
+    read = {item["column"]: item for item in report.recognised}
+    assert read["추가정보"]["field"] == "phone"
+    assert read["추가정보"]["reason"] == "header.values_phone"
+
+
+# -- statuses ------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_an_unknown_status_keeps_its_row_is_reported_and_its_meaning_is_remembered(write_csv):
+    rows = [
+        ["주문번호", "주문일시", "고객명", "연락처", "결제금액", "주문상태"],
+        ["U1", "2026-03-01", "김하나", "010-1234-5678", "1000", "부분배송"],
+        ["U2", "2026-03-02", "김하나", "010-1234-5678", "1000", "부분배송"],
+        ["U3", "2026-03-03", "김하나", "010-1234-5678", "1000", "특별주문"],
+    ]
+    path = write_csv("own.csv", rows)
+    report = do_import_file(path, source="own")
+    assert report.rejected_rows == 0 and report.purchases == 3
+    assert {"status": "부분배송", "rows": 2} in report.unknown_statuses
+    do_remember_reading("own", statuses={"부분배송": "pending"})
+    again = do_import_file(path, source="own")
+    assert again.purchases == 1 and Order.objects.get(external_id="U1").status == "pending"
+    assert [item["status"] for item in again.unknown_statuses] == ["특별주문"]
+
+
+@pytest.mark.django_db
+def test_an_order_not_yet_paid_becomes_a_purchase_when_a_later_file_says_paid(write_csv):
+    header = ["주문번호", "주문일시", "주문자", "주문자 휴대폰", "결제금액", "주문상태"]
+    first = write_csv(
+        "a.csv", [header, ["W1", "2026-03-01", "김", "010-1111-2222", "9000", "입금대기"]]
+    )
+    later = write_csv(
+        "b.csv", [header, ["W1", "2026-03-01", "김", "010-1111-2222", "9000", "결제완료"]]
+    )
+    assert do_import_file(first, source="w").purchases == 0
+    assert do_import_file(later, source="w").purchases == 1
+
+
+# -- corrections remembered ----------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_correction_on_the_cli_is_used_for_the_next_file_of_that_source(write_csv, capsys):
+    rows = [["번호", "날짜", "손님", "Ref", "금액"], ["1", "2026-03-01", "김하나", "M-1", "1000"]]
+    first = write_csv("one.csv", rows)
+    assert main(["import", str(first), "--source", "cafe", "--map", "Ref=customer_id"]) == 0
+    assert SourceReading.objects.get(source="cafe").columns == {"ref": "customer_id"}
+    later = write_csv("two.csv", [rows[0], ["2", "2026-03-02", "김하나", "M-1", "2000"]])
+    capsys.readouterr()
+    assert main(["import", str(later), "--source", "cafe", "--json"]) == 0
+    assert Party.objects.count() == 1  # the member number matched, as the owner said
+    read = {item["column"]: item for item in json.loads(capsys.readouterr().out)["recognised"]}
+    assert (read["Ref"]["field"], read["Ref"]["reason"]) == ("customer_id", "header.remembered")
+
+
+@pytest.mark.django_db
+def test_a_correction_made_in_the_preview_is_used_for_the_next_file_of_that_source(
+    client, manager, write_csv, worker
+):
+    header = ["주문번호", "주문일", "주문자", "비고", "결제금액"]
+    first = write_csv("one.csv", [header, ["1", "2026-03-01", "김하나", "010-1234-5678", "1000"]])
+    client.force_login(manager)
+    with first.open("rb") as handle:
+        response = client.post(
+            reverse("import"), {"file": handle, "source": "kiosk", "preview": "on"}
+        )
+    preview = ImportRun.objects.get(pk=int(response["Location"].rstrip("/").split("/")[-1]))
+    worker()
+    preview.refresh_from_db()
+    page = client.get(reverse("import_detail", args=[preview.pk])).content.decode()
+    assert "How the columns were read" in page and "주문자" in page
+    columns = preview.summary["header"]
+    chosen = {"주문번호": "order_id", "주문일": "ordered_at", "주문자": "name"}
+    chosen |= {"비고": "phone", "결제금액": "total"}
+    form = {f"c{i}": chosen.get(name, "") for i, name in enumerate(columns)}
+    response = client.post(reverse("import_columns", args=[preview.pk]), form)
+    assert SourceReading.objects.get(source="kiosk").columns == {"비고": "phone"}
+    again = ImportRun.objects.latest("pk")
+    assert again.dry_run and again.pk != preview.pk
+    # The next file of that source, from the page: its 비고 column is the phone, unasked.
+    later = write_csv("two.csv", [header, ["2", "2026-03-02", "김하나", "010-1234-5678", "500"]])
+    report = do_import_file(later, source="kiosk")
+    read = {item["column"]: item for item in report.recognised}
+    assert read["비고"]["field"] == "phone" and read["비고"]["reason"] == "header.remembered"
+    assert Party.objects.get().contact_points.filter(kind="phone").exists()
