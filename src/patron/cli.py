@@ -306,11 +306,18 @@ def _environment_language() -> str:
 
 
 def _parse_mapping(pairs: list[str], option: str = "--map", what: str = "COLUMN=FIELD"):
+    from django.utils.translation import gettext as _
+
     mapping = {}
     for pair in pairs:
         column, sep, target = pair.rpartition("=")
         if not sep or not column.strip() or not target.strip():
-            raise SystemExit(f"patron import: {option} wants {what}, got '{pair}'")
+            message = _("%(option)s wants %(what)s, got “%(pair)s”.") % {
+                "option": option,
+                "what": what,
+                "pair": pair,
+            }
+            raise SystemExit(f"patron import: {message}")
         mapping[column.strip()] = target.strip()
     return mapping
 
@@ -318,19 +325,27 @@ def _parse_mapping(pairs: list[str], option: str = "--map", what: str = "COLUMN=
 def _remember(args: argparse.Namespace, mapping: dict[str, str]) -> dict[str, str]:
     """Keep what --map and --status say for the file's source; the columns to read this
     file with (a column said to be "none" is not used, and not passed on)."""
-    from patron.commerce.importers.profiles import detect_profile
+
+    from patron.commerce.importers.profiles import detect_profile, header_key
     from patron.commerce.importers.reading import UnreadableFile, open_table
     from patron.commerce.readings import ReadingRefused, do_remember_reading
+    from patron.core.wording import say
 
     statuses = _parse_mapping(args.status, "--status", "WORD=MEANING")
     if not mapping and not statuses:
         return mapping
-    source = args.source or args.profile
-    if not source:
-        try:  # the source a file without --source is kept under: its format's name
-            source = detect_profile(open_table(args.file, 2**40, args.encoding).header).name
-        except UnreadableFile:
-            source = "generic"
+    try:
+        header = open_table(args.file, 2**40, args.encoding).header
+    except UnreadableFile:
+        header = []  # a protected workbook: its columns are checked by the import
+    known = {header_key(name) for name in header}
+    for column, target in mapping.items():
+        if header and header_key(column) not in known:
+            # Refused before anything is remembered: a typo is never kept for the source.
+            problem = {"code": "file.map_unknown_column", "column": column, "field": target}
+            raise SystemExit(f"patron import: {args.file.name}: {say(problem)}")
+    # The source a file without --source is kept under: its format's name.
+    source = args.source or args.profile or (detect_profile(header).name if header else "generic")
     columns = {column: "" if target == "none" else target for column, target in mapping.items()}
     try:
         do_remember_reading(source, columns=columns, statuses=statuses)
@@ -421,6 +436,7 @@ def _bookings_message(report) -> dict:
         "no_show": report.engagements_no_show,
         "parties": report.parties_created,
         "dry_run": report.dry_run,
+        "purchases": report.purchases,
     }
 
 

@@ -87,6 +87,17 @@ def test_a_recipients_column_is_never_the_buyers(role, word, dress):
         assert found.field == "delivery_phone"
 
 
+def test_what_was_collected_is_chosen_over_sales_before_discounts():
+    reading = read_header(["Date", "Customer Name", "Gross Sales", "Total Collected"])
+    assert reading.chosen["total"].column == "Total Collected"
+
+
+def test_a_date_and_its_time_in_two_columns_are_both_read():
+    reading = read_header(["예약번호", "예약자", "연락처", "예약일", "예약시간"])
+    assert reading.chosen["service_at"].column == "예약일"
+    assert reading.chosen["time_of_day"].column == "예약시간"
+
+
 def test_a_header_where_two_columns_compete_says_which_was_chosen_and_why():
     reading = read_header(["주문일", "결제일", "총 주문금액", "품목실결제가", "주문자", "금액"])
     chosen = {name: found.column for name, found in reading.chosen.items()}
@@ -113,6 +124,15 @@ def test_a_header_where_two_columns_compete_says_which_was_chosen_and_why():
         ("Text Reminder Number", "phone"),
         ("주문상태", "status"),
         ("Financial Status", "status"),
+        ("받는이 연락처", "delivery_phone"),
+        ("수령고객 연락처", "delivery_phone"),
+        ("Deliver To Phone", "delivery_phone"),
+        ("Contact Number", "phone"),
+        ("Appointment Start", "service_at"),
+        ("Date Scheduled", "ordered_at"),
+        ("예약시간", "time_of_day"),
+        ("주문섹션품목번호", "line_id"),
+        ("총 품목합계금액", "total"),
     ],
 )
 def test_headers_of_other_tools_are_read_by_meaning(header, field):
@@ -120,13 +140,15 @@ def test_headers_of_other_tools_are_read_by_meaning(header, field):
 
 
 @pytest.mark.parametrize(
-    "header", ["배송비", "정산금액", "수수료", "옵션", "담당 디자이너", "요일"]
+    "header",
+    ["배송비", "정산금액", "수수료", "옵션", "담당 디자이너", "요일", "추천인 아이디", "Paid?"],
 )
 def test_columns_that_are_no_purchase_are_not_read_as_one(header):
     assert guess(header) is None
 
 
 # -- files refused before ------------------------------------------------------------------------
+
 
 @pytest.mark.django_db
 def test_a_line_per_item_download_is_read_by_its_role_and_field_words(write_csv):
@@ -267,11 +289,44 @@ def test_a_booking_export_with_date_and_time_apart_and_flags(write_csv):
     assert report.kind == "bookings"
     assert (report.engagements_completed, report.engagements_cancelled) == (1, 1)
     assert report.engagements_no_show == 1
-    first = Engagement.objects.get(
-        external_id__startswith="row-", title="Consultation", status="booked", started_at__month=3
-    )
+    first = Engagement.objects.get(title="Consultation", status="booked", started_at__month=3)
     local = timezone.localtime(first.started_at)
     assert (local.date(), local.hour, local.minute) == (dt.date(2026, 3, 2), 14, 30)
+
+
+@pytest.mark.django_db
+def test_a_booking_without_a_number_is_updated_when_its_state_changes(write_csv):
+    header = ["Invitee Name", "Invitee Email", "Event Type Name", "Start Date & Time"]
+    header += ["Canceled", "Marked as No-Show"]
+    row = ["Ann Lee", "ann@example.com", "Consultation", "2026-03-02 2:30 pm", "false"]
+    do_import_file(write_csv("one.csv", [header, [*row, ""]]), source="calendly")
+    later = do_import_file(write_csv("two.csv", [header, [*row, "Yes"]]), source="calendly")
+    assert (later.engagements_created, later.engagements_updated) == (0, 1)
+    assert Engagement.objects.get().status == "no_show"
+
+
+@pytest.mark.django_db
+def test_an_order_total_repeated_on_each_item_row_is_counted_once(write_csv):
+    rows = [
+        ["주문번호", "주문일", "주문자", "주문자 휴대폰", "상품명", "수량", "총 주문금액"],
+        ["Z1", "2026-03-01", "김하나", "010-1234-5678", "머그컵", "1", "30000"],
+        ["Z1", "2026-03-01", "김하나", "010-1234-5678", "접시", "2", "30000"],
+    ]
+    do_import_file(write_csv("items.csv", rows), source="items")
+    order = Order.objects.get()
+    assert order.amount == 30000 and order.lines.count() == 2
+
+
+@pytest.mark.django_db
+def test_a_recipients_or_a_shops_number_is_never_read_from_its_values(write_csv):
+    rows = [["주문번호", "결제일시", "결제금액", "주문자명", "수령인 이메일", "매장 전화번호"]] + [
+        [f"Q{i}", "2026-03-01", "1000", f"손{i}", f"r{i}@example.com", "02-555-1234"]
+        for i in range(5)
+    ]
+    report = do_import_file(write_csv("gift.csv", rows), source="gift")
+    read = {item["column"]: item.get("used_as") for item in report.recognised}
+    assert read.get("수령인 이메일") is None and read.get("매장 전화번호") is None
+    assert not Party.objects.filter(contact_points__isnull=False).exists()
 
 
 @pytest.mark.django_db
@@ -319,15 +374,15 @@ def test_a_column_without_a_telling_header_is_read_from_its_values(write_csv):
 def test_an_unknown_status_keeps_its_row_is_reported_and_its_meaning_is_remembered(write_csv):
     rows = [
         ["주문번호", "주문일시", "고객명", "연락처", "결제금액", "주문상태"],
-        ["U1", "2026-03-01", "김하나", "010-1234-5678", "1000", "부분배송"],
-        ["U2", "2026-03-02", "김하나", "010-1234-5678", "1000", "부분배송"],
+        ["U1", "2026-03-01", "김하나", "010-1234-5678", "1000", "특별처리"],
+        ["U2", "2026-03-02", "김하나", "010-1234-5678", "1000", "특별처리"],
         ["U3", "2026-03-03", "김하나", "010-1234-5678", "1000", "특별주문"],
     ]
     path = write_csv("own.csv", rows)
     report = do_import_file(path, source="own")
     assert report.rejected_rows == 0 and report.purchases == 3
-    assert {"status": "부분배송", "rows": 2} in report.unknown_statuses
-    do_remember_reading("own", statuses={"부분배송": "pending"})
+    assert {"status": "특별처리", "rows": 2} in report.unknown_statuses
+    do_remember_reading("own", statuses={"특별처리": "pending"})
     again = do_import_file(path, source="own")
     assert again.purchases == 1 and Order.objects.get(external_id="U1").status == "pending"
     assert [item["status"] for item in again.unknown_statuses] == ["특별주문"]

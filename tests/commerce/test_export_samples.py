@@ -55,3 +55,20 @@ def test_the_shops_buyers_who_booked_are_one_party_each():
     do_import_file(EXPORTS / booking)
     people = EXPECTED[shop]["parties"] + EXPECTED[booking]["parties"] - shared
     assert Party.objects.count() == people
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_booking_download_leaves_its_regulars_read_as_clients_by_the_worker(worker):
+    from patron.cli import main
+    from patron.parties.models import Relationship
+
+    assert main(["import", str(EXPORTS / "photo_studio_bookings.csv"), "--source", "studio"]) == 0
+    worker()  # the refresh the import queued: no command by hand
+    read = Relationship.objects.filter(party__engagements__isnull=False).distinct()
+    assert read.exists() and not read.filter(classified_at__isnull=True).exists()
+    clients = [r for r in read if r.kind == "client"]
+    assert clients, "regulars who kept their bookings over months are clients"
+    # Each with the bookings as its reason: kept over months, or tailored work come back for.
+    booked = {"reason.bookings_kept", "reason.tailored_repeat"}
+    assert all(any(reason["code"] in booked for reason in r.reasons) for r in clients)
+    assert any(reason["code"] == "reason.bookings_kept" for r in clients for reason in r.reasons)

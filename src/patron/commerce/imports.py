@@ -968,6 +968,9 @@ class _Preview(_Batches):
         unique = self.dedupe(records)
         ids = [r.order_id for r in unique]
         existing = existing_engagements(self.report.source, ids)
+        paid_before = existing_orders(
+            self.report.source, [r.order_id for r in unique if r.paid_status]
+        )
         people = self.booking_people(unique)
         earlier = self.scratch.orders_seen(ids)
         report, now = self.report, timezone.now()
@@ -991,6 +994,8 @@ class _Preview(_Batches):
                 report.engagements_updated += 1
             else:
                 report.engagements_unchanged += 1
+            if previous is None and record.paid_status:
+                self._count_booking_order(as_order(record), party_id, paid_before)
             self.outcomes[_booking_outcome(record.status, record.occurred_at, now)] += 1
             self.purchase_count += as_order(record).is_purchase
             counted.append(record)
@@ -1005,6 +1010,16 @@ class _Preview(_Batches):
             )
             for r in counted
         )
+
+    def _count_booking_order(self, order: OrderRecord, party_id: int, existing: dict) -> None:
+        """The order a paid booking also is, counted as _write_booking_orders writes it."""
+        found = existing.get(order.order_id)
+        if found is None:
+            self.report.orders_created += 1
+        elif found["row_digest"] != order.digest() or found["party_id"] != party_id:
+            self.report.orders_updated += 1
+        else:
+            self.report.orders_unchanged += 1
 
     def count_bookings(self) -> None:
         for outcome, count in self.outcomes.items():

@@ -102,7 +102,9 @@ def _value_too_long(limit: int) -> str:
 
 
 @wording("row.no_customer")
-def _no_customer() -> str:
+def _no_customer(booking: bool = False) -> str:
+    if booking:
+        return _("The row has no name, email, phone or member number: whose booking is it?")
     return _("The row has no name, email, phone or customer id: whose order is it?")
 
 
@@ -560,6 +562,9 @@ _RULES = {
     "rule.order_number_first": gettext_lazy(
         "the order number is used over a transaction, receipt or approval number"
     ),
+    "rule.mobile_first": gettext_lazy(
+        "a mobile number is used over a landline, the buyer's over one without a role"
+    ),
     "rule.first_and_surest": gettext_lazy("the surest, then the leftmost, column is used"),
 }
 
@@ -620,6 +625,7 @@ def _bookings_done(
     no_show: int,
     parties: int,
     dry_run: bool = False,
+    purchases: int = 0,
 ) -> str:
     values = {
         "file": file,
@@ -632,6 +638,7 @@ def _bookings_done(
         "cancelled": number(cancelled),
         "no_show": number(no_show),
         "parties": number(parties),
+        "purchases": number(purchases),
     }
     if dry_run:
         text = _(
@@ -645,7 +652,7 @@ def _bookings_done(
         )
     outcome = _(
         "Took place: %(completed)s; upcoming: %(upcoming)s; cancelled: %(cancelled)s; "
-        "no-show: %(no_show)s."
+        "no-show: %(no_show)s; paid bookings, counted as purchases: %(purchases)s."
     )
     return (text + " " + outcome) % values
 

@@ -41,9 +41,18 @@ _RECIPIENT_KO = (
     "받는사람",
     "받으시는분",
     "배송지",
+    "배송",
+    "수령",
+    "받는이",
+    "받으실분",
+    "수신자",
+    "수신인",
+    "선물받는",
     "방문자",
 )
 _OTHER_KO = (
+    "추천인",
+    "판매자",
     "담당자",
     "담당",
     "직원",
@@ -70,8 +79,19 @@ _BUYER_EN = {
     "contact",
     "user",
 }
-_RECIPIENT_EN = {"recipient", "shipping", "receiver", "ship", "delivery", "consignee"}
-_OTHER_EN = {"staff", "employee", "seller", "merchant", "store", "team", "host", "organizer"}
+_RECIPIENT_EN = {"recipient", "shipping", "receiver", "ship", "delivery", "deliver", "consignee"}
+_OTHER_EN = {
+    "staff",
+    "employee",
+    "seller",
+    "merchant",
+    "store",
+    "team",
+    "host",
+    "organizer",
+    "referrer",
+    "referral",
+}
 
 # What a column holds about its person.
 _PHONE_KO = ("휴대폰", "휴대전화", "핸드폰", "연락처", "전화번호", "전화", "폰번호", "모바일", "hp")
@@ -167,14 +187,14 @@ class Recognition:
 
     def summary(self) -> dict:
         found = {
-            "column": self.column[:100],
+            "column": self.column.strip()[:100],
             "field": self.field,
             "confidence": round(self.confidence, 2),
             "reason": self.reason,
             "words": list(self.words),
         }
         if self.lost_to:
-            found["lost_to"] = self.lost_to[:100]
+            found["lost_to"] = self.lost_to.strip()[:100]
         return found
 
 
@@ -183,6 +203,7 @@ RULES = {
     "occurred_at": "rule.paid_before_ordered",  # 결제일 over 주문일: when it was paid
     "total": "rule.paid_amount_first",  # 결제금액 over 주문금액 over 금액
     "order_id": "rule.order_number_first",  # 주문번호 over 거래번호 over 승인번호
+    "phone": "rule.mobile_first",  # 휴대폰 over 전화번호: the number a person is reached on
 }
 
 
@@ -192,7 +213,10 @@ def compact(text: str) -> str:
     return key.strip("*·:").strip()
 
 
-_BRACKETS = re.compile(r"[\(\[\{<（【][^\)\]\}>）】]*[\)\]\}>）】]")
+# A bracket's body holds no other bracket: linear, whatever a hostile header nests.
+_BRACKETS = re.compile(r"[\(\[\{<（【][^\(\[\{<（【\)\]\}>）】]*[\)\]\}>）】]")
+# A header is read from its first characters: real ones are a few words long.
+HEADER_CHARS = 100
 _EN_WORD = re.compile(r"[a-z]+")
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 
@@ -270,7 +294,14 @@ def _split_known(run: str) -> list[str]:
 
 def guess(text: str) -> Guess | None:
     """What a header names, or None when it names nothing an import uses."""
-    main, inside, words = _parts(text)
+    found = read_words(text)
+    return found if found is not None and found.field else None
+
+
+def read_words(text: str) -> Guess | None:
+    """What a header names: a Guess, the set-aside Guess (a word said it is not used: a
+    recipient's, a fee, an option), or None when no word of it was known."""
+    main, inside, words = _parts(text[:HEADER_CHARS])
     if not main:
         return None
     if inside and not _role(main, words)[0] and _role(compact(inside), words)[0]:
@@ -278,7 +309,14 @@ def guess(text: str) -> Guess | None:
     found = _guess(main, words)
     if found is None and inside:
         found = _guess(compact(inside), words)  # "결제일시(입금확인일)": the bracket decides
+    if found is not None and found.field and not _said(found.words, main, words):
+        # The words shown are the header's own: a fixed word the header lacks is not.
+        found = Guess(found.field, found.confidence, found.reason, (main,), found.rank)
     return found
+
+
+def _said(shown: tuple[str, ...], key: str, words: set[str]) -> bool:
+    return bool(shown) and all(word in key or word in words for word in shown)
 
 
 def _guess(key: str, words: set[str]) -> Guess | None:
@@ -295,7 +333,7 @@ def _guess(key: str, words: set[str]) -> Guess | None:
     ):
         found = reader(key, words)
         if found is not None:
-            return found if found.field else None
+            return found
     return None
 
 
@@ -336,6 +374,8 @@ def _flags(key: str, words: set[str]) -> Guess | None:
         return Guess("no_show", 0.9, "header.no_show", ("no-show",))
     if key in ("취소여부", "취소", "canceled", "cancelled", "iscanceled", "iscancelled"):
         return Guess("cancelled_at", 0.8, "header.cancelled", (key,))
+    if key.endswith(("?", "여부")) and not any(word in key for word in ("수신", "마케팅")):
+        return _SET_ASIDE  # a yes/no question ("Paid?", "결제여부") is no amount and no date
     if ("수신동의" in key or "마케팅" in key or "광고" in key) and "상태" not in key:
         return Guess("accepts_marketing", 0.9, "header.consent", (key,))
     if "marketing" in words or {"opt", "in"} <= words or "subscribed" in words:
@@ -460,7 +500,11 @@ def _person_field(rest: str, words: set[str]) -> tuple[str, str]:
     for word in _EMAIL_KO:
         if word in rest:
             return "email", word
-    if words & _PHONE_EN or {"text", "reminder", "number"} <= words:
+    if (
+        words & _PHONE_EN
+        or {"text", "reminder", "number"} <= words
+        or ("contact" in words and words & {"number", "no", "num"})
+    ):
         return "phone", sorted(words & _PHONE_EN or {"number"})[0]
     if words & _EMAIL_EN:
         return "email", sorted(words & _EMAIL_EN)[0]
@@ -520,7 +564,17 @@ _IGNORED_KO = (
 
 
 def _times(key: str, words: set[str]) -> Guess | None:
-    english_time = words & {"date", "time", "at", "datetime", "timestamp", "created", "when"}
+    english_time = words & {
+        "date",
+        "time",
+        "at",
+        "datetime",
+        "timestamp",
+        "created",
+        "when",
+        "start",
+        "starts",
+    }
     korean_time = key.endswith(_TIME_END) or key in ("일시", "날짜", "일자") or "일시" in key
     if not english_time and not korean_time:
         return None
@@ -546,13 +600,22 @@ def _times(key: str, words: set[str]) -> Guess | None:
         return _SET_ASIDE
     if "time" in words and not words & {"date", "datetime", "timestamp", "created", "zone"}:
         return Guess("time_of_day", 0.8, "header.time_of_day", ("time",))
-    if "예약신청" in key or "예약접수" in key or ("created" in words and "event" in words):
+    # A time beside a date (예약일 and 예약시간): the clock of the day, read with the date.
+    if key.endswith(("시간", "시각")) and not any(part in key for part in ("일시", "날짜", "일자")):
+        return Guess("time_of_day", 0.8, "header.time_of_day", (key,))
+    if (
+        "예약신청" in key
+        or "예약접수" in key
+        or ("created" in words and "event" in words)
+        or words & {"scheduled", "booked"}
+    ):
         return Guess("ordered_at", 0.9, "header.ordered_at", ("예약", "신청"), rank=2)
     for word in _SERVICE_KO:
         if word in key:
             return Guess("service_at", 0.9, "header.service_at", (word,), rank=3)
-    if words & {"start", "appointment", "session", "scheduled", "visit", "booking", "event"}:
-        return Guess("service_at", 0.9, "header.service_at", ("start",), rank=3)
+    service = {"start", "starts", "appointment", "session", "visit", "booking", "reservation"}
+    if words & (service | {"event"}):
+        return Guess("service_at", 0.9, "header.service_at", tuple(sorted(words & service)), rank=3)
     for word in _PAID_KO:
         if word in key:
             return Guess("occurred_at", 0.95, "header.paid_at", (word,), rank=3)
@@ -567,10 +630,17 @@ def _times(key: str, words: set[str]) -> Guess | None:
         return Guess("time_of_day", 0.8, "header.time_of_day", ("time",))
     if words and not words & {"date", "datetime", "timestamp"}:
         return None  # "Lead time", "Time zone": not a moment
-    return Guess("occurred_at", 0.7, "header.date_word", ("date",), rank=1)
+    return Guess("occurred_at", 0.7, "header.date_word", (key,), rank=1)
 
 
 _PAID_MONEY = ("실결제", "결제", "승인", "입금", "매출", "거래")
+
+
+def as_moment(text: str) -> Guess | None:
+    """A "time" column that holds whole dates ("Start Time" of 2026-03-04 14:00): read as
+    the moment its words name."""
+    moment = re.sub(r"(?i)\btime\b", "date", text[:HEADER_CHARS])
+    return guess(moment.replace("시간", "일시").replace("시각", "일시"))
 
 
 def _money(key: str, words: set[str]) -> Guess | None:
@@ -609,9 +679,11 @@ def _money(key: str, words: set[str]) -> Guess | None:
     # items' sum before discounts (총 품목합계금액, 총 상품금액).
     final = any(word in key for word in ("최종", "실결제", "실제")) or "final" in words
     paid_word = next((w for w in _PAID_MONEY if w in key), "")
-    if paid_word or words & {"paid", "charged", "collected", "gross"}:
-        why = (paid_word or "paid",)
+    if paid_word or words & {"paid", "charged", "collected"}:
+        why = (paid_word,) if paid_word else tuple(sorted(words & {"paid", "charged", "collected"}))
         return Guess("total", 0.95, "header.paid_amount", why, rank=4 + final)
+    if "gross" in words:  # before discounts: below what was collected
+        return Guess("total", 0.85, "header.order_amount", ("gross",), rank=2)
     if order_level and any(word in key for word in ("품목", "상품")):
         return Guess("total", 0.8, "header.order_amount", ("총", "품목"), rank=1)
     if "주문" in key or "order" in words or "총" in key or "합계" in key or "total" in words:
@@ -764,6 +836,9 @@ class HeaderReading:
     chosen: dict[str, Recognition] = field(default_factory=dict)
     set_aside: list[Recognition] = field(default_factory=list)
     unread: list[str] = field(default_factory=list)  # columns naming nothing used
+    # Columns of which no word was known (not a recipient's, not said "not used"): the only
+    # ones whose values may tell what they hold.
+    silent: list[int] = field(default_factory=list)
 
     @property
     def index(self) -> dict[str, int]:
@@ -781,7 +856,7 @@ def read_header(header: list[str], remembered: dict[str, str] | None = None) -> 
     reading = HeaderReading()
     extra_statuses: list[Recognition] = []
     for position, text in enumerate(header):
-        key = compact(text)
+        key = compact(text[:HEADER_CHARS])
         if not key:
             continue
         if key in remembered:
@@ -792,9 +867,11 @@ def read_header(header: list[str], remembered: dict[str, str] | None = None) -> 
             found = Recognition(position, text, wanted, 1.0, "header.remembered")
             candidates.setdefault(wanted, []).append(((9, 1.0, -position), found))
             continue
-        guessed = guess(text)
-        if guessed is None:
+        guessed = read_words(text)
+        if guessed is None or not guessed.field:
             reading.unread.append(text)
+            if guessed is None:
+                reading.silent.append(position)
             continue
         found = Recognition(
             position, text, guessed.field, guessed.confidence, guessed.reason, guessed.words

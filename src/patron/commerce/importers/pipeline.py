@@ -21,7 +21,7 @@ from patron.parties.normalize import (
     normalize_phone,
 )
 
-from .headers import HeaderReading, Recognition, compact, read_header
+from .headers import HeaderReading, Recognition, as_moment, compact, read_header
 from .profiles import FIELDS, Profile, header_key
 from .reading import FIELD_LIMIT, UnreadableFile
 from .staging import LineStage
@@ -63,6 +63,7 @@ _LINE_STATES = {
 }
 # Columns read by meaning at most (a hostile header can have a thousand; exports have < 200).
 MAX_READ_COLUMNS = 400
+_HAS_DATE = re.compile(r"\d{4}\s*[-./년]\s*\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}")
 _BOOKING_WORDS = re.compile(r"예약|booking|appointment|reservation|invitee|booker|attendee")
 _BOOKING_STATUS = re.compile(
     r"노쇼|noshow|no-show|이용완료|방문완료|예약확정|예약완료|attended|accepted"
@@ -248,6 +249,7 @@ class ColumnMap:
             if header_key(column) not in first:
                 raise UnreadableFile("file.map_unknown_column", column=column, field=target)
             self._choose(target, first[header_key(column)], "header.person_chose")
+        self._read_time_columns(sample)
         self.booking_signs: list[str] = []  # the columns that said "bookings"
         self.bookings = self._reads_as_bookings(sample)
         self._settle_times()
@@ -296,13 +298,12 @@ class ColumnMap:
         addresses (a "HP" or "Contact" column), is read as such when no header named one."""
         if not sample or self.reading is None:
             return
-        chosen = set(self.index.values())
-        for position, text in enumerate(self.header[:MAX_READ_COLUMNS]):
-            if position in chosen or not text.strip():
-                continue
+        for position in self.reading.silent:
+            text = self.header[position]
             values = [row[position].strip() for row in sample if position < len(row)]
             values = [value for value in values if value]
-            if len(values) < 3:
+            # A shop's own number on every row is nobody's: a person's values differ.
+            if len(values) < 3 or len(set(values)) * 2 < len(values):
                 continue
             for target, test in (("phone", _is_phone(region)), ("email", _is_email)):
                 if target in self.index:
@@ -316,6 +317,25 @@ class ColumnMap:
                     if text in self.reading.unread:
                         self.reading.unread.remove(text)
                     break
+
+    def _read_time_columns(self, sample: list[list[str]]) -> None:
+        """A "time" column holding whole dates ("Start Time" of "2026-03-04 14:00") is the
+        moment its words name, not a clock to add to a date."""
+        position = self.index.get("time_of_day")
+        if position is None or self.reading is None or not sample:
+            return
+        values = [row[position] for row in sample if position < len(row) and row[position]]
+        if not values or sum(bool(_HAS_DATE.search(v)) for v in values) * 5 < len(values) * 4:
+            return
+        del self.index["time_of_day"]
+        self.reading.chosen.pop("time_of_day", None)
+        moment = as_moment(self.header[position])
+        field = moment.field if moment is not None else "occurred_at"
+        if field in ("occurred_at", "ordered_at", "service_at") and field not in self.index:
+            self.index[field] = position
+            self.reading.chosen[field] = Recognition(
+                position, self.header[position], field, 0.8, "header.values_date"
+            )
 
     def _reads_as_bookings(self, sample: list[list[str]]) -> bool:
         """A booking export (one row per booking: 네이버 예약, a studio's booking page,
@@ -548,7 +568,7 @@ class RecordBuilder:
 
     def _order_total(self, cells: dict[str, str], head: OrderRecord) -> Decimal | None:
         """The order's own total, repeated on each of its rows (Cafe24's 총 결제금액)."""
-        if not self.profile.total_per_order or not cells.get("total"):
+        if not self.columns.total_per_order or not cells.get("total"):
             return None
         return self._parse(cells, "total", parse_amount, head.currency)
 
@@ -558,7 +578,7 @@ class RecordBuilder:
         amount = None
         if cells.get("line_total"):
             amount = self._parse(cells, "line_total", parse_amount, currency)
-        elif cells.get("total") and not self.profile.total_per_order:
+        elif cells.get("total") and not self.columns.total_per_order:
             amount = self._parse(cells, "total", parse_amount, currency)  # a row's own amount
         elif "line_price" in self.columns.index:
             amount = line.quantity * line.unit_price
@@ -645,6 +665,14 @@ class RecordBuilder:
         record.total, record.refunded, record.status, record.lines = total, refunded, status, lines
         return record
 
+    def _booking_identity(self, cells: dict[str, str]) -> str:
+        """A booking without a number (Calendly) is its person, service and time: its state
+        changing in a later download is the same booking, updated."""
+        parts = [cells.get(name) for name in ("email", "phone", "name", "line_name")]
+        parts += [cells.get("occurred_at"), cells.get("time_of_day")]
+        joined = "\x1f".join(part.strip().lower() for part in parts)
+        return "booking-" + hashlib.sha1(joined.encode(), usedforsecurity=False).hexdigest()[:20]
+
     def _head(self, row_no: int, row: list[str], cells: dict[str, str], order_id: str):
         """An order's own fields (when, who, how), as every row of it repeats them."""
         value = cells.get
@@ -652,11 +680,16 @@ class RecordBuilder:
         name, company, email, phone, delivery = self._who(cells)
         customer_id = value("customer_id")
         if not (name or company or email or phone or customer_id):
+            if self.columns.bookings:
+                raise RowRejected("", "row.no_customer", booking=True)
             raise RowRejected("", "row.no_customer")
         return OrderRecord(
             row_no=row_no,
             end_row=row_no,
-            order_id=order_id or self._row_identity(row),
+            order_id=order_id
+            or (
+                self._booking_identity(cells) if self.columns.bookings else self._row_identity(row)
+            ),
             occurred_at=self._occurred_at(cells),
             status="paid",
             currency=currency,
@@ -691,6 +724,8 @@ class RecordBuilder:
             record.total = self._parse(cells, "total", parse_amount, record.currency)
         elif cells.get("line_total"):
             record.total = self._parse(cells, "line_total", parse_amount, record.currency)
+        elif cells.get("line_price"):  # Acuity's "Appointment Price"
+            record.total = self._parse(cells, "line_price", parse_amount, record.currency)
         name = normalize_name(cells.get("line_name"))[:200] or cells.get("line_sku")[:200]
         if name:
             record.lines = [LineRecord(name, cells.get("line_sku")[:64], Decimal(1), record.total)]
@@ -798,7 +833,7 @@ class RecordBuilder:
         if not self.meanings:
             return None
         for text in texts:
-            found = self.meanings.get(word(text)) if text else None
+            found = self.meanings.get(word(text.strip()[:60])) if text else None
             if found:
                 return found
         return None

@@ -8,19 +8,51 @@ from __future__ import annotations
 # Order meanings: paid, pending (not yet paid: no purchase until it is), cancelled, failed,
 # refunded, partially_refunded. A claim only requested, withdrawn or refused (취소요청,
 # 반품철회, 교환거부) leaves the purchase standing.
-_IN_PROGRESS = ("요청", "접수", "수거", "철회", "거부", "거절", "보류", "requested")
+_IN_PROGRESS = (
+    "요청",
+    "접수",
+    "수거",
+    "철회",
+    "거부",
+    "거절",
+    "보류",
+    "환불대기",
+    "반품대기",
+    "취소대기",
+    "교환대기",
+    "환불예정",
+    "requested",
+    "refundpending",
+    "returnpending",
+)
 _FAILED = (
     "결제실패",
     "승인실패",
     "승인거절",
     "결제거절",
     "결제중단",
+    "입금기한만료",
+    "기한만료",
     "결제중지",
     "결제이탈",
     "failed",
     "declined",
     "expired",
     "오류",
+)
+_NOT_YET = ("미결제", "미입금", "notpaid", "unpaid", "partiallypaid", "partially_paid", "결제전")
+_COMPLETED = (
+    "입금완료",
+    "결제완료",
+    "입금확인",
+    "shipment",
+    "shipping",
+    "shipped",
+    "fulfil",
+    "delivered",
+    "배송",
+    "발송",
+    "출고",
 )
 # Any word of these not in a claim under way: the order was cancelled, or given back.
 _CANCELLED_PARTS = ("취소", "cancel", "void")
@@ -108,6 +140,10 @@ def order_meaning(*texts: str) -> str | None:
         return "paid"
     if any(part in w for w in words for part in _FAILED):
         return "failed"
+    if any(w.startswith(_NOT_YET) for w in words) and not any(
+        part in w for w in words for part in _CANCELLED_PARTS
+    ):
+        return "pending"  # "미결제", "Not paid", "Partially paid": not (wholly) paid yet
     # Words of a claim not (yet) done (주문취소요청, 반품철회) say nothing of what happened.
     done = [w for w in words if not any(part in w for part in _IN_PROGRESS)]
     if any(part in w for w in done for part in _PARTIAL):
@@ -116,7 +152,11 @@ def order_meaning(*texts: str) -> str | None:
         return "cancelled"
     if any(part in w for w in done for part in _RETURNED_PARTS):
         return "refunded"
-    if any(w.startswith(_PENDING) or w in _PENDING for w in words):
+    # A word of a thing done (가상계좌 입금완료, Awaiting shipment: paid, waiting to ship)
+    # before a word of waiting.
+    if any(part in w for w in words for part in _COMPLETED):
+        return "paid"
+    if any(part in w for w in done for part in _PENDING):
         return "pending"
     if any(part in w for w in words for part in _PAID) or len(done) < len(words):
         return "paid"
@@ -124,7 +164,18 @@ def order_meaning(*texts: str) -> str | None:
 
 
 # Booking meanings: done (took place), booked (confirmed or upcoming), cancelled, no_show.
-_NO_SHOW = ("노쇼", "noshow", "no-show", "불참", "미방문", "미이용", "미출석", "결석", "absent")
+_NO_SHOW = (
+    "노쇼",
+    "noshow",
+    "no-show",
+    "불참",
+    "미방문",
+    "미이용",
+    "미출석",
+    "결석",
+    "absent",
+    "missed",
+)
 _BOOKING_CANCELLED = ("취소", "cancel", "거절", "거부", "declined", "rejected", "환불", "refunded")
 _BOOKED = (
     "예약완료",
@@ -162,6 +213,8 @@ _DONE = (
     "arrived",
     "checkedout",
     "checked-out",
+    "checkedin",
+    "checked-in",
     "fulfilled",
     "served",
     "finished",

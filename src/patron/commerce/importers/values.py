@@ -207,13 +207,20 @@ _SPOKEN = re.compile(
 )
 
 
+_HAS_WEEKDAY = re.compile(
+    r"\([월화수목금토일]\)|[월화수목금토일]요일|\((mon|tue|wed|thu|fri|sat|sun)", re.I
+)
+
+
 def _spoken_date(raw: str) -> dt.datetime | None:
     match = _SPOKEN.match(raw)
     if not match:
         return None
     year, month, day, before, hour, minute, second, after = match.groups()
-    if len(year) == 2 and "/" in raw[:10]:
-        return None  # "03/04/26" is a month first in America: not read as a year first
+    if len(year) == 2 and not (_HAS_WEEKDAY.search(raw) or before or after or "년" in raw):
+        # "04.03.25" may be a day first (Europe) or a month first (America): a two-digit year
+        # first is read only as Korean pages write it, with a weekday, 오전/오후 or 년.
+        return None
     full_year = int(year) + (2000 if len(year) == 2 else 0)
     half = (before or after or "").lower().replace(".", "")
     value = int(hour or 0)
