@@ -448,3 +448,29 @@ def test_a_correction_made_in_the_preview_is_used_for_the_next_file_of_that_sour
     read = {item["column"]: item for item in report.recognised}
     assert read["비고"]["field"] == "phone" and read["비고"]["reason"] == "header.remembered"
     assert Party.objects.get().contact_points.filter(kind="phone").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_status_meaning_said_on_the_page_is_kept_for_the_source(
+    client, manager, write_csv, worker
+):
+    rows = [
+        ["주문번호", "주문일", "주문자", "주문자 휴대폰", "결제금액", "주문상태"],
+        ["1", "2026-03-01", "김하나", "010-1234-5678", "1000", "특별처리"],
+        ["2", "2026-03-02", "김하나", "010-1234-5678", "1000", "배송완료"],
+    ]
+    path = write_csv("own.csv", rows)
+    client.force_login(manager)
+    with path.open("rb") as handle:
+        client.post(reverse("import"), {"file": handle, "source": "own", "preview": "on"})
+    worker()
+    preview = ImportRun.objects.get()
+    assert preview.summary["unknown_statuses"] == [{"status": "특별처리", "rows": 1}]
+    page = client.get(reverse("import_detail", args=[preview.pk])).content.decode()
+    assert "Status words Patron does not know" in page
+    client.post(reverse("import_statuses", args=[preview.pk]), {"s0": "pending"})
+    assert SourceReading.objects.get(source="own").statuses == {"특별처리": "pending"}
+    worker()
+    again = ImportRun.objects.latest("pk")
+    assert again.dry_run and again.summary["unknown_statuses"] == []
+    assert again.summary["purchases"] == 1  # 특별처리 is not paid yet, as the owner said

@@ -683,14 +683,8 @@ class _Writer(_Batches):
                 changed.append((record, party_id, found))
             else:
                 unchanged.append(found["pk"])
-        self._create_orders(new)
-        self._update_orders(changed)
-        for chunk in chunked(unchanged):
-            Order.objects.filter(pk__in=chunk).update(import_run=self.run_row)
+        self._save_orders(new, changed, unchanged)
         self._record_consents(unique, party_ids)
-        self.report.orders_created += len(new)
-        self.report.orders_updated += len(changed)
-        self.report.orders_unchanged += len(unchanged)
         # For the progress shown while running; the exact count is taken at the end.
         self.report.purchases += sum(record.is_purchase for record in unique)
 
@@ -760,6 +754,11 @@ class _Writer(_Batches):
                     changed.append((record, party_id, found))
             else:
                 unchanged.append(found["pk"])
+        self._save_orders(new, changed, unchanged)
+
+    def _save_orders(self, new: list, changed: list, unchanged: list[int]) -> None:
+        """Write the batch's new orders, rewrite the changed ones, mark the unchanged ones as
+        read by this import, and count them."""
         self._create_orders(new)
         self._update_orders(changed)
         for chunk in chunked(unchanged):

@@ -168,6 +168,7 @@ class ColumnMappingForm(forms.Form):
     """Which column of the file is which: one choice per column (the CLI's --map)."""
 
     def __init__(self, columns: list[str], *args, **kwargs) -> None:
+        kwargs.setdefault("label_suffix", "")  # a column's name as the file writes it
         super().__init__(*args, **kwargs)
         self.columns = columns
         choices = [("", _("— not used —")), *FIELD_LABELS.items()]
@@ -209,6 +210,7 @@ class StatusMeaningForm(forms.Form):
     ]
 
     def __init__(self, words: list[str], bookings: bool, *args, **kwargs) -> None:
+        kwargs.setdefault("label_suffix", "")  # the status word as the file writes it
         super().__init__(*args, **kwargs)
         self.words = words
         meanings = self.BOOKING if bookings else self.ORDER

@@ -790,44 +790,6 @@ def _others(key: str, words: set[str]) -> Guess | None:
 
 # -- a whole header ----------------------------------------------------------------------------
 
-# Fields one column holds: a competitor for one of them is set aside (reported).
-SINGLE = frozenset(
-    {
-        "order_id",
-        "line_id",
-        "occurred_at",
-        "ordered_at",
-        "service_at",
-        "time_of_day",
-        "status",
-        "cancelled_at",
-        "no_show",
-        "cancel_reason",
-        "return_reason",
-        "currency",
-        "total",
-        "line_total",
-        "line_price",
-        "line_quantity",
-        "line_name",
-        "line_sku",
-        "customer_id",
-        "name",
-        "first_name",
-        "last_name",
-        "company",
-        "email",
-        "phone",
-        "accepts_marketing",
-        "discount_amount",
-        "refunded",
-        "discount_code",
-        "channel",
-        "delivery_phone",
-        "note",
-    }
-)
-
 
 @dataclass
 class HeaderReading:
