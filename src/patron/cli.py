@@ -322,18 +322,19 @@ def _parse_mapping(pairs: list[str], option: str = "--map", what: str = "COLUMN=
     return mapping
 
 
-def _remember(args: argparse.Namespace, mapping: dict[str, str]) -> dict[str, str]:
-    """Keep what --map and --status say for the file's source; the columns to read this
-    file with (a column said to be "none" is not used, and not passed on)."""
+def _remember(args: argparse.Namespace, mapping: dict[str, str]) -> tuple[dict, dict]:
+    """Keep what --map and --status say for the file's source (not on a dry run); the
+    columns ("" for a column said to be "none": not used) and the status meanings to read
+    this file with."""
 
     from patron.commerce.importers.profiles import detect_profile, header_key
     from patron.commerce.importers.reading import UnreadableFile, open_table
-    from patron.commerce.readings import ReadingRefused, do_remember_reading
+    from patron.commerce.readings import ReadingRefused, check_reading, do_remember_reading
     from patron.core.wording import say
 
     statuses = _parse_mapping(args.status, "--status", "WORD=MEANING")
     if not mapping and not statuses:
-        return mapping
+        return mapping, statuses
     try:
         header = open_table(args.file, 2**40, args.encoding).header
     except UnreadableFile:
@@ -348,10 +349,12 @@ def _remember(args: argparse.Namespace, mapping: dict[str, str]) -> dict[str, st
     source = args.source or args.profile or (detect_profile(header).name if header else "generic")
     columns = {column: "" if target == "none" else target for column, target in mapping.items()}
     try:
-        do_remember_reading(source, columns=columns, statuses=statuses)
+        check_reading(columns, statuses)
+        if not args.dry_run:  # a dry run keeps nothing, this included
+            do_remember_reading(source, columns=columns, statuses=statuses)
     except ReadingRefused as exc:
         raise SystemExit(f"patron import: {exc}") from None
-    return {column: target for column, target in mapping.items() if target != "none"}
+    return columns, statuses
 
 
 ASK = object()  # --password given without a value
@@ -375,6 +378,7 @@ def _import(args: argparse.Namespace) -> int:
         print(f"patron import: {args.file}: no such file", file=sys.stderr)
         return 2
     password = _password(args.password)
+    mapping, meanings = _remember(args, _parse_mapping(args.map))
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),
@@ -387,7 +391,8 @@ def _import(args: argparse.Namespace) -> int:
             report = do_import_file(
                 args.file,
                 profile_name=args.profile,
-                mapping=_remember(args, _parse_mapping(args.map)),
+                mapping=mapping,
+                meanings=meanings,
                 source=args.source,
                 encoding=args.encoding,
                 on_conflict=args.on_conflict,
@@ -409,7 +414,8 @@ def _import(args: argparse.Namespace) -> int:
         print(json.dumps(report.summary(), ensure_ascii=False, default=str, indent=2))
     else:
         _print_import_report(report, args)
-    return 0
+    # Every row refused: nothing was imported, and a script calling this must know it.
+    return 1 if report.rows and report.rejected_rows >= report.rows else 0
 
 
 def _write_errors(path: Path, run_id: int) -> None:

@@ -474,3 +474,106 @@ def test_a_status_meaning_said_on_the_page_is_kept_for_the_source(
     again = ImportRun.objects.latest("pk")
     assert again.dry_run and again.summary["unknown_statuses"] == []
     assert again.summary["purchases"] == 1  # 특별처리 is not paid yet, as the owner said
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Nov 30, 2026", dt.datetime(2026, 11, 30)),
+        ("October 14, 2026 10:00am", dt.datetime(2026, 10, 14, 10)),
+        ("Mon, Nov 30, 2026 at 3:45 PM", dt.datetime(2026, 11, 30, 15, 45)),
+        ("30 Nov 2026 14:00", dt.datetime(2026, 11, 30, 14)),
+        ("27. 1. 15.(금) 오후 3:00", dt.datetime(2027, 1, 15, 15)),
+        ("2026-11-24 오전 10:01", dt.datetime(2026, 11, 24, 10, 1)),
+    ],
+)
+def test_dates_as_booking_and_shop_pages_write_them(text, expected):
+    from patron.commerce.importers.values import parse_datetime
+
+    assert parse_datetime(text, dt.UTC).replace(tzinfo=None) == expected
+
+
+@pytest.mark.parametrize("text", ["04.03.25", "31.12.25", "Nov 31, 2026"])
+def test_dates_that_could_be_read_two_ways_or_do_not_exist_are_refused(text):
+    from patron.commerce.importers.values import BadValue, parse_datetime
+
+    with pytest.raises(BadValue):
+        parse_datetime(text, dt.UTC)
+
+
+@pytest.mark.django_db
+def test_a_file_sharing_a_marketplaces_headers_but_not_its_amount_is_read_by_meaning(write_csv):
+    # A 네이버페이 settlement file: SmartStore's 주문번호, 상품주문번호 and 구매자명, but no
+    # 최종 상품별 총 주문금액.
+    header = ["정산예정일", "주문번호", "상품주문번호", "결제구분", "결제일", "구매자명"]
+    header += ["구매자ID", "결제금액", "수수료", "정산예정금액"]
+    rows = [header] + [
+        [
+            "2026-03-05",
+            f"N{i}",
+            f"N{i}-1",
+            "결제",
+            "2026-03-01",
+            "김하나",
+            "hana01",
+            "10000",
+            "300",
+            "9700",
+        ]
+        for i in range(3)
+    ]
+    report = do_import_file(write_csv("settle.csv", rows))
+    assert report.profile == "generic" and report.purchases == 3
+    assert Order.objects.get(external_id="N0").amount == 10000
+
+
+@pytest.mark.django_db
+def test_an_appointment_book_without_amounts_is_read_as_bookings(write_csv):
+    header = ["Date", "Time", "Duration", "Service", "Staff", "Client Name", "Client Phone"]
+    rows = [
+        [*header, "Status"],
+        ["Sep 30, 2026", "3:00 PM", "60", "Cut", "Mia", "Ann Lee", "010-1111-2222", "Accepted"],
+        ["Oct 7, 2026", "3:00 PM", "60", "Cut", "Mia", "Ann Lee", "010-1111-2222", "No Show"],
+    ]
+    report = do_import_file(write_csv("square.csv", rows), source="square-appointments")
+    assert report.kind == "bookings" and report.engagements_no_show == 1
+    booked = Engagement.objects.get(status="booked")
+    assert timezone.localtime(booked.started_at).hour == 15
+
+
+@pytest.mark.django_db
+def test_a_payment_then_its_cancellation_is_one_cancelled_order_dated_when_paid(write_csv):
+    rows = [
+        ["거래일시", "거래상태", "주문번호", "구매자명", "구매자 휴대폰", "승인금액"],
+        ["2026-11-15 10:00", "취소", "P1", "김하나", "010-1234-5678", "5000"],
+        ["2026-11-09 10:00", "승인", "P1", "김하나", "010-1234-5678", "5000"],
+    ]
+    report = do_import_file(write_csv("pg.csv", rows), source="pg")
+    assert report.issues == [] and report.purchases == 0
+    cancelled = Order.objects.get()
+    assert cancelled.status == "cancelled"
+    assert timezone.localtime(cancelled.occurred_at).date() == dt.date(2026, 11, 9)
+
+
+@pytest.mark.django_db
+def test_a_dry_run_remembers_nothing_and_a_file_wholly_refused_fails(write_csv, capsys):
+    rows = [["번호", "날짜", "손님", "Ref", "금액"], ["1", "2026-03-01", "김하나", "M-1", "1000"]]
+    path = write_csv("one.csv", rows)
+    argv = ["import", str(path), "--source", "cafe", "--map", "Ref=customer_id", "--dry-run"]
+    assert main([*argv, "--status", "특별=paid"]) == 0
+    assert not SourceReading.objects.exists()
+    bad = write_csv(
+        "bad.csv", [["주문번호", "주문일", "주문자", "금액"], ["1", "언젠가", "김", "1"]]
+    )
+    assert main(["import", str(bad)]) == 1
+
+
+@pytest.mark.django_db
+def test_a_refunded_order_without_a_refund_column_gave_all_of_it_back(write_csv):
+    rows = [
+        ["주문번호", "주문일", "주문자", "주문자 휴대폰", "결제금액", "주문상태"],
+        ["R1", "2026-03-01", "김하나", "010-1234-5678", "7000", "환불완료"],
+    ]
+    do_import_file(write_csv("refund.csv", rows), source="r")
+    order = Order.objects.get()
+    assert (order.status, order.refunded_amount) == ("refunded", 7000)

@@ -55,6 +55,7 @@ from .importers.pipeline import Settings as ImportSettings
 from .importers.preview import PreviewResolver, Scratch
 from .importers.profiles import PROFILES, detect_profile
 from .importers.reading import UnreadableFile, open_table
+from .importers.statuses import word
 from .importers.values import time_zone
 from .models import (
     NOT_PURCHASED,
@@ -174,11 +175,14 @@ def do_import_file(
     display_name: str | None = None,
     progress: ProgressCallback | None = None,
     password: str | None = None,
+    meanings: dict[str, str] | None = None,
 ) -> ImportReport:
     """Import an export file: upsert orders by (source, external id), match parties.
 
     With `run`, continue that queued run (the background job); otherwise a run is made here.
     `password` opens a password-protected workbook; it is kept nowhere (not on the run).
+    `meanings` (a status word -> its meaning) read this file's statuses over what is kept
+    for its source (the CLI's --status; a dry run keeps them nowhere).
     Raises ImportRejected when the file cannot be read at all; the run then ends failed.
     """
     started = time.monotonic()
@@ -212,7 +216,8 @@ def do_import_file(
         # earlier attempt's rejected rows would be counted twice.
         RejectedRow.objects.filter(run=run).delete()
         table, rows, columns, profile, reading = _open(path, run, report, password)
-        builder = RecordBuilder(columns, profile, _settings(), reading.statuses)
+        said = {word(text): meaning for text, meaning in (meanings or {}).items()}
+        builder = RecordBuilder(columns, profile, _settings(), {**reading.statuses, **said})
         batches = _Preview(report, run) if run.dry_run else _Writer(report, run, user or run.user)
         batches.run(builder, rows, table.fraction, progress)
         report.unknown_statuses = [
@@ -246,9 +251,15 @@ def do_import_file(
     return report
 
 
+_MISSING = ("file.no_date_column", "file.no_amount_column", "file.no_customer_column")
 # The file's first rows, read before its columns are settled: where a header says nothing,
 # its values tell (a phone column named "HP"), and whether an order's number repeats.
 SAMPLE_ROWS = 200
+
+
+def _reading_of(source: str) -> SourceReading:
+    """What the owner said of this source's files (nothing yet: an empty reading)."""
+    return SourceReading.objects.filter(source=source).first() or SourceReading(source=source)
 
 
 def _sample(rows: Iterator) -> tuple[list, UnreadableFile | None]:
@@ -281,18 +292,31 @@ def _open(path: Path, run: ImportRun, report: ImportReport, password: str | None
         header = table.header
         profile = _choose_profile(run.profile or None, table.header)
         source = run.source or profile.name
-        reading = SourceReading.objects.filter(source=source).first() or SourceReading(
-            source=source
-        )
+        reading = _reading_of(source)
         sample, broken = _sample(table.rows)
-        columns = ColumnMap(
-            table.header,
-            profile,
-            run.mapping or {},
-            remembered=reading.columns,
-            sample=[cells for _, cells in sample],
-            region=settings.PATRON_DEFAULT_REGION,
-        )
+
+        def read_as(chosen) -> ColumnMap:
+            return ColumnMap(
+                table.header,
+                chosen,
+                run.mapping or {},
+                remembered=reading.columns,
+                sample=[cells for _, cells in sample],
+                region=settings.PATRON_DEFAULT_REGION,
+            )
+
+        try:
+            columns = read_as(profile)
+        except UnreadableFile as exc:
+            # Recognised by a few headers (a 네이버페이 settlement file shares SmartStore's
+            # 주문번호, 상품주문번호 and 구매자명) but without what that format needs: the
+            # file is another one, read by the meaning of its headers.
+            if run.profile or profile is PROFILES["generic"] or exc.code not in _MISSING:
+                raise
+            profile = PROFILES["generic"]
+            source = run.source or profile.name
+            reading = _reading_of(source)
+            columns = read_as(profile)
     except UnreadableFile as exc:
         exc.columns = header
         raise
@@ -442,17 +466,27 @@ class _Batches:
         """Called once a batch is committed."""
 
     def dedupe(self, records: list[OrderRecord]) -> list[OrderRecord]:
-        """One record per order id, the later row winning unless the earlier one's state
-        comes after it (`outranks`: a payment file lists a cancellation above the payment it
-        cancels); a repeat with other contents is noted with both its rows (a repeat with
-        the same contents is harmless)."""
+        """One record per order id. Rows of one order in different states are its history
+        (a payment, then its cancellation, in either order in the file): the state that comes
+        later stands (`outranks`), dated when the order first happened. Otherwise the later
+        row wins, and a repeat with other contents is noted with both its rows (a repeat
+        with the same contents is harmless)."""
         by_id: dict[str, OrderRecord] = {}
         for record in records:
             earlier = by_id.get(record.order_id)
-            if earlier is not None and earlier.digest() != record.digest():
-                self.note_duplicate(record.order_id, earlier.row_no, record.row_no)
-            if earlier is None or not outranks(earlier.status, record.status):
+            if earlier is None:
                 by_id[record.order_id] = record
+                continue
+            if earlier.status != record.status:
+                # The order's later state (a payment, then its cancellation): no conflict.
+                # It happened when it first did: the approval's date, not the cancellation's.
+                kept = earlier if outranks(earlier.status, record.status) else record
+                kept.occurred_at = min(earlier.occurred_at, record.occurred_at)
+                by_id[record.order_id] = kept
+                continue
+            if earlier.digest() != record.digest():
+                self.note_duplicate(record.order_id, earlier.row_no, record.row_no)
+            by_id[record.order_id] = record
         return list(by_id.values())
 
     def note_duplicate(self, order_id: str, first_row: int, later_row: int) -> None:
@@ -670,7 +704,7 @@ class _Writer(_Batches):
             if found["import_run_id"] == self.run_row.pk:
                 # Written by an earlier batch of this same file: a repeat, the later row wins
                 # unless the earlier one's state comes after it.
-                if found["row_digest"] != digest:
+                if found["row_digest"] != digest and found["status"] == record.status:
                     self.note_duplicate(record.order_id, found["source_row"], record.row_no)
                 if outranks(found["status"], record.status):
                     unchanged.append(found["pk"])
@@ -930,7 +964,7 @@ class _Preview(_Batches):
             previous = earlier.get(record.order_id)
             if previous is not None:
                 previous_digest, was_purchase, previous_row, previous_status = previous
-                if previous_digest != digest:
+                if previous_digest != digest and previous_status == record.status:
                     self.note_duplicate(record.order_id, previous_row, record.row_no)
                 if outranks(previous_status, record.status):
                     report.orders_unchanged += 1

@@ -31,12 +31,7 @@ def do_remember_reading(
     """Keep the owner's word on `source`: columns (a column as its header reads -> a field,
     "" for "not used") and statuses (a status word -> a meaning). Later words win."""
     columns, statuses = columns or {}, statuses or {}
-    for column, target in columns.items():
-        if target and target not in FIELDS:
-            raise ReadingRefused("file.map_unknown_field", column=column, field=target)
-    for status, meaning in statuses.items():
-        if meaning not in MEANINGS:
-            raise ReadingRefused("reading.meaning_unknown", status=status, meaning=meaning)
+    check_reading(columns, statuses)
     with transaction.atomic():
         reading, _ = SourceReading.objects.select_for_update().get_or_create(source=source[:32])
         kept_columns = {**reading.columns, **{compact(c): t for c, t in columns.items()}}
@@ -47,6 +42,16 @@ def do_remember_reading(
         reading.updated_by = user
         reading.save()
     return reading
+
+
+def check_reading(columns: dict[str, str], statuses: dict[str, str]) -> None:
+    """Refuse a field or a meaning Patron does not know (before anything is kept)."""
+    for column, target in columns.items():
+        if target and target not in FIELDS:
+            raise ReadingRefused("file.map_unknown_field", column=column, field=target)
+    for status, meaning in statuses.items():
+        if meaning not in MEANINGS:
+            raise ReadingRefused("reading.meaning_unknown", status=status, meaning=meaning)
 
 
 def corrections(header: list[str], recognised: list[dict], chosen: dict[str, str]) -> dict:

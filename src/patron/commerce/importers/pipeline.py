@@ -64,6 +64,9 @@ _LINE_STATES = {
 # Columns read by meaning at most (a hostile header can have a thousand; exports have < 200).
 MAX_READ_COLUMNS = 400
 _HAS_DATE = re.compile(r"\d{4}\s*[-./년]\s*\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}")
+_SERVING = re.compile(
+    r"(?i)\b(staff|duration|provider|therapist|stylist|practitioner)\b|담당|디자이너|소요시간|시술시간"
+)
 _BOOKING_WORDS = re.compile(r"예약|booking|appointment|reservation|invitee|booker|attendee")
 _BOOKING_STATUS = re.compile(
     r"노쇼|noshow|no-show|이용완료|방문완료|예약확정|예약완료|attended|accepted"
@@ -242,6 +245,14 @@ class ColumnMap:
                         break
             self._apply_remembered(remembered or {})
         for column, target in overrides.items():
+            if not target and header_key(column) in first:  # "not used" (--map COLUMN=none)
+                unused = first[header_key(column)]
+                self.index = {k: v for k, v in self.index.items() if v != unused}
+                if self.reading is not None:
+                    self.reading.chosen = {
+                        k: v for k, v in self.reading.chosen.items() if v.position != unused
+                    }
+                continue
             if target not in FIELDS:
                 raise UnreadableFile(
                     "file.map_unknown_field", column=column, field=target, fields=list(FIELDS)
@@ -357,8 +368,13 @@ class ColumnMap:
             words = {word(row[status]) for row in sample if status < len(row)}
             if any(_BOOKING_STATUS.search(w) for w in words if w):
                 signs.append(self.header[status])
+        # Who serves and for how long: an appointment book's columns (Square's "Staff" and
+        # "Duration", a salon's 담당 디자이너 and 소요시간).
+        signs += [text for text in self.header[:MAX_READ_COLUMNS] if _SERVING.search(text)]
         self.booking_signs = list(dict.fromkeys(signs))[:6]
-        return len(signs) >= 2 or ("service_at" in chosen and "total" not in self.index)
+        amounts = {"total", "line_total", "line_price"} & self.index.keys()
+        unpriced = not amounts and bool(signs)  # no amount: a list of visits, not of sales
+        return len(set(signs)) >= 2 or unpriced
 
     def _settle_times(self) -> None:
         """Which time a row happened at: a booking's when its service took place; an order's
@@ -662,6 +678,8 @@ class RecordBuilder:
         if total < 0:
             # A negative amount is a refund or return written as its own row.
             total, refunded, status = -total, -total, "refunded"
+        elif status == "refunded" and not refunded:
+            refunded = total  # 환불완료 with no refund column: all of it was given back
         record.total, record.refunded, record.status, record.lines = total, refunded, status, lines
         return record
 

@@ -236,10 +236,73 @@ def _spoken_date(raw: str) -> dt.datetime | None:
         return _impossible_date(raw)
 
 
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ),
+        start=1,
+    )
+    for name in names
+}
+# A date with its month in English letters, as American tools write it ("Nov 30, 2026",
+# "October 14, 2026 10:00am", "Mon, Nov 30, 2026 at 3:45 PM", "30 Nov 2026 14:00").
+_ENGLISH = re.compile(
+    r"^(?:[a-z]{3,9}\.?,?\s+)??(?:([a-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?|(\d{1,2})\s+([a-z]{3,9})\.?),?"
+    r"\s+(\d{4})(?:,?\s+(?:at\s+)?(\d{1,2})(?::(\d{2}))?(?::(\d{2}))?\s*([ap]\.?m\.?)?)?"
+    r"(?:\s+[a-z]{2,5})?$",
+    re.IGNORECASE,
+)
+
+
+def _english_date(raw: str) -> dt.datetime | None:
+    match = _ENGLISH.match(raw)
+    if not match:
+        return None
+    month_first, day_second, day_first, month_second, year, hour, minute, second, half = (
+        match.groups()
+    )
+    month = _MONTHS.get((month_first or month_second or "").lower())
+    if month is None:
+        return None
+    value = int(hour or 0)
+    half = (half or "").lower().replace(".", "")
+    if half == "pm" and value < 12:
+        value += 12
+    elif half == "am" and value == 12:
+        value = 0
+    try:
+        return dt.datetime(
+            int(year),
+            month,
+            int(day_second or day_first),
+            value,
+            int(minute or 0),
+            int(second or 0),
+        )
+    except ValueError:
+        raise BadValue(
+            "value.date_impossible", month=month, day=int(day_second or day_first)
+        ) from None
+
+
 def _parse_known_forms(raw: str) -> dt.datetime | None:
-    spoken = _spoken_date(raw) if len(raw) <= 40 else None
-    if spoken is not None:
-        return spoken
+    if len(raw) <= 40:
+        spoken = _spoken_date(raw) or _english_date(raw)
+        if spoken is not None:
+            return spoken
     # Every date form has a year in digits: text without four digits in a row is none, and
     # is refused before the ~20 strptime tries (about 0.5 ms a value, a file of them minutes).
     if not _FOUR_DIGITS.search(raw) and not raw.replace(".", "", 1).isdigit():
