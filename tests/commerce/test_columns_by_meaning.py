@@ -577,3 +577,17 @@ def test_a_refunded_order_without_a_refund_column_gave_all_of_it_back(write_csv)
     do_import_file(write_csv("refund.csv", rows), source="r")
     order = Order.objects.get()
     assert (order.status, order.refunded_amount) == ("refunded", 7000)
+
+
+@pytest.mark.django_db
+def test_a_time_column_holding_whole_dates_is_when_the_booking_takes_place(write_csv):
+    header = ["Start Time", "First Name", "Last Name", "Phone", "Type", "Appointment ID"]
+    rows = [
+        header,
+        ["October 14, 2026 10:00am", "Ann", "Lee", "010-1111-2222", "Massage", "A1"],
+        ["January 20, 2027 4:30pm", "Ann", "Lee", "010-1111-2222", "Massage", "A2"],
+    ]
+    report = do_import_file(write_csv("acuity.csv", rows), source="acuity")
+    assert report.kind == "bookings" and report.engagements_upcoming == 1
+    started = timezone.localtime(Engagement.objects.get(external_id="A1").started_at)
+    assert (started.month, started.day, started.hour) == (10, 14, 10)

@@ -63,7 +63,10 @@ _LINE_STATES = {
 }
 # Columns read by meaning at most (a hostile header can have a thousand; exports have < 200).
 MAX_READ_COLUMNS = 400
-_HAS_DATE = re.compile(r"\d{4}\s*[-./년]\s*\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}")
+_HAS_DATE = re.compile(
+    r"\d{4}\s*[-./년]\s*\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}"
+    r"|[A-Za-z]{3,9}\.?\s\d{1,2},?\s\d{4}|\d{1,2}\s[A-Za-z]{3,9}\.?\s\d{4}"
+)
 _SERVING = re.compile(
     r"(?i)\b(staff|duration|provider|therapist|stylist|practitioner)\b|담당|디자이너|소요시간|시술시간"
 )
