@@ -591,3 +591,31 @@ def test_a_time_column_holding_whole_dates_is_when_the_booking_takes_place(write
     assert report.kind == "bookings" and report.engagements_upcoming == 1
     started = timezone.localtime(Engagement.objects.get(external_id="A1").started_at)
     assert (started.month, started.day, started.hour) == (10, 14, 10)
+
+
+@pytest.mark.django_db
+def test_a_paid_booking_is_a_purchase_dated_when_it_was_booked_never_ahead(write_csv):
+    rows = [
+        ["예약번호", "예약신청일시", "예약자", "전화번호", "상품", "이용일시", "상태", "결제금액"],
+        [
+            "B1",
+            "2026-11-01 09:00",
+            "김하나",
+            "010-1234-5678",
+            "클래스",
+            "2027-06-01 14:00",
+            "확정",
+            "30000",
+        ],
+    ]
+    do_import_file(write_csv("paid.csv", rows), source="paid")
+    order = Order.objects.get()
+    assert timezone.localtime(order.occurred_at).date() == dt.date(2026, 11, 1)
+    assert Engagement.objects.get().started_at > timezone.now()
+    undated = [
+        ["예약번호", "예약자", "전화번호", "상품", "이용일시", "상태", "결제금액"],
+        ["B2", "김하나", "010-1234-5678", "클래스", "2027-07-01 14:00", "확정", "30000"],
+    ]
+    report = do_import_file(write_csv("undated.csv", undated), source="undated")
+    # Paid for a day ahead, no date of booking: a purchase on its day, not before.
+    assert report.purchases == 0 and not Order.objects.filter(external_id="B2").exists()

@@ -1101,7 +1101,13 @@ _ENGAGEMENT_FIELDS = [
 def as_order(booking: OrderRecord) -> OrderRecord:
     """A paid booking as the order it also is (its payment's state); a booking not paid for
     is no order (status "", never a purchase)."""
-    return dataclasses.replace(booking, status=booking.paid_status or "failed", paid_status="")
+    return dataclasses.replace(
+        booking,
+        status=booking.paid_status or "failed",
+        paid_status="",
+        occurred_at=booking.booked_at or booking.occurred_at,
+        booked_at=None,
+    )
 
 
 def _booking_outcome(status: str, started_at, now) -> str:

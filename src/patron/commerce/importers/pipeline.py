@@ -148,6 +148,7 @@ class OrderRecord:
     # A booking paid for (a booking export with an amount): the state of its payment, as an
     # order's (paid, pending, cancelled, refunded); "" for an order, or a booking unpaid.
     paid_status: str = ""
+    booked_at: dt.datetime | None = None  # when a paid booking was made: its order's date
 
     @property
     def is_purchase(self) -> bool:
@@ -385,11 +386,14 @@ class ColumnMap:
         index = self.index
         service = index.pop("service_at", None)
         if self.bookings:
-            when = service if service is not None else index.get("occurred_at")
+            paid = index.get("occurred_at")
+            when = service if service is not None else paid
             if when is None:
                 when = index.pop("ordered_at", None)
             if when is not None:
                 index["occurred_at"] = when
+            if paid is not None and paid != when and "ordered_at" not in index:
+                index["ordered_at"] = paid  # when a paid booking was paid: its order's date
             return
         if "occurred_at" not in index and service is not None:
             index["occurred_at"] = service
@@ -494,6 +498,7 @@ class RecordBuilder:
         self._memo: dict[object, dict] = {}  # what is read -> {its cells: value or refusal}
         self.rows_read = 0
         self.last_row = 0  # the spreadsheet row number of the last row read
+        self._now = dt.datetime.now(dt.UTC)  # what "ahead" means for the whole file
 
     def take_rejections(self) -> list[Rejection]:
         """The rejections since the last call (the caller stores them: memory stays flat)."""
@@ -752,8 +757,22 @@ class RecordBuilder:
             record.lines = [LineRecord(name, cells.get("line_sku")[:64], Decimal(1), record.total)]
         record.status = self._booking_state(cells)
         if record.total > 0:
-            record.paid_status = self._booking_payment(record.status, cells)
+            record.booked_at = self._booked_at(cells)
+            # Its order is dated when it was booked (and paid), else on its day: a booking
+            # paid for a day still ahead, with no date of booking, is counted on that day.
+            if (record.booked_at or record.occurred_at) <= self._now:
+                record.paid_status = self._booking_payment(record.status, cells)
         return record
+
+    def _booked_at(self, cells: dict[str, str]) -> dt.datetime | None:
+        """When a booking was made (예약신청일시, Event Created), if the file says and it
+        reads: a date of booking that cannot be read costs the booking nothing."""
+        if not cells.get("ordered_at"):
+            return None
+        try:
+            return self._parse(cells, "ordered_at", parse_datetime, self._time_zone())
+        except RowRejected:
+            return None
 
     def _booking_payment(self, state: str, cells: dict[str, str]) -> str:
         """What became of a paid booking's payment: cancelled with the booking; else as the
