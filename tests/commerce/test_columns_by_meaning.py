@@ -21,6 +21,9 @@ from patron.commerce.models import Engagement, ImportRun, Order, SourceReading
 from patron.commerce.readings import do_remember_reading
 from patron.parties.models import Party
 
+# A year whose days are still ahead whenever the tests run (bookings upcoming).
+AHEAD = dt.date.today().year + 2
+
 # -- headers as words ----------------------------------------------------------------------------
 
 BUYERS = ["주문자", "구매자", "예약자", "회원", "고객", "주문고객"]
@@ -251,7 +254,7 @@ def test_a_studio_booking_download_becomes_engagements(write_csv):
         ["예약번호", "예약자", "전화번호", "예약상품", "이용일시", "예약상태"],
         ["R1", "김하나", "010-1234-5678", "프로필 촬영", "2026-02-01 14:00", "이용완료"],
         ["R2", "김하나", "010-1234-5678", "가족 촬영", "2026-05-01 14:00", "이용완료"],
-        ["R3", "김하나", "01012345678", "프로필 촬영", "2027-06-10 11:00", "확정"],
+        ["R3", "김하나", "01012345678", "프로필 촬영", f"{AHEAD}-06-10 11:00", "확정"],
         ["R4", "박다섯", "010-7777-6666", "증명사진", "2026-04-01 10:00", "노쇼"],
         ["R5", "박다섯", "010-7777-6666", "증명사진", "2026-04-08 10:00", "취소"],
     ]
@@ -585,7 +588,7 @@ def test_a_time_column_holding_whole_dates_is_when_the_booking_takes_place(write
     rows = [
         header,
         ["October 14, 2026 10:00am", "Ann", "Lee", "010-1111-2222", "Massage", "A1"],
-        ["January 20, 2027 4:30pm", "Ann", "Lee", "010-1111-2222", "Massage", "A2"],
+        [f"January 20, {AHEAD} 4:30pm", "Ann", "Lee", "010-1111-2222", "Massage", "A2"],
     ]
     report = do_import_file(write_csv("acuity.csv", rows), source="acuity")
     assert report.kind == "bookings" and report.engagements_upcoming == 1
@@ -603,7 +606,7 @@ def test_a_paid_booking_is_a_purchase_dated_when_it_was_booked_never_ahead(write
             "김하나",
             "010-1234-5678",
             "클래스",
-            "2027-06-01 14:00",
+            f"{AHEAD}-06-01 14:00",
             "확정",
             "30000",
         ],
@@ -614,7 +617,7 @@ def test_a_paid_booking_is_a_purchase_dated_when_it_was_booked_never_ahead(write
     assert Engagement.objects.get().started_at > timezone.now()
     undated = [
         ["예약번호", "예약자", "전화번호", "상품", "이용일시", "상태", "결제금액"],
-        ["B2", "김하나", "010-1234-5678", "클래스", "2027-07-01 14:00", "확정", "30000"],
+        ["B2", "김하나", "010-1234-5678", "클래스", f"{AHEAD}-07-01 14:00", "확정", "30000"],
     ]
     report = do_import_file(write_csv("undated.csv", undated), source="undated")
     # Paid for a day ahead, no date of booking: a purchase on its day, not before.

@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.utils import timezone
+
 from patron.parties.normalize import (
     is_safe_number,
     name_key,
@@ -498,7 +500,7 @@ class RecordBuilder:
         self._memo: dict[object, dict] = {}  # what is read -> {its cells: value or refusal}
         self.rows_read = 0
         self.last_row = 0  # the spreadsheet row number of the last row read
-        self._now = dt.datetime.now(dt.UTC)  # what "ahead" means for the whole file
+        self._now = timezone.now()  # what "ahead" means for the whole file
 
     def take_rejections(self) -> list[Rejection]:
         """The rejections since the last call (the caller stores them: memory stays flat)."""
