@@ -44,6 +44,7 @@ from patron.parties.consent import Decision, do_record_decisions
 from patron.parties.models import Channel, ContactPoint, ExternalRef, Party, Purpose
 from patron.parties.resolve import Identity, PartyResolver
 
+from .bookings import state_at
 from .importers.pipeline import (
     MAX_READ_COLUMNS,
     ColumnMap,
@@ -1113,11 +1114,10 @@ def as_order(booking: OrderRecord) -> OrderRecord:
 def _booking_outcome(status: str, started_at, now) -> str:
     """What a booking came to: a booking whose time has passed took place (a file that says
     only 확정 of yesterday's booking); one still to come is upcoming."""
-    if status in (EngagementStatus.CANCELLED, EngagementStatus.NO_SHOW):
-        return status
-    if status == EngagementStatus.BOOKED and started_at > now:
-        return "upcoming"
-    return "completed"
+    state = state_at(status, started_at, now)
+    return {EngagementStatus.DONE: "completed", EngagementStatus.BOOKED: "upcoming"}.get(
+        state, state
+    )
 
 
 def _count_booking(report: ImportReport, outcome: str, count: int = 1) -> None:

@@ -27,7 +27,7 @@ from .headers import HeaderReading, Recognition, as_moment, compact, read_header
 from .profiles import FIELDS, Profile, header_key
 from .reading import FIELD_LIMIT, UnreadableFile
 from .staging import LineStage
-from .statuses import booking_meaning, order_meaning, word
+from .statuses import PAYMENT_WORDS, booking_meaning, order_meaning, word
 from .values import (
     BadValue,
     clean_text,
@@ -54,7 +54,6 @@ def _is_phone(region: str):
 
 # Fields that, when blank on a row of a multi-row order, mark it as a further line item.
 _ORDER_LEVEL = ("occurred_at", "total", "status")
-_PAID_WORDS = {"shipped", "delivered", "fulfilled", "success", "approved", "captured"}
 # A file's own statuses (profile.statuses) as what happened to a line.
 _LINE_STATES = {
     "cancelled": "cancelled",
@@ -105,7 +104,6 @@ _NOBODY = frozenset(
         "customer",
     }
 )
-_PAYMENT_PREFIXES = ("결제", "입금", "환불", "미결제", "paid", "unpaid", "payment", "refund")
 _UNKNOWN_KEPT = 100  # distinct unknown status words counted
 _MEMO_LIMIT = 65_536  # distinct texts remembered per field before the memo starts again
 _MISSING = object()
@@ -698,8 +696,7 @@ class RecordBuilder:
         changing in a later download is the same booking, updated."""
         parts = [cells.get(name) for name in ("email", "phone", "name", "line_name")]
         parts += [cells.get("occurred_at"), cells.get("time_of_day")]
-        joined = "\x1f".join(part.strip().lower() for part in parts)
-        return "booking-" + hashlib.sha1(joined.encode(), usedforsecurity=False).hexdigest()[:20]
+        return _identity("booking-", (part.strip().lower() for part in parts))
 
     def _head(self, row_no: int, row: list[str], cells: dict[str, str], order_id: str):
         """An order's own fields (when, who, how), as every row of it repeats them."""
@@ -782,7 +779,7 @@ class RecordBuilder:
         if state == "cancelled":
             return "cancelled"
         texts = [cells.get(name) for name in ("status", "status_detail", "claim_status")]
-        paid = [text for text in texts if text and word(text).startswith(_PAYMENT_PREFIXES)]
+        paid = [text for text in texts if text and word(text).startswith(PAYMENT_WORDS)]
         meaning = order_meaning(*paid) if paid else "paid"
         return meaning if meaning in ("pending", "refunded", "cancelled", "failed") else "paid"
 
@@ -804,8 +801,7 @@ class RecordBuilder:
     def _row_identity(self, row: list[str]) -> str:
         # No order id column: the row's own content is its identity, so a re-import of the
         # same file matches the same orders.
-        joined = "\x1f".join(cell.strip() for cell in row)
-        return "row-" + hashlib.sha1(joined.encode(), usedforsecurity=False).hexdigest()[:20]
+        return _identity("row-", (cell.strip() for cell in row))
 
     def _time_zone(self) -> dt.tzinfo:
         if self.profile.time_zone:
@@ -858,7 +854,7 @@ class RecordBuilder:
         text = texts[0].lower()
         if text in self.profile.statuses:
             return self.profile.statuses[text]
-        if not any(texts) or text in _PAID_WORDS:
+        if not any(texts):
             return "paid"
         meaning = self._meaning(order_meaning, texts)
         if meaning is None:
@@ -943,6 +939,11 @@ class RecordBuilder:
         )
 
 
+def _identity(prefix: str, parts) -> str:
+    joined = "\x1f".join(parts)
+    return prefix + hashlib.sha1(joined.encode(), usedforsecurity=False).hexdigest()[:20]
+
+
 class _NeverRaised(Exception):
     """What a reading that refuses nothing is recalled with (RecordBuilder._recall)."""
 
@@ -1020,37 +1021,17 @@ def _settled_status(states: list[str], returned: Decimal, total: Decimal) -> str
     return "paid"
 
 
-# The words of marketplace statuses (SmartStore's 주문상태/주문세부상태/클레임상태, Cafe24's
-# 주문 상태, 11번가's and G마켓's 주문상태), read lower-case without spaces. A claim only
-# requested (취소요청, 반품요청, 수거중), withdrawn or refused leaves the purchase standing.
-_CANCELLED = (
-    "취소완료",
-    "입금전취소",
-    "미결제취소",
-    "주문취소",
-    "결제취소",
-    "cancelled",
-    "canceled",
-)
-_RETURNED = ("반품완료", "환불완료", "refunded", "returned")
-_IN_PROGRESS = ("요청", "접수", "수거", "철회", "거부", "거절", "보류", "requested")
-_PENDING = ("결제대기", "입금대기", "입금전", "미입금", "pending", "awaiting")
+# What happened to a marketplace's line, from the one vocabulary of status words (statuses):
+# a line is paid, pending, cancelled (a failed payment too) or returned.
+_LINE_MEANINGS = {
+    "cancelled": "cancelled",
+    "failed": "cancelled",
+    "refunded": "returned",
+    "pending": "pending",
+}
 
 
 def line_state(*texts: str) -> str:
-    """paid, pending, cancelled or returned, from every status column of a line's row."""
-    words = ["".join(text.lower().split()) for text in texts if text]
-    # Words of a claim not (yet) done (주문취소요청, 반품철회) say nothing of what happened.
-    done = [word for word in words if not any(part in word for part in _IN_PROGRESS)]
-    settled = len(done) == len(words)
-    if any(word in done_word for done_word in done for word in _CANCELLED):
-        return "cancelled"
-    if settled and any(word in ("취소", "cancel") for word in words):
-        return "cancelled"
-    if any(word in done_word for done_word in done for word in _RETURNED):
-        return "returned"
-    if settled and any(word in ("반품", "환불", "return", "refund") for word in words):
-        return "returned"
-    if any(word.startswith(_PENDING) for word in words):
-        return "pending"
-    return "paid"
+    """paid, pending, cancelled or returned, from every status column of a line's row (a
+    word no rule knows leaves the line paid, as a marketplace's own words always did)."""
+    return _LINE_MEANINGS.get(order_meaning(*texts) or "paid", "paid")

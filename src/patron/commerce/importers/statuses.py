@@ -54,6 +54,7 @@ _COMPLETED = (
     "발송",
     "출고",
 )
+_BARE_CLAIMS = ("취소", "반품", "환불", "교환", "cancel", "return", "refund")
 # Any word of these not in a claim under way: the order was cancelled, or given back.
 _CANCELLED_PARTS = ("취소", "cancel", "void")
 _RETURNED_PARTS = ("반품", "환불", "refund", "return")
@@ -146,6 +147,10 @@ def order_meaning(*texts: str) -> str | None:
         return "pending"  # "미결제", "Not paid", "Partially paid": not (wholly) paid yet
     # Words of a claim not (yet) done (주문취소요청, 반품철회) say nothing of what happened.
     done = [w for w in words if not any(part in w for part in _IN_PROGRESS)]
+    if len(done) < len(words):
+        # A claim under way in another column (취소철회, 반품요청): the bare word of its kind
+        # in the status column (취소, 반품) is that claim, not a thing done.
+        done = [w for w in done if w not in _BARE_CLAIMS]
     if any(part in w for w in done for part in _PARTIAL):
         return "partially_refunded"
     if any(part in w for w in done for part in _CANCELLED_PARTS):
@@ -222,7 +227,8 @@ _DONE = (
 )
 
 
-_PAYMENT_WORDS = ("결제", "입금", "환불", "미결제", "paid", "unpaid", "payment", "refund")
+# The words a booking export's payment column (결제상태) starts with.
+PAYMENT_WORDS = ("결제", "입금", "환불", "미결제", "paid", "unpaid", "payment", "refund")
 
 
 def booking_meaning(*texts: str) -> str | None:
@@ -231,7 +237,7 @@ def booking_meaning(*texts: str) -> str | None:
     words = [word(text) for text in texts if text and word(text)]
     # A booking export's payment column (결제상태) beside its booking state (상태): the
     # payment's words say what became of the booking only when nothing else does.
-    booking_words = [w for w in words if not w.startswith(_PAYMENT_WORDS)]
+    booking_words = [w for w in words if not w.startswith(PAYMENT_WORDS)]
     if words and not booking_words:
         paid = order_meaning(*words)
         return "cancelled" if paid in ("cancelled", "refunded", "failed") else "booked"
