@@ -23,6 +23,7 @@ OWN_COMMANDS = (
     "worker",
     "deliver",
     "plan",
+    "feedback",
     "serve",
     "setup",
     "help",
@@ -230,6 +231,20 @@ def _parser() -> argparse.ArgumentParser:
     plan.add_argument("--date", help="the day, YYYY-MM-DD (default: today in Korea)")
     plan.add_argument("--json", action="store_true", help="print the counts as JSON")
     plan.set_defaults(handler=_plan)
+
+    feedback = sub.add_parser(
+        "feedback",
+        help="list open feedback items, or those overdue",
+        description="Feedback items are what parties told the business (an unhappy survey "
+        "answer, a comment, what a member heard) with an owner and due times in working "
+        "hours. Without options: every open item. The worker escalates overdue items to an "
+        "owner on its own.",
+    )
+    feedback.add_argument(
+        "--overdue", action="store_true", help="only the items past a due time, longest first"
+    )
+    feedback.add_argument("--json", action="store_true", help="print the items as JSON")
+    feedback.set_defaults(handler=_feedback)
 
     serve = sub.add_parser(
         "serve",
@@ -719,6 +734,33 @@ def _plan(args: argparse.Namespace) -> int:
     else:
         for key, count in run.counts.items():
             print(f"{key}: {count}")
+    return 0
+
+
+def _feedback(args: argparse.Namespace) -> int:
+    from django.utils.translation import gettext as _
+
+    from patron.feedback.items import item_report, overdue_report
+    from patron.feedback.wording import local_time
+
+    rows = overdue_report() if args.overdue else item_report()
+    if args.json:
+        print(json.dumps([row.as_json() for row in rows], ensure_ascii=False, indent=2))
+        return 0
+    if not rows:
+        print(_("No overdue feedback.") if args.overdue else _("No open feedback."))
+        return 0
+    for row in rows:
+        data = row.as_json()
+        late = (
+            _("%(hours)s working hours late") % {"hours": data["working_hours_late"]}
+            if data["working_hours_late"]
+            else _("due %(when)s") % {"when": local_time(data["due"])}
+        )
+        print(
+            f"#{data['id']}  {data['party']['name']}  {data['severity']}  "
+            f"{data['owner'] or '-'}  {local_time(data['due'])}  {late}"
+        )
     return 0
 
 

@@ -42,6 +42,8 @@ from patron.commerce.undo import UndoRefused, claim_undo, do_undo_import
 from patron.core.db import wait_out_busy
 from patron.core.problems import Problem
 from patron.core.runs import RunStatus, reap_interrupted_runs
+from patron.feedback.items import escalate_overdue
+from patron.feedback.surveys import do_plan_surveys
 from patron.insight.classification import do_classify
 from patron.insight.scoring import ScoringFailed, do_score
 from patron.outreach.campaigns import do_resume_campaign, settle_campaigns
@@ -488,6 +490,7 @@ def courier_round() -> dict[str, int]:
     if time.monotonic() - _settled_at > SETTLE_EVERY:
         _settled_at = time.monotonic()
         counts["campaigns_done"] += settle_campaigns()
+        counts["feedback_escalated"] += escalate_overdue()
     return {key: n for key, n in counts.items() if n}
 
 
@@ -563,6 +566,7 @@ def plan_day(run_id: int) -> dict[str, int]:
 def _run_plan(run: PlanRun) -> None:
     try:
         counts = do_plan_day(run.day)
+        counts.update({f"survey_{k}": n for k, n in do_plan_surveys(run.day).items()})
     except Exception as exc:
         run.mark_finished(RunStatus.FAILED, {"code": "run.crashed", "error": str(exc)[:200]})
         raise

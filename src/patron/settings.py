@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "patron.commerce",
     "patron.insight",
     "patron.outreach",
+    "patron.feedback",
     "patron.web",
     "anymail",
 ]

@@ -165,6 +165,10 @@ def release_dead_claims(now: dt.datetime | None = None) -> int:
     return released
 
 
+# Bases on which a message goes to a party who never said yes (a "no" still stops it).
+_NEEDS_NO_YES = ("basis.transaction", rules.SURVEY_BASIS)
+
+
 def _recheck(rows: list[OutboxMessage], report: DeliveryReport, now) -> list[OutboxMessage]:
     """Consent, suppression and the night rule, asked again at the moment of sending."""
     blocked = set(
@@ -192,7 +196,7 @@ def _recheck(rows: list[OutboxMessage], report: DeliveryReport, now) -> list[Out
             )
             if decision is False:
                 reason = {"code": "outreach.skip.unsubscribed"}
-            elif decision is None and row.basis.get("code") != "basis.transaction":
+            elif decision is None and row.basis.get("code") not in _NEEDS_NO_YES:
                 reason = {"code": "outreach.skip.no_consent"}
             elif decision is None and rules.basis_expired(row.basis, now):
                 reason = {"code": "outreach.skip.basis_expired"}

@@ -31,6 +31,9 @@ from .templating import Rendered
 KOREA = ZoneInfo("Asia/Seoul")
 AD_MARK = "(광고)"  # this exact form: "[광고]" or "(광 고)" do not satisfy §50④
 TRANSACTION_EXCEPTION_MONTHS = 6  # 시행령 §61①: six months from the transaction
+# A survey about what the party bought or was served, with no reward for answering: no
+# advertising (§50), so no consent is needed; a recorded "no" to surveys still stops it.
+SURVEY_BASIS = "basis.survey_service"
 
 
 # -- night-time rule ---------------------------------------------------------------------------

@@ -509,12 +509,17 @@ def queue_notice(
     at: dt.datetime | None = None,
     kinds: list[str] | None = None,
     parts: list[dict] | None = None,
+    basis: dict | None = None,
+    kakao: dict | None = None,
+    values: dict | None = None,
 ) -> OutboxMessage | None:
     """A message to one party outside any campaign (a confirmation, a reconfirmation, an
     event's reminder). ``topic`` makes it once-only: the same topic to the same party and
     channel is not queued twice. On a channel that cannot send now it waits, saying why
     (``states``: the channels' states, read once by a caller queueing many). ``at``: when it
-    is due (now by default); ``kinds`` and ``parts``: what it gathers (the day's notices)."""
+    is due (now by default); ``kinds`` and ``parts``: what it gathers (the day's notices);
+    ``basis``: why it may go (a survey's); ``kakao`` and ``values``: the 알림톡 template and
+    the values of its variables."""
     address = party_address(party, channel)
     if not address:
         return None
@@ -534,7 +539,10 @@ def queue_notice(
                 "markdown": markdown,
                 **({"kinds": kinds} if kinds else {}),
                 **({"parts": parts} if parts else {}),
+                **({"kakao": kakao} if kakao else {}),
             },
+            "values": values or {},
+            "basis": basis or {},
             "reason": waiting_reason(state),
             "next_attempt_at": at or timezone.now(),
         },

@@ -340,6 +340,11 @@ def _basis_service(**_rest: Any) -> str:
     return _("A service message: no consent needed")
 
 
+@wording("basis.survey_service")
+def _basis_survey(**_rest: Any) -> str:
+    return _("A survey about what they bought, with no reward: no consent needed unless refused")
+
+
 @wording("basis.transaction")
 def _basis_transaction(purchased: str, expires: str, **_rest: Any) -> str:
     return _(

@@ -101,6 +101,7 @@ urlpatterns = [
     path("preferences/<str:token>/", public.preferences, name="preferences"),
     path("confirm/<str:token>/", public.confirm_subscription, name="confirm_subscription"),
     path("rsvp/<str:token>/", public.rsvp, name="rsvp"),
+    path("s/<str:token>/", public.survey, name="survey"),
     path("subscribe/", public.subscribe, name="subscribe"),
     path("subscribe/code/", public.subscribe_code, name="subscribe_code"),
     # Bounces and complaints from an email provider (django-anymail's tracking webhooks).

@@ -19,7 +19,7 @@ from django.http import (
     HttpResponseNotFound,
 )
 from django.http.multipartparser import MultiPartParserError
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
@@ -29,6 +29,15 @@ from django.views.decorators.http import require_http_methods
 from patron.core.db import is_unavailable
 from patron.core.problems import Problem
 from patron.core.wording import say
+from patron.feedback.models import SCALE
+from patron.feedback.surveys import LinkInvalid as SurveyLinkInvalid
+from patron.feedback.surveys import (
+    do_answer_survey,
+    may_change,
+    question_text,
+    read_invitation,
+)
+from patron.feedback.surveys import is_expired as survey_expired
 from patron.outreach import links
 from patron.outreach.channels.status import channel_states
 from patron.outreach.events import do_answer
@@ -248,6 +257,49 @@ def rsvp(request, token: str):
         request,
         "patron/public/rsvp.html",
         {"event": event, "answer": answer, "problem": problem},
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def survey(request, token: str):
+    """A survey answered from its link, no login: one answer per link, which can be changed
+    for a while (feedback.surveys.may_change), then only shown."""
+    try:
+        invitation = read_invitation(token)
+    except SurveyLinkInvalid:
+        return _invalid(request)
+    _speak_their_language(invitation.party)
+    now = timezone.now()
+    problem = None
+    if request.method == "POST":
+        try:
+            score = int(request.POST.get("score", ""))
+        except ValueError:
+            score = -1
+        try:
+            do_answer_survey(invitation, score, request.POST.get("comment", ""), now=now)
+        except Problem as refused:
+            problem = str(refused)
+        else:
+            return redirect(request.path + "?saved=1")
+        invitation.refresh_from_db()
+    low, high = SCALE[invitation.kind]
+    language = translation.get_language() or settings.PATRON_MESSAGE_LANGUAGE
+    return render(
+        request,
+        "patron/public/survey.html",
+        {
+            "invitation": invitation,
+            "question": question_text(invitation, language),
+            "reason_question": invitation.survey.reason_question(language),
+            "scores": range(low, high + 1),
+            "nps": invitation.kind == "nps",
+            "expired": survey_expired(invitation, now),
+            "may_change": may_change(invitation, now),
+            "saved": request.GET.get("saved") == "1" and invitation.answered_at is not None,
+            "problem": problem,
+        },
+        status=400 if problem else 200,
     )
 
 
