@@ -35,7 +35,9 @@ def test_a_member_logs_what_a_client_said_and_the_manager_owns_it(clock, owner, 
     party.refresh_from_db()
     # Wednesday 2026-12-23, 16:00; 12-25 is Christmas, a public holiday in Korea.
     clock.set(at(2026, 12, 23, 16))
-    item = do_open_item(party, source="member", severity="high", text="앨범 색이 달라요", actor=owner)
+    item = do_open_item(
+        party, source="member", severity="high", text="앨범 색이 달라요", actor=owner
+    )
     assert item.owner == manager
     # A client's high item: 9 working hours (one working day) to the first response:
     # 2 h on Wednesday, 7 h on Thursday.

@@ -85,7 +85,10 @@ def test_one_survey_per_person_in_thirty_days_across_channels(clock):
 def test_no_survey_while_a_complaint_is_open(clock):
     party = make_party(1)
     FeedbackItem.objects.create(
-        party=party, source=ItemSource.MEMBER, severity=Severity.HIGH, respond_hours=9,
+        party=party,
+        source=ItemSource.MEMBER,
+        severity=Severity.HIGH,
+        respond_hours=9,
         resolve_hours=27,
     )
     served(party, at(2026, 12, 6, 15))

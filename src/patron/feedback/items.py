@@ -408,6 +408,36 @@ def escalate_overdue(now: dt.datetime | None = None) -> int:
     return count
 
 
+def items_for(
+    user, now: dt.datetime | None = None
+) -> list[tuple[FeedbackItem, dt.datetime | None, float]]:
+    """A member's open items (theirs, and those passed to them), the soonest due first, with
+    each one's due time and how many working hours late it is."""
+    now = now or timezone.now()
+    cal = dues.calendar()
+    items = (
+        open_items()
+        .filter(Q(owner=user) | Q(escalated_to=user))
+        .select_related("party")
+        .order_by("respond_due", "resolve_due", "pk")[:100]
+    )
+    return [(item, dues.next_due(item), dues.hours_late(item, now, cal)) for item in items]
+
+
+@dataclass(frozen=True)
+class OverdueSummary:
+    count: int
+    oldest_days: int  # calendar days since the oldest overdue item fell due
+
+
+def overdue_summary(now: dt.datetime | None = None) -> OverdueSummary:
+    now = now or timezone.now()
+    report = overdue_report(now)
+    if not report:
+        return OverdueSummary(0, 0)
+    return OverdueSummary(len(report), (now - report[0].due).days)
+
+
 @dataclass(frozen=True)
 class Overdue:
     item: FeedbackItem

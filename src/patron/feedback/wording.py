@@ -154,6 +154,11 @@ def _reopened_unhappy(score: int = 0, **_rest: Any) -> str:
     return _("the follow-up survey was answered %(score)s") % {"score": score}
 
 
+@wording("feedback.reopened_by_member")
+def _reopened_by_member(**_rest: Any) -> str:
+    return _("a member opened it again")
+
+
 # -- the timeline ---------------------------------------------------------------------------------
 
 

@@ -165,3 +165,36 @@ def tracking_chart(
         _text(left + 174, height - 10, labels[1], "start", 13),
     ]
     return _svg(width, height, body, title)
+
+
+def score_bars(rows: list[tuple[str, float | None, str]], low: float, high: float, title: str):
+    """One bar per group from zero to its score on a scale from ``low`` to ``high`` (NPS runs
+    from -100, so its bars go left or right of the zero line), with a note beside each
+    (how many answered). A group without answers gets its note and no bar."""
+    if not rows:
+        return None
+    width, row, left, right = 460, 30, 130, 150
+    height = row * len(rows) + 24
+    span = (width - left - right) or 1
+    zero = left + span * (0 - low) / (high - low)
+    body = [
+        f'<line x1="{zero:.1f}" y1="4" x2="{zero:.1f}" y2="{height - 16}" stroke="#9aa1b1"/>',
+        _text(left, height - 2, f"{low:g}", "start", 12),
+        _text(left + span, height - 2, f"{high:g}", "end", 12),
+    ]
+    for i, (label, score, note) in enumerate(rows):
+        y = 6 + i * row
+        body.append(_text(left - 8, y + 15, label[:18], "end"))
+        if score is not None:
+            x = left + span * (score - low) / (high - low)
+            start, end = sorted((zero, x))
+            colour = "#0f7b5f" if score >= 0 and (low < 0 or score >= 80) else "#c77c02"
+            if low < 0 and score < 0:
+                colour = "#b3261e"
+            body.append(
+                f'<rect x="{start:.1f}" y="{y}" width="{max(end - start, 1):.1f}" height="20" '
+                f'fill="{colour}"><title>{escape(label)}: {score:.0f}</title></rect>'
+            )
+            note = f"{score:.0f} · {note}"
+        body.append(_text(left + span + 8, y + 15, note, "start", 13))
+    return _svg(width, height, body, title)

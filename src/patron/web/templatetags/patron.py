@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import template
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from patron.commerce.wording import source_label
 from patron.core import formats
@@ -174,3 +175,31 @@ def recognised(item: dict) -> str:
 @register.filter
 def unknown_status(item: dict) -> str:
     return say_message({"code": "import.unknown_status", **item})
+
+
+@register.filter
+def member_name(user) -> str:
+    """A team member as the team knows them; a dash for nobody."""
+    from patron.accounts.services import display_name
+
+    return display_name(user) if user else "—"
+
+
+@register.filter
+def activity_text(entry) -> str:
+    """A timeline entry (parties.Activity) in the reader's language."""
+    return say_message({"code": f"activity.{entry.verb}", **entry.data})
+
+
+@register.filter
+def feedback_view(name: str) -> str:
+    labels = {
+        "overdue": _("Overdue"),
+        "due_soon": _("Due soon"),
+        "mine": _("Mine"),
+        "open": _("Open"),
+        "waiting": _("Waiting on the party"),
+        "escalated": _("Passed to the owner"),
+        "closed": _("Closed"),
+    }
+    return str(labels.get(name, name))

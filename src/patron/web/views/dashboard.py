@@ -11,6 +11,7 @@ from django.utils.translation import ngettext
 
 from patron.commerce.queries import recent_imports
 from patron.core.formats import money
+from patron.feedback.items import overdue_summary
 from patron.insight import queries as insight
 from patron.insight.models import Stage
 from patron.insight.wording import reason_heading
@@ -50,6 +51,7 @@ def dashboard(request):
         "imports": recent_imports(5),
         "attempt": insight.latest_attempt(),
         "plan": failed_plan(),
+        "overdue": overdue_summary(),
         **_charts(insight.latest_run()),
     }
     return render(request, "patron/dashboard.html", context)

@@ -14,6 +14,7 @@ from patron.accounts import roles
 from patron.commerce.bookings import party_bookings
 from patron.commerce.queries import party_history, party_timeline
 from patron.core.problems import Problem
+from patron.feedback.models import FeedbackItem, SurveyInvitation
 from patron.insight.queries import party_insight, preference_messages
 from patron.outreach.nba import party_action
 from patron.outreach.queries import timeline_with_messages
@@ -26,6 +27,7 @@ from patron.parties.services import RelationshipError, do_set_relationship
 from ..access import allowed, get_party_for_user, member_required
 from ..business_forms import ConsentCaptureForm
 from ..forms import RelationshipForm
+from ..listening_forms import NewItemForm
 
 PAGE_SIZE = 50
 
@@ -78,6 +80,11 @@ def party_detail(request, pk: int):
         "consents": consent_history(party),
         "in_force": preferences_of(party),
         "consent_form": ConsentCaptureForm(initial={"decided_on": timezone.localdate()}),
+        "feedback_items": FeedbackItem.objects.filter(party=party).order_by("-opened_at")[:10],
+        "answers": SurveyInvitation.objects.filter(party=party, answered_at__isnull=False).order_by(
+            "-answered_at"
+        )[:5],
+        "feedback_form": NewItemForm(),
     }
     return render(request, "patron/party_detail.html", context)
 

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from patron.accounts import roles
 from patron.commerce.bookings import booked_ahead
 from patron.core.problems import Problem
+from patron.feedback.items import items_for
 from patron.insight.models import PartyScore
 from patron.outreach.models import Task, TaskStatus
 from patron.outreach.nba import next_actions
@@ -82,6 +83,7 @@ def today(request):
             "notices": day_notices(day),
             "notice_time": notice_time(day),
             "may_hold": roles.can_run_campaigns(request.user),
+            "feedback": items_for(request.user),
         },
     )
 
