@@ -3,6 +3,7 @@ English; and the catalogue has no untranslated or fuzzy entry."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import shutil
@@ -19,6 +20,7 @@ from django.utils import timezone
 from patron.commerce.imports import do_import_file
 from patron.commerce.models import Engagement, ImportRun, Order
 from patron.core.runs import RunStatus
+from patron.feedback.models import SurveyInvitation
 from patron.insight.classification import do_classify
 from patron.insight.scoring import do_score
 from patron.parties.consent import do_record_consent
@@ -40,6 +42,7 @@ ALLOWED = {
     # Merge fields are code ({{ first_name }}), written the same in every language.
     "first", "name", "business", "manager", "years", "since", "preferences", "url", "rsvp",
     "SMS", "LMS", "SHIP",  # message types, a template code
+    "NPS", "CSAT", "subject",  # the surveys' names, as Korean businesses say them; a placeholder
     "Cafe", "Wing", "ESM", "XLS",  # marketplaces' own names (Cafe24, 쿠팡 Wing), a file type
     "Solapi", "NHN", "Cloud", "API", "pfId",  # text providers' names and their own terms
     "haru", "studio",  # an example KakaoTalk channel id (@haru-studio)
@@ -112,7 +115,37 @@ def korean_business(db, tmp_path, settings):
     do_merge_parties(first, third, actor=owner)
     ContactPoint.objects.create(party=second, kind="phone", value=first.phone or "+821011112222")
     outreach = _keeping_in_touch(owner, first, second)
-    return {"owner": owner, "party": first, "other": second, "run": report.run_id, **outreach}
+    listening = _listening(owner, second)
+    return {
+        "owner": owner,
+        "party": first,
+        "other": second,
+        "run": report.run_id,
+        **outreach,
+        **listening,
+    }
+
+
+def _listening(owner, party) -> dict:
+    """A detractor's answer and its item, called, waiting, escalated; the survey pages."""
+    from patron.feedback.items import do_log_call, escalate_overdue
+    from patron.feedback.models import FeedbackItem
+    from patron.feedback.surveys import (
+        Ask,
+        ask_party,
+        do_answer_survey,
+        general_survey,
+        survey_url,
+    )
+
+    asked_at = timezone.now() - dt.timedelta(days=10)
+    ask_party(Ask(general_survey("nps"), party.pk, "nps:test", asked_at))
+    invitation = SurveyInvitation.objects.get(party=party)
+    do_answer_survey(invitation, 3, "사진이 늦게 왔어요", now=asked_at)
+    item = FeedbackItem.objects.get(party=party)
+    escalate_overdue()
+    do_log_call(item, "사과드림", actor=owner)
+    return {"item": item.pk, "survey_link": survey_url(invitation)}
 
 
 def _keeping_in_touch(owner, client_party, customer) -> dict:
@@ -231,6 +264,13 @@ def _pages(data) -> list[str]:
         reverse("events"),
         reverse("event", args=[data["event"]]),
         *[url.split("8000", 1)[-1] for url in data["public"]],
+        reverse("feedback"),
+        reverse("feedback") + "?view=closed",
+        reverse("feedback_item", args=[data["item"]]),
+        reverse("surveys"),
+        reverse("survey_edit", args=["nps"]),
+        reverse("survey_edit", args=["csat"]),
+        data["survey_link"].split("8000", 1)[-1],
         reverse("subscribe"),
     ]
 
