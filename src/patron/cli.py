@@ -757,8 +757,9 @@ def _feedback(args: argparse.Namespace) -> int:
             if data["working_hours_late"]
             else _("due %(when)s") % {"when": local_time(data["due"])}
         )
+        severity = row.item.get_severity_display()
         print(
-            f"#{data['id']}  {data['party']['name']}  {data['severity']}  "
+            f"#{data['id']}  {data['party']['name']}  {severity}  "
             f"{data['owner'] or '-'}  {local_time(data['due'])}  {late}"
         )
     return 0
@@ -779,15 +780,17 @@ def _setup_demo() -> int:
     from patron.core.runs import RunStatus
     from patron.insight.models import ScoringRun
 
-    _demo(argparse.Namespace(seed=7, parties=5000, if_empty=True))
-    if not ScoringRun.objects.filter(status=RunStatus.DONE).exists():
-        _score(argparse.Namespace(model=None, json=False))
+    # The owner first: the demo's feedback that nobody answered in time is passed to them.
     try:
         username, password = ensure_demo_login()
     except TeamChangeRefused as exc:
         print(f"patron setup: {exc}", file=sys.stderr)
-        return 0
-    print(f"login: {username} / {password}")
+        username = password = None
+    _demo(argparse.Namespace(seed=7, parties=5000, if_empty=True))
+    if not ScoringRun.objects.filter(status=RunStatus.DONE).exists():
+        _score(argparse.Namespace(model=None, json=False))
+    if username:
+        print(f"login: {username} / {password}")
     return 0
 
 

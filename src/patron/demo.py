@@ -132,6 +132,7 @@ def do_load_demo(*, seed: int = 7, parties: int = 5000) -> dict[str, int]:
         _bookings(end, offerings, generator.regulars)
     do_classify()
     _keep_in_touch(end, offerings)
+    _listening(np.random.default_rng(seed + 20), timezone.now())
     return {"parties": generator.parties_made, "orders": generator.orders_made}
 
 
@@ -497,14 +498,6 @@ def _keep_in_touch(end: dt.datetime, offerings: dict[str, Offering]) -> None:
             body="{{ first_name }} 님, 생일 축하드립니다! 이번 달 인화는 저희가 선물할게요.",
         )
     )
-    survey = do_save_template(
-        Template(
-            name="촬영 후 설문",
-            message_class=MessageClass.SURVEY,
-            subject="촬영은 어떠셨나요?",
-            body="{{ first_name }} 님, 촬영은 만족스러우셨나요? 한 줄 의견을 남겨 주세요.",
-        )
-    )
     agreed = do_save_segment(
         Segment(name="할인 소식 동의 고객", filters={"consent": ["marketing"]})
     )
@@ -515,7 +508,6 @@ def _keep_in_touch(end: dt.datetime, offerings: dict[str, Offering]) -> None:
     for name, rule, kind, days, template in (
         ("클라이언트 안부", CadenceRule.CHECK_IN, "client", 90, None),
         ("생일 축하", CadenceRule.BIRTHDAY, "*", 0, greeting),
-        ("촬영 후 설문", CadenceRule.SURVEY_AFTER_ENGAGEMENT, "*", 3, survey),
     ):
         Cadence.objects.get_or_create(
             name=name, defaults={"rule": rule, "kind": kind, "days": days, "template": template}
@@ -585,3 +577,250 @@ def _upcoming_seminar(end: dt.datetime, clients: Segment) -> None:
     guests = OutboxMessage.objects.filter(topic=f"event:{event.pk}", status=OutboxStatus.DEMO)
     for n, party in enumerate(Party.objects.filter(pk__in=guests.values("party_id"))[:8]):
         do_answer(event, party, coming=n % 4 != 3)
+
+
+# -- listening: a year of surveys and what came of them ------------------------------------------
+
+_COMMENTS = {
+    "low": [
+        "사진이 약속보다 일주일 늦게 나왔어요",
+        "보정이 과해서 제 얼굴 같지 않아요",
+        "예약 시간이 30분이나 밀렸어요",
+        "가격에 비해 앨범 마감이 아쉬워요",
+        "전화 응대가 퉁명스러웠어요",
+    ],
+    "mid": [
+        "주차할 곳이 없어서 불편했어요",
+        "토요일 저녁에도 열면 좋겠어요",
+        "무광 인화지도 있으면 좋겠어요",
+        "대기 공간이 좁아요",
+    ],
+    "high": [
+        "아이들을 정말 잘 다뤄 주셨어요",
+        "매년 가족사진은 여기서 찍어요",
+        "보정이 자연스러워서 좋아요",
+    ],
+}
+_RESOLUTIONS = [
+    ("delivery", "다음 주문부터 완성 예정일을 문자로 먼저 알려 드리기로 함"),
+    ("product", "보정을 다시 해서 보내 드림"),
+    ("staff", "사과드리고 응대 교육을 함"),
+    ("price", "앨범 마감을 새로 해 드림"),
+]
+# Answer probabilities per score, clients (who stay for the service) above customers.
+_NPS_SCORES = {
+    "client": [0.0, 0.0, 0.01, 0.01, 0.01, 0.02, 0.03, 0.07, 0.15, 0.30, 0.40],
+    "other": [0.01, 0.01, 0.02, 0.03, 0.04, 0.06, 0.08, 0.15, 0.20, 0.20, 0.20],
+}
+_CSAT_SCORES = {"client": [0.02, 0.03, 0.10, 0.35, 0.50], "other": [0.04, 0.06, 0.15, 0.40, 0.35]}
+_RESPONSE_RATE = {"nps": 0.25, "csat": 0.40}
+
+
+def _listening(rng, now: dt.datetime) -> None:
+    """A year of NPS and CSAT asked as the planner asks them (one per person in 30 days, CSAT
+    a day after a service or an order, NPS per kind's period), a quarter to two in five
+    answered; unhappy answers and comments became feedback items, most answered and closed,
+    some still open, some overdue and passed to the owner."""
+    from patron.feedback.items import (
+        do_close,
+        do_log_call,
+        do_open_item,
+        escalate_overdue,
+        needs_answer,
+    )
+    from patron.feedback.models import InvitationStatus, SurveyInvitation
+    from patron.feedback.surveys import general_survey
+
+    surveys = {"nps": general_survey("nps"), "csat": general_survey("csat")}
+    asks = _year_of_asks(now, surveys["nps"].every_days)
+    invitations, entries = [], []
+    for party_id, kind, about, sent, kind_of_party, manager_id, subject, offering in asks:
+        invitation = SurveyInvitation(
+            survey=surveys[kind],
+            kind=kind,
+            party_id=party_id,
+            about=about,
+            subject=subject,
+            offering_id=offering,
+            relationship_kind=kind_of_party,
+            manager_id=manager_id,
+            send_at=sent,
+            created_at=sent,
+            expires_at=sent + dt.timedelta(days=30),
+            nonce=f"demo{rng.integers(1 << 40):x}",
+        )
+        entries.append(
+            activity_row(
+                party_id, "survey.invited", data={"kind": kind, "channel": "demo"}, at=sent
+            )
+        )
+        answered_at = sent + dt.timedelta(hours=float(rng.exponential(8)))
+        if rng.random() < _RESPONSE_RATE[kind] and answered_at < now:
+            group = "client" if kind_of_party == "client" else "other"
+            weights = (_NPS_SCORES if kind == "nps" else _CSAT_SCORES)[group]
+            low = 0 if kind == "nps" else 1
+            invitation.score = int(rng.choice(len(weights), p=weights)) + low
+            invitation.answered_at = answered_at
+            invitation.status = InvitationStatus.ANSWERED
+            invitation.comment = _comment(rng, kind, invitation.score)
+            entries.append(
+                activity_row(
+                    party_id,
+                    "survey.answered",
+                    data={"kind": kind, "score": invitation.score},
+                    at=answered_at,
+                )
+            )
+        invitations.append(invitation)
+    SurveyInvitation.objects.bulk_create(invitations, batch_size=1000)
+    record_activities(entries)
+    answered = SurveyInvitation.objects.filter(
+        status=InvitationStatus.ANSWERED, comment__gt=""
+    ).select_related("party__relationship__owner")
+    for invitation in answered.order_by("answered_at"):
+        if not needs_answer(invitation.kind, invitation.score, invitation.comment):
+            continue
+        unhappy = invitation.score <= (6 if invitation.kind == "nps" else 2)
+        item = do_open_item(
+            invitation.party,
+            source="survey" if unhappy else "comment",
+            severity="high" if unhappy else "normal",
+            text=invitation.comment,
+            score=invitation.score,
+            invitation=invitation,
+            now=invitation.answered_at,
+        )
+        _answer_item(rng, item, now, do_log_call, do_close)
+    _every_state(rng, now)
+    escalate_overdue(now)
+
+
+def _every_state(rng, now: dt.datetime) -> None:
+    """Follow-ups after closing (most answered happy), one party still unhappy (reopened),
+    and one item waiting on the party."""
+    from patron.feedback.items import do_reopen, do_wait_on_party
+    from patron.feedback.models import FeedbackItem, InvitationStatus, SurveyInvitation
+
+    closed = list(
+        FeedbackItem.objects.filter(status="closed", invitation__isnull=False)
+        .select_related("invitation")
+        .order_by("closed_at")
+    )
+    follow_ups = []
+    for item in closed:
+        sent = item.closed_at + dt.timedelta(hours=24)
+        if sent >= now or rng.random() < 0.5:
+            continue
+        follow_up = SurveyInvitation(
+            survey_id=item.invitation.survey_id,
+            kind=item.invitation.kind,
+            party_id=item.party_id,
+            about=f"follow_up:{item.pk}:0",
+            subject=item.invitation.subject,
+            follow_up_of=item,
+            relationship_kind=item.relationship_kind,
+            manager_id=item.owner_id,
+            send_at=sent,
+            created_at=sent,
+            expires_at=sent + dt.timedelta(days=30),
+            nonce=f"demo{rng.integers(1 << 40):x}",
+        )
+        if rng.random() < 0.6:
+            top = 10 if follow_up.kind == "nps" else 5
+            follow_up.score = top - int(rng.integers(0, 3))
+            follow_up.answered_at = sent + dt.timedelta(hours=3)
+            follow_up.status = InvitationStatus.ANSWERED
+        follow_ups.append(follow_up)
+    SurveyInvitation.objects.bulk_create(follow_ups)
+    settled = [item for item in closed if item.closed_at + dt.timedelta(days=2) < now]
+    if settled:
+        unhappy = settled[-1]
+        again = unhappy.closed_at + dt.timedelta(days=1)
+        do_reopen(unhappy, reason={"code": "feedback.reopened_unhappy", "score": 1}, now=again)
+    answered = FeedbackItem.objects.filter(status="open", responded_at__isnull=False)
+    waiting = answered.order_by("-opened_at").first()
+    if waiting is not None:
+        do_wait_on_party(waiting, actor=waiting.owner, now=waiting.responded_at)
+
+
+def _comment(rng, kind: str, score: int) -> str:
+    band = (
+        "low"
+        if score <= (6 if kind == "nps" else 2)
+        else "mid"
+        if score <= (8 if kind == "nps" else 3)
+        else "high"
+    )
+    chance = {"low": 0.7, "mid": 0.25, "high": 0.08}[band]
+    if rng.random() >= chance:
+        return ""
+    options = _COMMENTS[band]
+    return options[int(rng.integers(len(options)))]
+
+
+def _answer_item(rng, item, now: dt.datetime, log_call, close) -> None:
+    """What the studio did: called back within hours (most), or not yet (the recent ones,
+    and a few forgotten: they show overdue and passed to the owner)."""
+    age = now - item.opened_at
+    if age < dt.timedelta(days=2) or (age < dt.timedelta(days=20) and rng.random() < 0.25):
+        return  # still to answer: some are not due yet, some late
+    who = item.owner
+    called = item.opened_at + dt.timedelta(hours=float(rng.uniform(1, 20)))
+    log_call(item, "전화로 사과드리고 사정을 들었습니다", actor=who, now=called)
+    if age < dt.timedelta(days=5) and rng.random() < 0.5:
+        return  # answered, not yet resolved
+    cause, what = _RESOLUTIONS[int(rng.integers(len(_RESOLUTIONS)))]
+    if item.source == "comment":
+        cause, what = "other", "의견 감사 인사를 드리고 기록해 둠"
+    closed = called + dt.timedelta(days=float(rng.uniform(0.5, 4)))
+    close(item, resolution=what, cause=cause, actor=who, now=min(closed, now), follow_up=False)
+
+
+def _year_of_asks(now: dt.datetime, every_days: dict) -> list[tuple]:
+    """(party, kind, about, sent, relationship kind, manager, subject, offering) as the
+    planner would have asked in the past year: the CSAT a day after each service or order, an
+    NPS at each party's turn, none within 30 days of another."""
+    year_ago = now - dt.timedelta(days=365)
+    people = {
+        pk: (kind or "", owner)
+        for pk, kind, owner in Party.objects.filter(merged_into__isnull=True).values_list(
+            "pk", "relationship__kind", "relationship__owner"
+        )
+    }
+    candidates: list[tuple] = []
+    served = Engagement.objects.filter(
+        started_at__gte=year_ago, started_at__lt=now - dt.timedelta(days=1)
+    ).exclude(status__in=("cancelled", "no_show", "booked"))
+    for pk, party_id, title, started, ended, offering in served.values_list(
+        "pk", "party_id", "title", "started_at", "ended_at", "offering_id"
+    ):
+        sent = (ended or started) + dt.timedelta(hours=24)
+        candidates.append((sent, party_id, "csat", f"engagement:{pk}", title, offering))
+    bought = Order.objects.filter(
+        occurred_at__gte=year_ago, occurred_at__lt=now - dt.timedelta(days=1), status="paid"
+    )
+    first_lines = dict(
+        OrderLine.objects.filter(order__in=bought, line_no=1).values_list("order_id", "offering_id")
+    )
+    for pk, party_id, occurred in bought.values_list("pk", "party_id", "occurred_at"):
+        sent = occurred + dt.timedelta(hours=24)
+        candidates.append((sent, party_id, "csat", f"order:{pk}", "", first_lines.get(pk)))
+    active = {party_id for _sent, party_id, *_rest in candidates}
+    for party_id in active:
+        kind = people.get(party_id, ("", None))[0]
+        period = every_days.get(kind) or every_days.get("*") or 0
+        if period:
+            turn = now - dt.timedelta(days=(party_id % period) + 1)
+            sent = turn.replace(hour=10, minute=0, second=0, microsecond=0)
+            candidates.append((sent, party_id, "nps", f"nps:{sent.date().isoformat()}", "", None))
+    last: dict[int, dt.datetime] = {}
+    asks = []
+    for sent, party_id, kind, about, subject, offering in sorted(candidates, key=lambda c: c[0]):
+        if party_id not in people or sent >= now:
+            continue
+        if party_id in last and sent - last[party_id] < dt.timedelta(days=30):
+            continue
+        last[party_id] = sent
+        kind_of_party, manager = people[party_id]
+        asks.append((party_id, kind, about, sent, kind_of_party, manager, subject, offering))
+    return asks

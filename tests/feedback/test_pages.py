@@ -84,7 +84,8 @@ def test_a_member_writes_down_what_a_client_said(client, manager):
     client.force_login(manager)
     answer = client.post(f"/parties/{party.pk}/feedback/", {"text": "", "severity": "high"})
     assert answer.status_code == 302 and not FeedbackItem.objects.exists()
-    client.post(f"/parties/{party.pk}/feedback/", {"text": "토요일에도 열어 주세요", "severity": "normal"})
+    said = {"text": "토요일에도 열어 주세요", "severity": "normal"}
+    client.post(f"/parties/{party.pk}/feedback/", said)
     assert FeedbackItem.objects.get().text == "토요일에도 열어 주세요"
 
 

@@ -225,3 +225,18 @@ def test_nps_counts_passives_in_the_denominator():
     # The published definition (Reichheld 2003): % promoters minus % detractors, of all.
     result = nps([10, 9, 8, 7, 3])
     assert result.score == pytest.approx(20.0)
+
+
+@pytest.mark.parametrize(
+    ("written", "read"),
+    [
+        ("하루 사진관을(를) 추천", "하루 사진관을 추천"),  # a final consonant
+        ("한옥 카페을(를) 추천", "한옥 카페를 추천"),  # a vowel
+        ("서울(으)로", "서울로"),  # ㄹ takes 로
+        ("스튜디오 K을(를)", "스튜디오 K을(를)"),  # after a Latin letter: left as written
+    ],
+)
+def test_korean_particles_follow_the_name_filled_in(written, read):
+    from patron.core.formats import korean_particles
+
+    assert korean_particles(written) == read

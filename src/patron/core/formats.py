@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from django.utils.translation import get_language
@@ -100,3 +101,35 @@ def long_datetime(moment, language: str | None = None) -> str:
     local = timezone.localtime(moment)
     separator = " " if _korean(language) else ", "
     return f"{long_date(local, language)}{separator}{clock(local, language)}"
+
+
+# A Korean particle written for either ending, after a name filled in: "하루 사진관을(를)".
+_PARTICLE = re.compile(
+    r"([가-힣])(을\(를\)|를\(을\)|이\(가\)|가\(이\)|은\(는\)|는\(은\)|과\(와\)|와\(과\)|\(으\)로)"
+)
+_PAIRS = {
+    "을": ("을", "를"),
+    "를": ("을", "를"),
+    "이": ("이", "가"),
+    "가": ("이", "가"),
+    "은": ("은", "는"),
+    "는": ("은", "는"),
+    "과": ("과", "와"),
+    "와": ("과", "와"),
+}
+
+
+def korean_particles(text: str) -> str:
+    """Each "을(를)", "이(가)", "은(는)", "과(와)", "(으)로" after a Hangul syllable becomes the
+    one that syllable takes: 을/이/은/과/으로 after a final consonant, 를/가/는/와/로 after a
+    vowel (and 로 after ㄹ). After anything else (a Latin name, a digit) it stays as written."""
+
+    def choose(match: re.Match) -> str:
+        syllable, written = match.group(1), match.group(2)
+        final = (ord(syllable) - 0xAC00) % 28  # 0: no final consonant; 8: ㄹ
+        if written == "(으)로":
+            return syllable + ("으로" if final not in (0, 8) else "로")
+        with_final, without = _PAIRS[written[0]]
+        return syllable + (with_final if final else without)
+
+    return _PARTICLE.sub(choose, text)

@@ -50,6 +50,17 @@ def unhappy(kind: str, score: int) -> bool:
     return score <= 6 if kind == SurveyKind.NPS else score <= 2
 
 
+def happy(kind: str, score: int) -> bool:
+    """A promoter (NPS 9-10) or a satisfied answer (CSAT 4-5)."""
+    return score >= 9 if kind == SurveyKind.NPS else score >= 4
+
+
+def needs_answer(kind: str, score: int, comment: str) -> bool:
+    """An unhappy score, or a comment from someone not plainly happy (a passive's "open on
+    Saturdays too" is a request to answer; a promoter's thanks goes on the timeline only)."""
+    return unhappy(kind, score) or (bool(comment) and not happy(kind, score))
+
+
 def owner_for(party: Party):
     """The party's account manager, else the business's first owner still on the team."""
     relationship = getattr(party, "relationship", None)
@@ -138,7 +149,7 @@ def after_answer(invitation: SurveyInvitation, *, now: dt.datetime) -> FeedbackI
         existing.score, existing.text = score, invitation.comment
         existing.save(update_fields=["score", "text"])
         return existing
-    if not sad and not invitation.comment:
+    if not needs_answer(invitation.kind, score, invitation.comment):
         return None
     return do_open_item(
         invitation.party,

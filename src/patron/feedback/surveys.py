@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from patron.commerce.bookings import BOOKING_KINDS, took_place
 from patron.commerce.models import NOT_PURCHASED, Engagement, Order
 from patron.core.business import business
+from patron.core.formats import korean_particles
 from patron.core.problems import Problem
 from patron.outreach import links, rules
 from patron.outreach.channels.status import channel_states
@@ -415,11 +416,8 @@ def question_text(invitation: SurveyInvitation, language: str) -> str:
     if not subject:
         with translation.override(language):
             subject = _("our service") if invitation.engagement_id else _("your purchase")
-    return (
-        survey.question(language)
-        .replace("{business}", business().display_name)
-        .replace("{subject}", subject)
-    )
+    text = survey.question(language).replace("{business}", business().display_name)
+    return korean_particles(text.replace("{subject}", subject))
 
 
 def _queue(invitation: SurveyInvitation, party: Party, channel: str, ask: Ask):

@@ -173,7 +173,7 @@ def score_bars(rows: list[tuple[str, float | None, str]], low: float, high: floa
     (how many answered). A group without answers gets its note and no bar."""
     if not rows:
         return None
-    width, row, left, right = 460, 30, 130, 150
+    width, row, left, right = 480, 30, 150, 130
     height = row * len(rows) + 24
     span = (width - left - right) or 1
     zero = left + span * (0 - low) / (high - low)
@@ -184,7 +184,8 @@ def score_bars(rows: list[tuple[str, float | None, str]], low: float, high: floa
     ]
     for i, (label, score, note) in enumerate(rows):
         y = 6 + i * row
-        body.append(_text(left - 8, y + 15, label[:18], "end"))
+        shown = label if len(label) <= 16 else label[:15] + "…"
+        body.append(_text(left - 8, y + 15, shown, "end"))
         if score is not None:
             x = left + span * (score - low) / (high - low)
             start, end = sorted((zero, x))

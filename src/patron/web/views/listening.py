@@ -202,19 +202,22 @@ def _results() -> dict:
         for by, title in _breakdown_titles(kind).items():
             rows = results.breakdown(kind, by)
             if rows:
-                charts[by] = (score_bars(_labelled(rows, by), low, high, title), rows)
+                charts[by] = (title, score_bars(_labelled(rows, by), low, high, title))
         found[kind] = {"overall": overall, "charts": charts}
     return found
 
 
 def _breakdown_titles(kind: str) -> dict[str, str]:
     name = "NPS" if kind == SurveyKind.NPS else "CSAT"
-    return {
+    titles = {
         "relationship_kind": _("%(name)s by relationship") % {"name": name},
         "offering": _("%(name)s by offering") % {"name": name},
         "manager": _("%(name)s by account manager") % {"name": name},
         "month": _("%(name)s by month") % {"name": name},
     }
+    if kind == SurveyKind.NPS:
+        del titles["offering"]  # NPS asks about the relationship, not about one offering
+    return titles
 
 
 def _labelled(rows, by: str) -> list[tuple[str, float | None, str]]:
@@ -232,8 +235,7 @@ def _labelled(rows, by: str) -> list[tuple[str, float | None, str]]:
         (
             label(row),
             row.score,
-            _("%(answered)s of %(asked)s answered")
-            % {"answered": row.answered, "asked": row.asked},
+            _("%(answered)s/%(asked)s answered") % {"answered": row.answered, "asked": row.asked},
         )
         for row in rows
     ]
