@@ -53,7 +53,7 @@ def test_a_detractor_is_heard_called_back_and_asked_again(
     phone = browser.new_context(base_url=live_server.url, locale="ko-KR", viewport=PHONE)
     survey = phone.new_page()
     survey.goto(local_path(survey_url(invitation)))
-    assert "하늘사진관을(를) 친구나 동료에게 추천하실 가능성" in survey.inner_text("h1")
+    assert "하늘사진관을 친구나 동료에게 추천하실 가능성" in survey.inner_text("h1")
     # Every score fits the phone's width: no sideways scrolling to reach 10.
     assert survey.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     survey.click("label.score:has(input[value='3'])")

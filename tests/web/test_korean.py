@@ -145,7 +145,23 @@ def _listening(owner, party) -> dict:
     item = FeedbackItem.objects.get(party=party)
     escalate_overdue()
     do_log_call(item, "사과드림", actor=owner)
-    return {"item": item.pk, "survey_link": survey_url(invitation)}
+    from patron.commerce.models import Offering
+    from patron.feedback.changes import do_save_change
+    from patron.feedback.models import Change, Pilot
+    from patron.feedback.plans import do_add_goal, do_add_milestone, do_save_plan
+
+    change = do_save_change(Change(title="토요일 20시까지 영업"), [item.pk], actor=owner)
+    pilot = Pilot.objects.create(offering=Offering.objects.first(), title="무광 앨범 시범")
+    do_save_plan(party, summary="연 2회 촬영", next_review=timezone.localdate(), actor=owner)
+    goal = do_add_goal(party, title="재촬영", measure="2회", target_date=None, actor=owner)
+    do_add_milestone(goal, title="봄 예약", due=None, actor=owner)
+    return {
+        "item": item.pk,
+        "survey_link": survey_url(invitation),
+        "change": change.pk,
+        "pilot": pilot.pk,
+        "planned": party.pk,
+    }
 
 
 def _keeping_in_touch(owner, client_party, customer) -> dict:
@@ -270,6 +286,13 @@ def _pages(data) -> list[str]:
         reverse("surveys"),
         reverse("survey_edit", args=["nps"]),
         reverse("survey_edit", args=["csat"]),
+        reverse("changes"),
+        reverse("change", args=[data["change"]]),
+        reverse("pilots"),
+        reverse("pilot", args=[data["pilot"]]),
+        reverse("account_plan", args=[data["planned"]]),
+        reverse("party", args=[data["planned"]]),
+        reverse("book"),
         data["survey_link"].split("8000", 1)[-1],
         reverse("subscribe"),
     ]

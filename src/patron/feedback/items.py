@@ -86,6 +86,7 @@ def do_open_item(
     score: int | None = None,
     invitation: SurveyInvitation | None = None,
     incident=None,
+    pilot=None,
     actor=None,
     now: dt.datetime | None = None,
 ) -> FeedbackItem:
@@ -107,6 +108,7 @@ def do_open_item(
         score=score,
         invitation=invitation,
         incident=incident,
+        pilot=pilot,
         relationship_kind=kind,
         owner=owner_for(party),
         created_by=actor if actor is not None and actor.is_authenticated else None,
@@ -158,6 +160,7 @@ def after_answer(invitation: SurveyInvitation, *, now: dt.datetime) -> FeedbackI
         text=invitation.comment,
         score=score,
         invitation=invitation,
+        pilot=invitation.pilot,
         now=now,
     )
 

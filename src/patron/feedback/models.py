@@ -107,6 +107,9 @@ class SurveyInvitation(models.Model):
     follow_up_of = models.ForeignKey(
         "FeedbackItem", null=True, blank=True, on_delete=models.SET_NULL, related_name="follow_ups"
     )
+    pilot = models.ForeignKey(
+        "Pilot", null=True, blank=True, on_delete=models.SET_NULL, related_name="invitations"
+    )
     # Who the party was when asked: the results by kind and manager count it so.
     relationship_kind = models.CharField(max_length=16, blank=True)
     manager = models.ForeignKey(
@@ -165,6 +168,7 @@ class Cause(models.TextChoices):
     STAFF = "staff", _("Staff or manners")
     COMMUNICATION = "communication", _("Communication")
     EXPECTATION = "expectation", _("Expectation not set right")
+    REQUEST = "request", _("A request we took up")
     OTHER = "other", _("Other")
 
 
@@ -184,6 +188,13 @@ class FeedbackItem(models.Model):
     )
     incident = models.ForeignKey(
         Incident, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    pilot = models.ForeignKey(
+        "Pilot", null=True, blank=True, on_delete=models.SET_NULL, related_name="problems"
+    )
+    # The change that answered it ("you said, we did").
+    change = models.ForeignKey(
+        "Change", null=True, blank=True, on_delete=models.SET_NULL, related_name="answered"
     )
     relationship_kind = models.CharField(max_length=16, blank=True)
     owner = models.ForeignKey(
@@ -235,3 +246,127 @@ class ResponseRule(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["kind", "severity"], name="response_rule_unique")
         ]
+
+
+# -- "you said, we did" ---------------------------------------------------------------------------
+
+
+class Change(models.Model):
+    """Something the business changed because parties asked for it: those who asked are told
+    (a service message, after a person approved it) and their items close with it."""
+
+    title = models.CharField(max_length=200)  # "토요일 20시까지 영업"
+    description = models.TextField(blank=True)
+    made_on = models.DateField(default=timezone.localdate)
+    items = models.ManyToManyField(FeedbackItem, blank=True, related_name="changes")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    # The words as approved and sent ({"ko": ..., "en": ...}), and the counts of the sending.
+    message = models.JSONField(default=dict, blank=True)
+    announced_at = models.DateTimeField(null=True, blank=True)
+    announced_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    told = models.JSONField(default=dict, blank=True)
+
+    def __str__(self) -> str:
+        return self.title
+
+
+# -- pilots before launch -------------------------------------------------------------------------
+
+
+class PilotStatus(models.TextChoices):
+    DRAFT = "draft", _("Choosing the panel")
+    RUNNING = "running", _("Panel invited")
+    LAUNCHED = "launched", _("Launched to everyone")
+
+
+class Pilot(models.Model):
+    """A new or changed offering tried first by a panel of satisfied, consenting clients; its
+    readiness is their satisfaction against a threshold and the problems they reported."""
+
+    offering = models.ForeignKey(Offering, on_delete=models.PROTECT, related_name="+")
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    status = models.CharField(max_length=10, choices=PilotStatus, default=PilotStatus.DRAFT)
+    # Ready when at least ``min_answers`` answered and ``threshold`` % of them are satisfied
+    # (CSAT 4 or 5), with no problem left open.
+    threshold = models.PositiveSmallIntegerField(default=80)
+    min_answers = models.PositiveSmallIntegerField(default=5)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    invited_at = models.DateTimeField(null=True, blank=True)
+    launched_at = models.DateTimeField(null=True, blank=True)
+    launched_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Problems still open when it launched, and who said to launch anyway.
+    launched_with_open = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class PilotMember(models.Model):
+    party_merge = "keep"
+
+    pilot = models.ForeignKey(Pilot, on_delete=models.CASCADE, related_name="members")
+    party = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="+")
+    reasons = models.JSONField(default=list, blank=True)  # why chosen, as messages
+    message = models.ForeignKey(
+        OutboxMessage, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["pilot", "party"], name="pilot_member_once")]
+
+
+# -- account plans ---------------------------------------------------------------------------------
+
+
+class AccountPlan(models.Model):
+    """A client's partnership: goals set together, their milestones, and when to review."""
+
+    party_merge = "keep"
+
+    party = models.OneToOneField(Party, on_delete=models.CASCADE, related_name="account_plan")
+    summary = models.TextField(blank=True)  # the strategy agreed, in the manager's words
+    next_review = models.DateField(null=True, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+
+class GoalStatus(models.TextChoices):
+    OPEN = "open", _("In progress")
+    MET = "met", _("Met")
+    MISSED = "missed", _("Missed")
+    DROPPED = "dropped", _("Dropped")
+
+
+class Goal(models.Model):
+    plan = models.ForeignKey(AccountPlan, on_delete=models.CASCADE, related_name="goals")
+    title = models.CharField(max_length=200)
+    measure = models.CharField(max_length=200, blank=True)  # how we know: "재주문 3회"
+    target_date = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=8, choices=GoalStatus, default=GoalStatus.OPEN)
+    created_at = models.DateTimeField(default=timezone.now)
+
+
+class MilestoneStatus(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    DONE = "done", _("Done")
+    LATE = "late", _("Late")
+
+
+class Milestone(models.Model):
+    goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="milestones")
+    title = models.CharField(max_length=200)
+    due = models.DateField(null=True, blank=True)
+    status = models.CharField(
+        max_length=8, choices=MilestoneStatus, default=MilestoneStatus.PLANNED
+    )
+    done_at = models.DateTimeField(null=True, blank=True)

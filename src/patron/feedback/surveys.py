@@ -159,6 +159,7 @@ class Ask:
     engagement_id: int | None = None
     order_id: int | None = None
     follow_up_of: FeedbackItem | None = None
+    pilot_id: int | None = None  # a pilot's panel member asked about the offering tried
 
 
 def do_plan_surveys(day: dt.date, *, now: dt.datetime | None = None) -> dict[str, int]:
@@ -340,7 +341,9 @@ def ask_party(ask: Ask, *, now: dt.datetime | None = None) -> str:
 
 
 def _why_not(party: Party, ask: Ask) -> dict | None:
-    if ask.follow_up_of is None:
+    # A follow-up is the same conversation, and a pilot's panel agreed to be asked: neither
+    # waits for the gap, nor for another complaint to close.
+    if ask.follow_up_of is None and ask.pilot_id is None:
         if FeedbackItem.objects.filter(
             party=party, severity__in=COMPLAINT, status__in=(ItemStatus.OPEN, ItemStatus.WAITING)
         ).exists():
@@ -400,6 +403,7 @@ def _invitation(party: Party, ask: Ask, reason: dict | None) -> SurveyInvitation
         engagement_id=ask.engagement_id,
         order_id=ask.order_id,
         follow_up_of=ask.follow_up_of,
+        pilot_id=ask.pilot_id,
         relationship_kind=relationship.kind if relationship else "",
         manager=relationship.owner if relationship else None,
         status=InvitationStatus.SKIPPED if reason else InvitationStatus.QUEUED,

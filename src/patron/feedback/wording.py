@@ -231,3 +231,151 @@ def _escalated(item: int = 0, hours_late: float = 0, **_rest: Any) -> str:
         "item": item,
         "hours": number(hours_late),
     }
+
+
+# -- "you said, we did" ---------------------------------------------------------------------------
+
+
+@wording("change.no_title")
+def _change_no_title(**_rest: Any) -> str:
+    return _("Say what you changed, in a few words.")
+
+
+@wording("change.already_told")
+def _change_told(**_rest: Any) -> str:
+    return _("Those who asked were already told of this change.")
+
+
+@wording("change.nobody")
+def _change_nobody(**_rest: Any) -> str:
+    return _("Link the feedback that asked for it first: nobody would be told.")
+
+
+@wording("feedback.closed_by_change")
+def _closed_by_change(change: int = 0, **_rest: Any) -> str:
+    return _("answered by change #%(change)s") % {"change": change}
+
+
+@wording("activity.change.told")
+def _change_told_entry(title: str = "", **_rest: Any) -> str:
+    return _("Told that what they asked for was done: %(title)s") % {"title": title}
+
+
+# -- pilots ---------------------------------------------------------------------------------------
+
+
+@wording("pilot.launched")
+def _pilot_launched(**_rest: Any) -> str:
+    return _("This pilot has already launched.")
+
+
+@wording("pilot.not_eligible")
+def _pilot_not_eligible(count: int = 0, **_rest: Any) -> str:
+    return _(
+        "%(count)s of those chosen are not consenting, satisfied clients now: the panel is "
+        "chosen from the proposed list."
+    ) % {"count": count}
+
+
+@wording("pilot.no_words")
+def _pilot_no_words(**_rest: Any) -> str:
+    return _("Write the invitation first.")
+
+
+@wording("pilot.no_panel")
+def _pilot_no_panel(**_rest: Any) -> str:
+    return _("Choose the panel first.")
+
+
+@wording("pilot.not_running")
+def _pilot_not_running(**_rest: Any) -> str:
+    return _("Invite the panel before asking how it went.")
+
+
+@wording("pilot.not_member")
+def _pilot_not_member(**_rest: Any) -> str:
+    return _("Only a member of the panel can report a problem with the pilot.")
+
+
+@wording("pilot.problems_open")
+def _pilot_problems_open(count: int = 0, **_rest: Any) -> str:
+    return _(
+        "%(count)s problems the panel reported are still open. Launch anyway only if you "
+        "are sure, and say so."
+    ) % {"count": count}
+
+
+@wording("pilot.reason.tenure")
+def _reason_tenure(years: int = 0, since: str = "", **_rest: Any) -> str:
+    return _("A client since %(since)s (%(years)s years)") % {"since": since, "years": years}
+
+
+@wording("pilot.reason.satisfied")
+def _reason_satisfied(kind: str = "", score: int = 0, day: str = "", **_rest: Any) -> str:
+    return _("Answered %(kind)s %(score)s on %(day)s") % {
+        "kind": kind_name(kind),
+        "score": score,
+        "day": day,
+    }
+
+
+@wording("pilot.reason.consented")
+def _reason_consented(channel: str = "", **_rest: Any) -> str:
+    from patron.outreach.wording import channel_label
+
+    return _("Agreed to hear offers by %(channel)s") % {"channel": channel_label(channel)}
+
+
+@wording("activity.pilot.invited")
+def _pilot_invited(title: str = "", **_rest: Any) -> str:
+    return _("Invited to try “%(title)s” before launch") % {"title": title}
+
+
+# -- account plans --------------------------------------------------------------------------------
+
+
+@wording("plan.no_title")
+def _plan_no_title(**_rest: Any) -> str:
+    return _("Give it a title.")
+
+
+@wording("plan.bad_status")
+def _plan_bad_status(status: str = "", **_rest: Any) -> str:
+    return _("“%(status)s” is not a status.") % {"status": status}
+
+
+@wording("activity.plan.review_set")
+def _review_set(day: str = "", **_rest: Any) -> str:
+    return _("Account review set for %(day)s") % {"day": day}
+
+
+@wording("activity.plan.goal_added")
+def _goal_added(title: str = "", **_rest: Any) -> str:
+    return _("Shared goal set: %(title)s") % {"title": title}
+
+
+@wording("activity.plan.goal_status")
+def _goal_status(title: str = "", status: str = "", **_rest: Any) -> str:
+    from .models import GoalStatus
+
+    return _("Goal “%(title)s”: %(status)s") % {
+        "title": title,
+        "status": _label(GoalStatus, status),
+    }
+
+
+@wording("activity.plan.milestone_done")
+def _milestone_done(title: str = "", **_rest: Any) -> str:
+    return _("Milestone done: %(title)s") % {"title": title}
+
+
+@wording("task.new_client")
+def _new_client(previous: str = "", open_feedback: int = 0, **_rest: Any) -> str:
+    text = (
+        _("A client given to you (from %(previous)s): get to know them") % {"previous": previous}
+        if previous
+        else _("A client given to you: get to know them")
+    )
+    if open_feedback:
+        text += " · " + _("%(n)s open feedback") % {"n": open_feedback}
+    return text

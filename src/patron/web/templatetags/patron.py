@@ -203,3 +203,13 @@ def feedback_view(name: str) -> str:
         "closed": _("Closed"),
     }
     return str(labels.get(name, name))
+
+
+@register.filter
+def stage_name(stage: str) -> str:
+    from patron.insight.models import Stage
+
+    try:
+        return str(Stage(stage).label)
+    except ValueError:
+        return stage or "—"

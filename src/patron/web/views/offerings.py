@@ -14,11 +14,21 @@ from patron.accounts import roles
 from patron.commerce.models import Offering, OfferingKind
 from patron.commerce.offerings import OfferingChangeRefused, do_set_offering_kind
 from patron.commerce.queries import offering_usage, offerings
+from patron.feedback.models import Pilot
+from patron.feedback.pilots import readiness
 
 from ..access import allowed, member_required, safe_next
 from ..forms import OfferingKindForm
 
 PAGE_SIZE = 50
+
+
+def pilots_of(offering_ids: list[int]) -> dict[int, tuple]:
+    """The latest pilot of each offering, with its readiness."""
+    found = {}
+    for pilot in Pilot.objects.filter(offering_id__in=offering_ids).order_by("created_at"):
+        found[pilot.offering_id] = pilot
+    return {pk: (pilot, readiness(pilot)) for pk, pilot in found.items()}
 
 
 @member_required
@@ -27,7 +37,8 @@ def offering_list(request):
     kind = request.GET.get("kind", "")
     page = Paginator(offerings(query, kind), PAGE_SIZE).get_page(request.GET.get("page"))
     usage = offering_usage([offering.pk for offering in page])
-    rows = [(offering, usage[offering.pk]) for offering in page]
+    piloted = pilots_of([offering.pk for offering in page])
+    rows = [(offering, usage[offering.pk], piloted.get(offering.pk)) for offering in page]
     context = {
         "page": page,
         "rows": rows,

@@ -14,7 +14,8 @@ from patron.accounts import roles
 from patron.commerce.bookings import party_bookings
 from patron.commerce.queries import party_history, party_timeline
 from patron.core.problems import Problem
-from patron.feedback.models import FeedbackItem, SurveyInvitation
+from patron.feedback.models import FeedbackItem, GoalStatus, MilestoneStatus, SurveyInvitation
+from patron.feedback.plans import plan_of, tell_new_manager
 from patron.insight.queries import party_insight, preference_messages
 from patron.outreach.nba import party_action
 from patron.outreach.queries import timeline_with_messages
@@ -85,6 +86,9 @@ def party_detail(request, pk: int):
             "-answered_at"
         )[:5],
         "feedback_form": NewItemForm(),
+        "plan": plan_of(party),
+        "goal_statuses": GoalStatus.choices,
+        "milestone_statuses": MilestoneStatus.choices,
     }
     return render(request, "patron/party_detail.html", context)
 
@@ -128,8 +132,10 @@ def party_relationship(request, pk: int):
     if not form.is_valid():
         messages.error(request, _("The change was not saved: %s") % form.errors.as_text())
         return redirect("party", pk=party.pk)
+    relationship = getattr(party, "relationship", None)
+    previous = relationship.owner if relationship else None
     try:
-        do_set_relationship(
+        saved = do_set_relationship(
             party,
             actor=request.user,
             kind=form.cleaned_data["kind"],
@@ -139,6 +145,8 @@ def party_relationship(request, pk: int):
     except RelationshipError as exc:
         messages.error(request, str(exc))
     else:
+        # Given to another manager: the history stays; the new manager gets a task.
+        tell_new_manager(party, previous=previous, manager=saved.owner, actor=request.user)
         jobs.refresh_later([party.pk])
         messages.success(request, _("Relationship saved."))
     return redirect("party", pk=party.pk)

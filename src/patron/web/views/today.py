@@ -15,6 +15,7 @@ from patron.accounts import roles
 from patron.commerce.bookings import booked_ahead
 from patron.core.problems import Problem
 from patron.feedback.items import items_for
+from patron.feedback.plans import reviews_due
 from patron.insight.models import PartyScore
 from patron.outreach.models import Task, TaskStatus
 from patron.outreach.nba import next_actions
@@ -84,6 +85,8 @@ def today(request):
             "notice_time": notice_time(day),
             "may_hold": roles.can_run_campaigns(request.user),
             "feedback": items_for(request.user),
+            "reviews": reviews_due(request.user),
+            "today": timezone.localdate(),
         },
     )
 

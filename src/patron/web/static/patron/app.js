@@ -4,7 +4,16 @@ document.addEventListener("DOMContentLoaded", () => {
   importProgress();
   mergeChoice();
   confirmFirst();
+  printButtons();
 });
+
+// A page made to be printed (an account plan for a review meeting) gets its print button.
+function printButtons() {
+  for (const button of document.querySelectorAll("button[data-print]")) {
+    button.hidden = false;
+    button.addEventListener("click", () => window.print());
+  }
+}
 
 // A form that sends to many people at once (a campaign, an event's invitations) asks first.
 function confirmFirst() {
