@@ -693,6 +693,129 @@ def _listening(rng, now: dt.datetime) -> None:
         _answer_item(rng, item, now, do_log_call, do_close)
     _every_state(rng, now)
     escalate_overdue(now)
+    _said_and_did(now)
+    _pilot(rng, now)
+    _account_plans(now)
+
+
+def _said_and_did(now: dt.datetime) -> None:
+    """Saturday evenings, asked for all year: the studio opened, and told those who asked."""
+    from patron.feedback.changes import do_announce_change, do_save_change
+    from patron.feedback.models import Change, FeedbackItem
+
+    asked = FeedbackItem.objects.filter(text__contains="토요일")
+    if not asked.exists():
+        return
+    change = do_save_change(
+        Change(
+            title="토요일 저녁 8시까지 영업",
+            description="이번 달부터 토요일에도 저녁 8시까지 촬영과 인화 상담을 합니다.",
+            made_on=(now - dt.timedelta(days=20)).date(),
+        ),
+        list(asked.values_list("pk", flat=True)),
+    )
+    told_at = now - dt.timedelta(days=19)
+    do_announce_change(change, actor=None, now=told_at)
+    OutboxMessage.objects.filter(topic=f"change:{change.pk}", status="queued").update(**_PRINTED)
+
+
+def _pilot(rng, now: dt.datetime) -> None:
+    """A matte photo book tried by a panel of long-standing, happy clients: most liked it,
+    one problem reported and fixed, one still open."""
+    from patron.feedback.items import do_close
+    from patron.feedback.models import Pilot, SurveyInvitation
+    from patron.feedback.pilots import (
+        candidates,
+        do_ask_panel,
+        do_choose_panel,
+        do_invite_panel,
+        do_report_problem,
+    )
+    from patron.feedback.surveys import do_answer_survey
+
+    offering, _created = Offering.objects.get_or_create(
+        name="무광 포토북", sku="BOOK-MATTE", defaults={"kind": OfferingKind.CATALOGUE}
+    )
+    pilot = Pilot.objects.create(
+        offering=offering,
+        title="무광 포토북 시범 운영",
+        description="손자국이 덜 남는 무광 표지와 두꺼운 속지",
+        min_answers=5,
+    )
+    panel = candidates(pilot, now=now - dt.timedelta(days=14))[:8]
+    if not panel:
+        return
+    do_choose_panel(pilot, [c.party.pk for c in panel], actor=None)
+    invited_at = now - dt.timedelta(days=14)
+    do_invite_panel(
+        pilot,
+        subject="무광 포토북, 먼저 써 보세요",
+        body="오랫동안 함께해 주셔서 새 무광 포토북을 먼저 보내 드립니다. "
+        "솔직한 의견 부탁드립니다.",
+        actor=None,
+        now=invited_at,
+    )
+    asked_at = now - dt.timedelta(days=4)
+    do_ask_panel(pilot, now=asked_at)
+    # History: printed in demo mode days ago (the worker must not print them again).
+    asked = SurveyInvitation.objects.filter(pilot=pilot)
+    OutboxMessage.objects.filter(topic=f"pilot:{pilot.pk}", status="queued").update(**_PRINTED)
+    OutboxMessage.objects.filter(pk__in=asked.values("message"), status="queued").update(**_PRINTED)
+    for n, invitation in enumerate(asked.order_by("pk")):
+        if n >= 6:
+            break
+        score = 2 if n == 5 else int(rng.choice([4, 5, 5]))
+        comment = "표지 모서리가 들떠요" if score == 2 else ""
+        do_answer_survey(invitation, score, comment, now=asked_at + dt.timedelta(hours=5 + n))
+    fixed = do_report_problem(
+        pilot, panel[0].party, "속지 한 장이 접혀서 왔어요", "normal", actor=None
+    )
+    do_close(
+        fixed,
+        resolution="제본소 검수 단계를 하나 더 넣음",
+        cause="product",
+        actor=None,
+        now=now - dt.timedelta(days=1),
+        follow_up=False,
+    )
+
+
+def _account_plans(now: dt.datetime) -> None:
+    """The five clients who spent most have a plan made with their manager."""
+    from django.db.models import Sum
+
+    from patron.feedback.plans import do_add_goal, do_add_milestone, do_save_plan, do_set_milestone
+
+    top = (
+        Party.objects.filter(relationship__kind="client", merged_into__isnull=True)
+        .annotate(spent=Sum("orders__amount"))
+        .filter(spent__isnull=False)
+        .select_related("relationship__owner")
+        .order_by("-spent")[:5]
+    )
+    today = now.date()
+    for n, party in enumerate(top):
+        manager = party.relationship.owner
+        do_save_plan(
+            party,
+            summary="가족 행사마다 함께하는 사진관이 되기: 연 2회 촬영과 연말 앨범",
+            next_review=today + dt.timedelta(days=3 + 20 * n),
+            actor=manager,
+        )
+        goal = do_add_goal(
+            party,
+            title="올해 가족 촬영 2회",
+            measure="촬영 2회, 연말 앨범 1권",
+            target_date=dt.date(today.year, 12, 31),
+            actor=manager,
+        )
+        spring = do_add_milestone(
+            goal, title="봄 가족 촬영", due=today - dt.timedelta(days=120), actor=manager
+        )
+        do_set_milestone(spring, "done", actor=manager)
+        do_add_milestone(
+            goal, title="연말 앨범 시안 공유", due=today + dt.timedelta(days=10), actor=manager
+        )
 
 
 def _every_state(rng, now: dt.datetime) -> None:

@@ -8,10 +8,11 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from patron.accounts.roles import is_owner
 from patron.core.problems import Problem
 from patron.outreach.models import LEFT, OutboxMessage, Task
 from patron.parties.activity import record_activity
@@ -112,7 +113,10 @@ def reviews_due(user, today: dt.date | None = None):
         party__merged_into__isnull=True,
     ).select_related("party")
     if user is not None:
-        plans = plans.filter(party__relationship__owner=user)
+        mine = Q(party__relationship__owner=user)
+        if is_owner(user):  # a client without a manager is the owner's to review
+            mine |= Q(party__relationship__owner__isnull=True)
+        plans = plans.filter(mine)
     return plans.order_by("next_review")
 
 
@@ -129,9 +133,9 @@ class BookRow:
     next_review: dt.date | None
 
 
-def book(manager) -> list[BookRow]:
-    """The manager's clients: stage, 12-month value, last contact (a message that left, or a
-    call or task they logged), open feedback, next review; the most valuable first."""
+def book_parties(manager):
+    """The manager's clients with what the book shows, the most valuable first (a query: the
+    page takes its page of it)."""
     sent = (
         OutboxMessage.objects.filter(party=OuterRef("pk"), status__in=LEFT)
         .order_by("-sent_at")
@@ -150,7 +154,7 @@ def book(manager) -> list[BookRow]:
         .annotate(n=Count("pk"))
         .values("n")
     )
-    parties = (
+    return (
         Party.objects.filter(
             merged_into__isnull=True,
             relationship__owner=manager,
@@ -162,7 +166,11 @@ def book(manager) -> list[BookRow]:
             last_logged=Subquery(logged),
             open_feedback=Coalesce(Subquery(open_items), 0),
         )
+        .order_by(F("score__clv").desc(nulls_last=True), "pk")
     )
+
+
+def book_rows(parties) -> list[BookRow]:
     rows = []
     for party in parties:
         score = getattr(party, "score", None)
@@ -178,7 +186,12 @@ def book(manager) -> list[BookRow]:
                 plan.next_review if plan else None,
             )
         )
-    return sorted(rows, key=lambda row: -(row.value or 0))
+    return rows
+
+
+def book(manager) -> list[BookRow]:
+    """The whole book (the CLI, the tests); the page shows it a page at a time."""
+    return book_rows(book_parties(manager))
 
 
 def tell_new_manager(party: Party, *, previous, manager, actor) -> Task | None:

@@ -7,6 +7,7 @@ import datetime as dt
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -32,7 +33,8 @@ from patron.feedback.models import (
 
 from ..access import allowed, get_party_for_user, member_required
 
-LINKABLE = 300  # feedback items offered for linking to a change
+LINKABLE = 300
+BOOK_PAGE = 50  # feedback items offered for linking to a change
 
 
 def _day(value: str) -> dt.date | None:
@@ -325,11 +327,13 @@ def manager_book(request):
     wanted = request.GET.get("manager", "")
     if managers and wanted.isdigit():
         user = get_object_or_404(get_user_model(), pk=int(wanted))
+    page = Paginator(plans.book_parties(user), BOOK_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "patron/book.html",
         {
-            "rows": plans.book(user),
+            "rows": plans.book_rows(page),
+            "page": page,
             "manager": user,
             "managers": managers,
             "currency": settings.PATRON_DEFAULT_CURRENCY,
