@@ -155,3 +155,11 @@ def test_the_cli_lists_overdue_items_as_json(clock, capsys, owner):
         }
     ]
     assert FeedbackItem.objects.count() == 2
+
+
+def test_a_reply_on_a_channel_that_is_not_one_is_refused(clock, manager):
+    item = do_open_item(make_party(1), source="member", text="문의")
+    for channel in ("kakao", "fax", "../"):
+        with pytest.raises(FeedbackRefused):
+            do_reply(item, "답장", actor=manager, channel=channel)
+    assert not OutboxMessage.objects.exists()

@@ -95,3 +95,38 @@ def test_reviews_show_on_the_managers_today(client, manager, clock):
     client.post(f"/parties/{party.pk}/plan/plan/", {"summary": "", "next_review": "2026-12-09"})
     page = client.get("/today/").content.decode()
     assert "Account reviews" in page and party.display_name in page
+
+
+def test_an_owner_sets_response_times_and_new_feedback_follows_them(client, owner, clock):
+    client.force_login(owner)
+    page = client.get("/feedback/response-times/").content.decode()
+    assert 'name="client|high|respond"' in page
+    bad = client.post("/feedback/response-times/", {"client|high|respond": "abc"})
+    assert bad.status_code == 200 and "0.5" in bad.content.decode()
+    from patron.feedback.dues import rules
+
+    values = {
+        f"{k}|{s}|{w}": v
+        for (k, s), pair in rules().items()
+        for w, v in zip(("respond", "resolve"), pair, strict=True)
+    }
+    values["*|high|respond"] = "4"
+    client.post("/feedback/response-times/", values)
+    item = do_open_item(make_party(1), source="member", severity="high", text="급해요")
+    assert item.respond_hours == 4.0
+
+
+def test_a_member_notes_what_a_party_said_about_an_incident(client, manager, clock):
+    from django.utils import timezone
+
+    from patron.outreach.models import Incident
+
+    incident = Incident.objects.create(
+        title="인화 색감 불량", starts_at=timezone.now(), ends_at=timezone.now()
+    )
+    party = make_party(1)
+    client.force_login(manager)
+    said = {"text": "사진이 붉게 나왔어요", "severity": "high", "incident": incident.pk}
+    client.post(f"/parties/{party.pk}/feedback/", said)
+    item = FeedbackItem.objects.get()
+    assert (item.source, item.incident) == ("incident", incident)

@@ -293,6 +293,7 @@ def _pages(data) -> list[str]:
         reverse("account_plan", args=[data["planned"]]),
         reverse("party", args=[data["planned"]]),
         reverse("book"),
+        reverse("response_times"),
         data["survey_link"].split("8000", 1)[-1],
         reverse("subscribe"),
     ]

@@ -83,3 +83,17 @@ def hours_late(item: FeedbackItem, now: dt.datetime, cal: WorkingCalendar | None
     if due is None or due >= now:
         return 0.0
     return working_hours_late(cal or calendar(), due, now)
+
+
+def do_save_rules(table: dict[tuple[str, str], tuple[float, float]]) -> int:
+    """Keep the response times given (hours of working time); a first response is never
+    promised after the resolution. Items already open keep the promise they opened with."""
+    saved = 0
+    for (kind, severity), (respond, resolve) in table.items():
+        ResponseRule.objects.update_or_create(
+            kind=kind,
+            severity=severity,
+            defaults={"respond_hours": min(respond, resolve), "resolve_hours": resolve},
+        )
+        saved += 1
+    return saved

@@ -206,6 +206,8 @@ def do_reply(
         item = _locked(item)
         _check_open(item)
         party = item.party
+        if channel not in ("", Channel.SMS, Channel.EMAIL):
+            raise FeedbackRefused("feedback.unreachable", channel=channel)
         channel = channel or next(
             (c for c in (Channel.SMS, Channel.EMAIL) if party_address(party, c)), ""
         )

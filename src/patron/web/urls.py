@@ -80,6 +80,7 @@ urlpatterns = [
     path("feedback/<int:pk>/<str:change>/", listening.feedback_change, name="feedback_change"),
     path("parties/<int:party_pk>/feedback/", listening.feedback_new, name="feedback_new"),
     path("surveys/", listening.surveys, name="surveys"),
+    path("feedback/response-times/", listening.response_times, name="response_times"),
     path("feedback/changes/", partnership.change_list, name="changes"),
     path("feedback/changes/<int:pk>/", partnership.change_detail, name="change"),
     path("feedback/changes/<int:pk>/tell/", partnership.change_announce, name="change_announce"),

@@ -213,3 +213,13 @@ def stage_name(stage: str) -> str:
         return str(Stage(stage).label)
     except ValueError:
         return stage or "—"
+
+
+@register.filter
+def severity_name(severity: str) -> str:
+    from patron.feedback.models import Severity
+
+    try:
+        return str(Severity(severity).label)
+    except ValueError:
+        return severity

@@ -33,7 +33,14 @@ from patron.parties.models import Activity
 
 from ..access import allowed, get_party_for_user, member_required
 from ..charts import score_bars
-from ..listening_forms import CloseForm, NewItemForm, NoteForm, NpsScheduleForm, SurveyWordsForm
+from ..listening_forms import (
+    CloseForm,
+    NewItemForm,
+    NoteForm,
+    NpsScheduleForm,
+    ResponseTimesForm,
+    SurveyWordsForm,
+)
 
 VIEWS = ("overdue", "due_soon", "mine", "open", "waiting", "escalated", "closed")
 SHOWN = 200
@@ -73,7 +80,14 @@ def feedback_list(request):
     return render(
         request,
         "patron/feedback_list.html",
-        {"rows": rows, "view": view, "views": VIEWS, "counts": counts, "now": now},
+        {
+            "rows": rows,
+            "view": view,
+            "views": VIEWS,
+            "counts": counts,
+            "now": now,
+            "may_change": roles.can_run_campaigns(request.user),
+        },
     )
 
 
@@ -119,11 +133,13 @@ def feedback_new(request, party_pk: int):
         messages.error(request, _("Nothing was recorded: %s") % form.errors.as_text())
         return redirect("party", pk=party.pk)
     try:
+        incident = form.cleaned_data["incident"]
         item = do_open_item(
             party,
-            source="member",
+            source="incident" if incident else "member",
             severity=form.cleaned_data["severity"],
             text=form.cleaned_data["text"],
+            incident=incident,
             actor=request.user,
         )
     except Problem as problem:
@@ -314,3 +330,23 @@ def _survey_to_edit(kind: str, offering_id: str):
         reason_ko=general.reason_ko,
         delay_hours=general.delay_hours,
     )
+
+
+@allowed(roles.can_run_campaigns)
+def response_times(request):
+    """How fast feedback is answered and resolved, in working hours (a day is 9)."""
+    table = dues.rules()
+    form = ResponseTimesForm(request.POST or None, table=table)
+    if request.method == "POST" and form.is_valid():
+        dues.do_save_rules(
+            {
+                (kind, severity): (
+                    form.cleaned_data[f"{kind}|{severity}|respond"],
+                    form.cleaned_data[f"{kind}|{severity}|resolve"],
+                )
+                for kind, severity in table
+            }
+        )
+        messages.success(request, _("Saved. Feedback opened from now on is due so."))
+        return redirect("response_times")
+    return render(request, "patron/response_times.html", {"form": form})
