@@ -135,22 +135,27 @@ def do_announce_change(change: Change, *, actor, now: dt.datetime | None = None)
     return change.told
 
 
+def _tell_by(party: Party, channel: str, topic: str, said: tuple[str, str], states, now):
+    """A service message, once per topic, never at night."""
+    subject, body = said
+    return queue_notice(
+        party,
+        channel,
+        topic=topic,
+        subject=subject,
+        body=body,
+        message_class=MessageClass.SERVICE,
+        states=states,
+        at=rules.quiet_hours_end(now),
+    )
+
+
 def _tell(change: Change, party: Party, states, now: dt.datetime) -> str:
     channel = channel_for(party)
     if channel is None:
         outcome = "unreachable"
     else:
-        subject, body = words(change, party)
-        queue_notice(
-            party,
-            channel,
-            topic=f"change:{change.pk}",
-            subject=subject,
-            body=body,
-            message_class=MessageClass.SERVICE,
-            states=states,
-            at=rules.quiet_hours_end(now),
-        )
+        _tell_by(party, channel, f"change:{change.pk}", words(change, party), states, now)
         outcome = f"told_{channel}"
     record_activity(party, "change.told", data={"change": change.pk, "title": change.title}, at=now)
     return outcome
@@ -218,16 +223,7 @@ def do_send_year_summaries(year: int, *, actor, now: dt.datetime | None = None) 
         if channel is None:
             counts["unreachable"] += 1
             continue
-        subject, body = summary_words(summary, year)
-        queued = queue_notice(
-            summary.party,
-            channel,
-            topic=f"year-summary:{year}",
-            subject=subject,
-            body=body,
-            message_class=MessageClass.SERVICE,
-            states=states,
-            at=rules.quiet_hours_end(now),
-        )
+        said = summary_words(summary, year)
+        queued = _tell_by(summary.party, channel, f"year-summary:{year}", said, states, now)
         counts[f"told_{channel}" if queued else "already_told"] += 1
     return dict(counts)

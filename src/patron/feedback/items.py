@@ -270,6 +270,11 @@ def do_wait_on_party(item: FeedbackItem, *, actor, now: dt.datetime | None = Non
     return item
 
 
+def _end_pause(item: FeedbackItem, now: dt.datetime) -> None:
+    start, _end = item.pauses[-1]
+    item.pauses = [*item.pauses[:-1], [start, now.isoformat()]]
+
+
 def do_resume(item: FeedbackItem, *, actor, now: dt.datetime | None = None):
     """The party answered: the clock runs again, the due times pushed by the pause."""
     now = now or timezone.now()
@@ -277,8 +282,7 @@ def do_resume(item: FeedbackItem, *, actor, now: dt.datetime | None = None):
         item = _locked(item)
         if item.status != ItemStatus.WAITING:
             raise FeedbackRefused("feedback.not_waiting")
-        start, _end = item.pauses[-1]
-        item.pauses = [*item.pauses[:-1], [start, now.isoformat()]]
+        _end_pause(item, now)
         item.status = ItemStatus.OPEN
         dues.set_dues(item)
         item.save()
@@ -309,8 +313,7 @@ def do_close(
         item = _locked(item)
         _check_open(item)
         if item.status == ItemStatus.WAITING:
-            start, _end = item.pauses[-1]
-            item.pauses = [*item.pauses[:-1], [start, now.isoformat()]]
+            _end_pause(item, now)
         item.status = ItemStatus.CLOSED
         item.closed_at, item.closed_by = (
             now,
