@@ -163,3 +163,23 @@ def test_a_reply_on_a_channel_that_is_not_one_is_refused(clock, manager):
         with pytest.raises(FeedbackRefused):
             do_reply(item, "답장", actor=manager, channel=channel)
     assert not OutboxMessage.objects.exists()
+
+
+def test_waiting_on_the_party_adds_no_lateness(clock, owner):
+    clock.set(at(2026, 12, 4, 17))  # Friday; due Tuesday 17:00
+    item = do_open_item(make_party(1), source="member", severity="high", text="연락 주세요")
+    clock.set(at(2026, 12, 9, 11))  # 3 working hours late
+    item = do_wait_on_party(item, actor=owner)
+    from patron.feedback import dues
+
+    clock.set(at(2026, 12, 14, 11))  # a week waiting: still 3 hours late, no more
+    assert dues.hours_late(item, clock.now) == 3.0
+    assert item not in overdue_items()
+
+
+def test_the_same_reply_sent_twice_goes_once(clock, manager):
+    item = do_open_item(make_party(1), source="member", text="문의")
+    do_reply(item, "확인했습니다.", actor=manager)
+    do_reply(item, "확인했습니다.", actor=manager)
+    assert OutboxMessage.objects.count() == 1
+    assert Activity.objects.filter(verb="feedback.replied").count() == 1

@@ -49,9 +49,12 @@ def test_a_pilot_page_shows_readiness_and_the_offerings_page_too(client, owner, 
     assert "Not ready yet" in page and "0 answers of 5 needed" in page
     assert "무광 앨범 시범" in client.get("/pilots/").content.decode()
     assert "Pilot" in client.get("/offerings/").content.decode()
-    client.post(f"/pilots/{pilot.pk}/launch/", {})
+    client.post(f"/pilots/{pilot.pk}/launch/", {})  # not ready: asks for a second word
     pilot.refresh_from_db()
-    assert pilot.status == "launched"  # nothing open: launching needs no second word
+    assert pilot.status == "draft"
+    client.post(f"/pilots/{pilot.pk}/launch/", {"despite": "on"})
+    pilot.refresh_from_db()
+    assert pilot.status == "launched"
 
 
 def test_a_manager_keeps_an_account_plan_and_prints_it(client, manager, clock):
@@ -81,6 +84,7 @@ def test_a_client_given_to_another_manager_reaches_them_with_the_history(
     client.post(f"/parties/{party.pk}/relationship/", {"kind": "client", "owner": manager.pk})
     task = Task.objects.get(assignee=manager)
     assert task.action["code"] == "task.new_client" and task.action["open_feedback"] == 1
+    assert FeedbackItem.objects.get().owner == manager  # open feedback follows the client
     assert FeedbackItem.objects.get().party == party  # the history stays with the client
     client.force_login(manager)
     assert "A client given to you" in client.get("/today/").content.decode()
@@ -130,3 +134,20 @@ def test_a_member_notes_what_a_party_said_about_an_incident(client, manager, clo
     client.post(f"/parties/{party.pk}/feedback/", said)
     item = FeedbackItem.objects.get()
     assert (item.source, item.incident) == ("incident", incident)
+
+
+def test_staff_cannot_answer_or_close_someone_elses_feedback(client, teammate, manager, clock):
+    party = make_party(1)
+    Relationship.objects.filter(party=party).update(owner=manager)
+    party.refresh_from_db()
+    item = do_open_item(party, source="member", text="불만")
+    client.force_login(teammate)
+    said = {"resolution": "닫음", "cause": "other"}
+    assert client.post(f"/feedback/{item.pk}/close/", said).status_code == 403
+    assert client.post(f"/feedback/{item.pk}/reply/", {"note": "안녕"}).status_code == 403
+    item.refresh_from_db()
+    assert item.status == "open" and not OutboxMessage.objects.exists()
+    client.force_login(manager)
+    client.post(f"/feedback/{item.pk}/close/", said)
+    item.refresh_from_db()
+    assert item.status == "closed"

@@ -10,6 +10,7 @@ from patron.analytics.satisfaction import nps
 from patron.feedback.items import FeedbackItem
 from patron.feedback.models import InvitationStatus, ItemSource, Severity, SurveyInvitation
 from patron.feedback.surveys import (
+    Ask,
     LinkInvalid,
     SurveyRefused,
     ask_party,
@@ -208,8 +209,6 @@ def test_scores_outside_the_scale_are_refused(clock):
 def test_a_detractor_opens_an_item_due_in_working_hours(clock):
     party = make_party(1)
     survey = general_survey("nps")
-    from patron.feedback.surveys import Ask
-
     # Friday 2026-12-04 17:00: two working days later is Tuesday 17:00.
     clock.set(at(2026, 12, 4, 17))
     ask_party(Ask(survey, party.pk, "nps:test", clock.now))
@@ -240,3 +239,84 @@ def test_korean_particles_follow_the_name_filled_in(written, read):
     from patron.core.formats import korean_particles
 
     assert korean_particles(written) == read
+
+
+def test_a_kind_set_to_never_is_not_asked_as_everyone_else(clock):
+    client_party, customer = make_party(1, kind="client"), make_party(2)
+    for party in (client_party, customer):
+        bought(party, at(2026, 3, 1, 12))
+    survey = general_survey("nps")
+    survey.every_days = {"client": 0, "*": 1}
+    survey.save()
+    do_plan_surveys(dt.date(2026, 12, 7))
+    assert [i.party for i in SurveyInvitation.objects.filter(kind="nps")] == [customer]
+
+
+def test_nps_waits_out_the_gap_and_is_asked_when_it_clears(clock):
+    party = make_party(1)
+    survey = general_survey("nps")
+    survey.every_days = {"*": 60}
+    survey.save()
+    turn = next(
+        dt.date(2026, 12, 7) + dt.timedelta(days=n)
+        for n in range(60)
+        if (dt.date(2026, 12, 7) + dt.timedelta(days=n)).toordinal() % 60 == party.pk % 60
+    )
+    served(party, at(turn.year, turn.month, turn.day, 9) - dt.timedelta(days=1))
+    clock.set(at(turn.year, turn.month, turn.day, 8))
+    # Its turn: the CSAT about yesterday goes; the NPS waits (one survey in 30 days).
+    assert do_plan_surveys(turn) == {"invited_email": 1, "skipped_recent": 1}
+    later = turn + dt.timedelta(days=10)
+    clock.set(at(later.year, later.month, later.day, 8))
+    assert do_plan_surveys(later) == {"still_waiting": 1}  # nothing more recorded
+    cleared = turn + dt.timedelta(days=31)
+    clock.set(at(cleared.year, cleared.month, cleared.day, 8))
+    assert do_plan_surveys(cleared) == {"invited_email": 1}
+    kinds = list(SurveyInvitation.objects.order_by("pk").values_list("kind", "status"))
+    assert kinds == [("csat", "queued"), ("nps", "skipped"), ("nps", "queued")]
+
+
+def test_a_changed_answer_changes_its_item(clock):
+    party = make_party(1)
+    survey = general_survey("nps")
+    ask_party(Ask(survey, party.pk, "nps:one", clock.now))
+    invitation = SurveyInvitation.objects.get(party=party)
+    do_answer_survey(invitation, 7, "주차가 불편해요")
+    item = FeedbackItem.objects.get()
+    assert (item.severity, item.source) == ("normal", "comment")
+    do_answer_survey(invitation, 0, "주차가 불편해요")  # thought better of it: a detractor
+    item.refresh_from_db()
+    assert (item.severity, item.source, item.respond_hours) == ("high", "survey", 18.0)
+    do_answer_survey(invitation, 10, "")  # and then happy after all
+    item.refresh_from_db()
+    assert item.status == "closed"
+    assert FeedbackItem.objects.count() == 1
+
+
+def test_an_old_link_answered_after_a_merge_lands_on_the_party_it_became(clock, owner):
+    from patron.parties.merge import do_merge_parties
+
+    kept, merged = make_party(1), make_party(2)
+    ask_party(Ask(general_survey("nps"), merged.pk, "nps:one", clock.now))
+    invitation = SurveyInvitation.objects.get(party=merged)
+    do_merge_parties(kept, merged, actor=owner)
+    do_answer_survey(invitation, 2, "늦었어요")
+    assert FeedbackItem.objects.get().party == kept
+    assert Activity.objects.filter(party=kept, verb="survey.answered").exists()
+
+
+def test_follow_ups_and_pilots_do_not_count_in_the_results(clock, owner):
+    from patron.feedback import results
+    from patron.feedback.items import do_close, do_open_item
+
+    party = make_party(1)
+    ask_party(Ask(general_survey("nps"), party.pk, "nps:one", clock.now))
+    do_answer_survey(SurveyInvitation.objects.get(party=party), 10, "")
+    item = do_open_item(make_party(2), source="member", text="불만")
+    do_close(item, resolution="해결", cause="other", actor=owner)
+    follow_up = SurveyInvitation.objects.get(follow_up_of=item)
+    clock.set(follow_up.send_at + dt.timedelta(hours=1))
+    do_answer_survey(follow_up, 1, "")
+    nps_row = results.overall("nps")
+    assert (nps_row.asked, nps_row.answered, nps_row.score) == (1, 1, 100.0)
+    assert results.overall("csat").asked == 0

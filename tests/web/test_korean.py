@@ -41,6 +41,7 @@ ALLOWED = {
     "UTF", "CP", "EUC", "Shift", "JIS", "Windows",  # names of text encodings
     # Merge fields are code ({{ first_name }}), written the same in every language.
     "first", "name", "business", "manager", "years", "since", "preferences", "url", "rsvp",
+    "survey",
     "SMS", "LMS", "SHIP",  # message types, a template code
     "NPS", "CSAT", "subject",  # the surveys' names, as Korean businesses say them; a placeholder
     "Cafe", "Wing", "ESM", "XLS",  # marketplaces' own names (Cafe24, 쿠팡 Wing), a file type

@@ -157,7 +157,8 @@ def _tell(change: Change, party: Party, states, now: dt.datetime) -> str:
     else:
         _tell_by(party, channel, f"change:{change.pk}", words(change, party), states, now)
         outcome = f"told_{channel}"
-    record_activity(party, "change.told", data={"change": change.pk, "title": change.title}, at=now)
+        told = {"change": change.pk, "title": change.title}
+        record_activity(party, "change.told", data=told, at=now)
     return outcome
 
 
@@ -173,7 +174,8 @@ class YearSummary:
 
 
 def year_summaries(year: int) -> list[YearSummary]:
-    """For each client who told us something that year: how many, and what we changed."""
+    """For each client who told us something that year and saw something change: how many
+    things, how many were done, and what changed."""
     start = dt.datetime(year, 1, 1, tzinfo=rules.KOREA)
     end = dt.datetime(year + 1, 1, 1, tzinfo=rules.KOREA)
     items = FeedbackItem.objects.filter(
@@ -182,8 +184,10 @@ def year_summaries(year: int) -> list[YearSummary]:
         party__relationship__kind=RelationshipKind.CLIENT,
         party__merged_into__isnull=True,
     )
-    counted = items.values("party").annotate(
-        asked=Count("pk"), done=Count("pk", filter=Q(change__isnull=False))
+    counted = (
+        items.values("party")
+        .annotate(asked=Count("pk"), done=Count("pk", filter=Q(change__isnull=False)))
+        .filter(done__gt=0)  # "we did 0 of them" is no message to send
     )
     parties = Party.objects.in_bulk([row["party"] for row in counted])
     summaries = []

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cache
 
 from patron.core.hours import Pause, WorkingCalendar, due_at, working_hours_late
 from patron.parties.models import RelationshipKind
 
-from .models import FeedbackItem, ResponseRule, Severity
+from .models import FeedbackItem, ItemStatus, ResponseRule, Severity
 
 ANY = "*"
 DAY = 9.0  # working hours in a working day (09:00-18:00)
@@ -34,7 +35,9 @@ class Promise:
     resolve_hours: float
 
 
+@cache
 def calendar() -> WorkingCalendar:
+    """One calendar per process: its holidays are read once, not once per item."""
     return WorkingCalendar()
 
 
@@ -79,7 +82,13 @@ def next_due(item: FeedbackItem) -> dt.datetime | None:
 
 
 def hours_late(item: FeedbackItem, now: dt.datetime, cal: WorkingCalendar | None = None) -> float:
-    due = next_due(item)
+    """Working hours past the due time; while the clock stands still, as late as it was
+    when it stopped (waiting on the party adds no lateness)."""
+    if item.status == ItemStatus.WAITING and item.pauses:
+        now = min(now, dt.datetime.fromisoformat(item.pauses[-1][0]))
+        due = _due_before_pause(item)
+    else:
+        due = next_due(item)
     if due is None or due >= now:
         return 0.0
     return working_hours_late(cal or calendar(), due, now)
@@ -97,3 +106,11 @@ def do_save_rules(table: dict[tuple[str, str], tuple[float, float]]) -> int:
         )
         saved += 1
     return saved
+
+
+def _due_before_pause(item: FeedbackItem) -> dt.datetime | None:
+    """The due time the item answered to when its last pause began."""
+    cal = calendar()
+    pauses = pauses_of(item)[:-1]
+    hours = item.resolve_hours if item.responded_at else item.respond_hours
+    return due_at(cal, item.opened_at, hours, pauses)

@@ -11,11 +11,13 @@ day later: a party still unhappy reopens the item.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Min, Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from patron.accounts.roles import GROUPS, Role
@@ -38,6 +40,9 @@ from .models import (
 )
 
 OPEN = (ItemStatus.OPEN, ItemStatus.WAITING)
+# The due time an item answers to (the first response until it came, then the resolution),
+# soonest first; items whose clock stands still last.
+SOONEST_DUE = (Coalesce("respond_due", "resolve_due").asc(nulls_last=True), "pk")
 DUE_SOON = dt.timedelta(hours=24)
 
 
@@ -148,13 +153,11 @@ def after_answer(invitation: SurveyInvitation, *, now: dt.datetime) -> FeedbackI
         return item
     existing = invitation.items.first()
     if existing is not None:
-        existing.score, existing.text = score, invitation.comment
-        existing.save(update_fields=["score", "text"])
-        return existing
+        return _answer_changed(existing, invitation, now)
     if not needs_answer(invitation.kind, score, invitation.comment):
         return None
     return do_open_item(
-        invitation.party,
+        survivor(invitation.party),
         source=ItemSource.SURVEY if sad else ItemSource.COMMENT,
         severity=Severity.HIGH if sad else Severity.NORMAL,
         text=invitation.comment,
@@ -163,6 +166,53 @@ def after_answer(invitation: SurveyInvitation, *, now: dt.datetime) -> FeedbackI
         pilot=invitation.pilot,
         now=now,
     )
+
+
+def survivor(party: Party) -> Party:
+    """The party a merged record became (an old link answered after a merge)."""
+    while party.merged_into_id:
+        party = party.merged_into
+    return party
+
+
+def _answer_changed(item: FeedbackItem, invitation: SurveyInvitation, now: dt.datetime):
+    """The party changed their answer (within the edit window): the item follows it. Still
+    needing an answer, it takes the new severity and its promise (from when it opened); no
+    longer needing one (a 3 changed to 10), it closes saying so; closed and now unhappy, it
+    opens again."""
+    kind, score, comment = invitation.kind, invitation.score, invitation.comment
+    sad = unhappy(kind, score)
+    if not needs_answer(kind, score, comment):
+        if item.status != ItemStatus.CLOSED:
+            _close_quietly(item, now, {"code": "feedback.answer_changed", "score": score})
+        return item
+    if item.status == ItemStatus.CLOSED:
+        if not sad:
+            return item
+        item = do_reopen(item, reason={"code": "feedback.answer_changed", "score": score}, now=now)
+    item.score, item.text = score, comment
+    item.source = ItemSource.SURVEY if sad else ItemSource.COMMENT
+    severity = Severity.HIGH if sad else Severity.NORMAL
+    if severity != item.severity:
+        item.severity = severity
+        promise = dues.promise_for(item.relationship_kind, severity)
+        item.respond_hours, item.resolve_hours = promise.respond_hours, promise.resolve_hours
+        dues.set_dues(item)
+    item.save()
+    return item
+
+
+def _close_quietly(item: FeedbackItem, now: dt.datetime, reason: dict) -> None:
+    """Closed because nothing is left to answer: no resolution to write, no follow-up."""
+    with transaction.atomic():
+        item = _locked(item)
+        if item.status == ItemStatus.WAITING:
+            _end_pause(item, now)
+        item.status, item.closed_at, item.cause = ItemStatus.CLOSED, now, Cause.OTHER
+        item.save()
+        record_activity(
+            item.party_id, "feedback.closed", data={"item": item.pk, "reason": reason}, at=now
+        )
 
 
 def _locked(item: FeedbackItem) -> FeedbackItem:
@@ -213,22 +263,25 @@ def do_reply(
         )
         if not channel or not party_address(party, channel):
             raise FeedbackRefused("feedback.unreachable", channel=channel)
-        stamp = now.strftime("%Y%m%d%H%M%S%f")
+        # The same words to the same item go once: a double click sends one message.
+        words = hashlib.sha256(body.encode()).hexdigest()[:16]
         message = queue_notice(
             party,
             channel,
-            topic=f"feedback:{item.pk}:{stamp}",
+            topic=f"feedback:{item.pk}:{words}",
             subject=_reply_subject(party),
             body=body[:4000],
             message_class=MessageClass.PERSONAL,
             at=rules.quiet_hours_end(now),
         )
+        if message is None:
+            return item  # sent already
         _responded(item, now)
         record_activity(
             item.party_id,
             "feedback.replied",
             actor=actor,
-            data={"item": item.pk, "channel": channel, "message": message.pk if message else None},
+            data={"item": item.pk, "channel": channel, "message": message.pk},
             at=now,
         )
     return item
@@ -438,7 +491,7 @@ def items_for(
         open_items()
         .filter(Q(owner=user) | Q(escalated_to=user))
         .select_related("party")
-        .order_by("respond_due", "resolve_due", "pk")[:100]
+        .order_by(*SOONEST_DUE)[:100]
     )
     return [(item, dues.next_due(item), dues.hours_late(item, now, cal)) for item in items]
 
@@ -450,11 +503,19 @@ class OverdueSummary:
 
 
 def overdue_summary(now: dt.datetime | None = None) -> OverdueSummary:
+    """How many are overdue and how long the oldest has been: counted in the database (the
+    dashboard asks on every visit)."""
     now = now or timezone.now()
-    report = overdue_report(now)
-    if not report:
+    late = overdue_items(now)
+    count = late.count()
+    if not count:
         return OverdueSummary(0, 0)
-    return OverdueSummary(len(report), (now - report[0].due).days)
+    first_responses = late.filter(responded_at__isnull=True, respond_due__lt=now).aggregate(
+        oldest=Min("respond_due")
+    )["oldest"]
+    resolutions = late.filter(resolve_due__lt=now).aggregate(oldest=Min("resolve_due"))["oldest"]
+    oldest = min(moment for moment in (first_responses, resolutions) if moment)
+    return OverdueSummary(count, (now - oldest).days)
 
 
 @dataclass(frozen=True)

@@ -101,12 +101,12 @@ def candidates(pilot: Pilot, *, now: dt.datetime | None = None) -> list[Candidat
                 "code": "pilot.reason.satisfied",
                 "kind": answer.kind,
                 "score": answer.score,
-                "day": answer.answered_at.date().isoformat(),
+                "day": timezone.localdate(answer.answered_at).isoformat(),
             },
             {"code": "pilot.reason.consented", "channel": channel},
         ]
         if since:
-            years = (now.date() - since).days // 365
+            years = (timezone.localdate(now) - since).days // 365
             reasons.insert(
                 0, {"code": "pilot.reason.tenure", "since": since.isoformat(), "years": years}
             )
@@ -150,7 +150,7 @@ def do_invite_panel(pilot: Pilot, *, subject: str, body: str, actor, now=None) -
             channel = _agreed_channel(member.party)
             if channel is None:
                 continue  # withdrew since being chosen
-            member.message = queue_notice(
+            queued = queue_notice(
                 member.party,
                 channel,
                 topic=f"pilot:{pilot.pk}",
@@ -161,6 +161,9 @@ def do_invite_panel(pilot: Pilot, *, subject: str, body: str, actor, now=None) -
                 states=states,
                 at=now,
             )
+            if queued is None:
+                continue  # no address on that channel any more
+            member.message = queued
             member.save(update_fields=["message"])
             record_activity(
                 member.party,
@@ -169,7 +172,7 @@ def do_invite_panel(pilot: Pilot, *, subject: str, body: str, actor, now=None) -
                 data={"pilot": pilot.pk, "title": pilot.title},
             )
             invited += 1
-        if pilot.status == PilotStatus.DRAFT:
+        if invited and pilot.status == PilotStatus.DRAFT:
             pilot.status, pilot.invited_at = PilotStatus.RUNNING, now
             pilot.save(update_fields=["status", "invited_at"])
     return invited
@@ -265,15 +268,19 @@ def readiness(pilot: Pilot) -> Readiness:
 
 
 def do_launch(pilot: Pilot, *, actor, despite_open: bool = False, now=None) -> Pilot:
-    """Launch to everyone; with problems still open, only when the person says so."""
+    """Launch to everyone; before the pilot is ready (too few answers, too few satisfied,
+    problems open), only when the person says so."""
     now = now or timezone.now()
     with transaction.atomic():
         pilot = Pilot.objects.select_for_update().get(pk=pilot.pk)
         if pilot.status == PilotStatus.LAUNCHED:
             raise PilotRefused("pilot.launched")
-        still_open = FeedbackItem.objects.filter(pilot=pilot, status__in=OPEN).count()
-        if still_open and not despite_open:
-            raise PilotRefused("pilot.problems_open", count=still_open)
+        state = readiness(pilot)
+        if not state.ready and not despite_open:
+            if state.problems_open:
+                raise PilotRefused("pilot.problems_open", count=state.problems_open)
+            raise PilotRefused("pilot.not_ready")
+        still_open = state.problems_open
         pilot.status, pilot.launched_at, pilot.launched_by = PilotStatus.LAUNCHED, now, actor
         pilot.launched_with_open = still_open
         pilot.save()

@@ -195,12 +195,15 @@ def book(manager) -> list[BookRow]:
 
 
 def tell_new_manager(party: Party, *, previous, manager, actor) -> Task | None:
-    """A client given to another manager: a task for the new manager to get to know them (the
-    history stays on the party: orders, timeline, plan and feedback move with it)."""
+    """A client given to another manager: their open feedback is the new manager's, and a
+    task asks them to get to know the client (the history stays on the party: orders,
+    timeline, plan and feedback)."""
     if manager is None or manager == previous:
         return None
     stamp = timezone.now().strftime("%Y%m%d%H%M%S")
     with transaction.atomic():
+        # Open feedback follows the client to the manager who answers for them now.
+        FeedbackItem.objects.filter(party=party, status__in=OPEN).update(owner=manager)
         task = Task.objects.create(
             party=party,
             assignee=manager,

@@ -18,7 +18,8 @@ from django.utils import timezone
 from patron.analytics.satisfaction import Csat, Nps
 from patron.outreach.rules import KOREA
 
-from .models import InvitationStatus, SurveyInvitation, SurveyKind
+from .models import InvitationStatus, SurveyKind
+from .surveys import sent_invitations
 
 BREAKDOWNS = ("relationship_kind", "offering", "manager", "month")
 
@@ -38,8 +39,10 @@ class Row:
 
 
 def asked(kind: str, since: dt.datetime) -> object:
-    return SurveyInvitation.objects.filter(kind=kind, send_at__gte=since).exclude(
-        status=InvitationStatus.SKIPPED
+    """What counts: surveys that went, not follow-ups (asked only of those who complained)
+    nor a pilot's (hand-picked clients, an offering not yet launched)."""
+    return sent_invitations().filter(
+        kind=kind, send_at__gte=since, follow_up_of__isnull=True, pilot__isnull=True
     )
 
 

@@ -10,6 +10,7 @@ said "no surveys" on a channel is never asked on it, and nobody is asked more th
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import secrets
 from collections import Counter
 from dataclasses import dataclass
@@ -29,7 +30,7 @@ from patron.core.formats import korean_particles
 from patron.core.problems import Problem
 from patron.outreach import links, rules
 from patron.outreach.channels.status import channel_states
-from patron.outreach.models import KakaoTemplateStatus, MessageClass, Suppression
+from patron.outreach.models import KakaoTemplateStatus, MessageClass, OutboxStatus, Suppression
 from patron.outreach.services import party_address, queue_notice
 from patron.parties.activity import record_activity
 from patron.parties.consent import current_consents
@@ -40,6 +41,7 @@ from .models import (
     SCALE,
     FeedbackItem,
     InvitationStatus,
+    ItemSource,
     ItemStatus,
     ListeningSettings,
     Severity,
@@ -49,11 +51,16 @@ from .models import (
 )
 
 _SALT = "patron.feedback.survey"
+logger = logging.getLogger(__name__)
 ANY = "*"
 # How a survey about what a party bought is sent: a service message that honours a "no".
 BASIS = {"code": rules.SURVEY_BASIS}
 # Complaints that stop surveys until they are closed.
 COMPLAINT = (Severity.HIGH, Severity.CRITICAL)
+COMPLAINT_SOURCES = (ItemSource.SURVEY, ItemSource.MEMBER, ItemSource.INCIDENT)
+OPEN_STATES = (ItemStatus.OPEN, ItemStatus.WAITING)
+# Reasons that pass: an NPS skipped for one is asked again while its period lasts.
+WAIT_REASONS = ("survey.skip.recent", "survey.skip.open_complaint")
 FOLLOW_UP_AFTER = dt.timedelta(hours=24)
 
 DEFAULT_WORDS = {
@@ -101,6 +108,10 @@ def check_survey(survey: Survey) -> None:
     texts = [survey.question_en, survey.question_ko, survey.reason_en, survey.reason_ko]
     if not all(text.strip() for text in texts):
         raise SurveyRefused("survey.empty_question")
+    if survey.kakao_id is not None:
+        if "survey_url" not in (survey.kakao.variables or {}).values():
+            raise SurveyRefused("survey.kakao_without_link")
+        texts.append(survey.kakao.text)
     signs = rules.advertising_signs(*texts)
     if signs:
         raise SurveyRefused("survey.reward_is_advertising", signs=", ".join(signs[:8]))
@@ -160,6 +171,7 @@ class Ask:
     order_id: int | None = None
     follow_up_of: FeedbackItem | None = None
     pilot_id: int | None = None  # a pilot's panel member asked about the offering tried
+    retry: bool = False  # asked again after a reason to wait (its first skip is recorded)
 
 
 def do_plan_surveys(day: dt.date, *, now: dt.datetime | None = None) -> dict[str, int]:
@@ -170,7 +182,13 @@ def do_plan_surveys(day: dt.date, *, now: dt.datetime | None = None) -> dict[str
     asks = [*_csat_asks(day, start, now), *_nps_asks(day, start)]
     counts: Counter = Counter()
     for ask in asks:
-        counts[ask_party(ask, now=now)] += 1
+        try:
+            counts[ask_party(ask, now=now)] += 1
+        except Exception:
+            # One party's trouble (a row another process changed, bad data) stops nobody
+            # else's survey; it is counted, logged, and asked again tomorrow.
+            logger.exception("survey for party %s about %s failed", ask.party_id, ask.about)
+            counts["failed"] += 1
     return dict(sorted(counts.items()))
 
 
@@ -220,8 +238,9 @@ def _csat_asks(day: dt.date, start: dt.datetime, now: dt.datetime) -> list[Ask]:
                     engagement_id=engagement.pk,
                 )
             )
-        for order in _orders_made(begin - lag, end - lag):
-            offering_id = order.lines.values_list("offering_id", flat=True).first()
+        for order in _orders_made(begin - lag, end - lag).prefetch_related("lines"):
+            lines = sorted(order.lines.all(), key=lambda line: line.line_no)
+            offering_id = lines[0].offering_id if lines else None
             survey = _survey_for(surveys, offering_id)
             if survey is None or survey.delay_hours != delay:
                 continue
@@ -231,7 +250,7 @@ def _csat_asks(day: dt.date, start: dt.datetime, now: dt.datetime) -> list[Ask]:
                     order.party_id,
                     f"order:{order.pk}",
                     max(start, rules.quiet_hours_end(order.occurred_at + lag)),
-                    subject=_order_subject(order),
+                    subject=_order_subject([line.name for line in lines]),
                     offering_id=offering_id,
                     order_id=order.pk,
                 )
@@ -266,8 +285,7 @@ def _orders_made(begin: dt.datetime, end: dt.datetime) -> QuerySet:
     )
 
 
-def _order_subject(order: Order) -> str:
-    names = list(order.lines.values_list("name", flat=True)[:2])
+def _order_subject(names: list[str]) -> str:
     if not names:
         return ""
     return names[0] if len(names) == 1 else _("%(first)s and more") % {"first": names[0]}
@@ -288,7 +306,8 @@ def _nps_asks(day: dt.date, start: dt.datetime) -> list[Ask]:
         Exists(Engagement.objects.filter(party=OuterRef("pk"), started_at__gte=year_ago))
     )
     asks: list[Ask] = []
-    named = [kind for kind in periods if kind != ANY]
+    # A kind set to 0 is never asked: it is not "everyone else" either.
+    named = [kind for kind in (survey.every_days or {}) if kind != ANY]
     for kind, days in periods.items():
         parties = live_parties().filter(active)
         if kind == ANY:
@@ -296,15 +315,26 @@ def _nps_asks(day: dt.date, start: dt.datetime) -> list[Ask]:
         else:
             parties = parties.filter(relationship__kind=kind)
         turn = day.toordinal() % days
-        recent = SurveyInvitation.objects.filter(
+        period = start - dt.timedelta(days=days - 1)
+        asked = sent_invitations().filter(
+            party=OuterRef("pk"), kind=SurveyKind.NPS, send_at__gte=period
+        )
+        parties = parties.exclude(Exists(asked))
+        due = parties.annotate(turn=Mod(F("pk"), days, output_field=IntegerField()))
+        for pk in due.filter(turn=turn).values_list("pk", flat=True).iterator():
+            asks.append(Ask(survey, pk, f"nps:{day.isoformat()}", start))
+        # Those whose turn came while another survey or a complaint stood in the way are
+        # asked on the first day the way is clear, within their period.
+        waited = SurveyInvitation.objects.filter(
             party=OuterRef("pk"),
             kind=SurveyKind.NPS,
-            send_at__gte=start - dt.timedelta(days=days - 1),
-        ).exclude(status=InvitationStatus.SKIPPED)
-        due = parties.annotate(turn=Mod(F("pk"), days, output_field=IntegerField()))
-        due = due.filter(turn=turn)
-        for pk in due.exclude(Exists(recent)).values_list("pk", flat=True).iterator():
-            asks.append(Ask(survey, pk, f"nps:{day.isoformat()}", start))
+            status=InvitationStatus.SKIPPED,
+            reason__code__in=WAIT_REASONS,
+            send_at__gte=period,
+        )
+        retry = due.exclude(turn=turn).filter(Exists(waited))
+        for pk in retry.values_list("pk", flat=True).iterator():
+            asks.append(Ask(survey, pk, f"nps:{day.isoformat()}", start, retry=True))
     return asks
 
 
@@ -323,6 +353,8 @@ def ask_party(ask: Ask, *, now: dt.datetime | None = None) -> str:
         if SurveyInvitation.objects.filter(party=party, about=ask.about).exists():
             return "already_asked"
         reason = _why_not(party, ask)
+        if reason is not None and ask.retry and reason["code"] in WAIT_REASONS:
+            return "still_waiting"  # its first skip says why; nothing more to record
         channel = None if reason else _best_channel(party, ask.survey)
         if reason is None and channel is None:
             reason = _no_channel_reason(party)
@@ -340,20 +372,42 @@ def ask_party(ask: Ask, *, now: dt.datetime | None = None) -> str:
     return f"invited_{channel}"
 
 
+def one_person(party: Party) -> list[int]:
+    """The party and the records merged into it: one person for the gap and complaints."""
+    return [party.pk, *Party.objects.filter(merged_into=party).values_list("pk", flat=True)]
+
+
+def sent_invitations():
+    """Invitations that went or will go: not those never asked, nor those whose message the
+    courier could not send (unsubscribed, suppressed, failed)."""
+    return SurveyInvitation.objects.exclude(status=InvitationStatus.SKIPPED).exclude(
+        message__status__in=(OutboxStatus.SKIPPED, OutboxStatus.FAILED)
+    )
+
+
+def has_open_complaint(party_ids: list[int]) -> bool:
+    """A complaint: an unhappy answer, anything serious, or what a member or an incident
+    brought (a comment or a suggestion is not one)."""
+    return (
+        FeedbackItem.objects.filter(party_id__in=party_ids, status__in=OPEN_STATES)
+        .filter(Q(severity__in=COMPLAINT) | Q(source__in=COMPLAINT_SOURCES))
+        .exists()
+    )
+
+
 def _why_not(party: Party, ask: Ask) -> dict | None:
     # A follow-up is the same conversation, and a pilot's panel agreed to be asked: neither
     # waits for the gap, nor for another complaint to close.
     if ask.follow_up_of is None and ask.pilot_id is None:
-        if FeedbackItem.objects.filter(
-            party=party, severity__in=COMPLAINT, status__in=(ItemStatus.OPEN, ItemStatus.WAITING)
-        ).exists():
+        person = one_person(party)
+        if has_open_complaint(person):
             return {"code": "survey.skip.open_complaint"}
         gap = listening_settings().gap_days
-        recent = SurveyInvitation.objects.filter(
-            party=party,
+        recent = sent_invitations().filter(
+            party_id__in=person,
             send_at__gt=ask.send_at - dt.timedelta(days=gap),
             send_at__lt=ask.send_at + dt.timedelta(days=gap),
-        ).exclude(status=InvitationStatus.SKIPPED)
+        )
         if gap and recent.exists():
             return {"code": "survey.skip.recent", "days": gap}
     return None
@@ -475,7 +529,7 @@ def do_answer_survey(
     """Keep the party's answer (or their change to it, within the edit window); an unhappy
     score or a comment becomes a feedback item, and a follow-up reopens its item when the
     party is still unhappy (feedback.items)."""
-    from .items import after_answer
+    from .items import after_answer, survivor
 
     now = now or timezone.now()
     low, high = SCALE[SurveyKind(invitation.kind)]
@@ -501,7 +555,7 @@ def do_answer_survey(
             invitation.changed_at = now
         invitation.save()
         record_activity(
-            invitation.party_id,
+            survivor(invitation.party).pk,
             "survey.answered" if first else "survey.changed",
             data={"kind": invitation.kind, "score": score, "invitation": invitation.pk},
             at=now,

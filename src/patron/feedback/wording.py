@@ -49,6 +49,14 @@ def _reward(signs: str = "", **_rest: Any) -> str:
     ) % {"signs": signs}
 
 
+@wording("survey.kakao_without_link")
+def _kakao_without_link(**_rest: Any) -> str:
+    return _(
+        "A survey invitation's 알림톡 template must carry the survey link: map one of its "
+        "variables to survey_url."
+    )
+
+
 @wording("survey.bad_schedule")
 def _bad_schedule(kind: str = "", **_rest: Any) -> str:
     return _("The days between two surveys must be a number from 0 to 3650 (%(kind)s).") % {
@@ -154,6 +162,11 @@ def _reopened_unhappy(score: int = 0, **_rest: Any) -> str:
     return _("the follow-up survey was answered %(score)s") % {"score": score}
 
 
+@wording("feedback.answer_changed")
+def _answer_changed(score: int = 0, **_rest: Any) -> str:
+    return _("they changed their answer to %(score)s") % {"score": score}
+
+
 @wording("feedback.reopened_by_member")
 def _reopened_by_member(**_rest: Any) -> str:
     return _("a member opened it again")
@@ -211,7 +224,11 @@ def _resumed(item: int = 0, **_rest: Any) -> str:
 
 
 @wording("activity.feedback.closed")
-def _item_closed(item: int = 0, cause: str = "", **_rest: Any) -> str:
+def _item_closed(item: int = 0, cause: str = "", reason=None, **_rest: Any) -> str:
+    from patron.core.wording import say
+
+    if reason:
+        return _("Feedback #%(item)s closed: %(reason)s") % {"item": item, "reason": say(reason)}
     return _("Feedback #%(item)s closed (cause: %(cause)s)") % {
         "item": item,
         "cause": _label(Cause, cause),
@@ -303,6 +320,14 @@ def _pilot_problems_open(count: int = 0, **_rest: Any) -> str:
         "%(count)s problems the panel reported are still open. Launch anyway only if you "
         "are sure, and say so."
     ) % {"count": count}
+
+
+@wording("pilot.not_ready")
+def _pilot_not_ready(**_rest: Any) -> str:
+    return _(
+        "The pilot is not ready: too few answers, or too few satisfied. Launch anyway only if "
+        "you are sure, and say so."
+    )
 
 
 @wording("pilot.reason.tenure")

@@ -32,10 +32,11 @@ MERGE_FIELDS = {
     "since": _("The year the relationship began"),
     "preferences_url": _("Their page to choose what they receive"),
     "rsvp_url": _("Their link to answer an event's invitation (events only)"),
+    "survey_url": _("Their link to answer a survey (survey invitations only)"),
 }
 
 # Fields that are a whole link's address: Patron makes their values, signed links of its own.
-LINK_FIELDS = frozenset({"preferences_url", "rsvp_url"})
+LINK_FIELDS = frozenset({"preferences_url", "rsvp_url", "survey_url"})
 LINK_SCHEMES = frozenset({"http", "https", "mailto"})
 
 _FIELD = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")

@@ -15,6 +15,7 @@ from patron.commerce.models import Offering
 from patron.core.problems import Problem
 from patron.feedback import dues, results
 from patron.feedback.items import (
+    SOONEST_DUE,
     do_close,
     do_log_call,
     do_open_item,
@@ -69,7 +70,7 @@ def feedback_list(request):
     view = view if view in VIEWS else "open"
     items = _listed(view, request.user, now).select_related("party", "owner")
     if view != "closed":
-        items = items.order_by("respond_due", "resolve_due", "pk")
+        items = items.order_by(*SOONEST_DUE)
     rows = [(item, dues.next_due(item), dues.hours_late(item, now)) for item in items[:SHOWN]]
     counts = {
         "overdue": overdue_items(now).count(),
@@ -118,6 +119,7 @@ def feedback_detail(request, pk: int):
             "replies": replies,
             "follow_ups": item.follow_ups.order_by("pk"),
             "note_form": NoteForm(),
+            "may_answer": may_answer(request.user, item),
             "close_form": CloseForm(),
         },
     )
@@ -153,6 +155,10 @@ def feedback_new(request, party_pk: int):
 @require_POST
 def feedback_change(request, pk: int, change: str):
     item = get_object_or_404(FeedbackItem, pk=pk)
+    if not may_answer(request.user, item):
+        return render(request, "403.html", status=403)
+    if change not in CHANGES:
+        return redirect("feedback_item", pk=pk)
     try:
         _change(request, item, change)
     except Problem as problem:
@@ -160,6 +166,15 @@ def feedback_change(request, pk: int, change: str):
     else:
         messages.success(request, _("Saved on their timeline."))
     return redirect("feedback_item", pk=pk)
+
+
+CHANGES = ("call", "reply", "wait", "resume", "close", "reopen")
+
+
+def may_answer(user, item: FeedbackItem) -> bool:
+    """The item's owner, whoever it was passed to, and owners and managers: a staff member
+    does not write to, close or reopen someone else's feedback."""
+    return user.pk in (item.owner_id, item.escalated_to_id) or roles.can_run_campaigns(user)
 
 
 def _change(request, item: FeedbackItem, change: str) -> None:

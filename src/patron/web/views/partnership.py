@@ -70,6 +70,7 @@ def change_list(request):
         {
             "changes": Change.objects.order_by("-made_on", "-pk")[:200],
             "may_change": may,
+            "may_tell": roles.is_owner(request.user),
             "year": year,
             "summaries": summaries,
             "summary_example": changes.summary_words(summaries[0], year) if summaries else None,
@@ -81,6 +82,7 @@ def change_list(request):
 def change_detail(request, pk: int):
     change = get_object_or_404(Change, pk=pk)
     may = roles.can_run_campaigns(request.user) and change.announced_at is None
+    may_tell = roles.is_owner(request.user) and change.announced_at is None
     if request.method == "POST" and may:
         ids = [int(v) for v in request.POST.getlist("items") if v.isdigit()]
         change.title = request.POST.get("title", change.title)[:200]
@@ -110,11 +112,12 @@ def change_detail(request, pk: int):
             "q": query,
             "preview": changes.preview(change),
             "may_change": may,
+            "may_tell": may_tell,
         },
     )
 
 
-@allowed(roles.can_run_campaigns)
+@allowed(roles.is_owner)
 @require_POST
 def change_announce(request, pk: int):
     change = get_object_or_404(Change, pk=pk)
@@ -131,10 +134,13 @@ def change_announce(request, pk: int):
     return redirect("change", pk=pk)
 
 
-@allowed(roles.can_run_campaigns)
+@allowed(roles.is_owner)
 @require_POST
 def year_summaries_send(request):
     year = timezone.localdate().year
+    if request.POST.get("read") != "on":
+        messages.error(request, _("Tick that you read the message first."))
+        return redirect("changes")
     counts = changes.do_send_year_summaries(year, actor=request.user)
     count = sum(n for key, n in counts.items() if key.startswith("told_"))
     messages.success(request, _("%(n)s clients are being sent their year.") % {"n": count})
@@ -274,6 +280,10 @@ def account_plan(request, pk: int):
 def plan_change(request, pk: int, change: str):
     party = get_party_for_user(request, pk)
     actor = request.user
+    relationship = getattr(party, "relationship", None)
+    manager_id = relationship.owner_id if relationship else None
+    if actor.pk != manager_id and not roles.can_run_campaigns(actor):
+        return render(request, "403.html", status=403)  # the client's manager, or above
     try:
         if change == "plan":
             plans.do_save_plan(
