@@ -674,9 +674,9 @@ def _listening(rng, now: dt.datetime) -> None:
         invitations.append(invitation)
     SurveyInvitation.objects.bulk_create(invitations, batch_size=1000)
     record_activities(entries)
-    answered = SurveyInvitation.objects.filter(
-        status=InvitationStatus.ANSWERED, comment__gt=""
-    ).select_related("party__relationship__owner")
+    answered = SurveyInvitation.objects.filter(status=InvitationStatus.ANSWERED).select_related(
+        "party__relationship__owner"
+    )
     for invitation in answered.order_by("answered_at"):
         if not needs_answer(invitation.kind, invitation.score, invitation.comment):
             continue

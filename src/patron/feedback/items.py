@@ -216,7 +216,8 @@ def _close_quietly(item: FeedbackItem, now: dt.datetime, reason: dict) -> None:
 
 
 def _locked(item: FeedbackItem) -> FeedbackItem:
-    return FeedbackItem.objects.select_for_update().select_related("party").get(pk=item.pk)
+    locked = FeedbackItem.objects.select_for_update(of=("self",)).select_related("party")
+    return locked.get(pk=item.pk)
 
 
 def _check_open(item: FeedbackItem) -> None:

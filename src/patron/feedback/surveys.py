@@ -347,7 +347,7 @@ def ask_party(ask: Ask, *, now: dt.datetime | None = None) -> str:
     with transaction.atomic():
         party = (
             Party.objects.select_related("relationship__owner")
-            .select_for_update()
+            .select_for_update(of=("self",))  # PostgreSQL locks no outer join's nullable side
             .get(pk=ask.party_id)
         )
         if SurveyInvitation.objects.filter(party=party, about=ask.about).exists():
