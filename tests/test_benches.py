@@ -25,6 +25,7 @@ pytestmark = pytest.mark.processes  # each runs its own databases, SQLite and Po
         ("segments.py", ["--parties", "5000"], "ratio to the floor"),
         ("score_end_to_end.py", ["--parties", "2000", "--only", "sqlite"], "ratio:"),
         ("hostile_inputs.py", ["--megabytes", "1"], "goal:"),
+        ("ledger.py", ["--operations", "200"], "ratio to the floor"),
     ],
 )
 def test_the_bench_runs_at_a_smoke_size(script, arguments, says, tmp_path):

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "patron.insight",
     "patron.outreach",
     "patron.feedback",
+    "patron.loyalty",
     "patron.web",
     "anymail",
 ]

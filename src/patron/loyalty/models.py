@@ -1,0 +1,103 @@
+"""Points (적립금): an append-only ledger of lots and the allocations that draw on them.
+
+Every earning is a lot (an ``EARN`` entry, or a ``REFUND`` of points spent on an order that
+was cancelled): its amount, why, when it becomes spendable and when it expires. What a lot
+holds is the sum of its allocations: its release (+), the spends and expiries drawn from it
+(-). Each entry says by how much it changes the spendable balance (``delta``); the cached
+balance (``PointBalance``) is the sum of the deltas, kept by a conditional UPDATE and a CHECK
+that it is never negative. Entries and allocations are never changed or deleted: database
+triggers refuse it (migration 0001), and each entry carries a unique idempotency key, so a
+request replayed writes nothing twice.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from patron.commerce.models import Order
+from patron.parties.models import Party
+
+
+class EntryKind(models.TextChoices):
+    EARN = "earn", _("Earned")  # a lot, pending until its release (delta 0)
+    RELEASE = "release", _("Became usable")  # the lot's points join the balance
+    SPEND = "spend", _("Used")
+    EXPIRE = "expire", _("Expired")
+    REVOKE = "revoke", _("Taken back")  # an earning undone (a cancelled or returned order)
+    REFUND = "refund", _("Given back")  # points spent on an order undone: a new lot, usable
+    ADJUST = "adjust", _("Corrected by a person")
+
+
+# Entries that are lots: points that can be drawn from.
+LOT_KINDS = (EntryKind.EARN, EntryKind.REFUND)
+
+
+class PointEntry(models.Model):
+    party_merge = "keep"  # never moved: the ledger is append-only (triggers refuse updates)
+
+    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="+", db_index=False)
+    kind = models.CharField(max_length=8, choices=EntryKind)
+    # The points of the entry (always positive) and its effect on the spendable balance.
+    amount = models.PositiveIntegerField()
+    delta = models.IntegerField()
+    # Why, as a message: {"code": "points.earn.order", "order": "SO-1", "rate": 1}.
+    reason = models.JSONField(default=dict, blank=True)
+    # Lots: when the points become usable and when they expire.
+    available_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    order = models.ForeignKey(
+        Order, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # What this entry undoes or settles (a revoke's earning, a refund's spend, a lot's release).
+    of_entry = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    idempotency_key = models.CharField(max_length=120, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["party", "created_at"], name="point_entry_party"),
+            models.Index(fields=["kind", "available_at"], name="point_entry_release"),
+            models.Index(fields=["kind", "expires_at"], name="point_entry_expiry"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="point_entry_amount")
+        ]
+
+
+class PointAllocation(models.Model):
+    """What an entry put into or took out of a lot (signed)."""
+
+    party_merge = "keep"
+
+    entry = models.ForeignKey(PointEntry, on_delete=models.PROTECT, related_name="allocations")
+    lot = models.ForeignKey(PointEntry, on_delete=models.PROTECT, related_name="drawn")
+    amount = models.IntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["lot"], name="point_allocation_lot")]
+
+
+class PointBalance(models.Model):
+    """The spendable balance, cached: always the sum of the party's entries' deltas."""
+
+    party_merge = "keep"
+
+    party = models.OneToOneField(
+        Party, on_delete=models.PROTECT, primary_key=True, related_name="points"
+    )
+    available = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(available__gte=0), name="point_balance_never_negative"
+            )
+        ]

@@ -1,0 +1,32 @@
+"""How the loyalty app's messages read."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from patron.core.wording import number, wording
+
+
+@wording("points.not_positive")
+def _not_positive(points: int = 0, **_rest: Any) -> str:
+    return _("Points must be a whole number above zero, not %(points)s.") % {"points": points}
+
+
+@wording("points.not_enough")
+def _not_enough(wanted: int = 0, balance: int = 0, **_rest: Any) -> str:
+    return _("Not enough points: %(wanted)s asked, %(balance)s usable.") % {
+        "wanted": number(wanted),
+        "balance": number(balance),
+    }
+
+
+@wording("points.released")
+def _released(**_rest: Any) -> str:
+    return _("became usable")
+
+
+@wording("points.expired")
+def _expired(**_rest: Any) -> str:
+    return _("expired")

@@ -1,0 +1,229 @@
+"""The points ledger: lots and allocations, never changed, never negative, never twice."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import zoneinfo
+
+import pytest
+from django.db import DatabaseError, connection, transaction
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
+
+from patron.loyalty import ledger
+from patron.loyalty.ledger import PointsRefused
+from patron.loyalty.models import PointAllocation, PointEntry
+
+from .conftest import make_party
+
+pytestmark = pytest.mark.django_db
+
+SEOUL = zoneinfo.ZoneInfo("Asia/Seoul")
+T0 = dt.datetime(2026, 12, 7, 10, tzinfo=SEOUL)
+
+
+def earn(party, points, *, key, days_pending=0, months=36, now=T0):
+    return ledger.earn(
+        party.pk,
+        points,
+        key=key,
+        reason={"code": "points.earn.test"},
+        available_at=now + dt.timedelta(days=days_pending),
+        expires_at=now + dt.timedelta(days=30 * months),
+        now=now,
+    )
+
+
+def test_a_pending_lot_is_usable_only_after_its_days(db):
+    party = make_party(1)
+    earn(party, 1000, key="o1", days_pending=7)
+    assert ledger.balance_of(party.pk) == 0
+    with pytest.raises(PointsRefused) as refused:
+        ledger.spend(party.pk, 100, key="s1", reason={}, now=T0 + dt.timedelta(days=6))
+    assert refused.value.code == "points.not_enough"
+    assert ledger.release_due(T0 + dt.timedelta(days=6, hours=23)) == 0
+    assert ledger.release_due(T0 + dt.timedelta(days=7)) == 1
+    assert ledger.release_due(T0 + dt.timedelta(days=8)) == 0  # once
+    assert ledger.balance_of(party.pk) == 1000
+
+
+def test_spending_draws_the_soonest_to_expire_first_and_says_from_which(db):
+    party = make_party(1)
+    late = earn(party, 500, key="late", months=36)
+    soon = earn(party, 300, key="soon", months=2)
+    spent = ledger.spend(party.pk, 400, key="s1", reason={}, now=T0)
+    drawn = dict(PointAllocation.objects.filter(entry=spent).values_list("lot_id", "amount"))
+    assert drawn == {soon.pk: -300, late.pk: -100}
+    assert ledger.balance_of(party.pk) == 400 and ledger.consistent(party.pk)
+
+
+def test_a_replayed_key_writes_one_entry(db):
+    party = make_party(1)
+    first = earn(party, 1000, key="order:1:earn")
+    again = earn(party, 1000, key="order:1:earn")
+    assert first.pk == again.pk and ledger.balance_of(party.pk) == 1000
+    one = ledger.spend(party.pk, 300, key="counter:77", reason={})
+    two = ledger.spend(party.pk, 300, key="counter:77", reason={})
+    assert one.pk == two.pk and ledger.balance_of(party.pk) == 700
+    assert PointEntry.objects.filter(kind="spend").count() == 1
+
+
+def test_expiry_takes_what_a_lot_still_holds_once(db):
+    party = make_party(1)
+    earn(party, 500, key="a", months=1)
+    earn(party, 500, key="b", months=12)
+    ledger.spend(party.pk, 200, key="s", reason={})
+    later = T0 + dt.timedelta(days=31)
+    assert ledger.expire_due(later) == 1
+    assert ledger.expire_due(later) == 0
+    assert ledger.balance_of(party.pk) == 500  # 300 left of "a" expired
+    assert ledger.consistent(party.pk)
+
+
+def test_spending_after_an_expiry_date_uses_only_what_is_still_valid(db):
+    party = make_party(1)
+    earn(party, 500, key="a", months=1)
+    with pytest.raises(PointsRefused):
+        ledger.spend(party.pk, 100, key="s", reason={}, now=T0 + dt.timedelta(days=31))
+    assert ledger.balance_of(party.pk) == 0 and ledger.consistent(party.pk)
+
+
+def test_a_return_takes_back_its_earning_and_gives_back_its_spending(db):
+    party = make_party(1)
+    lot = earn(party, 1000, key="order:1")
+    spent = ledger.spend(party.pk, 600, key="order:2:spend", reason={})
+    ledger.refund(spent, 300, key="order:2:return:1", reason={"code": "points.refund"})
+    assert ledger.balance_of(party.pk) == 700
+    taken = ledger.revoke(lot, 900, key="order:1:cancel", reason={"code": "points.revoke"})
+    # 700 were there to take back; 200 of the 900 had been spent already.
+    assert (taken.amount, taken.reason["short"]) == (700, 200)
+    assert ledger.balance_of(party.pk) == 0 and ledger.consistent(party.pk)
+    assert ledger.revoke(lot, 900, key="order:1:cancel", reason={}) == taken  # replay
+
+
+def test_a_pending_lot_revoked_releases_only_the_rest(db):
+    party = make_party(1)
+    lot = earn(party, 1000, key="order:1", days_pending=7)
+    ledger.revoke(lot, 400, key="order:1:return", reason={})
+    ledger.release_due(T0 + dt.timedelta(days=7))
+    assert ledger.balance_of(party.pk) == 600 and ledger.consistent(party.pk)
+
+
+@pytest.mark.parametrize("statement", ["UPDATE {t} SET amount = 1", "DELETE FROM {t}"])
+def test_raw_sql_cannot_change_or_delete_the_ledger(db, statement):
+    party = make_party(1)
+    earn(party, 1000, key="o1")
+    for table in ("loyalty_pointentry", "loyalty_pointallocation"):
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(statement.format(t=table))
+    assert ledger.balance_of(party.pk) == 1000 and ledger.consistent(party.pk)
+
+
+def test_the_balance_can_never_be_set_below_zero(db):
+    party = make_party(1)
+    earn(party, 10, key="o1")
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("UPDATE loyalty_pointbalance SET available = -1")
+
+
+class LedgerMachine(RuleBasedStateMachine):
+    """Any sequence of earn, release, spend, expire, revoke and refund keeps the cached
+    balance equal to the ledger, never negative, and no lot below zero."""
+
+    made = 0
+
+    def __init__(self) -> None:
+        super().__init__()
+        LedgerMachine.made += 1
+        self.party = make_party(1000 + LedgerMachine.made)
+        self.now = T0
+        self.step = 0
+        self.lots: list[PointEntry] = []
+        self.spends: list[PointEntry] = []
+
+    def key(self) -> str:
+        self.step += 1
+        return f"m{self.party.pk}:{self.step}"
+
+    @rule(points=st.integers(1, 5000), pending=st.integers(0, 10), months=st.integers(1, 40))
+    def earn(self, points, pending, months):
+        self.lots.append(
+            earn(
+                self.party,
+                points,
+                key=self.key(),
+                days_pending=pending,
+                months=months,
+                now=self.now,
+            )
+        )
+
+    @rule(days=st.integers(1, 400))
+    def time_passes(self, days):
+        self.now += dt.timedelta(days=days)
+        ledger.release_due(self.now)
+        ledger.expire_due(self.now)
+
+    @rule(points=st.integers(1, 8000))
+    def spend(self, points):
+        with contextlib.suppress(PointsRefused):
+            self.spends.append(
+                ledger.spend(self.party.pk, points, key=self.key(), reason={}, now=self.now)
+            )
+
+    @rule(data=st.data(), points=st.integers(1, 5000))
+    def revoke(self, data, points):
+        if self.lots:
+            lot = data.draw(st.sampled_from(self.lots))
+            ledger.revoke(lot, points, key=self.key(), reason={}, now=self.now)
+
+    @rule(data=st.data(), points=st.integers(1, 5000))
+    def refund(self, data, points):
+        if self.spends:
+            spent = data.draw(st.sampled_from(self.spends))
+            ledger.refund(spent, points, key=self.key(), reason={}, now=self.now)
+
+    @rule()
+    def replay(self):
+        if self.step:
+            # The last key again, as a retried request: nothing changes.
+            before = ledger.ledger_sum(self.party.pk)
+            last = PointEntry.objects.filter(party=self.party).order_by("-pk").first()
+            if last is not None and last.kind == "spend":
+                ledger.spend(
+                    self.party.pk, last.amount, key=last.idempotency_key, reason={}, now=self.now
+                )
+            assert ledger.ledger_sum(self.party.pk) == before
+
+    @invariant()
+    def balance_is_the_ledger(self):
+        assert ledger.balance_of(self.party.pk) >= 0
+        assert ledger.consistent(self.party.pk)
+
+
+@pytest.mark.django_db
+def test_any_sequence_keeps_the_ledger_and_the_balance_equal():
+    LedgerMachine.TestCase.settings = settings(
+        max_examples=25,
+        stateful_step_count=25,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    LedgerMachine.TestCase().runTest()
+
+
+def test_a_redemption_replayed_after_the_points_ran_out_returns_the_first(db):
+    party = make_party(1)
+    earn(party, 300, key="o1")
+    first = ledger.spend(party.pk, 300, key="counter:1", reason={})
+    again = ledger.spend(party.pk, 300, key="counter:1", reason={})
+    assert again.pk == first.pk and ledger.balance_of(party.pk) == 0
+    with pytest.raises(PointsRefused):
+        ledger.spend(party.pk, 300, key="counter:2", reason={})
+    assert not PointEntry.objects.filter(idempotency_key="counter:2").exists()
