@@ -101,3 +101,50 @@ class PointBalance(models.Model):
                 condition=models.Q(available__gte=0), name="point_balance_never_negative"
             )
         ]
+
+
+# -- the programme's rules -------------------------------------------------------------------------
+
+# Marketplaces whose buyers earn the marketplace's own points (SmartStore's belong to Naver
+# Pay): their orders earn nothing here unless the owner says otherwise.
+MARKETPLACE_SOURCES = ["smartstore", "coupang", "11st", "esm"]
+
+
+class Rounding(models.IntegerChoices):
+    WON = 1, _("To the won")
+    TEN_WON = 10, _("To ten won")
+
+
+class PointsProgram(models.Model):
+    """The business's points rules (one row). Off until the owner turns it on; only orders
+    from ``starts_on`` earn, so an import of past years mints nothing."""
+
+    enabled = models.BooleanField(default=False)
+    starts_on = models.DateField(null=True, blank=True)
+    rate_percent = models.DecimalField(max_digits=5, decimal_places=2, default=1)
+    rounding = models.PositiveSmallIntegerField(choices=Rounding, default=Rounding.WON)
+    pending_days = models.PositiveSmallIntegerField(default=7)
+    lifetime_months = models.PositiveSmallIntegerField(default=36)
+    min_balance_to_use = models.PositiveIntegerField(default=1000)
+    max_share_percent = models.PositiveSmallIntegerField(default=50)  # of an order, in points
+    # Sources whose orders do not earn (marketplaces by default).
+    excluded_sources = models.JSONField(default=list, blank=True)
+    # At most this many points per order and per party in 30 days (0: no cap).
+    cap_per_order = models.PositiveIntegerField(default=0)
+    cap_per_30_days = models.PositiveIntegerField(default=0)
+    birthday_bonus = models.PositiveIntegerField(default=0)
+    referral_bonus = models.PositiveIntegerField(default=0)
+
+
+class PointsRate(models.Model):
+    """An earning rate for an offering category or an offering kind (catalogue, tailored)
+    instead of the programme's."""
+
+    category = models.CharField(max_length=100, blank=True)
+    offering_kind = models.CharField(max_length=16, blank=True)
+    rate_percent = models.DecimalField(max_digits=5, decimal_places=2)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["category", "offering_kind"], name="points_rate_unique")
+        ]

@@ -30,3 +30,21 @@ def _released(**_rest: Any) -> str:
 @wording("points.expired")
 def _expired(**_rest: Any) -> str:
     return _("expired")
+
+
+@wording("points.earn.order")
+def _earn_order(order: str = "", rate: str = "", **_rest: Any) -> str:
+    return _("earned on order %(order)s (%(rate)s%%)") % {"order": order, "rate": rate}
+
+
+@wording("points.revoke.order")
+def _revoke_order(order: str = "", short: int = 0, **_rest: Any) -> str:
+    text = _("taken back: order %(order)s was cancelled or returned") % {"order": order}
+    if short:
+        text += " · " + _("%(n)s had been used already") % {"n": number(short)}
+    return text
+
+
+@wording("points.refund.order")
+def _refund_order(order: str = "", **_rest: Any) -> str:
+    return _("given back: order %(order)s was cancelled or returned") % {"order": order}
