@@ -4,41 +4,59 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('loyalty', '0001_points_ledger'),
+        ("loyalty", "0001_points_ledger"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PointsProgram',
+            name="PointsProgram",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('enabled', models.BooleanField(default=False)),
-                ('starts_on', models.DateField(blank=True, null=True)),
-                ('rate_percent', models.DecimalField(decimal_places=2, default=1, max_digits=5)),
-                ('rounding', models.PositiveSmallIntegerField(choices=[(1, 'To the won'), (10, 'To ten won')], default=1)),
-                ('pending_days', models.PositiveSmallIntegerField(default=7)),
-                ('lifetime_months', models.PositiveSmallIntegerField(default=36)),
-                ('min_balance_to_use', models.PositiveIntegerField(default=1000)),
-                ('max_share_percent', models.PositiveSmallIntegerField(default=50)),
-                ('excluded_sources', models.JSONField(blank=True, default=list)),
-                ('cap_per_order', models.PositiveIntegerField(default=0)),
-                ('cap_per_30_days', models.PositiveIntegerField(default=0)),
-                ('birthday_bonus', models.PositiveIntegerField(default=0)),
-                ('referral_bonus', models.PositiveIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("enabled", models.BooleanField(default=False)),
+                ("starts_on", models.DateField(blank=True, null=True)),
+                ("rate_percent", models.DecimalField(decimal_places=2, default=1, max_digits=5)),
+                (
+                    "rounding",
+                    models.PositiveSmallIntegerField(
+                        choices=[(1, "To the won"), (10, "To ten won")], default=1
+                    ),
+                ),
+                ("pending_days", models.PositiveSmallIntegerField(default=7)),
+                ("lifetime_months", models.PositiveSmallIntegerField(default=36)),
+                ("min_balance_to_use", models.PositiveIntegerField(default=1000)),
+                ("max_share_percent", models.PositiveSmallIntegerField(default=50)),
+                ("excluded_sources", models.JSONField(blank=True, default=list)),
+                ("cap_per_order", models.PositiveIntegerField(default=0)),
+                ("cap_per_30_days", models.PositiveIntegerField(default=0)),
+                ("birthday_bonus", models.PositiveIntegerField(default=0)),
+                ("referral_bonus", models.PositiveIntegerField(default=0)),
             ],
         ),
         migrations.CreateModel(
-            name='PointsRate',
+            name="PointsRate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('category', models.CharField(blank=True, max_length=100)),
-                ('offering_kind', models.CharField(blank=True, max_length=16)),
-                ('rate_percent', models.DecimalField(decimal_places=2, max_digits=5)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("category", models.CharField(blank=True, max_length=100)),
+                ("offering_kind", models.CharField(blank=True, max_length=16)),
+                ("rate_percent", models.DecimalField(decimal_places=2, max_digits=5)),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('category', 'offering_kind'), name='points_rate_unique')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("category", "offering_kind"), name="points_rate_unique"
+                    )
+                ],
             },
         ),
     ]
