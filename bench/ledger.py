@@ -3,10 +3,12 @@
     python bench/ledger.py [--operations 5000]
 
 One process per database (the PostgreSQL pass re-runs this script with DATABASE_URL set).
-Patron: `loyalty.ledger.earn` (a lot usable at once: the earning, its release, the lot's
-allocation, the balance) and `loyalty.ledger.spend` (the idempotency check, due expiries,
-the conditional UPDATE of the balance, the entry, the allocations from the lots that expire
-soonest), each one transaction, over `--operations` parties. Floor: per operation, one
+Patron: `loyalty.ledger.earn` of a lot usable at once (its entry, its allocation, the
+balance's upsert) and `loyalty.ledger.spend` (the entry, whose unique key refuses a replay;
+the conditional UPDATE of the balance; the lots read; the allocations), each one
+transaction, over `--operations` parties with one lot each: the counter's case. A party
+with years of lots reads more of them; a pending earning is released later by a periodic
+step (not measured here). Floor: per operation, one
 transaction of the bare conditional UPDATE of the balance and the INSERT of one ledger row.
 Goal: each >= 0.5x the floor.
 """

@@ -98,7 +98,7 @@ def test_a_return_takes_back_its_earning_and_gives_back_its_spending(db):
     assert ledger.balance_of(party.pk) == 700
     taken = ledger.revoke(lot, 900, key="order:1:cancel", reason={"code": "points.revoke"})
     # 700 were there to take back; 200 of the 900 had been spent already.
-    assert (taken.amount, taken.reason["short"]) == (700, 200)
+    assert (taken.amount, -taken.delta, taken.reason["short"]) == (900, 700, 200)
     assert ledger.balance_of(party.pk) == 0 and ledger.consistent(party.pk)
     assert ledger.revoke(lot, 900, key="order:1:cancel", reason={}) == taken  # replay
 
@@ -227,3 +227,45 @@ def test_a_redemption_replayed_after_the_points_ran_out_returns_the_first(db):
     with pytest.raises(PointsRefused):
         ledger.spend(party.pk, 300, key="counter:2", reason={})
     assert not PointEntry.objects.filter(idempotency_key="counter:2").exists()
+
+
+def test_a_key_used_for_another_party_or_operation_is_refused(db):
+    first, second = make_party(1), make_party(2)
+    earn(first, 1000, key="o1")
+    earn(second, 1000, key="o2")
+    ledger.spend(first.pk, 100, key="counter:77", reason={})
+    with pytest.raises(PointsRefused) as refused:
+        ledger.spend(second.pk, 100, key="counter:77", reason={})
+    assert refused.value.code == "points.key_reused"
+    with pytest.raises(PointsRefused):
+        earn(first, 5, key="counter:77")
+    assert ledger.balance_of(second.pk) == 1000
+
+
+def test_a_take_back_with_nothing_left_still_records_its_claim(db):
+    party = make_party(1)
+    lot = earn(party, 1000, key="o1")
+    ledger.spend(party.pk, 1000, key="s1", reason={})
+    claim = ledger.revoke(lot, 400, key="o1:return", reason={})
+    assert (claim.amount, claim.delta, claim.reason["short"]) == (400, 0, 400)
+    assert ledger.revoke(lot, 400, key="o1:return", reason={}).pk == claim.pk
+    assert ledger.consistent(party.pk)
+
+
+def test_points_given_back_from_points_that_never_expire_never_expire(db):
+    party = make_party(1)
+    ledger.earn(party.pk, 500, key="o1", reason={}, available_at=T0, expires_at=None, now=T0)
+    spent = ledger.spend(party.pk, 500, key="s1", reason={}, now=T0)
+    back = ledger.refund(spent, 500, key="s1:back", reason={}, now=T0)
+    assert back.expires_at is None
+
+
+def test_naive_moments_and_fractions_are_refused(db):
+    party = make_party(1)
+    with pytest.raises(ValueError):
+        ledger.earn(
+            party.pk, 10, key="n", reason={}, available_at=dt.datetime(2026, 1, 1), expires_at=None
+        )
+    with pytest.raises(PointsRefused):
+        ledger.earn(party.pk, 10.5, key="f", reason={}, available_at=T0, expires_at=None, now=T0)
+    assert not PointEntry.objects.exists()

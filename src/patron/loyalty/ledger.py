@@ -30,6 +30,17 @@ class PointsRefused(Problem):
     """A points operation that cannot be done so (not enough points, nothing to undo)."""
 
 
+def _checked(points, *moments: dt.datetime | None) -> int:
+    """Points are whole numbers above zero; moments are aware (a naive one would be read
+    nine hours apart by the ORM and by SQL)."""
+    for moment in moments:
+        if moment is not None and timezone.is_naive(moment):
+            raise ValueError("points ledger moments must be aware datetimes")
+    if isinstance(points, bool) or not isinstance(points, int) or points <= 0:
+        raise PointsRefused("points.not_positive", points=str(points))
+    return points
+
+
 def balance_of(party_id: int) -> int:
     found = PointBalance.objects.filter(party_id=party_id).values_list("available", flat=True)
     return next(iter(found), 0)
@@ -42,6 +53,13 @@ def ledger_sum(party_id: int) -> int:
 
 def _replayed(key: str) -> PointEntry | None:
     return PointEntry.objects.filter(idempotency_key=key).first()
+
+
+def _same(entry: PointEntry | None, party_id: int, kind: str) -> PointEntry | None:
+    """A replay is the same operation for the same party: a key reused for another is refused."""
+    if entry is not None and (entry.party_id != party_id or entry.kind != kind):
+        raise PointsRefused("points.key_reused", key=entry.idempotency_key)
+    return entry
 
 
 def _once(
@@ -70,11 +88,15 @@ def _entry(party_id: int, kind: str, amount: int, delta: int, key: str, **fields
 
 
 def _add(party_id: int, points: int) -> None:
-    updated = PointBalance.objects.filter(party_id=party_id).update(
-        available=F("available") + points
-    )
-    if not updated:
-        PointBalance.objects.create(party_id=party_id, available=points)
+    with connection.cursor() as cursor:
+        cursor.execute(_ADD, [party_id, points])
+
+
+def _lock(party_id: int) -> None:
+    """Hold the party's balance row until the transaction ends (made at 0 if it is new):
+    every operation that reads what lots hold does so under it, so two of them never read
+    the same lots at once (PostgreSQL; SQLite runs one writer at a time anyway)."""
+    _add(party_id, 0)  # an upsert: it takes the row's lock, and makes the row if missing
 
 
 def _take(party_id: int, points: int) -> bool:
@@ -134,9 +156,8 @@ def earn(
     now: dt.datetime | None = None,
 ) -> PointEntry:
     """A lot of `points`, pending until `available_at` (released at once when it has come)."""
-    if points <= 0:
-        raise PointsRefused("points.not_positive", points=points)
     now = now or timezone.now()
+    points = _checked(points, available_at, expires_at, now)
 
     def write() -> PointEntry:
         if available_at <= now:
@@ -155,15 +176,14 @@ def earn(
             created_at=now,
         )
 
-    entry = _once(key, write, look_first=available_at > now)
-    return entry
+    return _same(_once(key, write, look_first=available_at > now), party_id, EntryKind.EARN)
 
 
 def _pending_revoked(lot: PointEntry) -> int:
     return (
-        PointEntry.objects.filter(of_entry=lot, kind=EntryKind.REVOKE, delta=0).aggregate(
-            s=Sum("amount")
-        )["s"]
+        PointEntry.objects.filter(
+            of_entry=lot, kind=EntryKind.REVOKE, reason__pending=True
+        ).aggregate(s=Sum("amount"))["s"]
         or 0
     )
 
@@ -177,7 +197,7 @@ def _release(lot: PointEntry, now: dt.datetime) -> PointEntry | None:
         EntryKind.RELEASE,
         usable,
         usable,
-        f"release:{lot.pk}",
+        f"ledger:release:{lot.pk}",
         of_entry=lot,
         reason={"code": "points.released"},
         created_at=now,
@@ -203,11 +223,15 @@ def release_due(now: dt.datetime | None = None) -> int:
         _released()
     )
     count = 0
-    for pk in due.values_list("pk", flat=True).iterator():
-        with transaction.atomic():
-            lot = PointEntry.objects.get(pk=pk)
-            if _replayed(f"release:{pk}") is None and _release(lot, now):
-                count += 1
+    for pk, party_id in list(due.values_list("pk", "party_id")):  # no cursor left open
+        try:
+            with transaction.atomic():
+                _lock(party_id)
+                lot = PointEntry.objects.get(pk=pk)
+                if _replayed(f"ledger:release:{pk}") is None and _release(lot, now):
+                    count += 1
+        except IntegrityError:
+            continue  # another worker released it meanwhile
     return count
 
 
@@ -226,9 +250,8 @@ def spend(
 ) -> PointEntry:
     """Use points: refused unless the balance holds them; drawn from the lots that expire
     soonest. Lots past their expiry are expired first (the balance says what can be used)."""
-    if points <= 0:
-        raise PointsRefused("points.not_positive", points=points)
     now = now or timezone.now()
+    points = _checked(points, now)
     for _attempt in range(2):
         try:
             entry = _once(
@@ -239,7 +262,7 @@ def spend(
         except _ExpiredFirst:
             expire_due(now, party_id=party_id)  # then once more, with what is still valid
             continue
-        return entry
+        return _same(entry, party_id, EntryKind.SPEND)
     raise RuntimeError(f"party {party_id}: lots kept expiring while spending")
 
 
@@ -253,7 +276,7 @@ def _expire(lot: PointEntry, remaining: int, now: dt.datetime) -> PointEntry:
         EntryKind.EXPIRE,
         remaining,
         -remaining,
-        f"expire:{lot.pk}",
+        f"ledger:expire:{lot.pk}",
         of_entry=lot,
         reason={"code": "points.expired", "lot": lot.pk},
         created_at=now,
@@ -276,15 +299,19 @@ def expire_due(now: dt.datetime | None = None, *, party_id: int | None = None) -
     if party_id is not None:
         due = due.filter(party_id=party_id)
     count = 0
-    for pk in due.values_list("pk", flat=True).iterator():
-        with transaction.atomic():
-            if _replayed(f"expire:{pk}") is not None:
-                continue
-            lot = PointEntry.objects.get(pk=pk)
-            remaining = lot.drawn.aggregate(s=Sum("amount"))["s"] or 0
-            if remaining > 0:
-                _expire(lot, remaining, now)
-                count += 1
+    for pk, owner in list(due.values_list("pk", "party_id")):  # no cursor left open
+        try:
+            with transaction.atomic():
+                _lock(owner)  # then read what the lot holds: no spend draws meanwhile
+                if _replayed(f"ledger:expire:{pk}") is not None:
+                    continue
+                lot = PointEntry.objects.get(pk=pk)
+                remaining = lot.drawn.aggregate(s=Sum("amount"))["s"] or 0
+                if remaining > 0:
+                    _expire(lot, remaining, now)
+                    count += 1
+        except IntegrityError:
+            continue  # another worker expired it meanwhile
     return count
 
 
@@ -297,11 +324,15 @@ def revoke(
     """Take back up to `points` of an earning (an order cancelled or returned). A pending lot
     simply releases less. A released one gives back what it still holds, then what the
     balance holds; what was already spent cannot be taken back, and the entry says how much
-    (``reason["short"]``). None when nothing is left to take."""
+    (``reason["short"]``). None when nothing is left to claim."""
     now = now or timezone.now()
+    points = _checked(points, now)
 
     def write() -> PointEntry | None:
+        _lock(lot.party_id)
         locked = PointEntry.objects.get(pk=lot.pk)
+        if locked.kind not in LOT_KINDS:
+            raise PointsRefused("points.not_a_lot")
         already = (
             PointEntry.objects.filter(of_entry=locked, kind=EntryKind.REVOKE).aggregate(
                 s=Sum("amount")
@@ -319,30 +350,33 @@ def revoke(
                 0,
                 key,
                 of_entry=locked,
-                reason=reason,
+                reason={**reason, "pending": True},
                 created_at=now,
             )
+        # What was spent already cannot be taken back: the entry keeps the whole claim
+        # (its amount) and says what could not be taken (``short``); its delta is what was.
         taken = min(wanted, balance_of(locked.party_id))
-        if taken <= 0 or not _take(locked.party_id, taken):
-            return None
+        if taken and not _take(locked.party_id, taken):
+            raise RuntimeError(f"party {locked.party_id}: the balance moved under its lock")
         entry = _entry(
             locked.party_id,
             EntryKind.REVOKE,
-            taken,
+            wanted,
             -taken,
             key,
             of_entry=locked,
             reason={**reason, "short": wanted - taken},
             created_at=now,
         )
-        lots = usable_lots(locked.party_id, now)
-        own = [x for x in lots if x.entry.pk == locked.pk]
-        others = [x for x in lots if x.entry.pk != locked.pk]
-        if _draw(entry, own + others, taken) != taken:
-            raise RuntimeError(f"party {locked.party_id}: lots hold less than the balance")
+        if taken:
+            lots = usable_lots(locked.party_id, now)
+            own = [x for x in lots if x.entry.pk == locked.pk]
+            others = [x for x in lots if x.entry.pk != locked.pk]
+            if _draw(entry, own + others, taken) != taken:
+                raise RuntimeError(f"party {locked.party_id}: lots hold less than the balance")
         return entry
 
-    return _once(key, write)
+    return _same(_once(key, write), lot.party_id, EntryKind.REVOKE)
 
 
 def refund(
@@ -352,8 +386,13 @@ def refund(
     usable at once, expiring with the latest lot it was drawn from, and at least 30 days
     from now. None when all of it was given back already."""
     now = now or timezone.now()
+    points = _checked(points, now)
+
+    if spent.kind != EntryKind.SPEND:
+        raise PointsRefused("points.not_a_spending")
 
     def write() -> PointEntry | None:
+        _lock(spent.party_id)  # two refunds of one spending read what was given back in turn
         already = (
             PointEntry.objects.filter(of_entry=spent, kind=EntryKind.REFUND).aggregate(
                 s=Sum("amount")
@@ -363,14 +402,11 @@ def refund(
         back = min(points, spent.amount - already)
         if back <= 0:
             return None
-        latest = (
-            PointEntry.objects.filter(drawn__entry=spent)
-            .exclude(expires_at__isnull=True)
-            .order_by("-expires_at")
-            .values_list("expires_at", flat=True)
-            .first()
+        drawn = list(
+            PointEntry.objects.filter(drawn__entry=spent).values_list("expires_at", flat=True)
         )
-        expires = max(latest or now, now + REFUND_LIFETIME)
+        # Drawn from points that never expire: these never do either.
+        expires = None if None in drawn else max([*drawn, now + REFUND_LIFETIME])
         lot = _entry(
             spent.party_id,
             EntryKind.REFUND,
@@ -387,7 +423,7 @@ def refund(
         _add(spent.party_id, back)
         return lot
 
-    return _once(key, write)
+    return _same(_once(key, write), spent.party_id, EntryKind.REFUND)
 
 
 def consistent(party_id: int) -> bool:

@@ -166,19 +166,16 @@ def do_settle_refund(order: Order, *, now: dt.datetime | None = None) -> dict[st
             )["s"]
             or 0
         )
-        short = sum(
-            int(e.reason.get("short", 0))
-            for e in PointEntry.objects.filter(of_entry=earned, kind=EntryKind.REVOKE)
-        )
-        if target - already - short > 0:
+        # A take-back's amount is its whole claim (what was taken and what had been spent).
+        if target - already > 0:
             taken = ledger.revoke(
                 earned,
-                target - already - short,
+                target - already,
                 key=f"order:{order.pk}:revoke:{mark}",
                 reason={"code": "points.revoke.order", "order": order.external_id},
                 now=now,
             )
-            done["taken_back"] = taken.amount if taken else 0
+            done["taken_back"] = -taken.delta if taken else 0
     for spent in PointEntry.objects.filter(order=order, kind=EntryKind.SPEND):
         target = int((Decimal(spent.amount) * share).to_integral_value(rounding=ROUND_FLOOR))
         already = (

@@ -48,3 +48,20 @@ def _revoke_order(order: str = "", short: int = 0, **_rest: Any) -> str:
 @wording("points.refund.order")
 def _refund_order(order: str = "", **_rest: Any) -> str:
     return _("given back: order %(order)s was cancelled or returned") % {"order": order}
+
+
+@wording("points.key_reused")
+def _key_reused(key: str = "", **_rest: Any) -> str:
+    return _(
+        "This request's number (%(key)s) was used for another operation: nothing was done."
+    ) % {"key": key}
+
+
+@wording("points.not_a_lot")
+def _not_a_lot(**_rest: Any) -> str:
+    return _("Only earned points can be taken back.")
+
+
+@wording("points.not_a_spending")
+def _not_a_spending(**_rest: Any) -> str:
+    return _("Only points that were used can be given back.")
