@@ -65,3 +65,40 @@ def _not_a_lot(**_rest: Any) -> str:
 @wording("points.not_a_spending")
 def _not_a_spending(**_rest: Any) -> str:
     return _("Only points that were used can be given back.")
+
+
+@wording("counter.bad_phone")
+def _bad_phone(**_rest: Any) -> str:
+    return _("That is not a phone number: type it as on their phone, e.g. 010-1234-5678.")
+
+
+@wording("counter.bad_amount")
+def _bad_amount(**_rest: Any) -> str:
+    return _("The sale's amount must be above zero.")
+
+
+@wording("counter.too_many_points")
+def _too_many(asked: int = 0, most: int = 0, **_rest: Any) -> str:
+    return _("%(asked)s points cannot be used on this sale: at most %(most)s.") % {
+        "asked": number(asked),
+        "most": number(most),
+    }
+
+
+@wording("counter.number_used")
+def _number_used(**_rest: Any) -> str:
+    return _("This sale's number belongs to another party's sale.")
+
+
+@wording("points.counter_use")
+def _counter_use(order: str = "", **_rest: Any) -> str:
+    return _("used at the counter (%(order)s)") % {"order": order}
+
+
+@wording("activity.points.counter_sale")
+def _counter_sale(amount: int = 0, used: int = 0, earned: int = 0, **_rest: Any) -> str:
+    return _("A sale at the counter of %(amount)s: %(used)s points used, %(earned)s earned") % {
+        "amount": number(amount),
+        "used": number(used),
+        "earned": number(earned),
+    }
