@@ -295,6 +295,9 @@ def _pages(data) -> list[str]:
         reverse("party", args=[data["planned"]]),
         reverse("book"),
         reverse("response_times"),
+        reverse("counter"),
+        reverse("counter") + f"?party={party.pk}",
+        reverse("counter") + "?phone=없는번호",
         data["survey_link"].split("8000", 1)[-1],
         reverse("subscribe"),
     ]

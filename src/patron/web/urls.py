@@ -6,6 +6,7 @@ from django.views.i18n import set_language
 
 from .views import (
     business,
+    counter,
     dashboard,
     duplicates,
     events,
@@ -91,6 +92,8 @@ urlpatterns = [
     path("parties/<int:pk>/plan/", partnership.account_plan, name="account_plan"),
     path("parties/<int:pk>/plan/<str:change>/", partnership.plan_change, name="plan_change"),
     path("book/", partnership.manager_book, name="book"),
+    path("counter/", counter.counter, name="counter"),
+    path("counter/<int:pk>/sale/", counter.counter_sale, name="counter_sale"),
     path("surveys/<str:kind>/", listening.survey_edit, name="survey_edit"),
     path("outreach/rules/", outreach.contact_rules, name="contact_rules"),
     path("outreach/suppressions/", outreach.suppressions, name="suppressions"),

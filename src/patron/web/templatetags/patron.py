@@ -223,3 +223,10 @@ def severity_name(severity: str) -> str:
         return str(Severity(severity).label)
     except ValueError:
         return severity
+
+
+@register.filter
+def intcomma_points(value) -> str:
+    from django.utils.translation import gettext as _
+
+    return _("%(points)s points") % {"points": f"{int(value or 0):,}"}

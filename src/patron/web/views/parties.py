@@ -17,6 +17,8 @@ from patron.core.problems import Problem
 from patron.feedback.models import FeedbackItem, GoalStatus, MilestoneStatus, SurveyInvitation
 from patron.feedback.plans import plan_of, tell_new_manager
 from patron.insight.queries import party_insight, preference_messages
+from patron.loyalty.ledger import balance_of
+from patron.loyalty.models import PointEntry
 from patron.outreach.nba import party_action
 from patron.outreach.queries import timeline_with_messages
 from patron.outreach.services import consent_history, do_capture_consent, preferences_of
@@ -87,6 +89,8 @@ def party_detail(request, pk: int):
         )[:5],
         "feedback_form": NewItemForm(),
         "plan": plan_of(party),
+        "points": balance_of(party.pk),
+        "point_entries": PointEntry.objects.filter(party=party).order_by("-created_at", "-pk")[:20],
         "goal_statuses": GoalStatus.choices,
         "milestone_statuses": MilestoneStatus.choices,
     }
