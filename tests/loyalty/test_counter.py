@@ -58,3 +58,28 @@ def test_below_the_minimum_balance_no_points_can_be_used(rules, owner):
     with pytest.raises(CounterRefused) as refused:
         do_counter_sale(party, 10_000, 500, number="T2", actor=owner)
     assert refused.value.params == {"asked": 500, "most": 0}
+
+
+def test_the_owner_sets_the_rules_and_staff_cannot(client, owner, teammate):
+    client.force_login(teammate)
+    assert client.get("/points/settings/").status_code == 403
+    client.force_login(owner)
+    form = {
+        "enabled": "on",
+        "starts_on": "",
+        "rate_percent": "2",
+        "rounding": "10",
+        "pending_days": "7",
+        "lifetime_months": "36",
+        "min_balance_to_use": "1000",
+        "max_share_percent": "50",
+        "cap_per_order": "0",
+        "cap_per_30_days": "0",
+        "excluded": "smartstore, Coupang",
+    }
+    refused = client.post("/points/settings/", form)
+    assert refused.status_code == 200 and not program().enabled  # no start day: refused
+    client.post("/points/settings/", {**form, "starts_on": "2026-12-01"})
+    rules = program()
+    assert rules.enabled and rules.rate_percent == 2 and rules.rounding == 10
+    assert rules.excluded_sources == ["smartstore", "coupang"]

@@ -296,6 +296,7 @@ def _pages(data) -> list[str]:
         reverse("book"),
         reverse("response_times"),
         reverse("counter"),
+        reverse("points_settings"),
         reverse("counter") + f"?party={party.pk}",
         reverse("counter") + "?phone=없는번호",
         data["survey_link"].split("8000", 1)[-1],

@@ -94,6 +94,7 @@ urlpatterns = [
     path("book/", partnership.manager_book, name="book"),
     path("counter/", counter.counter, name="counter"),
     path("counter/<int:pk>/sale/", counter.counter_sale, name="counter_sale"),
+    path("points/settings/", counter.points_settings, name="points_settings"),
     path("surveys/<str:kind>/", listening.survey_edit, name="survey_edit"),
     path("outreach/rules/", outreach.contact_rules, name="contact_rules"),
     path("outreach/suppressions/", outreach.suppressions, name="suppressions"),

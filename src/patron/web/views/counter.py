@@ -11,12 +11,14 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from patron.accounts import roles
 from patron.core.problems import Problem
 from patron.loyalty import ledger
 from patron.loyalty.counter import do_counter_sale, find_by_phone
 from patron.loyalty.program import program
 
-from ..access import get_party_for_user, member_required
+from ..access import allowed, get_party_for_user, member_required
+from ..listening_forms import PointsProgramForm
 
 
 @member_required
@@ -75,3 +77,26 @@ def counter_sale(request, pk: int):
             },
         )
     return redirect(f"{reverse('counter')}?party={party.pk}")
+
+
+@allowed(roles.is_owner)
+def points_settings(request):
+    """The owner's points rules: on or off, from which day, the rate, when usable, expiry,
+    how much of a sale points may pay, the caps, and which sources earn nothing."""
+    rules = program()
+    form = PointsProgramForm(
+        request.POST or None,
+        instance=rules,
+        initial={"excluded": ", ".join(rules.excluded_sources or [])},
+    )
+    if request.method == "POST" and form.is_valid():
+        saved = form.save(commit=False)
+        saved.excluded_sources = [
+            word.strip().lower()
+            for word in form.cleaned_data["excluded"].split(",")
+            if word.strip()
+        ]
+        saved.save()
+        messages.success(request, _("Points rules saved. Sales from now on follow them."))
+        return redirect("points_settings")
+    return render(request, "patron/points_settings.html", {"form": form})
