@@ -46,6 +46,7 @@ from patron.feedback.items import escalate_overdue
 from patron.feedback.surveys import do_plan_surveys
 from patron.insight.classification import do_classify
 from patron.insight.scoring import ScoringFailed, do_score
+from patron.loyalty.program import settle_orders
 from patron.outreach.campaigns import do_resume_campaign, settle_campaigns
 from patron.outreach.daily import do_plan_day
 from patron.outreach.delivery import deliver_due
@@ -383,7 +384,10 @@ def refresh_parties(
     import_run: int | None = None,
     offering: int | None = None,
 ) -> dict[str, Any]:
-    """Classify the affected parties, then score every party: one job, in that order."""
+    """Settle the points of an import's orders, classify the affected parties, then score
+    every party: one job, in that order."""
+    if import_run is not None:
+        settle_orders(Order.objects.filter(import_run_id=import_run).values_list("pk", flat=True))
     scope = _scope(party_ids, import_run, offering)
     kinds = do_classify(scope)
     if _another_refresh_waiting():

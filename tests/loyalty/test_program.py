@@ -10,7 +10,7 @@ import pytest
 
 from patron.commerce.models import Offering, Order, OrderLine
 from patron.loyalty import ledger
-from patron.loyalty.models import PointsRate
+from patron.loyalty.models import PointEntry, PointsRate
 from patron.loyalty.program import do_earn_for_order, do_settle_refund, points_for, program
 
 from .conftest import make_party
@@ -119,3 +119,30 @@ def test_caps_per_order_and_per_thirty_days(rules):
     second = do_earn_for_order(order(party, 200_000, when=DAY + dt.timedelta(days=1)), now=DAY)
     third = do_earn_for_order(order(party, 200_000, when=DAY + dt.timedelta(days=2)), now=DAY)
     assert (first.amount, second.amount, third) == (1000, 500, None)
+
+
+def test_an_import_of_own_orders_earns_and_its_undo_takes_it_back(rules, tmp_path, owner):
+    from patron.commerce.imports import do_import_file
+    from patron.commerce.models import ImportRun
+    from patron.commerce.undo import do_undo_import
+    from patron.jobs import refresh_parties
+
+    export = tmp_path / "orders.csv"
+    export.write_text(
+        "order_id,date,name,email,phone,product,amount\n"
+        "A1,2026-12-03,김민지,minji@example.com,,앨범,100000\n"
+        "A2,2026-12-04,김민지,minji@example.com,,액자,20000\n"
+        "A3,2025-12-04,박서준,seojun@example.com,,액자,20000\n",  # before the start: nothing
+        encoding="utf-8",
+    )
+    report = do_import_file(export)
+    refresh_parties.call(import_run=report.run_id)
+    refresh_parties.call(import_run=report.run_id)  # again: nothing twice
+    earned = PointEntry.objects.filter(kind="earn")
+    assert sorted(earned.values_list("amount", flat=True)) == [300, 1500]  # 1.5%
+    party_id = earned.first().party_id
+    ledger.release_due(DAY + dt.timedelta(days=30))
+    assert ledger.balance_of(party_id) == 1800
+    do_undo_import(ImportRun.objects.get(pk=report.run_id), actor=owner)
+    assert ledger.balance_of(party_id) == 0 and ledger.consistent(party_id)
+    assert PointEntry.objects.filter(kind="revoke").count() == 2  # the ledger keeps its history

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, ProtectedError, Q
 from django.utils import timezone
 
 from patron.core.bulk import chunked
@@ -21,6 +21,7 @@ from patron.parties.activity import activity_row, record_activities
 from patron.parties.models import Activity, Consent, KindSource, Party, PartyMerge
 
 from .models import Engagement, ImportRun, Order
+from .signals import orders_undone
 
 BATCH = 2000
 
@@ -114,7 +115,10 @@ def _remove(model: type[Order] | type[Engagement], found: list[tuple[int, int]])
     removed = 0
     for chunk in chunked(found, BATCH):
         with transaction.atomic():
-            deleted = model.objects.filter(pk__in=[pk for pk, _ in chunk]).delete()
+            ids = [pk for pk, _ in chunk]
+            if model is Order:
+                orders_undone.send(sender=Order, ids=ids)
+            deleted = model.objects.filter(pk__in=ids).delete()
             removed += deleted[1].get(model._meta.label, 0)
     return removed
 
@@ -140,7 +144,24 @@ def _remove_parties_only_it_brought(run: ImportRun) -> set[int]:
         .exclude(relationship__owner__isnull=False)
         .values_list("pk", flat=True)
     )
+    removed: set[int] = set()
     for chunk in chunked(candidates, BATCH):
-        with transaction.atomic():
-            Party.objects.filter(pk__in=chunk).delete()
-    return set(candidates)
+        removed |= _delete_unless_kept(chunk)
+    return removed
+
+
+def _delete_unless_kept(party_ids: list[int]) -> set[int]:
+    """Delete the parties, but not one another record must keep (a points ledger, which is
+    never deleted from): those stay, with what they hold."""
+    left = list(party_ids)
+    while left:
+        try:
+            with transaction.atomic():
+                Party.objects.filter(pk__in=left).delete()
+            return set(left)
+        except ProtectedError as refused:
+            kept = {getattr(row, "party_id", None) for row in refused.protected_objects}
+            if not kept & set(left):
+                raise
+            left = [pk for pk in left if pk not in kept]
+    return set()

@@ -8,4 +8,9 @@ class LoyaltyConfig(AppConfig):
     verbose_name = "Loyalty"
 
     def ready(self) -> None:
+        from patron.commerce.signals import orders_undone
+
         from . import wording  # noqa: F401  (registers the app's message codes)
+        from .program import settle_undone_orders
+
+        orders_undone.connect(settle_undone_orders, dispatch_uid="loyalty.orders_undone")

@@ -48,8 +48,15 @@ class PointEntry(models.Model):
     # Lots: when the points become usable and when they expire.
     available_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
+    # The order it is about. Not a constraint: an import undone removes its orders, and the
+    # ledger, which is never changed, keeps the number (after taking back what they earned).
     order = models.ForeignKey(
-        Order, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Order,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
     )
     # What this entry undoes or settles (a revoke's earning, a refund's spend, a lot's release).
     of_entry = models.ForeignKey(

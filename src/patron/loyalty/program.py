@@ -194,3 +194,48 @@ def do_settle_refund(order: Order, *, now: dt.datetime | None = None) -> dict[st
             )
             done["given_back"] = done.get("given_back", 0) + (back.amount if back else 0)
     return done
+
+
+def settle_undone_orders(sender=None, ids=(), **_rest) -> None:
+    """Orders an undone import removes: take back all they earned, give back all they used
+    (in the transaction that removes them)."""
+    now = timezone.now()
+    entries = PointEntry.objects.filter(
+        order_id__in=list(ids), kind__in=(EntryKind.EARN, EntryKind.SPEND)
+    )
+    for entry in entries.order_by("pk"):
+        if entry.kind == EntryKind.EARN:
+            ledger.revoke(
+                entry,
+                entry.amount,
+                key=f"order:{entry.order_id}:undo",
+                reason={"code": "points.revoke.undone", "order": entry.order_id},
+                now=now,
+            )
+        else:
+            ledger.refund(
+                entry,
+                entry.amount,
+                key=f"order:{entry.order_id}:undo:{entry.pk}",
+                reason={"code": "points.refund.undone", "order": entry.order_id},
+                now=now,
+            )
+
+
+def settle_orders(order_ids) -> dict[str, int]:
+    """What an import's orders earn, and what their cancellations and returns take back:
+    run after an import (jobs.refresh_parties). Nothing when points are off."""
+    rules = program()
+    counts = {"earned": 0, "settled": 0}
+    if not rules.enabled:
+        return counts
+    for pk in list(order_ids):
+        order = Order.objects.filter(pk=pk).first()
+        if order is None:
+            continue
+        if earns(order, rules) and do_earn_for_order(order):
+            counts["earned"] += 1
+        undone = order.status in NOT_PURCHASED or order.refunded_amount
+        if undone and do_settle_refund(order):
+            counts["settled"] += 1
+    return counts

@@ -102,3 +102,8 @@ def _counter_sale(amount: int = 0, used: int = 0, earned: int = 0, **_rest: Any)
         "used": number(used),
         "earned": number(earned),
     }
+
+
+@wording("points.revoke.undone", "points.refund.undone")
+def _undone(**_rest: Any) -> str:
+    return _("its import was undone")
