@@ -46,6 +46,7 @@ from patron.feedback.items import escalate_overdue
 from patron.feedback.surveys import do_plan_surveys
 from patron.insight.classification import do_classify
 from patron.insight.scoring import ScoringFailed, do_score
+from patron.loyalty.ledger import expire_due, release_due
 from patron.loyalty.program import settle_orders
 from patron.outreach.campaigns import do_resume_campaign, settle_campaigns
 from patron.outreach.daily import do_plan_day
@@ -495,6 +496,9 @@ def courier_round() -> dict[str, int]:
         _settled_at = time.monotonic()
         counts["campaigns_done"] += settle_campaigns()
         counts["feedback_escalated"] += escalate_overdue()
+        # Pending points become usable and expired ones go, whenever their time comes.
+        counts["points_released"] += release_due()
+        counts["points_expired"] += expire_due()
     return {key: n for key, n in counts.items() if n}
 
 

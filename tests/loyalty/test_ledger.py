@@ -269,3 +269,15 @@ def test_naive_moments_and_fractions_are_refused(db):
     with pytest.raises(PointsRefused):
         ledger.earn(party.pk, 10.5, key="f", reason={}, available_at=T0, expires_at=None, now=T0)
     assert not PointEntry.objects.exists()
+
+
+def test_the_worker_releases_and_expires_points_on_its_rounds(db, monkeypatch):
+    import patron.jobs as jobs
+
+    party = make_party(1)
+    earn(party, 700, key="pending", days_pending=1, now=T0 - dt.timedelta(days=2))
+    earn(party, 300, key="old", months=1, now=T0 - dt.timedelta(days=40))
+    monkeypatch.setattr(jobs, "_settled_at", -1e9)  # the round that settles has come
+    counts = jobs.courier_round()
+    assert counts.get("points_released") == 1 and counts.get("points_expired") == 1
+    assert ledger.balance_of(party.pk) == 700 and ledger.consistent(party.pk)
