@@ -47,6 +47,7 @@ from patron.feedback.surveys import do_plan_surveys
 from patron.insight.classification import do_classify
 from patron.insight.scoring import ScoringFailed, do_score
 from patron.loyalty.ledger import expire_due, release_due
+from patron.loyalty.notices import plan_expiry_notices
 from patron.loyalty.program import settle_orders
 from patron.outreach.campaigns import do_resume_campaign, settle_campaigns
 from patron.outreach.daily import do_plan_day
@@ -575,6 +576,7 @@ def _run_plan(run: PlanRun) -> None:
     try:
         counts = do_plan_day(run.day)
         counts.update({f"survey_{k}": n for k, n in do_plan_surveys(run.day).items()})
+        counts.update({f"points_{k}": n for k, n in plan_expiry_notices(run.day).items()})
     except Exception as exc:
         run.mark_finished(RunStatus.FAILED, {"code": "run.crashed", "error": str(exc)[:200]})
         raise
