@@ -181,9 +181,10 @@ def do_plan_surveys(day: dt.date, *, now: dt.datetime | None = None) -> dict[str
     start = send_start(day, now)
     asks = [*_csat_asks(day, start, now), *_nps_asks(day, start)]
     counts: Counter = Counter()
+    states = channel_states()  # read once for the day's asks, not once per party
     for ask in asks:
         try:
-            counts[ask_party(ask, now=now)] += 1
+            counts[ask_party(ask, now=now, states=states)] += 1
         except Exception:
             # One party's trouble (a row another process changed, bad data) stops nobody
             # else's survey; it is counted, logged, and asked again tomorrow.
@@ -341,7 +342,7 @@ def _nps_asks(day: dt.date, start: dt.datetime) -> list[Ask]:
 # -- asking one party ------------------------------------------------------------------------
 
 
-def ask_party(ask: Ask, *, now: dt.datetime | None = None) -> str:
+def ask_party(ask: Ask, *, now: dt.datetime | None = None, states=None) -> str:
     """Ask one party, or record why not; the outcome's name (counted by the planner)."""
     now = now or timezone.now()
     with transaction.atomic():
@@ -355,7 +356,7 @@ def ask_party(ask: Ask, *, now: dt.datetime | None = None) -> str:
         reason = _why_not(party, ask)
         if reason is not None and ask.retry and reason["code"] in WAIT_REASONS:
             return "still_waiting"  # its first skip says why; nothing more to record
-        channel = None if reason else _best_channel(party, ask.survey)
+        channel = None if reason else _best_channel(party, ask.survey, states)
         if reason is None and channel is None:
             reason = _no_channel_reason(party)
         invitation = _invitation(party, ask, reason)
@@ -420,8 +421,8 @@ def _candidate_channels(survey: Survey) -> list[str]:
     return [*channels, Channel.SMS, Channel.EMAIL]
 
 
-def _best_channel(party: Party, survey: Survey) -> str | None:
-    states = channel_states()
+def _best_channel(party: Party, survey: Survey, states=None) -> str | None:
+    states = states or channel_states()
     usable = []
     for channel in _candidate_channels(survey):
         address = party_address(party, channel)

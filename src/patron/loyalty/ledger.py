@@ -179,6 +179,13 @@ def earn(
     return _same(_once(key, write, look_first=available_at > now), party_id, EntryKind.EARN)
 
 
+def claimed(entry: PointEntry, kind: str) -> int:
+    """The points already written against an entry by entries of a kind (what was taken back
+    of an earning, what was given back of a spending)."""
+    total = PointEntry.objects.filter(of_entry=entry, kind=kind).aggregate(s=Sum("amount"))["s"]
+    return total or 0
+
+
 def _pending_revoked(lot: PointEntry) -> int:
     return (
         PointEntry.objects.filter(
@@ -333,12 +340,7 @@ def revoke(
         locked = PointEntry.objects.get(pk=lot.pk)
         if locked.kind not in LOT_KINDS:
             raise PointsRefused("points.not_a_lot")
-        already = (
-            PointEntry.objects.filter(of_entry=locked, kind=EntryKind.REVOKE).aggregate(
-                s=Sum("amount")
-            )["s"]
-            or 0
-        )
+        already = claimed(locked, EntryKind.REVOKE)
         wanted = min(points, locked.amount - already)
         if wanted <= 0:
             return None
@@ -393,12 +395,7 @@ def refund(
 
     def write() -> PointEntry | None:
         _lock(spent.party_id)  # two refunds of one spending read what was given back in turn
-        already = (
-            PointEntry.objects.filter(of_entry=spent, kind=EntryKind.REFUND).aggregate(
-                s=Sum("amount")
-            )["s"]
-            or 0
-        )
+        already = claimed(spent, EntryKind.REFUND)
         back = min(points, spent.amount - already)
         if back <= 0:
             return None

@@ -160,12 +160,7 @@ def do_settle_refund(order: Order, *, now: dt.datetime | None = None) -> dict[st
     earned = PointEntry.objects.filter(order=order, kind=EntryKind.EARN).first()
     if earned is not None:
         target = int((Decimal(earned.amount) * share).to_integral_value(rounding=ROUND_FLOOR))
-        already = (
-            PointEntry.objects.filter(of_entry=earned, kind=EntryKind.REVOKE).aggregate(
-                s=Sum("amount")
-            )["s"]
-            or 0
-        )
+        already = ledger.claimed(earned, EntryKind.REVOKE)
         # A take-back's amount is its whole claim (what was taken and what had been spent).
         if target - already > 0:
             taken = ledger.revoke(
@@ -178,12 +173,7 @@ def do_settle_refund(order: Order, *, now: dt.datetime | None = None) -> dict[st
             done["taken_back"] = -taken.delta if taken else 0
     for spent in PointEntry.objects.filter(order=order, kind=EntryKind.SPEND):
         target = int((Decimal(spent.amount) * share).to_integral_value(rounding=ROUND_FLOOR))
-        already = (
-            PointEntry.objects.filter(of_entry=spent, kind=EntryKind.REFUND).aggregate(
-                s=Sum("amount")
-            )["s"]
-            or 0
-        )
+        already = ledger.claimed(spent, EntryKind.REFUND)
         if target - already > 0:
             back = ledger.refund(
                 spent,

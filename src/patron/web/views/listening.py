@@ -117,7 +117,7 @@ def feedback_detail(request, pk: int):
             "late": dues.hours_late(item, now),
             "history": item_history(item),
             "replies": replies,
-            "follow_ups": item.follow_ups.order_by("pk"),
+            "follow_ups": item.follow_ups.select_related("message").order_by("pk"),
             "note_form": NoteForm(),
             "may_answer": may_answer(request.user, item),
             "close_form": CloseForm(),
