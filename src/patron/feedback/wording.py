@@ -275,9 +275,7 @@ def _closed_by_change(change: int = 0, **_rest: Any) -> str:
 
 @wording("activity.change.told")
 def _change_told_entry(title: str = "", **_rest: Any) -> str:
-    return _("A message queued to them: what they asked for was done: %(title)s") % {
-        "title": title
-    }
+    return _("A message queued to them: what they asked for was done: %(title)s") % {"title": title}
 
 
 # -- pilots ---------------------------------------------------------------------------------------
