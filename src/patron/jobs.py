@@ -46,6 +46,7 @@ from patron.feedback.items import escalate_overdue
 from patron.feedback.surveys import do_plan_surveys
 from patron.insight.classification import do_classify
 from patron.insight.scoring import ScoringFailed, do_score
+from patron.loyalty.grades import do_recompute_grades, end_hand_grades
 from patron.loyalty.ledger import expire_due, release_due
 from patron.loyalty.notices import plan_expiry_notices
 from patron.loyalty.program import settle_orders
@@ -577,6 +578,10 @@ def _run_plan(run: PlanRun) -> None:
         counts = do_plan_day(run.day)
         counts.update({f"survey_{k}": n for k, n in do_plan_surveys(run.day).items()})
         counts.update({f"points_{k}": n for k, n in plan_expiry_notices(run.day).items()})
+        # Grades: the month's computation on its first plan (the 1st, or the first day the
+        # worker ran after it), and grades set by hand whose end date passed.
+        counts.update({f"grades_{k}": n for k, n in do_recompute_grades(run.day).items()})
+        counts.update({f"grades_{k}": n for k, n in end_hand_grades(run.day).items()})
     except Exception as exc:
         run.mark_finished(RunStatus.FAILED, {"code": "run.crashed", "error": str(exc)[:200]})
         raise

@@ -1,5 +1,6 @@
 """At the counter, on a phone: a staff member finds a party by phone, records a sale that
-earns points, then one that uses them; the party page shows the balance and its history."""
+earns points, then one that uses them; the party page shows the balance, the grade and the
+history."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ import pytest
 from patron.accounts.roles import Role
 from patron.accounts.services import do_add_member
 from patron.loyalty import ledger
+from patron.loyalty.grades import grade_program
+from patron.loyalty.models import MemberGrade
 from patron.loyalty.program import program
 from tests.loyalty.conftest import ledger_flushable  # noqa: F401
 from tests.outreach.conftest import make_party
@@ -28,6 +31,11 @@ def test_a_staff_member_earns_and_redeems_at_the_counter(
     rules.enabled, rules.starts_on, rules.rate_percent = True, dt.date(2020, 1, 1), Decimal(5)
     rules.pending_days, rules.min_balance_to_use = 0, 1000
     rules.save()
+    grading = grade_program()
+    grading.enabled = True
+    grading.save()
+    MemberGrade.objects.create(name="새싹", threshold=0)
+    MemberGrade.objects.create(name="VIP", threshold=1_000_000, rate_percent=Decimal(7))
     do_add_member("alba", role=Role.STAFF, password="a-long-staff-password")
     party = make_party(1, name="김민지", phone=True)  # +821010000001
     context = browser.new_context(
@@ -42,6 +50,7 @@ def test_a_staff_member_earns_and_redeems_at_the_counter(
     page.fill("input[name=phone]", "010-1000-0001")
     page.click("[data-testid=find] button")
     assert "김민지" in page.inner_text("[data-testid=counter-party]")
+    assert "새싹" in page.inner_text("[data-testid=grade]")  # where everyone starts
     page.fill("input[name=amount]", "40,000")
     page.click("[data-testid=sale] button")
     assert "2,000" in page.inner_text("[data-testid=balance]")  # 5% of 40,000
@@ -54,5 +63,6 @@ def test_a_staff_member_earns_and_redeems_at_the_counter(
     page.goto(f"/parties/{party.pk}/")
     points = page.inner_text("[data-testid=party-points]")
     assert "925" in points and "-1500" in points and "+2000" in points
+    assert "새싹" in page.inner_text("[data-testid=party-grade]")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     context.close()

@@ -41,7 +41,8 @@ ALLOWED = {
     "UTF", "CP", "EUC", "Shift", "JIS", "Windows",  # names of text encodings
     # Merge fields are code ({{ first_name }}), written the same in every language.
     "first", "name", "business", "manager", "years", "since", "preferences", "url", "rsvp",
-    "survey",
+    "survey", "grade", "points",
+    "VIP",  # a member grade's name, as Korean shops write it
     "SMS", "LMS", "SHIP",  # message types, a template code
     "NPS", "CSAT", "subject",  # the surveys' names, as Korean businesses say them; a placeholder
     "Cafe", "Wing", "ESM", "XLS",  # marketplaces' own names (Cafe24, 쿠팡 Wing), a file type
@@ -117,6 +118,7 @@ def korean_business(db, tmp_path, settings):
     ContactPoint.objects.create(party=second, kind="phone", value=first.phone or "+821011112222")
     outreach = _keeping_in_touch(owner, first, second)
     listening = _listening(owner, second)
+    _grades(owner, first)
     return {
         "owner": owner,
         "party": first,
@@ -125,6 +127,24 @@ def korean_business(db, tmp_path, settings):
         **outreach,
         **listening,
     }
+
+
+def _grades(owner, party) -> None:
+    """Grades on, two of them, one given by hand: the grade pages show all they can."""
+    import datetime as dt
+
+    from patron.loyalty.grades import do_recompute_grades, do_set_grade, grade_program
+    from patron.loyalty.models import MemberGrade
+
+    rules = grade_program()
+    rules.enabled = True
+    rules.save()
+    MemberGrade.objects.create(name="일반", threshold=0)
+    vip = MemberGrade.objects.create(
+        name="VIP", threshold=50_000, rate_percent=3, priority_booking=True, perks="생일 쿠폰"
+    )
+    do_recompute_grades(timezone.localdate())
+    do_set_grade(party, vip, timezone.localdate() + dt.timedelta(days=30), actor=owner)
 
 
 def _listening(owner, party) -> dict:
@@ -297,6 +317,7 @@ def _pages(data) -> list[str]:
         reverse("response_times"),
         reverse("counter"),
         reverse("points_settings"),
+        reverse("grades_settings"),
         reverse("counter") + f"?party={party.pk}",
         reverse("counter") + "?phone=없는번호",
         data["survey_link"].split("8000", 1)[-1],

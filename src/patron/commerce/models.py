@@ -101,6 +101,10 @@ class Order(models.Model):
     refunded_amount = models.DecimalField(max_digits=16, decimal_places=2, default=0)
     discount_amount = models.DecimalField(max_digits=16, decimal_places=2, default=0)
     discount_code = models.CharField(max_length=64, blank=True)
+    # The member grade the party held when the order came in (patron.loyalty.grades), kept
+    # as its name then: a grade renamed or removed later does not rewrite history. A default
+    # in the database: the importer inserts orders by its own column list.
+    member_grade = models.CharField(max_length=40, blank=True, default="", db_default="")
     channel = models.CharField(max_length=32, blank=True)
     note = models.TextField(blank=True)
     # The number the order was delivered to when it is not the party's own: a marketplace's

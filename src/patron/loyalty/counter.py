@@ -23,6 +23,7 @@ from patron.parties.models import ContactPoint, Party
 from patron.parties.normalize import normalize_phone
 
 from . import ledger
+from .grades import stamp_orders
 from .models import EntryKind, PointEntry
 from .program import do_earn_for_order, program
 
@@ -103,6 +104,9 @@ def do_counter_sale(
             OrderLine.objects.create(order=order, line_no=1, name="counter", unit_price=amount)
         if order.party_id != party.pk:
             raise CounterRefused("counter.number_used")
+        if created:
+            stamp_orders([order.pk])
+            order.refresh_from_db(fields=["member_grade"])
         if use_points:
             ledger.spend(
                 party.pk,

@@ -155,3 +155,94 @@ class PointsRate(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["category", "offering_kind"], name="points_rate_unique")
         ]
+
+
+# -- member grades (회원등급) ------------------------------------------------------------------
+
+
+class DowngradePolicy(models.TextChoices):
+    NONE = "none", _("Never lower a grade")
+    ONE_STEP = "one_step", _("Lower by one grade at a time")
+    RECOMPUTE = "recompute", _("Give the grade the last 12 months earn")
+
+
+class GradeProgram(models.Model):
+    """The business's grade rules (one row). Off until the owner turns it on."""
+
+    enabled = models.BooleanField(default=False)
+    downgrade = models.CharField(
+        max_length=10, choices=DowngradePolicy, default=DowngradePolicy.ONE_STEP
+    )
+    tell_party = models.BooleanField(default=True)  # a message when a grade changes
+
+
+class MemberGrade(models.Model):
+    """A grade and what it takes: paid in the last 12 months, at least ``threshold``. The
+    grade with the lowest threshold is where everyone starts when that threshold is 0."""
+
+    name = models.CharField(max_length=40, unique=True)
+    threshold = models.DecimalField(max_digits=16, decimal_places=0, unique=True)
+    # Perks: an earning rate instead of the programme's, priority when booking, and what
+    # else the grade gives, in the owner's words (shown to staff and in the grade's message).
+    rate_percent = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    priority_booking = models.BooleanField(default=False)
+    perks = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["threshold"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    """A party's grade: the one the monthly computation gave (``earned``), or one a person
+    set until a day (``set_until``), after which the earned one applies again."""
+
+    party_merge = "keep"  # the surviving party's grade is recomputed from all its orders
+
+    party = models.OneToOneField(
+        Party, on_delete=models.CASCADE, primary_key=True, related_name="membership"
+    )
+    grade = models.ForeignKey(MemberGrade, null=True, on_delete=models.PROTECT, related_name="+")
+    earned = models.ForeignKey(MemberGrade, null=True, on_delete=models.PROTECT, related_name="+")
+    # What the last computation counted, and for which month (its 1st): a month is computed
+    # once per party, so a computation interrupted and run again lowers no grade twice.
+    amount_12m = models.DecimalField(max_digits=16, decimal_places=0, default=0)
+    computed_for = models.DateField(null=True, blank=True)
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    set_until = models.DateField(null=True, blank=True)
+    changed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["grade"], name="membership_grade")]
+
+
+class GradeChange(models.Model):
+    """A grade given or taken: the history a party page shows and what the party is told."""
+
+    party_merge = "move"
+
+    class Cause(models.TextChoices):
+        MONTHLY = "monthly", _("The monthly computation")
+        BY_HAND = "by_hand", _("Set by a person")
+        HAND_ENDED = "hand_ended", _("A grade set by a person ended")
+
+    party = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="+")
+    old = models.ForeignKey(
+        MemberGrade, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    new = models.ForeignKey(
+        MemberGrade, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    cause = models.CharField(max_length=10, choices=Cause)
+    amount_12m = models.DecimalField(max_digits=16, decimal_places=0, default=0)
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["party", "at"], name="grade_change_party")]

@@ -22,6 +22,7 @@ from django.utils import timezone
 from patron.commerce.models import NOT_PURCHASED, Order
 
 from . import ledger
+from .grades import rate_of_grade, stamp_orders
 from .models import MARKETPLACE_SOURCES, EntryKind, PointEntry, PointsProgram, PointsRate
 
 
@@ -76,15 +77,17 @@ def points_for(order: Order, rules: PointsProgram | None = None) -> int:
     if paid <= 0:
         return 0
     by_category, by_kind = _rates()
+    # A grade's rate, where the order's grade gives one, instead of the programme's.
+    base = rate_of_grade(order.member_grade) or rules.rate_percent
     lines = list(order.lines.select_related("offering"))
     weights = [(Decimal(line.quantity) * Decimal(line.unit_price), line) for line in lines]
     total = sum((weight for weight, _line in weights), Decimal(0))
     if total <= 0:
-        rate = rules.rate_percent  # no line prices: the order's own rate
+        rate = base  # no line prices: the order's own rate
     else:
         rate = sum(
             (
-                weight / total * _rate_of(line, rules, by_category, by_kind)
+                weight / total * _rate_of(line, base, by_category, by_kind)
                 for weight, line in weights
             ),
             Decimal(0),
@@ -97,14 +100,14 @@ def points_for(order: Order, rules: PointsProgram | None = None) -> int:
     return max(points, 0)
 
 
-def _rate_of(line, rules, by_category, by_kind) -> Decimal:
+def _rate_of(line, base: Decimal, by_category, by_kind) -> Decimal:
     offering = line.offering
     if offering is not None:
         if offering.category and offering.category in by_category:
             return by_category[offering.category]
         if offering.kind in by_kind:
             return by_kind[offering.kind]
-    return rules.rate_percent
+    return base
 
 
 def _earned_lately(party_id: int, before: dt.datetime) -> int:
@@ -134,7 +137,7 @@ def do_earn_for_order(order: Order, *, now: dt.datetime | None = None) -> PointE
         reason={
             "code": "points.earn.order",
             "order": order.external_id,
-            "rate": str(rules.rate_percent),
+            "rate": str(rate_of_grade(order.member_grade) or rules.rate_percent),
         },
         available_at=available,
         expires_at=add_months(available, rules.lifetime_months),
@@ -215,11 +218,13 @@ def settle_undone_orders(sender=None, ids=(), **_rest) -> None:
 def settle_orders(order_ids) -> dict[str, int]:
     """What an import's orders earn, and what their cancellations and returns take back:
     run after an import (jobs.refresh_parties). Nothing when points are off."""
+    order_ids = list(order_ids)
+    stamp_orders(order_ids)  # first: an order earns by the grade it came in with
     rules = program()
     counts = {"earned": 0, "settled": 0}
     if not rules.enabled:
         return counts
-    for pk in list(order_ids):
+    for pk in order_ids:
         order = Order.objects.filter(pk=pk).first()
         if order is None:
             continue

@@ -107,3 +107,26 @@ def _counter_sale(amount: int = 0, used: int = 0, earned: int = 0, **_rest: Any)
 @wording("points.revoke.undone", "points.refund.undone")
 def _undone(**_rest: Any) -> str:
     return _("its import was undone")
+
+
+@wording("activity.loyalty.grade_changed")
+def _grade_changed(old: str = "", new: str = "", cause: str = "", amount: int = 0, **_rest) -> str:
+    grades = {"old": old or _("no grade"), "new": new or _("no grade")}
+    if cause == "by_hand":
+        return _("Member grade set by hand: %(old)s → %(new)s") % grades
+    if cause == "hand_ended":
+        return _("The grade set by hand ended: %(old)s → %(new)s") % grades
+    return _("Member grade: %(old)s → %(new)s (paid in 12 months: %(amount)s)") % {
+        **grades,
+        "amount": number(amount),
+    }
+
+
+@wording("grade.until_past")
+def _until_past(**_rest: Any) -> str:
+    return _("A grade set by hand needs an end date from today on.")
+
+
+@wording("grade.until_far")
+def _until_far(years: int = 3, **_rest: Any) -> str:
+    return _("A grade set by hand ends within %(years)s years.") % {"years": years}

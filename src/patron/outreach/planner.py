@@ -220,7 +220,7 @@ class _Plan:
         fresh = [pk for pk in ids if pk not in done]
         already = len(ids) - len(fresh)
         ids = fresh
-        people = audience.people_between(first, last)
+        people = audience.people_between(first, last, self.snapshot["fields"])
         consents = self._consents(first, last)
         nights = self._night_consents(first, last)
         blocked = {

@@ -49,7 +49,7 @@ def example_parties(campaign: Campaign) -> dict[str, Party | None]:
 
 def preview(campaign: Campaign, party: Party) -> Preview:
     snapshot = campaign.snapshot or template_snapshot(campaign.template, [])
-    person = audience.people([party.pk])[party.pk]
+    person = audience.people([party.pk], snapshot["fields"])[party.pk]
     variant = (
         RelationshipKind.CLIENT
         if person.kind == RelationshipKind.CLIENT
@@ -116,7 +116,7 @@ def preview_as_test(campaign: Campaign, party: Party, channel: str, to: str) -> 
         )
     snapshot = campaign.snapshot or template_snapshot(campaign.template, [])
     if channel == Channel.KAKAO and snapshot.get("kakao"):
-        person = audience.people([party.pk])[party.pk]
+        person = audience.people([party.pk], snapshot["fields"])[party.pk]
         values = audience.merge_values(person, snapshot["fields"], timezone.now(), biz)
         _text, variables = fill_kakao(
             snapshot["kakao"]["text"], snapshot["kakao"]["variables"], texts_fit(values)

@@ -7,6 +7,8 @@ the database's own COUNT of the same conditions (bench/segments.py measures it a
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -41,13 +43,29 @@ FILTERS = (
 )
 
 
+@dataclass(frozen=True)
+class ExtraFilter:
+    """A filter an app above outreach adds (patron.loyalty: the member grade): how its value
+    is checked (SegmentRefused when it cannot be read) and the condition over parties."""
+
+    check: Callable[[Any], Any]
+    condition: Callable[[Any], Q]
+
+
+_EXTRA_FILTERS: dict[str, ExtraFilter] = {}
+
+
+def register_filter(name: str, check: Callable[[Any], Any], condition: Callable[[Any], Q]) -> None:
+    _EXTRA_FILTERS[name] = ExtraFilter(check, condition)
+
+
 def check_filters(raw: dict[str, Any]) -> dict[str, Any]:
     """The filters cleaned, or SegmentRefused naming the filter and why."""
     clean: dict[str, Any] = {}
     for name, value in raw.items():
         if value in (None, "", []):
             continue
-        if name not in FILTERS:
+        if name not in FILTERS and name not in _EXTRA_FILTERS:
             raise SegmentRefused("segment.unknown_filter", filter=str(name)[:40])
         clean[name] = _check_one(name, value)
     low, high = clean.get("min_value"), clean.get("max_value")
@@ -66,6 +84,8 @@ def _choices(name: str, value: Any, allowed: list[str]) -> list[str]:
 
 
 def _check_one(name: str, value: Any) -> Any:
+    if name in _EXTRA_FILTERS:
+        return _EXTRA_FILTERS[name].check(value)
     if name == "kind":
         return _choices(name, value, list(RelationshipKind.values))
     if name == "stage":
@@ -129,6 +149,9 @@ def segment_parties(filters: dict[str, Any], *, today: dt.date | None = None) ->
         parties = parties.filter(Exists(_bought(filters["offerings"])))
     for purpose in filters.get("consent", ()):
         parties = parties.filter(Exists(consented(purpose)))
+    for name, extra in _EXTRA_FILTERS.items():
+        if name in filters:
+            parties = parties.filter(extra.condition(filters[name]))
     return parties
 
 

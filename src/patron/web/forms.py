@@ -279,9 +279,19 @@ class SegmentForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         choices=[("ko", "한국어"), ("en", "English"), ("", _("Not known"))],
     )
+    grade = forms.MultipleChoiceField(
+        label=_("Member grade"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        choices=[],
+    )
 
-    def __init__(self, *args, offerings=(), **kwargs) -> None:
+    def __init__(self, *args, offerings=(), grades=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        if grades:
+            self.fields["grade"].choices = [(str(g.pk), g.name) for g in grades]
+        else:
+            del self.fields["grade"]  # no grades defined: nothing to choose
         self.fields["stage"].choices = list(Stage.choices)
         self.fields["offerings"].choices = [(str(o.pk), o.name) for o in offerings]
         self.fields["consent"].choices = [
@@ -299,6 +309,8 @@ class SegmentForm(forms.Form):
                 data[name] = float(data[name])
         if data.get("bought_since"):
             data["bought_since"] = data["bought_since"].isoformat()
+        if data.get("grade"):
+            data["grade"] = [int(pk) for pk in data["grade"]]
         return data
 
 

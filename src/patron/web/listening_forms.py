@@ -9,7 +9,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from patron.feedback.models import Cause, Severity, Survey
-from patron.loyalty.models import PointsProgram
 from patron.outreach.models import Incident
 from patron.parties.models import RelationshipKind
 
@@ -128,50 +127,3 @@ class NpsScheduleForm(forms.Form):
             RelationshipKind.CUSTOMER: data["customer"],
             "*": data["other"],
         }
-
-
-class PointsProgramForm(forms.ModelForm):
-    excluded = forms.CharField(
-        label=_("Sources that earn nothing (marketplaces), separated by commas"),
-        required=False,
-    )
-
-    class Meta:
-        model = PointsProgram
-        fields = [
-            "enabled",
-            "starts_on",
-            "rate_percent",
-            "rounding",
-            "pending_days",
-            "lifetime_months",
-            "min_balance_to_use",
-            "max_share_percent",
-            "cap_per_order",
-            "cap_per_30_days",
-        ]
-        labels = {
-            "enabled": _("Points are on"),
-            "starts_on": _("Sales from this day earn (earlier ones never do)"),
-            "rate_percent": _("Points per 100 won paid (%)"),
-            "rounding": _("Rounded down"),
-            "pending_days": _("Usable this many days after the sale"),
-            "lifetime_months": _("Expire this many months after"),
-            "min_balance_to_use": _("Usable from a balance of"),
-            "max_share_percent": _("At most this share of a sale paid with points (%)"),
-            "cap_per_order": _("At most this many points per sale (0: no cap)"),
-            "cap_per_30_days": _("At most this many points per person in 30 days (0: no cap)"),
-        }
-        widgets = {"starts_on": forms.DateInput(attrs={"type": "date"})}
-
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("enabled") and not cleaned.get("starts_on"):
-            self.add_error("starts_on", _("Say from which day sales earn."))
-        share = cleaned.get("max_share_percent")
-        if share is not None and share > 100:
-            self.add_error("max_share_percent", _("A share is at most 100%."))
-        rate = cleaned.get("rate_percent")
-        if rate is not None and not 0 <= rate <= 100:
-            self.add_error("rate_percent", _("A rate is from 0 to 100%."))
-        return cleaned

@@ -6,7 +6,8 @@ from __future__ import annotations
 import secrets
 
 from django.contrib import messages
-from django.shortcuts import redirect, render
+from django.db.models import Count, ProtectedError
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -15,10 +16,12 @@ from patron.accounts import roles
 from patron.core.problems import Problem
 from patron.loyalty import ledger
 from patron.loyalty.counter import do_counter_sale, find_by_phone
+from patron.loyalty.grades import all_grades, do_set_grade, grade_of, grade_program
+from patron.loyalty.models import MemberGrade, Membership
 from patron.loyalty.program import program
 
 from ..access import allowed, get_party_for_user, member_required
-from ..listening_forms import PointsProgramForm
+from ..loyalty_forms import GradeProgramForm, MemberGradeForm, PointsProgramForm, SetGradeForm
 
 
 @member_required
@@ -45,6 +48,7 @@ def counter(request):
             "problem": problem,
             "party": party,
             "balance": ledger.balance_of(party.pk) if party else 0,
+            "grade": grade_of(party) if party else None,
             "rules": rules,
             "number": secrets.token_hex(6),  # this sale's number: the same tap twice is one sale
         },
@@ -100,3 +104,97 @@ def points_settings(request):
         messages.success(request, _("Points rules saved. Sales from now on follow them."))
         return redirect("points_settings")
     return render(request, "patron/points_settings.html", {"form": form})
+
+
+@allowed(roles.is_owner)
+def grades_settings(request):
+    """The owner's member grades: on or off, what lowers a grade, whether people are told,
+    and each grade with what it takes and gives."""
+    program = grade_program()
+    program_form = GradeProgramForm(
+        request.POST if request.POST.get("form") == "program" else None, instance=program
+    )
+    editing = None
+    if request.POST.get("form") == "grade" and request.POST.get("pk", "").isdigit():
+        editing = get_object_or_404(MemberGrade, pk=int(request.POST["pk"]))
+    grade_form = MemberGradeForm(
+        request.POST if request.POST.get("form") == "grade" else None, instance=editing
+    )
+    if request.method == "POST":
+        if program_form.is_bound and program_form.is_valid():
+            program_form.save()
+            messages.success(request, _("Grade rules saved."))
+            return redirect("grades_settings")
+        if grade_form.is_bound and grade_form.is_valid():
+            grade_form.save()
+            messages.success(request, _("Grade saved. It applies from the next computation."))
+            return redirect("grades_settings")
+        if request.POST.get("form") == "delete":
+            return _delete_grade(request)
+    grades = all_grades()
+    held = _held_counts(grades)
+    rows = [
+        (
+            grade,
+            grade_form
+            if editing is not None and editing.pk == grade.pk
+            else MemberGradeForm(instance=grade, auto_id=f"g{grade.pk}_%s"),
+            held.get(grade.pk, 0),
+        )
+        for grade in grades
+    ]
+    return render(
+        request,
+        "patron/grades_settings.html",
+        {
+            "program_form": program_form,
+            "rows": rows,
+            "editing": editing,
+            "new_form": grade_form if editing is None else MemberGradeForm(auto_id="new_%s"),
+        },
+    )
+
+
+def _held_counts(grades) -> dict[int, int]:
+    rows = (
+        Membership.objects.filter(grade__isnull=False, party__merged_into__isnull=True)
+        .values("grade_id")
+        .annotate(n=Count("pk"))
+        .values_list("grade_id", "n")
+    )
+    return dict(rows)
+
+
+def _delete_grade(request):
+    grade = get_object_or_404(MemberGrade, pk=request.POST.get("pk") or 0)
+    try:
+        grade.delete()
+    except ProtectedError:
+        messages.error(
+            request,
+            _("%(grade)s is held by someone or kept in their history: rename it instead.")
+            % {"grade": grade.name},
+        )
+    else:
+        messages.success(request, _("Grade removed."))
+    return redirect("grades_settings")
+
+
+@allowed(roles.can_change_relationships)
+@require_POST
+def party_grade(request, pk: int):
+    """A grade given by hand to a party, until a day."""
+    party = get_party_for_user(request, pk)
+    form = SetGradeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Nothing was changed: %s") % form.errors.as_text())
+        return redirect("party", pk=party.pk)
+    try:
+        do_set_grade(
+            party, form.cleaned_data["grade"], form.cleaned_data["until"], actor=request.user
+        )
+    except Problem as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, _("Grade set."))
+    return redirect(f"{reverse('party', args=[party.pk])}#points")

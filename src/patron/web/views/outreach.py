@@ -14,6 +14,7 @@ from patron.accounts.services import profile_of
 from patron.commerce.models import Offering
 from patron.core.audit import do_set_archived
 from patron.core.problems import Problem
+from patron.loyalty.grades import all_grades
 from patron.outreach.bounces import do_lift_suppression
 from patron.outreach.campaigns import (
     do_archive_campaign,
@@ -83,9 +84,12 @@ def _offerings():
 def segment_edit(request, pk: int | None = None):
     segment = get_object_or_404(Segment, pk=pk) if pk else Segment()
     initial = {"name": segment.name, **segment.filters}
-    if "offerings" in initial:
-        initial["offerings"] = [str(o) for o in initial["offerings"]]
-    form = SegmentForm(request.POST or None, initial=initial, offerings=_offerings())
+    for name in ("offerings", "grade"):
+        if name in initial:
+            initial[name] = [str(o) for o in initial[name]]
+    form = SegmentForm(
+        request.POST or None, initial=initial, offerings=_offerings(), grades=all_grades()
+    )
     count = None
     if request.method == "POST" and form.is_valid():
         segment.name = form.cleaned_data["name"]

@@ -17,8 +17,9 @@ from patron.core.problems import Problem
 from patron.feedback.models import FeedbackItem, GoalStatus, MilestoneStatus, SurveyInvitation
 from patron.feedback.plans import plan_of, tell_new_manager
 from patron.insight.queries import party_insight, preference_messages
+from patron.loyalty.grades import grade_of, grade_program
 from patron.loyalty.ledger import balance_of
-from patron.loyalty.models import PointEntry
+from patron.loyalty.models import GradeChange, Membership, PointEntry
 from patron.outreach.nba import party_action
 from patron.outreach.queries import timeline_with_messages
 from patron.outreach.services import consent_history, do_capture_consent, preferences_of
@@ -31,6 +32,7 @@ from ..access import allowed, get_party_for_user, member_required
 from ..business_forms import ConsentCaptureForm
 from ..forms import RelationshipForm
 from ..listening_forms import NewItemForm
+from ..loyalty_forms import SetGradeForm
 
 PAGE_SIZE = 50
 
@@ -90,6 +92,13 @@ def party_detail(request, pk: int):
         "feedback_form": NewItemForm(),
         "plan": plan_of(party),
         "points": balance_of(party.pk),
+        "grade": grade_of(party),
+        "grades_on": grade_program().enabled,
+        "membership": Membership.objects.filter(party=party).first(),
+        "grade_changes": GradeChange.objects.filter(party=party)
+        .select_related("old", "new")
+        .order_by("-at", "-pk")[:10],
+        "grade_form": SetGradeForm(),
         "point_entries": PointEntry.objects.filter(party=party).order_by("-created_at", "-pk")[:20],
         "goal_statuses": GoalStatus.choices,
         "milestone_statuses": MilestoneStatus.choices,

@@ -1,0 +1,104 @@
+"""Forms of the loyalty pages: the points rules, the member grades, a grade given by hand."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from patron.loyalty.models import GradeProgram, MemberGrade, PointsProgram
+
+
+class PointsProgramForm(forms.ModelForm):
+    excluded = forms.CharField(
+        label=_("Sources that earn nothing (marketplaces), separated by commas"),
+        required=False,
+    )
+
+    class Meta:
+        model = PointsProgram
+        fields = [
+            "enabled",
+            "starts_on",
+            "rate_percent",
+            "rounding",
+            "pending_days",
+            "lifetime_months",
+            "min_balance_to_use",
+            "max_share_percent",
+            "cap_per_order",
+            "cap_per_30_days",
+        ]
+        labels = {
+            "enabled": _("Points are on"),
+            "starts_on": _("Sales from this day earn (earlier ones never do)"),
+            "rate_percent": _("Points per 100 won paid (%)"),
+            "rounding": _("Rounded down"),
+            "pending_days": _("Usable this many days after the sale"),
+            "lifetime_months": _("Expire this many months after"),
+            "min_balance_to_use": _("Usable from a balance of"),
+            "max_share_percent": _("At most this share of a sale paid with points (%)"),
+            "cap_per_order": _("At most this many points per sale (0: no cap)"),
+            "cap_per_30_days": _("At most this many points per person in 30 days (0: no cap)"),
+        }
+        widgets = {"starts_on": forms.DateInput(attrs={"type": "date"})}
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("enabled") and not cleaned.get("starts_on"):
+            self.add_error("starts_on", _("Say from which day sales earn."))
+        share = cleaned.get("max_share_percent")
+        if share is not None and share > 100:
+            self.add_error("max_share_percent", _("A share is at most 100%."))
+        rate = cleaned.get("rate_percent")
+        if rate is not None and not 0 <= rate <= 100:
+            self.add_error("rate_percent", _("A rate is from 0 to 100%."))
+        return cleaned
+
+
+class GradeProgramForm(forms.ModelForm):
+    class Meta:
+        model = GradeProgram
+        fields = ["enabled", "downgrade", "tell_party"]
+        labels = {
+            "enabled": _("Member grades are on"),
+            "downgrade": _("When someone paid less than their grade asks"),
+            "tell_party": _("Tell each person when their grade changes (a service message)"),
+        }
+
+
+class MemberGradeForm(forms.ModelForm):
+    class Meta:
+        model = MemberGrade
+        fields = ["name", "threshold", "rate_percent", "priority_booking", "perks"]
+        labels = {
+            "name": _("Name"),
+            "threshold": _("Paid in the last 12 months, at least (won)"),
+            "rate_percent": _("Points per 100 won paid (%), instead of the usual rate"),
+            "priority_booking": _("Priority when booking"),
+            "perks": _("Other perks, as you would tell them"),
+        }
+
+    def clean_threshold(self):
+        threshold = self.cleaned_data["threshold"]
+        if threshold < 0:
+            raise forms.ValidationError(_("An amount is zero or more."))
+        return threshold
+
+    def clean_rate_percent(self):
+        rate = self.cleaned_data.get("rate_percent")
+        if rate is not None and not 0 <= rate <= 100:
+            raise forms.ValidationError(_("A rate is from 0 to 100%."))
+        return rate
+
+
+class SetGradeForm(forms.Form):
+    grade = forms.ModelChoiceField(label=_("Grade"), queryset=MemberGrade.objects.all())
+    until = forms.DateField(label=_("Until"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("until", timezone.localdate() + dt.timedelta(days=365))
