@@ -118,8 +118,9 @@ def korean_business(db, tmp_path, settings):
     ContactPoint.objects.create(party=second, kind="phone", value=first.phone or "+821011112222")
     outreach = _keeping_in_touch(owner, first, second)
     listening = _listening(owner, second)
-    _grades(owner, first)
+    coupon = _grades(owner, first)
     return {
+        "coupon": coupon,
         "owner": owner,
         "party": first,
         "other": second,
@@ -129,8 +130,9 @@ def korean_business(db, tmp_path, settings):
     }
 
 
-def _grades(owner, party) -> None:
-    """Grades on, two of them, one given by hand: the grade pages show all they can."""
+def _grades(owner, party):
+    """Grades on, two of them, one given by hand, and a coupon given and used: the loyalty
+    pages show all they can. The coupon."""
     import datetime as dt
 
     from patron.loyalty.grades import do_recompute_grades, do_set_grade, grade_program
@@ -145,6 +147,25 @@ def _grades(owner, party) -> None:
     )
     do_recompute_grades(timezone.localdate())
     do_set_grade(party, vip, timezone.localdate() + dt.timedelta(days=30), actor=owner)
+    from patron.loyalty.counter import do_counter_sale
+    from patron.loyalty.coupons import do_issue_to_party, do_save_coupon
+    from patron.loyalty.models import Coupon
+
+    coupon = do_save_coupon(
+        Coupon(
+            name="봄 쿠폰",
+            code="봄맞이",
+            kind="percent",
+            value=10,
+            max_discount=5000,
+            min_order=10_000,
+            expires_on=timezone.localdate() + dt.timedelta(days=30),
+            uses_per_party=2,
+        )
+    )
+    do_issue_to_party(coupon, party, actor=owner)
+    do_counter_sale(party, 30_000, 0, number="K1", actor=owner, coupon_code="봄맞이")
+    return coupon
 
 
 def _listening(owner, party) -> dict:
@@ -318,6 +339,10 @@ def _pages(data) -> list[str]:
         reverse("counter"),
         reverse("points_settings"),
         reverse("grades_settings"),
+        reverse("coupons"),
+        reverse("coupon_new"),
+        reverse("coupon", args=[data["coupon"].pk]),
+        reverse("coupon_edit", args=[data["coupon"].pk]),
         reverse("counter") + f"?party={party.pk}",
         reverse("counter") + "?phone=없는번호",
         data["survey_link"].split("8000", 1)[-1],

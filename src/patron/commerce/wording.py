@@ -390,6 +390,7 @@ SOURCE_NAMES = {
     "esm": lambda: _("Gmarket / Auction (ESM)"),
     "generic": lambda: _("spreadsheet"),
     "demo": lambda: _("demo"),
+    "counter": lambda: _("the counter"),  # sales recorded at the counter (patron.loyalty)
 }
 
 

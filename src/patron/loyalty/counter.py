@@ -9,12 +9,14 @@ idempotency key of everything it writes, so the same tap twice records one sale.
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from patron.commerce.models import Order, OrderLine
 from patron.core.problems import Problem
@@ -23,11 +25,19 @@ from patron.parties.models import ContactPoint, Party
 from patron.parties.normalize import normalize_phone
 
 from . import ledger
+from .coupons import check_usable, find_coupon, redeem
 from .grades import stamp_orders
 from .models import EntryKind, PointEntry
 from .program import do_earn_for_order, program
 
 SOURCE = "counter"
+
+
+def new_sale_number(now: dt.datetime | None = None) -> str:
+    """A sale's number as a receipt shows it: its day and six random digits (unguessable
+    enough that two tills never pick the same one in a day)."""
+    day = timezone.localdate(now or timezone.now())
+    return f"{day:%y%m%d}-{secrets.randbelow(10**6):06d}"
 
 
 class CounterRefused(Problem):
@@ -59,6 +69,7 @@ class Sale:
     earned: int
     earned_usable_on: dt.date | None
     balance: int
+    coupon_off: int = 0
 
 
 def usable_on_sale(party: Party, amount: int) -> int:
@@ -72,11 +83,19 @@ def usable_on_sale(party: Party, amount: int) -> int:
 
 
 def do_counter_sale(
-    party: Party, amount: int, use_points: int, *, number: str, actor, now=None
+    party: Party,
+    amount: int,
+    use_points: int,
+    *,
+    number: str,
+    actor,
+    coupon_code: str = "",
+    now=None,
 ) -> Sale:
-    """Record a sale at the counter (once per `number`): points used, then earned."""
+    """Record a sale at the counter (once per `number`): the coupon taken off its price,
+    points used on the rest, then points earned on what was paid in money."""
     now = now or timezone.now()
-    external_id = f"counter-{number}"[:128]
+    external_id = number[:128]  # the order's number, beside its source "counter"
     recorded = Order.objects.filter(source=SOURCE, external_id=external_id).first()
     if recorded is not None:  # the same tap again: the sale as it was recorded
         if recorded.party_id != party.pk:
@@ -84,9 +103,16 @@ def do_counter_sale(
         return _as_recorded(recorded)
     if amount <= 0:
         raise CounterRefused("counter.bad_amount")
-    if use_points < 0 or use_points > usable_on_sale(party, amount):
+    coupon = find_coupon(coupon_code) if coupon_code.strip() else None
+    off = (
+        check_usable(coupon, party.pk, Decimal(amount), timezone.localdate(now))
+        if coupon
+        else Decimal(0)
+    )
+    paid = amount - int(off)
+    if use_points < 0 or use_points > usable_on_sale(party, paid):
         raise CounterRefused(
-            "counter.too_many_points", asked=use_points, most=usable_on_sale(party, amount)
+            "counter.too_many_points", asked=use_points, most=usable_on_sale(party, paid)
         )
     with transaction.atomic():
         order, created = Order.objects.get_or_create(
@@ -96,17 +122,31 @@ def do_counter_sale(
                 "party": party,
                 "occurred_at": now,
                 "currency": settings.PATRON_DEFAULT_CURRENCY,
-                "amount": Decimal(amount),
+                "amount": Decimal(paid),
+                "discount_amount": off,
+                "discount_code": coupon.code if coupon else "",
                 "row_digest": "counter",
             },
         )
         if created:
-            OrderLine.objects.create(order=order, line_no=1, name="counter", unit_price=amount)
+            OrderLine.objects.create(order=order, line_no=1, name=_line_name(), unit_price=amount)
         if order.party_id != party.pk:
             raise CounterRefused("counter.number_used")
         if created:
             stamp_orders([order.pk])
             order.refresh_from_db(fields=["member_grade"])
+        if coupon is not None:
+            redeem(
+                coupon,
+                party.pk,
+                discount=off,
+                paid=Decimal(paid),
+                key=f"{SOURCE}:{number}:coupon",
+                source=SOURCE,
+                order_id=order.pk,
+                actor=actor,
+                now=now,
+            )
         if use_points:
             ledger.spend(
                 party.pk,
@@ -127,6 +167,8 @@ def do_counter_sale(
                     "amount": amount,
                     "used": use_points,
                     "earned": lot.amount if lot else 0,
+                    "coupon": coupon.code if coupon else "",
+                    "off": int(off),
                 },
                 at=now,
             )
@@ -136,7 +178,15 @@ def do_counter_sale(
         lot.amount if lot else 0,
         timezone.localdate(lot.available_at) if lot else None,
         ledger.balance_of(party.pk),
+        int(off),
     )
+
+
+def _line_name() -> str:
+    """What the sale's line is called in its history: in the business's language, as a
+    product's name is, since it is kept as the order's data."""
+    with translation.override(settings.PATRON_MESSAGE_LANGUAGE):
+        return _("A sale at the counter")
 
 
 def _as_recorded(order: Order) -> Sale:
@@ -149,4 +199,5 @@ def _as_recorded(order: Order) -> Sale:
         lot.amount if lot else 0,
         timezone.localdate(lot.available_at) if lot else None,
         ledger.balance_of(order.party_id),
+        int(order.discount_amount),
     )

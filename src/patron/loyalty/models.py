@@ -246,3 +246,95 @@ class GradeChange(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["party", "at"], name="grade_change_party")]
+
+
+# -- coupons ------------------------------------------------------------------------------------
+
+
+class CouponKind(models.TextChoices):
+    AMOUNT = "amount", _("An amount off")
+    PERCENT = "percent", _("A percentage off")
+
+
+class Coupon(models.Model):
+    """An offer: so much or so many percent off an order of at least ``min_order``, between
+    two days, usable ``uses_per_party`` times by each party it was given to (or by anyone
+    with the code), at most ``total_uses`` times in all. Its code is what a person types at
+    the counter and what an imported order's coupon column names."""
+
+    name = models.CharField(max_length=100)
+    code = models.CharField(max_length=40, unique=True)  # stored upper case
+    kind = models.CharField(max_length=8, choices=CouponKind, default=CouponKind.AMOUNT)
+    value = models.DecimalField(max_digits=12, decimal_places=0)
+    max_discount = models.DecimalField(max_digits=12, decimal_places=0, null=True, blank=True)
+    min_order = models.DecimalField(max_digits=12, decimal_places=0, default=0)
+    starts_on = models.DateField(null=True, blank=True)
+    expires_on = models.DateField()
+    uses_per_party = models.PositiveSmallIntegerField(default=1)
+    total_uses = models.PositiveIntegerField(null=True, blank=True)  # null: no limit in all
+    used = models.PositiveIntegerField(default=0)  # redemptions in force
+    for_anyone = models.BooleanField(default=False)
+    # A campaign that carries it: those it was sent to may use it (its holdout may not).
+    campaign = models.ForeignKey(
+        "outreach.Campaign", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(total_uses__isnull=True)
+                | models.Q(used__lte=models.F("total_uses")),
+                name="coupon_within_total_uses",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class CouponGrant(models.Model):
+    """A coupon given to a party (alone, or as one of a segment), and how often it used it."""
+
+    # A merge moves the grants; where both parties held the coupon, the survivor's stays.
+    coupon = models.ForeignKey(Coupon, on_delete=models.CASCADE, related_name="grants")
+    party = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="+")
+    granted = models.BooleanField(default=True)  # False: a row that only counts uses
+    uses = models.PositiveSmallIntegerField(default=0)
+    issued_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["coupon", "party"], name="coupon_grant_once")
+        ]
+
+
+class CouponRedemption(models.Model):
+    """A coupon used on an order: at the counter, or seen in an imported order's coupon
+    column. ``key`` makes it once-only (the sale's number, the order)."""
+
+    coupon = models.ForeignKey(Coupon, on_delete=models.PROTECT, related_name="redemptions")
+    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="+")
+    order = models.ForeignKey(
+        Order,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    discount = models.DecimalField(max_digits=12, decimal_places=0)
+    order_amount = models.DecimalField(max_digits=16, decimal_places=0, default=0)  # paid
+    source = models.CharField(max_length=8)  # "counter", "import"
+    key = models.CharField(max_length=120, unique=True)
+    redeemed_at = models.DateTimeField(default=timezone.now)
+    undone_at = models.DateTimeField(null=True, blank=True)  # its order cancelled or undone
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["coupon", "redeemed_at"], name="coupon_redemption_when")]

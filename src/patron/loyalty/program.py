@@ -22,6 +22,7 @@ from django.utils import timezone
 from patron.commerce.models import NOT_PURCHASED, Order
 
 from . import ledger
+from .coupons import give_back_undone, recognise_orders
 from .grades import rate_of_grade, stamp_orders
 from .models import MARKETPLACE_SOURCES, EntryKind, PointEntry, PointsProgram, PointsRate
 
@@ -192,7 +193,8 @@ def do_settle_refund(order: Order, *, now: dt.datetime | None = None) -> dict[st
 def settle_undone_orders(sender=None, ids=(), **_rest) -> None:
     """Orders an undone import removes: take back all they earned, give back all they used
     (in the transaction that removes them)."""
-    now = timezone.now()
+    ids, now = list(ids), timezone.now()
+    give_back_undone(ids)
     entries = PointEntry.objects.filter(
         order_id__in=list(ids), kind__in=(EntryKind.EARN, EntryKind.SPEND)
     )
@@ -220,6 +222,7 @@ def settle_orders(order_ids) -> dict[str, int]:
     run after an import (jobs.refresh_parties). Nothing when points are off."""
     order_ids = list(order_ids)
     stamp_orders(order_ids)  # first: an order earns by the grade it came in with
+    recognise_orders(order_ids)
     rules = program()
     counts = {"earned": 0, "settled": 0}
     if not rules.enabled:

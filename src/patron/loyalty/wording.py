@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from patron.core.formats import long_date
 from patron.core.wording import number, wording
 
 
@@ -96,12 +99,17 @@ def _counter_use(order: str = "", **_rest: Any) -> str:
 
 
 @wording("activity.points.counter_sale")
-def _counter_sale(amount: int = 0, used: int = 0, earned: int = 0, **_rest: Any) -> str:
-    return _("A sale at the counter of %(amount)s: %(used)s points used, %(earned)s earned") % {
+def _counter_sale(
+    amount: int = 0, used: int = 0, earned: int = 0, coupon: str = "", off: int = 0, **_rest: Any
+) -> str:
+    text = _("A sale at the counter of %(amount)s: %(used)s points used, %(earned)s earned") % {
         "amount": number(amount),
         "used": number(used),
         "earned": number(earned),
     }
+    if coupon:
+        text += " · " + _("coupon %(code)s: %(off)s off") % {"code": coupon, "off": number(off)}
+    return text
 
 
 @wording("points.revoke.undone", "points.refund.undone")
@@ -130,3 +138,80 @@ def _until_past(**_rest: Any) -> str:
 @wording("grade.until_far")
 def _until_far(years: int = 3, **_rest: Any) -> str:
     return _("A grade set by hand ends within %(years)s years.") % {"years": years}
+
+
+@wording("coupon.bad_code")
+def _coupon_bad_code(coupon: str = "", **_rest: Any) -> str:
+    return _(
+        "A coupon code is 3 to 40 letters, digits, hyphens or underscores: %(code)s is not one."
+    ) % {"code": coupon or "—"}
+
+
+@wording("coupon.not_found")
+def _coupon_not_found(coupon: str = "", **_rest: Any) -> str:
+    return _("There is no coupon %(code)s.") % {"code": coupon}
+
+
+@wording("coupon.not_started")
+def _coupon_not_started(coupon: str = "", day=None, **_rest: Any) -> str:
+    return _("Coupon %(code)s can be used from %(day)s.") % {"code": coupon, "day": _day(day)}
+
+
+@wording("coupon.expired")
+def _coupon_expired(coupon: str = "", day=None, **_rest: Any) -> str:
+    return _("Coupon %(code)s expired on %(day)s.") % {"code": coupon, "day": _day(day)}
+
+
+@wording("coupon.min_order")
+def _coupon_min_order(coupon: str = "", least: int = 0, **_rest: Any) -> str:
+    return _("Coupon %(code)s needs a sale of at least %(least)s won.") % {
+        "code": coupon,
+        "least": number(least),
+    }
+
+
+@wording("coupon.not_theirs")
+def _coupon_not_theirs(coupon: str = "", **_rest: Any) -> str:
+    return _("Coupon %(code)s was not given to this person.") % {"code": coupon}
+
+
+@wording("coupon.used_by_party")
+def _coupon_used_by_party(coupon: str = "", uses: int = 1, **_rest: Any) -> str:
+    return ngettext(
+        "Coupon %(code)s was already used: it can be used once per person.",
+        "Coupon %(code)s was already used %(uses)s times: the most per person.",
+        uses,
+    ) % {"code": coupon, "uses": uses}
+
+
+@wording("coupon.used_up")
+def _coupon_used_up(coupon: str = "", **_rest: Any) -> str:
+    return _("Coupon %(code)s has been used as many times as it may be.") % {"code": coupon}
+
+
+@wording("coupon.bad_value")
+def _coupon_bad_value(**_rest: Any) -> str:
+    return _("A percentage off is from 1 to 100; an amount off is above zero.")
+
+
+@wording("coupon.bad_days")
+def _coupon_bad_days(**_rest: Any) -> str:
+    return _("A coupon's last day comes after its first.")
+
+
+@wording("activity.loyalty.coupon_issued")
+def _coupon_issued(coupon: str = "", **_rest: Any) -> str:
+    return _("Given coupon %(code)s") % {"code": coupon}
+
+
+def _day(day) -> str:
+    if day is None:
+        return ""
+    if isinstance(day, str):
+        day = dt.date.fromisoformat(day)
+    return long_date(day)
+
+
+@wording("coupon.code_taken")
+def _coupon_code_taken(coupon: str = "", **_rest: Any) -> str:
+    return _("Another coupon has the code %(code)s.") % {"code": coupon}

@@ -8,7 +8,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from patron.loyalty.models import GradeProgram, MemberGrade, PointsProgram
+from patron.loyalty.models import Coupon, GradeProgram, MemberGrade, PointsProgram
+from patron.outreach.models import Campaign
 
 
 class PointsProgramForm(forms.ModelForm):
@@ -102,3 +103,59 @@ class SetGradeForm(forms.Form):
         super().__init__(*args, **kwargs)
         if not self.is_bound:
             self.initial.setdefault("until", timezone.localdate() + dt.timedelta(days=365))
+
+
+class CouponForm(forms.ModelForm):
+    class Meta:
+        model = Coupon
+        fields = [
+            "name",
+            "code",
+            "kind",
+            "value",
+            "max_discount",
+            "min_order",
+            "starts_on",
+            "expires_on",
+            "uses_per_party",
+            "total_uses",
+            "for_anyone",
+            "campaign",
+        ]
+        labels = {
+            "name": _("Name"),
+            "code": _("Code (what a person types or shows)"),
+            "kind": _("Kind"),
+            "value": _("How much off (won, or %)"),
+            "max_discount": _("At most this many won off (a percentage only)"),
+            "min_order": _("For a sale of at least (won)"),
+            "starts_on": _("From"),
+            "expires_on": _("Until (its last day)"),
+            "uses_per_party": _("Uses per person"),
+            "total_uses": _("Uses in all (empty: no limit)"),
+            "for_anyone": _("Anyone with the code may use it"),
+            "campaign": _("Sent with a campaign (its recipients may use it)"),
+        }
+        widgets = {
+            "starts_on": forms.DateInput(attrs={"type": "date"}),
+            "expires_on": forms.DateInput(attrs={"type": "date"}),
+        }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["campaign"].queryset = Campaign.objects.filter(
+            archived_at__isnull=True
+        ).order_by("-created_at")
+        self.fields["campaign"].required = False
+        if not self.is_bound and self.instance.pk is None:
+            self.initial.setdefault("expires_on", timezone.localdate() + dt.timedelta(days=30))
+
+
+class IssueCouponForm(forms.Form):
+    coupon = forms.ModelChoiceField(label=_("Coupon"), queryset=Coupon.objects.none())
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["coupon"].queryset = Coupon.objects.filter(
+            expires_on__gte=timezone.localdate()
+        ).order_by("expires_on")

@@ -3,19 +3,19 @@ earning and using points. Made for a tablet or a phone beside the till."""
 
 from __future__ import annotations
 
-import secrets
-
 from django.contrib import messages
 from django.db.models import Count, ProtectedError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from patron.accounts import roles
 from patron.core.problems import Problem
 from patron.loyalty import ledger
-from patron.loyalty.counter import do_counter_sale, find_by_phone
+from patron.loyalty.counter import do_counter_sale, find_by_phone, new_sale_number
+from patron.loyalty.coupons import usable_coupons
 from patron.loyalty.grades import all_grades, do_set_grade, grade_of, grade_program
 from patron.loyalty.models import MemberGrade, Membership
 from patron.loyalty.program import program
@@ -49,8 +49,9 @@ def counter(request):
             "party": party,
             "balance": ledger.balance_of(party.pk) if party else 0,
             "grade": grade_of(party) if party else None,
+            "coupons": usable_coupons(party.pk, timezone.localdate()) if party else [],
             "rules": rules,
-            "number": secrets.token_hex(6),  # this sale's number: the same tap twice is one sale
+            "number": new_sale_number(),  # this sale's number: the same tap twice is one sale
         },
     )
 
@@ -65,21 +66,27 @@ def counter_sale(request, pk: int):
     except ValueError:
         messages.error(request, _("Type the amount and the points as whole numbers."))
         return redirect(f"{reverse('counter')}?party={party.pk}")
-    number = (request.POST.get("number") or "")[:40] or secrets.token_hex(6)
+    number = (request.POST.get("number") or "")[:40] or new_sale_number()
     try:
-        sale = do_counter_sale(party, amount, use, number=number, actor=request.user)
+        sale = do_counter_sale(
+            party,
+            amount,
+            use,
+            number=number,
+            actor=request.user,
+            coupon_code=request.POST.get("coupon", "")[:60],
+        )
     except Problem as refused:
         messages.error(request, str(refused))
     else:
-        messages.success(
-            request,
-            _("Recorded: %(used)s points used, %(earned)s earned. Balance %(balance)s.")
-            % {
-                "used": f"{sale.used:,}",
-                "earned": f"{sale.earned:,}",
-                "balance": f"{sale.balance:,}",
-            },
-        )
+        done = _("Recorded: %(used)s points used, %(earned)s earned. Balance %(balance)s.") % {
+            "used": f"{sale.used:,}",
+            "earned": f"{sale.earned:,}",
+            "balance": f"{sale.balance:,}",
+        }
+        if sale.coupon_off:
+            done += " " + _("Coupon: %(off)s won off.") % {"off": f"{sale.coupon_off:,}"}
+        messages.success(request, done)
     return redirect(f"{reverse('counter')}?party={party.pk}")
 
 

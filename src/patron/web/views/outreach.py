@@ -14,7 +14,9 @@ from patron.accounts.services import profile_of
 from patron.commerce.models import Offering
 from patron.core.audit import do_set_archived
 from patron.core.problems import Problem
+from patron.loyalty.coupons import coupon_results
 from patron.loyalty.grades import all_grades
+from patron.loyalty.models import Coupon
 from patron.outreach.bounces import do_lift_suppression
 from patron.outreach.campaigns import (
     do_archive_campaign,
@@ -204,6 +206,10 @@ def campaign_detail(request, pk: int):
             "ad_signs": service_ad_signs(campaign.template) if campaign.status == "draft" else [],
             "previews": previews,
             "report": campaign_report(campaign),
+            "coupons": [
+                (coupon, coupon_results(coupon))
+                for coupon in Coupon.objects.filter(campaign=campaign).order_by("pk")
+            ],
             "recent": recent,
             "may_run": roles.can_run_campaigns(request.user),
             "is_draft": campaign.status == CampaignStatus.DRAFT,

@@ -17,6 +17,7 @@ from patron.core.problems import Problem
 from patron.feedback.models import FeedbackItem, GoalStatus, MilestoneStatus, SurveyInvitation
 from patron.feedback.plans import plan_of, tell_new_manager
 from patron.insight.queries import party_insight, preference_messages
+from patron.loyalty.coupons import usable_coupons
 from patron.loyalty.grades import grade_of, grade_program
 from patron.loyalty.ledger import balance_of
 from patron.loyalty.models import GradeChange, Membership, PointEntry
@@ -32,7 +33,7 @@ from ..access import allowed, get_party_for_user, member_required
 from ..business_forms import ConsentCaptureForm
 from ..forms import RelationshipForm
 from ..listening_forms import NewItemForm
-from ..loyalty_forms import SetGradeForm
+from ..loyalty_forms import IssueCouponForm, SetGradeForm
 
 PAGE_SIZE = 50
 
@@ -99,6 +100,9 @@ def party_detail(request, pk: int):
         .select_related("old", "new")
         .order_by("-at", "-pk")[:10],
         "grade_form": SetGradeForm(),
+        "coupons": usable_coupons(party.pk, timezone.localdate()),
+        "coupon_form": IssueCouponForm(),
+        "may_give_coupons": roles.can_run_campaigns(request.user),
         "point_entries": PointEntry.objects.filter(party=party).order_by("-created_at", "-pk")[:20],
         "goal_statuses": GoalStatus.choices,
         "milestone_statuses": MilestoneStatus.choices,
