@@ -25,6 +25,9 @@ def _plain_http_test_settings(settings):
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # No promotion keeps a holdout unless its test asks for one: tests count who is sent
+    # what (tests/outreach/test_holdouts.py checks the default of 10%).
+    settings.PATRON_PROMOTION_HOLDOUT = 0
     from django.core.cache import cache
 
     from patron.core import business

@@ -334,6 +334,9 @@ PATRON_QUIET_HOURS = (
 PATRON_EMAIL_QUIET_HOURS = (
     env_bool("PATRON_EMAIL_QUIET_HOURS", True) if env_str("PATRON_EMAIL_QUIET_HOURS") else None
 )
+# The share of a promotion's audience kept out at random to measure what it did (percent; a
+# campaign or a cadence may set its own).
+PATRON_PROMOTION_HOLDOUT = env_int("PATRON_PROMOTION_HOLDOUT", 10)
 # §50① proviso: advertise the same goods within 6 months of a party's purchase without consent.
 PATRON_TRANSACTION_EXCEPTION = env_bool("PATRON_TRANSACTION_EXCEPTION", False)
 # SMS and KakaoTalk: the provider (solapi, nhn, or "" for none), its credentials, the

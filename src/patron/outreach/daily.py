@@ -37,7 +37,7 @@ from .models import (
     TaskStatus,
 )
 from .notices import DayNotices, part
-from .planner import Mailing, do_plan_mailing
+from .planner import Mailing, do_plan_mailing, holdout_of
 from .rules import KOREA, quiet_hours_end
 from .services import party_address, template_snapshot
 from .wording import channel_label, topic_label
@@ -72,11 +72,14 @@ def do_plan_day(day: dt.date, *, now: dt.datetime | None = None) -> dict[str, in
         if audience is None:
             continue  # not this cadence's day (a newsletter on another day of the month)
         key, ids = audience
+        snapshot = template_snapshot(cadence.template, [])
         mailing = Mailing(
             key=key,
-            snapshot=template_snapshot(cadence.template, []),
+            snapshot=snapshot,
             channel=cadence.channel,
             topic=f"cadence:{cadence.pk}",
+            holdout_percent=holdout_of(cadence.holdout_percent, snapshot["message_class"]),
+            holdout_seed=f"cadence:{cadence.pk}",
         )
         planned = do_plan_mailing(mailing, ids, moment=moment).counts
         counts.update(planned)

@@ -155,6 +155,9 @@ class Campaign(models.Model):
     advertises = models.ManyToManyField(Offering, blank=True, related_name="+")
     # The template's words as they were at launch: later edits never change what was sent.
     snapshot = models.JSONField(default=dict, blank=True)
+    # The share of the audience kept out at random to measure what sending did (holdouts.py);
+    # empty: 10% for a promotion, none for a service message.
+    holdout_percent = models.PositiveSmallIntegerField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -355,6 +358,7 @@ class Cadence(models.Model):
     )
     channel = models.CharField(max_length=8, choices=CampaignChannel, default=CampaignChannel.BEST)
     enabled = models.BooleanField(default=True)
+    holdout_percent = models.PositiveSmallIntegerField(null=True, blank=True)  # as a campaign's
 
     def __str__(self) -> str:
         return self.name

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from patron.analytics.lift import in_holdout
 from patron.core.bulk import adapt, insert_rows
 from patron.core.business import business
 from patron.parties.models import Channel, Purpose, RelationshipKind
@@ -32,6 +33,7 @@ from .models import (
     Campaign,
     CampaignChannel,
     CampaignStatus,
+    MessageClass,
     OutboxMessage,
     OutboxStatus,
 )
@@ -82,13 +84,35 @@ class Mailing:
     campaign_id: int | None = None
     topic: str = ""  # what a message outside a campaign is about: "cadence:3"
     event_id: int | None = None  # an invitation: each message carries its RSVP link
+    # The share kept out at random to measure what sending did, and what the draw is keyed
+    # by ("campaign:12", "cadence:3": the same people are kept out of a cadence every time).
+    holdout_percent: int = 0
+    holdout_seed: str = ""
 
     def key_for(self, party_id: int) -> str:
         return f"{self.key}:party:{party_id}"
 
 
 def campaign_mailing(campaign: Campaign) -> Mailing:
-    return Mailing(f"campaign:{campaign.pk}", campaign.snapshot, campaign.channel, campaign.pk)
+    key = f"campaign:{campaign.pk}"
+    holdout = holdout_of(campaign.holdout_percent, campaign.snapshot["message_class"])
+    return Mailing(
+        key,
+        campaign.snapshot,
+        campaign.channel,
+        campaign.pk,
+        holdout_percent=holdout,
+        holdout_seed=key,
+    )
+
+
+def holdout_of(percent: int | None, message_class: str) -> int:
+    """The holdout a campaign or a cadence keeps: as set, else the business's share of a
+    promotion's audience (10%), and none of any other message's (a service message is
+    meant to reach everyone; a newsletter or a greeting may set one)."""
+    if percent is not None:
+        return percent
+    return settings.PATRON_PROMOTION_HOLDOUT if message_class == MessageClass.PROMOTIONAL else 0
 
 
 def id_ranges(ids: list[int], batch: int) -> list[list[int]]:
@@ -314,6 +338,12 @@ class _Plan:
             }
             return self._row(person, channel, address, basis, OutboxStatus.SKIPPED, reason), (
                 "skipped_capped"
+            )
+        if in_holdout(self.mailing.holdout_seed, person.pk, self.mailing.holdout_percent):
+            # Kept out to measure: not counted as contact, nothing is sent.
+            reason = {"code": "outreach.skip.holdout", "percent": self.mailing.holdout_percent}
+            return self._row(person, channel, address, basis, OutboxStatus.SKIPPED, reason), (
+                "skipped_holdout"
             )
         history.setdefault(person.pk, []).append((self.message_class, self.moment))
         if channel == Channel.SMS and self._too_long_for_sms(person):

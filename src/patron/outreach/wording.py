@@ -127,6 +127,15 @@ def _unreachable(**_rest: Any) -> str:
     return _("Not sent: no address on this channel")
 
 
+@wording("outreach.skip.holdout")
+def _holdout(percent: int = 0, **_rest: Any) -> str:
+    if not percent:
+        return _("Not sent: kept out at random to measure what the message does")
+    return _("Not sent: one of the %(percent)s%% kept out at random to measure what it does") % {
+        "percent": percent
+    }
+
+
 @wording("outreach.skip.capped")
 def _capped(max: int, days: int, **_rest: Any) -> str:
     return ngettext(
@@ -459,6 +468,17 @@ def _task_bad_snooze(**_rest: Any) -> str:
 
 def _quiet(days: int) -> str:
     return ngettext("quiet for %(n)s day", "quiet for %(n)s days", days) % {"n": number(days)}
+
+
+def action_label(code: str) -> str:
+    """A next best action's kind, in a few words (the conversion follow-up's rows)."""
+    labels = {
+        "nba.call": _("A personal call"),
+        "nba.offer": _("A tailored offer"),
+        "nba.survey": _("A short survey"),
+        "nba.invite": _("A personal invitation to become a client"),
+    }
+    return str(labels.get(code, code))
 
 
 @wording("nba.call")

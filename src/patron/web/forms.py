@@ -350,16 +350,35 @@ class TemplateForm(forms.ModelForm):
         }
 
 
+def _checked_holdout(percent):
+    """A holdout is a minority: at most half, so most of those chosen are sent the message."""
+    if percent is not None and percent > 50:
+        raise forms.ValidationError(_("Keep out at most 50%."), code="holdout")
+    return percent
+
+
 class CampaignForm(forms.ModelForm):
     class Meta:
         model = Campaign
-        fields = ["name", "template", "segment", "channel", "send_at", "advertises"]
+        fields = [
+            "name",
+            "template",
+            "segment",
+            "channel",
+            "send_at",
+            "holdout_percent",
+            "advertises",
+        ]
         labels = {
             "name": _("Name"),
             "template": _("Template"),
             "segment": _("Segment"),
             "channel": _("Channel"),
             "send_at": _("Send at (empty: when launched)"),
+            "holdout_percent": _(
+                "Keep this share out at random to measure what it does (%; empty: 10% for a "
+                "promotion, none for anything else)"
+            ),
             "advertises": _("What it advertises (for the 6-month purchase exception)"),
         }
         widgets = {"send_at": forms.DateTimeInput(attrs={"type": "datetime-local"})}
@@ -376,6 +395,9 @@ class CampaignForm(forms.ModelForm):
         self.fields["segment"].queryset = Segment.objects.filter(
             Q(archived_at__isnull=True) | kept_segment
         )
+
+    def clean_holdout_percent(self):
+        return _checked_holdout(self.cleaned_data.get("holdout_percent"))
 
     def clean_send_at(self):
         send_at = self.cleaned_data.get("send_at")
@@ -512,7 +534,16 @@ class KakaoTemplateForm(forms.ModelForm):
 class CadenceForm(forms.ModelForm):
     class Meta:
         model = Cadence
-        fields = ["name", "rule", "kind", "days", "template", "channel", "enabled"]
+        fields = [
+            "name",
+            "rule",
+            "kind",
+            "days",
+            "template",
+            "channel",
+            "holdout_percent",
+            "enabled",
+        ]
         labels = {
             "name": _("Name"),
             "rule": _("When"),
@@ -520,6 +551,10 @@ class CadenceForm(forms.ModelForm):
             "days": _("Days (quiet days, days after, or day of the month)"),
             "template": _("Template (none for a check-in task)"),
             "channel": _("Channel"),
+            "holdout_percent": _(
+                "Keep this share out at random to measure what it does (%; empty: 10% for a "
+                "promotion, none for anything else)"
+            ),
             "enabled": _("On"),
         }
 
@@ -534,6 +569,9 @@ class CadenceForm(forms.ModelForm):
             ],
         )
         self.fields["days"].widget.attrs["max"] = 3650
+
+    def clean_holdout_percent(self):
+        return _checked_holdout(self.cleaned_data.get("holdout_percent"))
 
     def clean(self):
         cleaned = super().clean()

@@ -40,6 +40,23 @@ def percent(value) -> str:
     return "" if value is None else f"{round(100 * float(value))}%"
 
 
+@register.filter
+def action_name(code: str) -> str:
+    from patron.outreach.wording import action_label
+
+    return action_label(code)
+
+
+@register.filter
+def pp_change(value) -> str:
+    """A difference of two rates in percentage points, with its sign: "+3.2 pp"."""
+    from django.utils.translation import gettext as _
+
+    if value is None:
+        return ""
+    return _("%(value)s pp") % {"value": f"{100 * float(value):+.1f}"}
+
+
 @register.simple_tag(takes_context=True)
 def query_with(context, **changes) -> str:
     """The current query string with some parameters changed (for pagers and sort links)."""

@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 
 from patron.insight import queries
+from patron.outreach.holdouts import conversions_after_actions
 from patron.parties.models import Market
 from patron.parties.queries import kinds_in_use
 
@@ -45,5 +46,6 @@ def candidates(request):
         "active_only": active_only,
         "markets": Market.choices,
         "run": queries.latest_run(),
+        "conversions": conversions_after_actions(),
     }
     return render(request, "patron/candidates.html", context)

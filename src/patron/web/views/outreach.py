@@ -24,6 +24,7 @@ from patron.outreach.campaigns import (
     do_pause_campaign,
 )
 from patron.outreach.channels import DeliveryFailure
+from patron.outreach.holdouts import cadence_lift, campaign_lift
 from patron.outreach.models import (
     ANY,
     CAPPED,
@@ -206,6 +207,7 @@ def campaign_detail(request, pk: int):
             "ad_signs": service_ad_signs(campaign.template) if campaign.status == "draft" else [],
             "previews": previews,
             "report": campaign_report(campaign),
+            "lift": None if campaign.status == CampaignStatus.DRAFT else campaign_lift(campaign),
             "coupons": [
                 (coupon, coupon_results(coupon))
                 for coupon in Coupon.objects.filter(campaign=campaign).order_by("pk")
@@ -338,7 +340,10 @@ def cadences(request):
         request,
         "patron/cadences.html",
         {
-            "cadences": Cadence.objects.select_related("template").order_by("name"),
+            "cadences": [
+                (cadence, cadence_lift(cadence))
+                for cadence in Cadence.objects.select_related("template").order_by("name")
+            ],
             "form": form,
             "may_run": may_run,
         },
