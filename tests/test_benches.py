@@ -26,6 +26,8 @@ pytestmark = pytest.mark.processes  # each runs its own databases, SQLite and Po
         ("score_end_to_end.py", ["--parties", "2000", "--only", "sqlite"], "ratio:"),
         ("hostile_inputs.py", ["--megabytes", "1"], "goal:"),
         ("ledger.py", ["--operations", "200"], "ratio to the floor"),
+        ("recommend_quality.py", ["--smoke"], "model beats popularity:"),
+        ("recommend_speed.py", ["--smoke"], "ratio to the baseline"),
     ],
 )
 def test_the_bench_runs_at_a_smoke_size(script, arguments, says, tmp_path):
