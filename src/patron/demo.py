@@ -30,6 +30,7 @@ from patron.commerce.models import (
 )
 from patron.core.business import do_save_business
 from patron.insight.classification import do_classify
+from patron.loyalty.recommendations import do_recommend
 from patron.outreach.events import do_answer, do_invite
 from patron.outreach.incidents import do_send_notice, draft_notice
 from patron.outreach.models import (
@@ -133,6 +134,7 @@ def do_load_demo(*, seed: int = 7, parties: int = 5000) -> dict[str, int]:
     do_classify()
     _keep_in_touch(end, offerings)
     _listening(np.random.default_rng(seed + 20), timezone.now())
+    do_recommend()
     return {"parties": generator.parties_made, "orders": generator.orders_made}
 
 

@@ -50,6 +50,7 @@ from patron.loyalty.grades import do_recompute_grades, end_hand_grades
 from patron.loyalty.ledger import expire_due, release_due
 from patron.loyalty.notices import plan_expiry_notices
 from patron.loyalty.program import settle_orders
+from patron.loyalty.recommendations import do_recommend
 from patron.outreach.campaigns import do_resume_campaign, settle_campaigns
 from patron.outreach.daily import do_plan_day
 from patron.outreach.delivery import deliver_due
@@ -396,11 +397,18 @@ def refresh_parties(
     if _another_refresh_waiting():
         # A later refresh will score after its own classification: scoring now is wasted.
         return {"status": "classified", "kinds": kinds}
+    # Each party's buy-again and discover lists, from everyone's purchases (not the scores).
+    recommended = do_recommend()["parties"]
     try:
         run = do_score()
     except ScoringFailed as exc:
-        return {"status": "classified", "kinds": kinds, "scoring": exc.message}
-    return {"status": "done", "kinds": kinds, "scoring_run": run.pk}
+        return {
+            "status": "classified",
+            "kinds": kinds,
+            "scoring": exc.message,
+            "recommended": recommended,
+        }
+    return {"status": "done", "kinds": kinds, "scoring_run": run.pk, "recommended": recommended}
 
 
 def _scope(party_ids, import_run, offering):

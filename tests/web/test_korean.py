@@ -41,7 +41,7 @@ ALLOWED = {
     "UTF", "CP", "EUC", "Shift", "JIS", "Windows",  # names of text encodings
     # Merge fields are code ({{ first_name }}), written the same in every language.
     "first", "name", "business", "manager", "years", "since", "preferences", "url", "rsvp",
-    "survey", "grade", "points",
+    "survey", "grade", "points", "recommended",
     "VIP",  # a member grade's name, as Korean shops write it
     "SMS", "LMS", "SHIP",  # message types, a template code
     "NPS", "CSAT", "subject",  # the surveys' names, as Korean businesses say them; a placeholder

@@ -14,6 +14,7 @@ from patron.outreach.segments import SegmentRefused, register_filter
 
 from .grades import all_grades, entry_grade, grade_program
 from .models import MemberGrade, Membership, PointBalance
+from .recommendations import next_offering_names
 
 
 def check_grades(value: Any) -> list[int]:
@@ -63,3 +64,8 @@ def register() -> None:
     register_filter("grade", check_grades, grade_condition)
     register_merge_field("grade", _("Their member grade"), grade_names)
     register_merge_field("points", _("Their usable points"), point_balances)
+    register_merge_field(
+        "recommended",
+        _("What they are due to buy again, else what they may like next"),
+        next_offering_names,
+    )

@@ -338,3 +338,19 @@ class CouponRedemption(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["coupon", "redeemed_at"], name="coupon_redemption_when")]
+
+
+# -- recommendations ----------------------------------------------------------------------------
+
+
+class PartyRecommendation(models.Model):
+    """A party's two lists, as the last computation left them (loyalty.recommendations):
+    what it is due to buy again by its own rhythm, and what it may like next."""
+
+    party = models.OneToOneField(
+        Party, on_delete=models.CASCADE, primary_key=True, related_name="recommendation"
+    )
+    # [[offering id, the day it is due (ISO), its rhythm in days], ...], most overdue first.
+    again = models.JSONField(default=list, blank=True)
+    discover = models.JSONField(default=list, blank=True)  # offering ids, best first
+    computed_at = models.DateTimeField(default=timezone.now)

@@ -19,6 +19,7 @@ from patron.loyalty.coupons import usable_coupons
 from patron.loyalty.grades import all_grades, do_set_grade, grade_of, grade_program
 from patron.loyalty.models import MemberGrade, Membership
 from patron.loyalty.program import program
+from patron.loyalty.recommendations import lists_for
 
 from ..access import allowed, get_party_for_user, member_required
 from ..loyalty_forms import GradeProgramForm, MemberGradeForm, PointsProgramForm, SetGradeForm
@@ -50,6 +51,8 @@ def counter(request):
             "balance": ledger.balance_of(party.pk) if party else 0,
             "grade": grade_of(party) if party else None,
             "coupons": usable_coupons(party.pk, timezone.localdate()) if party else [],
+            "suggested": lists_for(party.pk) if party else None,
+            "today": timezone.localdate(),
             "rules": rules,
             "number": new_sale_number(),  # this sale's number: the same tap twice is one sale
         },

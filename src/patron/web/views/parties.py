@@ -21,6 +21,7 @@ from patron.loyalty.coupons import usable_coupons
 from patron.loyalty.grades import grade_of, grade_program
 from patron.loyalty.ledger import balance_of
 from patron.loyalty.models import GradeChange, Membership, PointEntry
+from patron.loyalty.recommendations import lists_for
 from patron.outreach.nba import party_action
 from patron.outreach.queries import timeline_with_messages
 from patron.outreach.services import consent_history, do_capture_consent, preferences_of
@@ -101,6 +102,8 @@ def party_detail(request, pk: int):
         .order_by("-at", "-pk")[:10],
         "grade_form": SetGradeForm(),
         "coupons": usable_coupons(party.pk, timezone.localdate()),
+        "suggested": lists_for(party.pk),
+        "today": timezone.localdate(),
         "coupon_form": IssueCouponForm(),
         "may_give_coupons": roles.can_run_campaigns(request.user),
         "point_entries": PointEntry.objects.filter(party=party).order_by("-created_at", "-pk")[:20],
