@@ -46,6 +46,7 @@ from patron.feedback.items import escalate_overdue
 from patron.feedback.surveys import do_plan_surveys
 from patron.insight.classification import do_classify
 from patron.insight.scoring import ScoringFailed, do_score
+from patron.loyalty.bonuses import do_birthday_bonuses, settle_referrals
 from patron.loyalty.grades import do_recompute_grades, end_hand_grades
 from patron.loyalty.ledger import expire_due, release_due
 from patron.loyalty.notices import plan_expiry_notices
@@ -590,6 +591,8 @@ def _run_plan(run: PlanRun) -> None:
         # worker ran after it), and grades set by hand whose end date passed.
         counts.update({f"grades_{k}": n for k, n in do_recompute_grades(run.day).items()})
         counts.update({f"grades_{k}": n for k, n in end_hand_grades(run.day).items()})
+        counts.update({f"birthday_{k}": n for k, n in do_birthday_bonuses(run.day).items()})
+        counts.update({f"referral_{k}": n for k, n in settle_referrals().items()})
     except Exception as exc:
         run.mark_finished(RunStatus.FAILED, {"code": "run.crashed", "error": str(exc)[:200]})
         raise

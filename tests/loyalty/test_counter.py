@@ -75,6 +75,8 @@ def test_the_owner_sets_the_rules_and_staff_cannot(client, owner, teammate):
         "max_share_percent": "50",
         "cap_per_order": "0",
         "cap_per_30_days": "0",
+        "birthday_bonus": "2000",
+        "referral_bonus": "0",
         "excluded": "smartstore, Coupang",
     }
     refused = client.post("/points/settings/", form)
@@ -83,3 +85,4 @@ def test_the_owner_sets_the_rules_and_staff_cannot(client, owner, teammate):
     rules = program()
     assert rules.enabled and rules.rate_percent == 2 and rules.rounding == 10
     assert rules.excluded_sources == ["smartstore", "coupang"]
+    assert rules.birthday_bonus == 2000

@@ -354,3 +354,24 @@ class PartyRecommendation(models.Model):
     again = models.JSONField(default=list, blank=True)
     discover = models.JSONField(default=list, blank=True)  # offering ids, best first
     computed_at = models.DateTimeField(default=timezone.now)
+
+
+# -- referrals ----------------------------------------------------------------------------------
+
+
+class Referral(models.Model):
+    """Who brought whom. The referrer earns the programme's referral bonus once the referred
+    party's first purchase after it has passed its pending days (and was not cancelled)."""
+
+    referrer = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="+")
+    referred = models.OneToOneField(Party, on_delete=models.PROTECT, related_name="referral")
+    recorded_at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    rewarded = models.ForeignKey(
+        PointEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["rewarded"], name="referral_waiting")]

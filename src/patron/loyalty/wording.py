@@ -215,3 +215,48 @@ def _day(day) -> str:
 @wording("coupon.code_taken")
 def _coupon_code_taken(coupon: str = "", **_rest: Any) -> str:
     return _("Another coupon has the code %(code)s.") % {"code": coupon}
+
+
+@wording("points.earn.birthday")
+def _earn_birthday(year: int = 0, **_rest: Any) -> str:
+    return _("a birthday present (%(year)s)") % {"year": year}
+
+
+@wording("points.earn.referral")
+def _earn_referral(name: str = "", **_rest: Any) -> str:
+    return _("for bringing %(name)s") % {"name": name}
+
+
+@wording("referral.same_person")
+def _same_person(**_rest: Any) -> str:
+    return _("Nobody can refer themselves: these two share a record, a phone number or an email.")
+
+
+@wording("referral.already")
+def _already_referred(**_rest: Any) -> str:
+    return _("Who referred this person is recorded already.")
+
+
+@wording("referral.not_new")
+def _not_new(**_rest: Any) -> str:
+    return _("This person bought before: a referral is for someone new.")
+
+
+@wording("referral.nobody")
+def _nobody(**_rest: Any) -> str:
+    return _("Nobody has that phone number.")
+
+
+@wording("referral.many")
+def _many(**_rest: Any) -> str:
+    return _("More than one person has that phone number: merge the duplicates first.")
+
+
+@wording("activity.loyalty.referred_by")
+def _referred_by(referrer: str = "", **_rest: Any) -> str:
+    return _("Referred by %(name)s") % {"name": referrer}
+
+
+@wording("activity.loyalty.referred")
+def _referred(referred: str = "", **_rest: Any) -> str:
+    return _("Referred %(name)s") % {"name": referred}

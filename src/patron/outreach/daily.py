@@ -98,10 +98,10 @@ def _kind_filter(cadence: Cadence) -> Q:
 def _audience(cadence: Cadence, day: dt.date, now: dt.datetime) -> tuple[str, list[int]] | None:
     parties = live_parties().filter(_kind_filter(cadence))
     if cadence.rule == CadenceRule.BIRTHDAY:
-        found = parties.filter(_on_this_day("birthday", day))
+        found = parties.filter(on_this_day("birthday", day))
         return f"cadence:{cadence.pk}:{day.year}", _ids(found)
     if cadence.rule == CadenceRule.ANNIVERSARY:
-        found = parties.filter(_on_this_day("relationship__since", day)).filter(
+        found = parties.filter(on_this_day("relationship__since", day)).filter(
             relationship__since__year__lt=day.year
         )
         return f"cadence:{cadence.pk}:{day.year}", _ids(found)
@@ -138,7 +138,9 @@ def _finished(start: dt.datetime, now: dt.datetime) -> QuerySet:
     return Engagement.objects.filter(took_place(now), ended | visited, party=OuterRef("pk"))
 
 
-def _on_this_day(field: str, day: dt.date) -> Q:
+def on_this_day(field: str, day: dt.date) -> Q:
+    """A date field falling on this day of the year (the 29th of February on the 28th
+    in other years)."""
     condition = Q(**{f"{field}__month": day.month, f"{field}__day": day.day})
     if (day.month, day.day) == (2, 28) and not _leap(day.year):
         condition |= Q(**{f"{field}__month": 2, f"{field}__day": 29})  # born on the 29th

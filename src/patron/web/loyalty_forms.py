@@ -31,6 +31,8 @@ class PointsProgramForm(forms.ModelForm):
             "max_share_percent",
             "cap_per_order",
             "cap_per_30_days",
+            "birthday_bonus",
+            "referral_bonus",
         ]
         labels = {
             "enabled": _("Points are on"),
@@ -43,6 +45,12 @@ class PointsProgramForm(forms.ModelForm):
             "max_share_percent": _("At most this share of a sale paid with points (%)"),
             "cap_per_order": _("At most this many points per sale (0: no cap)"),
             "cap_per_30_days": _("At most this many points per person in 30 days (0: no cap)"),
+            "birthday_bonus": _(
+                "Points on their birthday, for those who bought in the last 12 months (0: none)"
+            ),
+            "referral_bonus": _(
+                "Points for bringing someone new, once their first purchase is usable (0: none)"
+            ),
         }
         widgets = {"starts_on": forms.DateInput(attrs={"type": "date"})}
 
@@ -149,6 +157,10 @@ class CouponForm(forms.ModelForm):
         self.fields["campaign"].required = False
         if not self.is_bound and self.instance.pk is None:
             self.initial.setdefault("expires_on", timezone.localdate() + dt.timedelta(days=30))
+
+
+class ReferralForm(forms.Form):
+    phone = forms.CharField(label=_("Referred by (their phone number)"), max_length=40)
 
 
 class IssueCouponForm(forms.Form):

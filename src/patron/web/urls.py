@@ -104,6 +104,7 @@ urlpatterns = [
     path("coupons/<int:pk>/issue/", coupons.coupon_issue, name="coupon_issue"),
     path("parties/<int:pk>/coupon/", coupons.party_coupon, name="party_coupon"),
     path("parties/<int:pk>/grade/", counter.party_grade, name="party_grade"),
+    path("parties/<int:pk>/referral/", counter.party_referral, name="party_referral"),
     path("surveys/<str:kind>/", listening.survey_edit, name="survey_edit"),
     path("outreach/rules/", outreach.contact_rules, name="contact_rules"),
     path("outreach/suppressions/", outreach.suppressions, name="suppressions"),

@@ -14,7 +14,8 @@ from django.views.decorators.http import require_POST
 from patron.accounts import roles
 from patron.core.problems import Problem
 from patron.loyalty import ledger
-from patron.loyalty.counter import do_counter_sale, find_by_phone, new_sale_number
+from patron.loyalty.bonuses import ReferralRefused, do_record_referral
+from patron.loyalty.counter import CounterRefused, do_counter_sale, find_by_phone, new_sale_number
 from patron.loyalty.coupons import usable_coupons
 from patron.loyalty.grades import all_grades, do_set_grade, grade_of, grade_program
 from patron.loyalty.models import MemberGrade, Membership
@@ -22,7 +23,13 @@ from patron.loyalty.program import program
 from patron.loyalty.recommendations import lists_for
 
 from ..access import allowed, get_party_for_user, member_required
-from ..loyalty_forms import GradeProgramForm, MemberGradeForm, PointsProgramForm, SetGradeForm
+from ..loyalty_forms import (
+    GradeProgramForm,
+    MemberGradeForm,
+    PointsProgramForm,
+    ReferralForm,
+    SetGradeForm,
+)
 
 
 @member_required
@@ -207,4 +214,28 @@ def party_grade(request, pk: int):
         messages.error(request, str(refused))
     else:
         messages.success(request, _("Grade set."))
+    return redirect(f"{reverse('party', args=[party.pk])}#points")
+
+
+@member_required
+@require_POST
+def party_referral(request, pk: int):
+    """Who brought this party, found by their phone number."""
+    party = get_party_for_user(request, pk)
+    form = ReferralForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise CounterRefused("counter.bad_phone")
+        found = [p for p in find_by_phone(form.cleaned_data["phone"]) if p.pk != party.pk]
+        if not found:
+            raise ReferralRefused("referral.nobody")
+        if len(found) > 1:
+            raise ReferralRefused("referral.many")
+        do_record_referral(party, found[0], actor=request.user)
+    except Problem as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(
+            request, _("Recorded: referred by %(name)s.") % {"name": found[0].display_name}
+        )
     return redirect(f"{reverse('party', args=[party.pk])}#points")

@@ -20,7 +20,7 @@ from patron.insight.queries import party_insight, preference_messages
 from patron.loyalty.coupons import usable_coupons
 from patron.loyalty.grades import grade_of, grade_program
 from patron.loyalty.ledger import balance_of
-from patron.loyalty.models import GradeChange, Membership, PointEntry
+from patron.loyalty.models import GradeChange, Membership, PointEntry, Referral
 from patron.loyalty.recommendations import lists_for
 from patron.outreach.nba import party_action
 from patron.outreach.queries import timeline_with_messages
@@ -103,6 +103,7 @@ def party_detail(request, pk: int):
         "grade_form": SetGradeForm(),
         "coupons": usable_coupons(party.pk, timezone.localdate()),
         "suggested": lists_for(party.pk),
+        "referral": Referral.objects.filter(referred=party).select_related("referrer").first(),
         "today": timezone.localdate(),
         "coupon_form": IssueCouponForm(),
         "may_give_coupons": roles.can_run_campaigns(request.user),
