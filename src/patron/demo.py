@@ -38,6 +38,7 @@ from patron.outreach.models import (
     CadenceRule,
     Campaign,
     CampaignChannel,
+    CampaignStatus,
     Event,
     Incident,
     MessageClass,
@@ -58,6 +59,7 @@ from patron.parties.models import (
     PartyType,
     Purpose,
     Relationship,
+    RelationshipKind,
 )
 from patron.parties.normalize import name_key
 
@@ -507,6 +509,7 @@ def _keep_in_touch(end: dt.datetime, offerings: dict[str, Offering]) -> None:
     Campaign.objects.create(
         name="가을 인화 할인", template=promotion, segment=agreed, channel=CampaignChannel.BEST
     )
+    _loyalty(np.random.default_rng(41), end, promotion, agreed, clients)
     for name, rule, kind, days, template in (
         ("클라이언트 안부", CadenceRule.CHECK_IN, "client", 90, None),
         ("생일 축하", CadenceRule.BIRTHDAY, "*", 0, greeting),
@@ -949,3 +952,107 @@ def _year_of_asks(now: dt.datetime, every_days: dict) -> list[tuple]:
         kind_of_party, manager = people[party_id]
         asks.append((party_id, kind, about, sent, kind_of_party, manager, subject, offering))
     return asks
+
+
+# -- repurchase: points, grades, coupons, a promotion measured against its holdout -------------
+
+
+def _loyalty(rng, end: dt.datetime, promotion: Template, agreed: Segment, clients: Segment):
+    """Points on for the last 60 days of sales (some used at the counter), three grades
+    computed, two coupons (one given to the clients, one carried by a promotion), and that
+    promotion sent 45 days ago to the agreed, 10% kept out: its report has a month to show.
+    Simulated like the rest of the studio: the promotion brought back a few more buyers."""
+    from patron.loyalty import ledger
+    from patron.loyalty.counter import do_counter_sale
+    from patron.loyalty.coupons import do_issue_to_segment, do_save_coupon
+    from patron.loyalty.grades import do_recompute_grades, grade_program
+    from patron.loyalty.models import Coupon, CouponKind, MemberGrade
+    from patron.loyalty.program import program, settle_orders
+
+    today = timezone.localdate(end)
+    rules = program()
+    rules.enabled, rules.starts_on = True, today - dt.timedelta(days=60)
+    rules.birthday_bonus, rules.referral_bonus = 2000, 3000
+    rules.save()
+    grading = grade_program()
+    grading.enabled = True
+    grading.save()
+    MemberGrade.objects.create(name="일반", threshold=0)
+    MemberGrade.objects.create(name="실버", threshold=300_000, perks="액자 무료 포장")
+    MemberGrade.objects.create(
+        name="VIP", threshold=1_000_000, rate_percent=Decimal(2), priority_booking=True
+    )
+    do_recompute_grades(today, now=end)
+    recent = Order.objects.filter(source=SOURCE, occurred_at__gte=end - dt.timedelta(days=60))
+    settle_orders(recent.values_list("pk", flat=True))
+    ledger.release_due(timezone.now())
+    thanks = do_save_coupon(
+        Coupon(
+            name="클라이언트 감사 쿠폰",
+            code="THANKYOU",
+            value=Decimal(10_000),
+            min_order=Decimal(50_000),
+            expires_on=today + dt.timedelta(days=60),
+        )
+    )
+    do_issue_to_segment(thanks, clients)
+    campaign = _measured_promotion(rng, end, promotion, agreed)
+    do_save_coupon(
+        Coupon(
+            name="여름 인화 쿠폰",
+            code="SUMMER20",
+            kind=CouponKind.PERCENT,
+            value=Decimal(20),
+            max_discount=Decimal(10_000),
+            expires_on=today + dt.timedelta(days=14),
+            campaign=campaign,
+        )
+    )
+    holders = ledger.PointBalance.objects.filter(available__gte=1000).select_related("party")
+    clients_first = holders.filter(party__relationship__kind=RelationshipKind.CLIENT)
+    for i, balance in enumerate([*clients_first.order_by("party_id")[:8], *holders[:17]]):
+        thanked = i < 8  # a client's coupon on a bigger sale
+        do_counter_sale(
+            balance.party,
+            60_000 if thanked else 30_000,
+            min(balance.available, 15_000),
+            number=f"{today:%y%m%d}-D{i:05d}",
+            actor=None,
+            coupon_code="THANKYOU" if thanked else "",
+        )
+
+
+def _measured_promotion(rng, end: dt.datetime, template: Template, segment: Segment) -> Campaign:
+    from patron.outreach.planner import do_plan_campaign
+    from patron.outreach.services import do_launch_campaign
+
+    sent_at = end - dt.timedelta(days=45)
+    campaign = Campaign.objects.create(
+        name="여름 인화 이벤트",
+        template=template,
+        segment=segment,
+        channel=Channel.EMAIL,
+        holdout_percent=10,
+    )
+    do_launch_campaign(campaign, now=sent_at)
+    do_plan_campaign(campaign, now=sent_at)
+    rows = OutboxMessage.objects.filter(campaign=campaign, status=OutboxStatus.QUEUED)
+    sent = list(rows.order_by("party_id").values_list("party_id", flat=True))
+    rows.update(status=OutboxStatus.SENT, sent_at=sent_at)
+    Campaign.objects.filter(pk=campaign.pk).update(
+        status=CampaignStatus.DONE, planned_at=sent_at, finished_at=sent_at
+    )
+    extra = [pk for pk in sent if rng.random() < 0.06]  # the simulated effect: 6 in 100 more
+    Order.objects.bulk_create(
+        Order(
+            source=SOURCE,
+            external_id=f"D-SUMMER-{pk}",
+            party_id=pk,
+            occurred_at=sent_at + dt.timedelta(days=int(rng.integers(1, 12)), hours=3),
+            currency="KRW",
+            amount=Decimal(int(rng.integers(2, 9)) * 10_000),
+            row_digest="demo",
+        )
+        for pk in extra
+    )
+    return campaign

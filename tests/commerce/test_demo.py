@@ -6,15 +6,18 @@ from django.utils import timezone
 from patron.commerce.models import Engagement, Order
 from patron.demo import do_load_demo
 from patron.parties.models import Party, Relationship
+from tests.loyalty.conftest import wipe_loyalty
 
 pytestmark = pytest.mark.django_db
 
 
 def _fingerprint() -> list[tuple]:
+    # Not the promotion's extra orders: its holdout is drawn by record id (the planner's
+    # draw), and a second load into the same database numbers its records anew.
     return list(
-        Order.objects.order_by("external_id").values_list(
-            "external_id", "party__display_name", "amount", "status"
-        )[:300]
+        Order.objects.exclude(external_id__startswith="D-SUMMER-")
+        .order_by("external_id")
+        .values_list("external_id", "party__display_name", "amount", "status")[:300]
     )
 
 
@@ -33,6 +36,7 @@ def test_demo_has_both_kinds_of_people_and_is_deterministic():
     assert set(missed.values_list("party", flat=True)) <= set(ahead.values_list("party", flat=True))
     assert {e.party.relationship.kind for e in ahead} == {"client"}
     first = _fingerprint()
+    wipe_loyalty()  # the ledger is append-only: its rows go with its triggers lifted
     Order.objects.all().delete()
     Engagement.objects.all().delete()
     Party.objects.all().delete()
