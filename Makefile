@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export PATRON_DATA_DIR ?= $(CURDIR)/var
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test
 
-.PHONY: run test setup venv lint pytest pytest-postgres browser-deps bench bench-fit bench-score bench-hostile bench-outreach clean
+.PHONY: run test setup venv lint pytest pytest-postgres browser-deps bench bench-fit bench-score bench-hostile bench-outreach bench-loyalty clean
 
 venv: $(BIN)/.installed
 
@@ -72,3 +72,8 @@ bench-outreach: venv
 	$(BIN)/python bench/plan_and_queue.py
 	$(BIN)/python bench/segments.py
 	$(BIN)/python bench/delivery.py
+
+bench-loyalty: venv
+	cd bench && ../$(BIN)/python ledger.py
+	cd bench && ../$(BIN)/python recommend_speed.py
+	cd bench && ../$(BIN)/python recommend_quality.py
