@@ -130,7 +130,8 @@ def test_grades_across_a_month_boundary_go_up_at_once_and_down_one_step(grades):
     assert grade_of(party) == grades["silver"]
     do_recompute_grades(dt.date(2027, 2, 1), now=at(2027, 2, 1, 6))
     assert grade_of(party) == grades["basic"]
-    causes = list(GradeChange.objects.filter(party=party).values_list("new__name", flat=True))
+    changes = GradeChange.objects.filter(party=party).order_by("at", "pk")
+    causes = list(changes.values_list("new__name", flat=True))
     assert causes == ["골드", "실버", "일반"]
 
 

@@ -281,3 +281,52 @@ def test_the_worker_releases_and_expires_points_on_its_rounds(db, monkeypatch):
     counts = jobs.courier_round()
     assert counts.get("points_released") == 1 and counts.get("points_expired") == 1
     assert ledger.balance_of(party.pk) == 700 and ledger.consistent(party.pk)
+
+
+def test_a_merge_moves_the_points_lot_by_lot_and_its_undoing_takes_them_back(owner):
+    import datetime as _dt
+
+    from patron.loyalty.models import EntryKind
+    from patron.parties.merge import do_merge_parties, do_undo_merge
+
+    survivor, other = make_party(1), make_party(2)
+    now = _dt.datetime.now(_dt.UTC)
+    usable = ledger.earn(
+        other.pk,
+        1500,
+        key="m:usable",
+        reason={"code": "points.earn.order", "order": "A-1", "rate": "1"},
+        available_at=now,
+        expires_at=now + _dt.timedelta(days=100),
+    )
+    ledger.earn(
+        other.pk,
+        700,
+        key="m:pending",
+        reason={"code": "points.earn.order", "order": "A-2", "rate": "1"},
+        available_at=now + _dt.timedelta(days=5),
+        expires_at=now + _dt.timedelta(days=400),
+    )
+    ledger.spend(other.pk, 500, key="m:spent", reason={"code": "t"})
+    ledger.earn(
+        survivor.pk,
+        300,
+        key="m:own",
+        reason={"code": "t"},
+        available_at=now,
+        expires_at=None,
+    )
+    merge = do_merge_parties(survivor, other, actor=owner)
+    assert ledger.balance_of(other.pk) == 0 and ledger.balance_of(survivor.pk) == 1300
+    moved = PointEntry.objects.get(idempotency_key=f"merge:{merge.pk}:in:{usable.pk}")
+    assert moved.expires_at == usable.expires_at and moved.reason["order"] == "A-1"
+    assert PointEntry.objects.filter(party=other, kind=EntryKind.MOVE).count() == 1
+    ledger.release_due(now + _dt.timedelta(days=6))  # the pending lot releases on the survivor
+    assert ledger.balance_of(survivor.pk) == 2000 and ledger.balance_of(other.pk) == 0
+    assert ledger.consistent(survivor.pk) and ledger.consistent(other.pk)
+    ledger.spend(survivor.pk, 200, key="m:survivor-spent", reason={"code": "t"})
+    do_undo_merge(merge, actor=owner)
+    # What the merge brought and is still held goes back; the survivor keeps its own.
+    # The survivor's 200 came from the brought lot that expires first (1,000 -> 800).
+    assert ledger.balance_of(survivor.pk) == 300 and ledger.balance_of(other.pk) == 1500
+    assert ledger.consistent(survivor.pk) and ledger.consistent(other.pk)

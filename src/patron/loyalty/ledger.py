@@ -423,6 +423,104 @@ def refund(
     return _same(_once(key, write), spent.party_id, EntryKind.REFUND)
 
 
+def transfer(
+    from_id: int,
+    to_id: int,
+    *,
+    key: str,
+    reason: dict,
+    lot_keys: str = "",
+    now: dt.datetime | None = None,
+) -> int:
+    """Move a party's points to another (a merge, or its undoing), lot by lot: each keeps
+    what it was earned for and when it expires, and a pending one stays pending. Only lots
+    whose key starts with ``lot_keys`` when given (an undone merge takes back what it
+    brought). The points moved; a replay finds nothing left to move, and the keys refuse a
+    twin's second write."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        for party_id in sorted((from_id, to_id)):
+            _lock(party_id)
+        _move_pending(from_id, to_id, key, reason, lot_keys, now)
+        lots = [
+            lot
+            for lot in usable_lots(from_id, now)
+            if lot.entry.idempotency_key.startswith(lot_keys)
+        ]
+        total = sum(lot.remaining for lot in lots)
+        if total:
+            out = _entry(
+                from_id,
+                EntryKind.MOVE,
+                total,
+                -total,
+                f"{key}:out",
+                reason=reason,
+                created_at=now,
+            )
+            _draw(out, lots, total)
+            if not _take(from_id, total):
+                raise RuntimeError(f"party {from_id}: lots hold more than the balance")
+            for lot in lots:
+                moved_in = _entry(
+                    to_id,
+                    EntryKind.EARN,
+                    lot.remaining,
+                    lot.remaining,
+                    f"{key}:in:{lot.entry.pk}",
+                    of_entry=lot.entry,
+                    reason={**lot.entry.reason, "moved": True},
+                    available_at=now,
+                    expires_at=lot.entry.expires_at,
+                    order_id=lot.entry.order_id,
+                    created_at=now,
+                )
+                PointAllocation.objects.create(entry=moved_in, lot=moved_in, amount=lot.remaining)
+            _add(to_id, total)
+    return sum(
+        PointEntry.objects.filter(
+            party_id=to_id, idempotency_key__startswith=f"{key}:in:"
+        ).values_list("amount", flat=True)
+    )
+
+
+def _move_pending(from_id, to_id, key, reason, lot_keys, now) -> None:
+    """Pending lots: the old one will release nothing (taken back while pending), the new
+    one releases on the same day."""
+    pending = (
+        PointEntry.objects.filter(party_id=from_id, kind=EntryKind.EARN, delta=0)
+        .exclude(_released())
+        .filter(idempotency_key__startswith=lot_keys)
+    )
+    for lot in pending.order_by("pk"):
+        left = lot.amount - claimed(lot, EntryKind.REVOKE)
+        if left <= 0:
+            continue
+        _entry(
+            from_id,
+            EntryKind.REVOKE,
+            left,
+            0,
+            f"{key}:out:{lot.pk}",
+            of_entry=lot,
+            reason={**reason, "pending": True},
+            created_at=now,
+        )
+        _entry(
+            to_id,
+            EntryKind.EARN,
+            left,
+            0,
+            f"{key}:in:{lot.pk}",
+            of_entry=lot,
+            reason={**lot.reason, "moved": True},
+            available_at=lot.available_at,
+            expires_at=lot.expires_at,
+            order_id=lot.order_id,
+            created_at=now,
+        )
+
+
 def consistent(party_id: int) -> bool:
     """The cached balance equals the ledger, and no lot holds less than nothing."""
     negative = (

@@ -29,6 +29,7 @@ class EntryKind(models.TextChoices):
     REVOKE = "revoke", _("Taken back")  # an earning undone (a cancelled or returned order)
     REFUND = "refund", _("Given back")  # points spent on an order undone: a new lot, usable
     ADJUST = "adjust", _("Corrected by a person")
+    MOVE = "move", _("Moved")  # to another record of the same person (a merge, its undoing)
 
 
 # Entries that are lots: points that can be drawn from.

@@ -161,7 +161,9 @@ def do_settle_refund(order: Order, *, now: dt.datetime | None = None) -> dict[st
     if share <= 0:
         return {}
     done: dict[str, int] = {}
-    earned = PointEntry.objects.filter(order=order, kind=EntryKind.EARN).first()
+    # The order's earning where its points are now (a merge moves them to a new lot).
+    earnings = PointEntry.objects.filter(order=order, kind=EntryKind.EARN)
+    earned = earnings.filter(party_id=order.party_id).order_by("-pk").first() or earnings.first()
     if earned is not None:
         target = int((Decimal(earned.amount) * share).to_integral_value(rounding=ROUND_FLOOR))
         already = ledger.claimed(earned, EntryKind.REVOKE)
@@ -215,6 +217,27 @@ def settle_undone_orders(sender=None, ids=(), **_rest) -> None:
                 reason={"code": "points.refund.undone", "order": entry.order_id},
                 now=now,
             )
+
+
+def move_points_on_merge(sender=None, merge=None, **_rest) -> None:
+    """The merged party's points go to the survivor, each lot as it was."""
+    ledger.transfer(
+        merge.merged_id,
+        merge.survivor_id,
+        key=f"merge:{merge.pk}",
+        reason={"code": "points.moved", "name": merge.survivor.display_name},
+    )
+
+
+def move_points_back(sender=None, merge=None, **_rest) -> None:
+    """An undone merge: what the merge brought, and is still held, goes back."""
+    ledger.transfer(
+        merge.survivor_id,
+        merge.merged_id,
+        key=f"unmerge:{merge.pk}",
+        reason={"code": "points.moved", "name": merge.merged.display_name},
+        lot_keys=f"merge:{merge.pk}:in:",
+    )
 
 
 def settle_orders(order_ids) -> dict[str, int]:

@@ -260,3 +260,10 @@ def _referred_by(referrer: str = "", **_rest: Any) -> str:
 @wording("activity.loyalty.referred")
 def _referred(referred: str = "", **_rest: Any) -> str:
     return _("Referred %(name)s") % {"name": referred}
+
+
+@wording("points.moved")
+def _moved(name: str = "", **_rest: Any) -> str:
+    return _("moved to %(name)s's record (the two were merged, or their merge undone)") % {
+        "name": name
+    }

@@ -24,6 +24,7 @@ from patron.core.problems import Problem
 
 from .activity import record_activity
 from .models import Consent, KindSource, Party, PartyMerge, Relationship
+from .signals import merge_undone, parties_merged
 
 FILLED_FIELDS = ("email", "phone", "birthday", "locale")
 
@@ -117,6 +118,7 @@ def do_merge_parties(survivor: Party, other: Party, *, actor) -> PartyMerge:
             removed=removed,
             survivor_before=before,
         )
+        parties_merged.send(sender=PartyMerge, merge=merge)
         counts = {label: len(entry["pks"]) for label, entry in moved.items()}
         record_activity(
             survivor,
@@ -241,6 +243,7 @@ def do_undo_merge(merge: PartyMerge, *, actor) -> PartyMerge:
         merge.undone_at = timezone.now()
         merge.undone_by = actor
         merge.save(update_fields=["undone_at", "undone_by"])
+        merge_undone.send(sender=PartyMerge, merge=merge)
         data = {"merge": merge.pk, "other": other.pk, "name": other.display_name}
         record_activity(survivor, "party.merge_undone", actor=actor, data=data)
         record_activity(
