@@ -509,7 +509,7 @@ def _keep_in_touch(end: dt.datetime, offerings: dict[str, Offering]) -> None:
     Campaign.objects.create(
         name="가을 인화 할인", template=promotion, segment=agreed, channel=CampaignChannel.BEST
     )
-    _loyalty(np.random.default_rng(41), end, promotion, agreed, clients)
+    _loyalty(np.random.default_rng(41), end, agreed, clients)
     for name, rule, kind, days, template in (
         ("클라이언트 안부", CadenceRule.CHECK_IN, "client", 90, None),
         ("생일 축하", CadenceRule.BIRTHDAY, "*", 0, greeting),
@@ -957,7 +957,7 @@ def _year_of_asks(now: dt.datetime, every_days: dict) -> list[tuple]:
 # -- repurchase: points, grades, coupons, a promotion measured against its holdout -------------
 
 
-def _loyalty(rng, end: dt.datetime, promotion: Template, agreed: Segment, clients: Segment):
+def _loyalty(rng, end: dt.datetime, agreed: Segment, clients: Segment):
     """Points on for the last 60 days of sales (some used at the counter), three grades
     computed, two coupons (one given to the clients, one carried by a promotion), and that
     promotion sent 45 days ago to the agreed, 10% kept out: its report has a month to show.
@@ -996,7 +996,7 @@ def _loyalty(rng, end: dt.datetime, promotion: Template, agreed: Segment, client
         )
     )
     do_issue_to_segment(thanks, clients)
-    campaign = _measured_promotion(rng, end, promotion, agreed)
+    campaign = _measured_promotion(rng, end, agreed)
     do_save_coupon(
         Coupon(
             name="여름 인화 쿠폰",
@@ -1022,11 +1022,20 @@ def _loyalty(rng, end: dt.datetime, promotion: Template, agreed: Segment, client
         )
 
 
-def _measured_promotion(rng, end: dt.datetime, template: Template, segment: Segment) -> Campaign:
+def _measured_promotion(rng, end: dt.datetime, segment: Segment) -> Campaign:
     from patron.outreach.planner import do_plan_campaign
     from patron.outreach.services import do_launch_campaign
 
     sent_at = end - dt.timedelta(days=45)
+    template = do_save_template(
+        Template(
+            name="여름 인화 이벤트",
+            message_class=MessageClass.PROMOTIONAL,
+            subject="여름 인화 20% 쿠폰",
+            body="{{ first_name }} 님, 여름 사진 인화에 쓰실 수 있는 20% 쿠폰을 드려요. "
+            "매장에서 쿠폰 코드 **SUMMER20**을 알려 주세요. (2주 동안)",
+        )
+    )
     campaign = Campaign.objects.create(
         name="여름 인화 이벤트",
         template=template,

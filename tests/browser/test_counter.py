@@ -62,7 +62,7 @@ def test_a_staff_member_earns_and_redeems_at_the_counter(
     assert ledger.balance_of(party.pk) == 925 and ledger.consistent(party.pk)
     page.goto(f"/parties/{party.pk}/")
     points = page.inner_text("[data-testid=party-points]")
-    assert "925" in points and "-1500" in points and "+2000" in points
+    assert "925" in points and "-1,500" in points and "+2,000" in points
     assert "새싹" in page.inner_text("[data-testid=party-grade]")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     context.close()

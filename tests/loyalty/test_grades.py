@@ -214,11 +214,15 @@ def test_each_order_keeps_the_grade_it_came_in_with_and_earns_its_rate(grades, s
 def test_a_change_is_told_to_the_party_as_a_service_message(grades):
     party = make_party(1)
     order(party, 400_000, at(2026, 6, 1))
+    # The first computation after grades are turned on tells nobody (an introduction).
+    first = do_recompute_grades(dt.date(2026, 11, 1), now=at(2026, 11, 1, 6))
+    assert first == {"computed": 1, "changed": 1} and not OutboxMessage.objects.exists()
+    order(party, 700_000, at(2026, 11, 10))
     counts = do_recompute_grades(dt.date(2026, 12, 1), now=at(2026, 12, 1, 6))
     assert counts["changed"] == 1 and counts["told_email"] == 1
     message = OutboxMessage.objects.get(party=party)
     assert message.message_class == MessageClass.SERVICE
-    assert "실버" in message.content["subject"] and "400,000" in message.content["body"]
+    assert "골드" in message.content["subject"] and "1,100,000" in message.content["body"]
     # Computed again: nothing new is said.
     do_recompute_grades(dt.date(2026, 12, 1), now=at(2026, 12, 1, 7))
     assert OutboxMessage.objects.filter(party=party).count() == 1

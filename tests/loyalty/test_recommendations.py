@@ -103,7 +103,7 @@ def test_the_merge_field_and_the_pages_show_them(shop, client, owner):
     assert people([party.pk], ["recommended"])[party.pk].extra == {"recommended": "드립백"}
     client.force_login(owner)
     page = client.get(f"/parties/{party.pk}/", HTTP_ACCEPT_LANGUAGE="ko").content.decode()
-    assert 'data-testid="suggested"' in page and "다시 살 때" in page and "드립백" in page
+    assert 'data-testid="suggested"' in page and "재구매 추천" in page and "드립백" in page
     counter = client.get(f"/counter/?party={party.pk}").content.decode()
     assert "드립백" in counter.split('data-testid="suggested"', 1)[1]
 

@@ -295,6 +295,13 @@ def coupon_results(coupon: Coupon) -> dict[str, int]:
         paid=Sum("order_amount"),
     )
     given = CouponGrant.objects.filter(coupon=coupon, granted=True).count()
+    if coupon.campaign_id:  # those the campaign reached hold it too
+        given += (
+            OutboxMessage.objects.filter(campaign_id=coupon.campaign_id, status__in=_REACHED)
+            .values("party_id")
+            .distinct()
+            .count()
+        )
     return {
         "given": given,
         "uses": totals["uses"] or 0,

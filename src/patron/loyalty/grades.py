@@ -169,6 +169,9 @@ def do_recompute_grades(day: dt.date, *, now: dt.datetime | None = None) -> dict
     done = set(Membership.objects.filter(computed_for=month).values_list("party_id", flat=True))
     held = set(Membership.objects.values_list("party_id", flat=True))
     waiting = sorted((set(amounts) | held) - done)
+    # The first computation after grades are turned on gives everyone their grade at once:
+    # nobody is told (thousands of messages at once); the owner announces the programme.
+    first_ever = not Membership.objects.filter(computed_for__lt=month).exists()
     states = channel_states()
     for start in range(0, len(waiting), BATCH):
         chunk = waiting[start : start + BATCH]
@@ -183,7 +186,7 @@ def do_recompute_grades(day: dt.date, *, now: dt.datetime | None = None) -> dict
             )
         counts["computed"] += len(live)
         counts["changed"] += len(changes)
-        if program.tell_party:
+        if program.tell_party and not first_ever:
             for change in changes:
                 counts[tell_change(change, states=states)] += 1
     return dict(counts)

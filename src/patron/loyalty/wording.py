@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from patron.core.formats import long_date
+from patron.core.formats import long_date, money
 from patron.core.wording import number, wording
 
 
@@ -126,7 +127,7 @@ def _grade_changed(old: str = "", new: str = "", cause: str = "", amount: int = 
         return _("The grade set by hand ended: %(old)s → %(new)s") % grades
     return _("Member grade: %(old)s → %(new)s (paid in 12 months: %(amount)s)") % {
         **grades,
-        "amount": number(amount),
+        "amount": money(amount, settings.PATRON_DEFAULT_CURRENCY),
     }
 
 

@@ -48,6 +48,15 @@ def action_name(code: str) -> str:
 
 
 @register.filter
+def signed_money(amount, currency: str = "") -> str:
+    """An amount of money with its sign: "+1,450원", "-300원"."""
+    if amount is None:
+        return ""
+    shown = money(abs(amount), currency)
+    return ("-" if amount < 0 else "+") + shown
+
+
+@register.filter
 def pp_change(value) -> str:
     """A difference of two rates in percentage points, with its sign: "+3.2 pp"."""
     from django.utils.translation import gettext as _

@@ -17,10 +17,11 @@ from patron.loyalty import ledger
 from patron.loyalty.bonuses import ReferralRefused, do_record_referral
 from patron.loyalty.counter import CounterRefused, do_counter_sale, find_by_phone, new_sale_number
 from patron.loyalty.coupons import usable_coupons
-from patron.loyalty.grades import all_grades, do_set_grade, grade_of, grade_program
+from patron.loyalty.grades import all_grades, do_set_grade, entry_grade, grade_of, grade_program
 from patron.loyalty.models import MemberGrade, Membership
 from patron.loyalty.program import program
 from patron.loyalty.recommendations import lists_for
+from patron.parties.queries import live_parties
 
 from ..access import allowed, get_party_for_user, member_required
 from ..loyalty_forms import (
@@ -173,13 +174,20 @@ def grades_settings(request):
 
 
 def _held_counts(grades) -> dict[int, int]:
+    """How many hold each grade; those never computed (nothing bought in 12 months when
+    grades were last computed, or new since) hold the entry grade."""
     rows = (
         Membership.objects.filter(grade__isnull=False, party__merged_into__isnull=True)
         .values("grade_id")
         .annotate(n=Count("pk"))
         .values_list("grade_id", "n")
     )
-    return dict(rows)
+    held = dict(rows)
+    start = entry_grade(grades)
+    if start is not None:
+        never = live_parties().filter(membership__isnull=True).count()
+        held[start.pk] = held.get(start.pk, 0) + never
+    return held
 
 
 def _delete_grade(request):
