@@ -37,6 +37,26 @@ def _plain_http_test_settings(settings):
 
 
 @pytest.fixture(autouse=True)
+def _append_only_ledger_emptied(request):
+    """A test that commits (a live server, the worker, transaction=True) may leave points
+    ledger rows, which the ledger's triggers keep the database flush from deleting: they are
+    removed, triggers lifted for that moment only, before the flush (this fixture's
+    teardown runs before transactional_db's, on which it depends)."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = bool(marker and marker.kwargs.get("transaction")) or (
+        "transactional_db" in request.fixturenames
+    )
+    if not transactional:
+        yield
+        return
+    request.getfixturevalue("transactional_db")
+    yield
+    from tests.loyalty.conftest import wipe_loyalty
+
+    wipe_loyalty()
+
+
+@pytest.fixture(autouse=True)
 def _default_language():
     """Each test starts in the default language: a page a test opened in Korean leaves
     Korean active in the thread (Django's LocaleMiddleware activates, never deactivates),

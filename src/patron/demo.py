@@ -1009,9 +1009,13 @@ def _loyalty(rng, end: dt.datetime, agreed: Segment, clients: Segment):
         )
     )
     holders = ledger.PointBalance.objects.filter(available__gte=1000).select_related("party")
-    clients_first = holders.filter(party__relationship__kind=RelationshipKind.CLIENT)
-    for i, balance in enumerate([*clients_first.order_by("party_id")[:8], *holders[:17]]):
-        thanked = i < 8  # a client's coupon on a bigger sale
+    clients_first = list(
+        holders.filter(party__relationship__kind=RelationshipKind.CLIENT).order_by("party_id")[:8]
+    )
+    chosen = {balance.party_id for balance in clients_first}
+    others = [b for b in holders.order_by("party_id")[:25] if b.party_id not in chosen][:17]
+    sales = [(b, True) for b in clients_first] + [(b, False) for b in others]
+    for i, (balance, thanked) in enumerate(sales):  # a client's coupon on a bigger sale
         do_counter_sale(
             balance.party,
             60_000 if thanked else 30_000,

@@ -15,7 +15,6 @@ from patron.loyalty import ledger
 from patron.loyalty.grades import grade_program
 from patron.loyalty.models import MemberGrade
 from patron.loyalty.program import program
-from tests.loyalty.conftest import ledger_flushable  # noqa: F401
 from tests.outreach.conftest import make_party
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -25,7 +24,6 @@ def test_a_staff_member_earns_and_redeems_at_the_counter(
     browser,
     _plain_http_server,
     live_server,
-    ledger_flushable,  # noqa: F811
 ):
     rules = program()
     rules.enabled, rules.starts_on, rules.rate_percent = True, dt.date(2020, 1, 1), Decimal(5)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from tests.outreach.conftest import make_party  # noqa: F401
 
 
@@ -29,24 +27,5 @@ def wipe_loyalty() -> None:
             apps.get_model("loyalty", name).objects.all().delete()
         for name in ("MemberGrade", "PartyRecommendation", "PointsProgram", "GradeProgram"):
             apps.get_model("loyalty", name).objects.all().delete()
-    finally:
-        guard.install(connection)
-
-
-@pytest.fixture
-def ledger_flushable(transactional_db):
-    """A test that commits (transactional_db, a live server) leaves ledger rows that the
-    append-only triggers would stop the database flush from deleting: they are removed,
-    triggers lifted for that moment only, before the flush."""
-    yield
-    from django.db import connection
-
-    from patron.loyalty import guard
-
-    guard.remove(connection)
-    try:
-        with connection.cursor() as cursor:
-            for table in ("loyalty_pointallocation", "loyalty_pointentry", "loyalty_pointbalance"):
-                cursor.execute(f"DELETE FROM {table}")
     finally:
         guard.install(connection)

@@ -30,7 +30,6 @@ def redeem(party_id: int, n: int) -> bool:
         connections.close_all()  # this thread's connection
 
 
-@pytest.mark.usefixtures("ledger_flushable")
 def test_fifty_concurrent_redemptions_never_overdraw():
     party = make_party(1)
     now = ledger.timezone.now()

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
@@ -93,12 +93,31 @@ def do_record_referral(referred: Party, referrer: Party, *, actor=None) -> Refer
     ).exclude(status__in=NOT_PURCHASED)
     if bought_before.exists():
         raise ReferralRefused("referral.not_new")
-    with transaction.atomic():
-        referral = Referral.objects.create(referred=referred, referrer=referrer, actor=actor)
-        data = {"referrer": referrer.display_name, "referred": referred.display_name}
-        record_activity(referred, "loyalty.referred_by", actor=actor, data=data)
-        record_activity(referrer, "loyalty.referred", actor=actor, data=data)
+    try:
+        with transaction.atomic():
+            referral = _record(referred, referrer, actor)
+    except IntegrityError as exc:  # the same form sent twice at once
+        raise ReferralRefused("referral.already") from exc
     return referral
+
+
+def _record(referred: Party, referrer: Party, actor) -> Referral:
+    referral = Referral.objects.create(referred=referred, referrer=referrer, actor=actor)
+    data = {"referrer": referrer.display_name, "referred": referred.display_name}
+    record_activity(referred, "loyalty.referred_by", actor=actor, data=data)
+    record_activity(referrer, "loyalty.referred", actor=actor, data=data)
+    return referral
+
+
+def _in_pages(referrals, size: int = 500):
+    """All of them, a page at a time by id (no cursor held open while the ledger writes)."""
+    last = 0
+    while True:
+        page = list(referrals.filter(pk__gt=last).order_by("pk")[:size])
+        if not page:
+            return
+        yield from page
+        last = page[-1].pk
 
 
 def settle_referrals(*, now: dt.datetime | None = None) -> dict[str, int]:
@@ -110,7 +129,7 @@ def settle_referrals(*, now: dt.datetime | None = None) -> dict[str, int]:
     now = now or timezone.now()
     counts: dict[str, int] = defaultdict(int)
     waiting = Referral.objects.filter(rewarded__isnull=True).select_related("referred")
-    for referral in waiting.order_by("pk")[:1000]:
+    for referral in _in_pages(waiting):
         first = (
             Order.objects.filter(
                 party_id=referral.referred_id,

@@ -16,7 +16,8 @@ import re
 from decimal import ROUND_FLOOR, Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from patron.commerce.models import NOT_PURCHASED, Order
@@ -40,6 +41,20 @@ _REACHED = (
     OutboxStatus.DEMO,
 )
 ISSUE_BATCH = 1000
+EDITABLE = [
+    "name",
+    "code",
+    "kind",
+    "value",
+    "max_discount",
+    "min_order",
+    "starts_on",
+    "expires_on",
+    "uses_per_party",
+    "total_uses",
+    "for_anyone",
+    "campaign",
+]
 
 
 class CouponRefused(Problem):
@@ -134,8 +149,9 @@ def redeem(
         return earlier
     try:
         with transaction.atomic():
-            _count_use(coupon, party_id, checked)
+            counted = _count_use(coupon, party_id, checked)
             return CouponRedemption.objects.create(
+                counted=counted,
                 coupon=coupon,
                 party_id=party_id,
                 order_id=order_id,
@@ -153,7 +169,9 @@ def redeem(
         return earlier
 
 
-def _count_use(coupon: Coupon, party_id: int, checked: bool) -> None:
+def _count_use(coupon: Coupon, party_id: int, checked: bool) -> bool:
+    """Count a use (the party's, the coupon's); whether the coupon's count took it (an
+    unchecked use past the total is recorded without being counted)."""
     grant, _created = CouponGrant.objects.get_or_create(
         coupon=coupon, party_id=party_id, defaults={"granted": False}
     )
@@ -165,8 +183,10 @@ def _count_use(coupon: Coupon, party_id: int, checked: bool) -> None:
     within = Coupon.objects.filter(pk=coupon.pk).filter(
         Q(total_uses__isnull=True) | Q(used__lt=F("total_uses"))
     )
-    if not within.update(used=F("used") + 1) and checked:
+    counted = bool(within.update(used=F("used") + 1))
+    if not counted and checked:
         raise CouponRefused("coupon.used_up", coupon=coupon.code)
+    return counted
 
 
 def give_back(redemption: CouponRedemption, *, now: dt.datetime | None = None) -> bool:
@@ -181,7 +201,8 @@ def give_back(redemption: CouponRedemption, *, now: dt.datetime | None = None) -
         CouponGrant.objects.filter(
             coupon_id=redemption.coupon_id, party_id=redemption.party_id, uses__gt=0
         ).update(uses=F("uses") - 1)
-        Coupon.objects.filter(pk=redemption.coupon_id, used__gt=0).update(used=F("used") - 1)
+        if redemption.counted:
+            Coupon.objects.filter(pk=redemption.coupon_id, used__gt=0).update(used=F("used") - 1)
     return True
 
 
@@ -189,6 +210,8 @@ def recognise_orders(order_ids) -> dict[str, int]:
     """Imported orders that name a coupon in their coupon column: each use recorded once;
     a cancelled order's use given back. Codes Patron does not know are left alone."""
     counts = {"recognised": 0, "given_back": 0}
+    if not Coupon.objects.exists():
+        return counts
     orders = Order.objects.filter(pk__in=list(order_ids)).exclude(discount_code="")
     wanted = {
         order.pk: [normal_code(part) for part in re.split(r"[,;/|]", order.discount_code)]
@@ -257,10 +280,11 @@ def do_issue_to_segment(coupon: Coupon, segment: Segment) -> int:
                 granted=True
             )
             fresh = [pk for pk in chunk if pk not in held]
-            insert_rows(
+            insert_rows(  # one given meanwhile from a party's page is kept as it is
                 CouponGrant,
                 ["coupon_id", "party_id", "granted", "uses", "issued_at"],
                 [(coupon.pk, pk, True, 0, now) for pk in fresh],
+                ignore_conflicts=True,
             )
             issued += len(fresh)
     return issued
@@ -268,21 +292,25 @@ def do_issue_to_segment(coupon: Coupon, segment: Segment) -> int:
 
 def usable_coupons(party_id: int, day: dt.date) -> list[Coupon]:
     """The coupons this party may use today (given to it, to anyone, or by a campaign it
-    received), with uses left."""
-    in_force = Coupon.objects.filter(expires_on__gte=day).filter(
-        Q(starts_on__isnull=True) | Q(starts_on__lte=day)
+    received), with uses left: one query."""
+    mine = CouponGrant.objects.filter(coupon=OuterRef("pk"), party_id=party_id)
+    reached = OutboxMessage.objects.filter(
+        campaign_id=OuterRef("campaign_id"), party_id=party_id, status__in=_REACHED
     )
-    in_force = in_force.filter(Q(total_uses__isnull=True) | Q(used__lt=F("total_uses")))
-    found = []
-    for coupon in in_force.order_by("expires_on", "pk")[:50]:
-        uses = (
-            CouponGrant.objects.filter(coupon=coupon, party_id=party_id)
-            .values_list("uses", flat=True)
-            .first()
+    uses = Subquery(mine.values("uses")[:1])
+    found = (
+        Coupon.objects.filter(expires_on__gte=day)
+        .filter(Q(starts_on__isnull=True) | Q(starts_on__lte=day))
+        .filter(Q(total_uses__isnull=True) | Q(used__lt=F("total_uses")))
+        .filter(
+            Q(for_anyone=True)
+            | Exists(mine.filter(granted=True))
+            | Q(campaign__isnull=False, pk__in=Coupon.objects.filter(Exists(reached)).values("pk"))
         )
-        if (uses or 0) < coupon.uses_per_party and is_theirs(coupon, party_id):
-            found.append(coupon)
-    return found
+        .annotate(party_uses=Coalesce(uses, 0))
+        .filter(party_uses__lt=F("uses_per_party"))
+    )
+    return list(found.order_by("expires_on", "pk")[:20])
 
 
 def coupon_results(coupon: Coupon) -> dict[str, int]:
@@ -323,7 +351,16 @@ def do_save_coupon(coupon: Coupon, *, actor=None) -> Coupon:
     taken = Coupon.objects.filter(code=coupon.code).exclude(pk=coupon.pk).exists()
     if taken:
         raise CouponRefused("coupon.code_taken", coupon=coupon.code)
-    if coupon.pk is None and actor is not None and actor.is_authenticated:
-        coupon.created_by = actor
-    coupon.save()
+    if coupon.pk is None:
+        if actor is not None and actor.is_authenticated:
+            coupon.created_by = actor
+        coupon.save()
+        return coupon
+    with transaction.atomic():
+        # Its uses are counted by the tills meanwhile: never written from a stale form.
+        used = Coupon.objects.select_for_update().values_list("used", flat=True).get(pk=coupon.pk)
+        if coupon.total_uses is not None and coupon.total_uses < used:
+            raise CouponRefused("coupon.below_used", coupon=coupon.code, used=used)
+        coupon.used = used
+        coupon.save(update_fields=EDITABLE)
     return coupon

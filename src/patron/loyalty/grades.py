@@ -54,7 +54,8 @@ class GradeRefused(Problem):
 
 
 def grade_program() -> GradeProgram:
-    return GradeProgram.objects.get_or_create(pk=1)[0]
+    """The grade rules, read only (unsaved defaults until the owner saves them)."""
+    return GradeProgram.objects.filter(pk=1).first() or GradeProgram(pk=1)
 
 
 def all_grades() -> list[MemberGrade]:
@@ -172,6 +173,7 @@ def do_recompute_grades(day: dt.date, *, now: dt.datetime | None = None) -> dict
     # The first computation after grades are turned on gives everyone their grade at once:
     # nobody is told (thousands of messages at once); the owner announces the programme.
     first_ever = not Membership.objects.filter(computed_for__lt=month).exists()
+    GradeProgram.objects.filter(pk=1, started_on__isnull=True).update(started_on=month)
     states = channel_states()
     for start in range(0, len(waiting), BATCH):
         chunk = waiting[start : start + BATCH]
@@ -299,7 +301,7 @@ def end_hand_grades(day: dt.date, *, now: dt.datetime | None = None) -> dict[str
     if not program.enabled:
         return {}
     ended = Membership.objects.filter(set_until__lt=day).select_related("grade", "earned")
-    for membership in ended.order_by("party_id")[:BATCH]:
+    for membership in list(ended.order_by("party_id")):
         with transaction.atomic():
             claimed = Membership.objects.filter(
                 party_id=membership.party_id, set_until=membership.set_until
@@ -322,36 +324,46 @@ def end_hand_grades(day: dt.date, *, now: dt.datetime | None = None) -> dict[str
 
 
 def stamp_orders(order_ids) -> int:
-    """Keep on each order the grade its party held when it came in. Only orders of the
-    grade's own time: an imported order from before the party's grade was given stays
-    without one (what it was then is not known)."""
-    if not grade_program().enabled:
+    """Keep on each order the grade its party held when it came in: the last change before
+    the order, else the grade held before the first change, else the grade held now. An
+    order from before grades began keeps none (it had none)."""
+    program = grade_program()
+    if not program.enabled or program.started_on is None:
         return 0
     orders = list(
-        Order.objects.filter(pk__in=list(order_ids), member_grade="").values_list(
-            "pk", "party_id", "occurred_at"
-        )
+        Order.objects.filter(
+            pk__in=list(order_ids), member_grade="", occurred_at__gte=_moment(program.started_on)
+        ).values_list("pk", "party_id", "occurred_at")
     )
-    grades = all_grades()
-    start = entry_grade(grades)
-    held = {
-        m.party_id: m
-        for m in Membership.objects.filter(
-            party_id__in={party_id for _pk, party_id, _at in orders}
-        ).select_related("grade")
+    parties = {party_id for _pk, party_id, _at in orders}
+    start = entry_grade(all_grades())
+    now_held = {
+        party_id: name
+        for party_id, name in Membership.objects.filter(party_id__in=parties).values_list(
+            "party_id", "grade__name"
+        )
     }
+    history: dict[int, list[tuple]] = defaultdict(list)
+    changes = GradeChange.objects.filter(party_id__in=parties).order_by("at", "pk")
+    for party_id, at, old, new in changes.values_list("party_id", "at", "old__name", "new__name"):
+        history[party_id].append((at, old or "", new or ""))
     by_name: dict[str, list[int]] = defaultdict(list)
-    this_month = _moment(timezone.localdate().replace(day=1))
     for pk, party_id, at in orders:
-        membership = held.get(party_id)
-        grade = membership.grade if membership else start
-        since = max(this_month, membership.changed_at or this_month) if membership else this_month
-        if grade is not None and at >= since:
-            by_name[grade.name].append(pk)
+        held = now_held.get(party_id, start.name if start else "") or ""
+        name = _grade_at(history.get(party_id, []), at, held)
+        if name:
+            by_name[name].append(pk)
     stamped = 0
     for name, pks in by_name.items():
         stamped += Order.objects.filter(pk__in=pks, member_grade="").update(member_grade=name)
     return stamped
+
+
+def _grade_at(changes: list[tuple], at: dt.datetime, held_now: str) -> str:
+    before = [new for when, _old, new in changes if when <= at]
+    if before:
+        return before[-1]
+    return changes[0][1] if changes else held_now
 
 
 def rate_of_grade(name: str) -> Decimal | None:

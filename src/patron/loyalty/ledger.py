@@ -56,10 +56,20 @@ def _replayed(key: str) -> PointEntry | None:
 
 
 def _same(entry: PointEntry | None, party_id: int, kind: str) -> PointEntry | None:
-    """A replay is the same operation for the same party: a key reused for another is refused."""
-    if entry is not None and (entry.party_id != party_id or entry.kind != kind):
+    """A replay is the same operation for the same party (or for a record merged into it
+    since: an order read again after a merge): a key reused for another is refused."""
+    if entry is None:
+        return entry
+    same_party = entry.party_id == party_id or _merged_into(entry.party_id, party_id)
+    if not same_party or entry.kind != kind:
         raise PointsRefused("points.key_reused", key=entry.idempotency_key)
     return entry
+
+
+def _merged_into(merged_id: int, survivor_id: int) -> bool:
+    from patron.parties.models import Party
+
+    return Party.objects.filter(pk=merged_id, merged_into_id=survivor_id).exists()
 
 
 def _once(
@@ -382,19 +392,28 @@ def revoke(
 
 
 def refund(
-    spent: PointEntry, points: int, *, key: str, reason: dict, now: dt.datetime | None = None
+    spent: PointEntry,
+    points: int,
+    *,
+    key: str,
+    reason: dict,
+    to_party_id: int | None = None,
+    now: dt.datetime | None = None,
 ) -> PointEntry | None:
     """Give back up to `points` of a spending (its order cancelled or returned): a new lot,
     usable at once, expiring with the latest lot it was drawn from, and at least 30 days
-    from now. None when all of it was given back already."""
+    from now; to ``to_party_id`` when the spender was merged since (the order's party now).
+    None when all of it was given back already."""
     now = now or timezone.now()
+    owner = to_party_id or spent.party_id
     points = _checked(points, now)
 
     if spent.kind != EntryKind.SPEND:
         raise PointsRefused("points.not_a_spending")
 
     def write() -> PointEntry | None:
-        _lock(spent.party_id)  # two refunds of one spending read what was given back in turn
+        for party_id in sorted({spent.party_id, owner}):
+            _lock(party_id)  # two refunds of one spending read what was given back in turn
         already = claimed(spent, EntryKind.REFUND)
         back = min(points, spent.amount - already)
         if back <= 0:
@@ -405,7 +424,7 @@ def refund(
         # Drawn from points that never expire: these never do either.
         expires = None if None in drawn else max([*drawn, now + REFUND_LIFETIME])
         lot = _entry(
-            spent.party_id,
+            owner,
             EntryKind.REFUND,
             back,
             back,
@@ -417,10 +436,10 @@ def refund(
             created_at=now,
         )
         PointAllocation.objects.create(entry=lot, lot=lot, amount=back)
-        _add(spent.party_id, back)
+        _add(owner, back)
         return lot
 
-    return _same(_once(key, write), spent.party_id, EntryKind.REFUND)
+    return _same(_once(key, write), owner, EntryKind.REFUND)
 
 
 def transfer(

@@ -175,6 +175,9 @@ class GradeProgram(models.Model):
         max_length=10, choices=DowngradePolicy, default=DowngradePolicy.ONE_STEP
     )
     tell_party = models.BooleanField(default=True)  # a message when a grade changes
+    # The month of the first computation: orders from then on keep the grade they came in
+    # with; earlier ones had none.
+    started_on = models.DateField(null=True, blank=True)
 
 
 class MemberGrade(models.Model):
@@ -333,6 +336,9 @@ class CouponRedemption(models.Model):
     key = models.CharField(max_length=120, unique=True)
     redeemed_at = models.DateTimeField(default=timezone.now)
     undone_at = models.DateTimeField(null=True, blank=True)  # its order cancelled or undone
+    # Whether it was counted in the coupon's ``used`` (an imported use past the coupon's
+    # total is recorded, not counted): only a counted use is given back to the count.
+    counted = models.BooleanField(default=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

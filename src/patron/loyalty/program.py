@@ -26,13 +26,14 @@ from .coupons import give_back_undone, recognise_orders
 from .grades import rate_of_grade, stamp_orders
 from .models import MARKETPLACE_SOURCES, EntryKind, PointEntry, PointsProgram, PointsRate
 
+SETTLE_BATCH = 1000
+
 
 def program() -> PointsProgram:
-    row, created = PointsProgram.objects.get_or_create(pk=1)
-    if created:
-        row.excluded_sources = list(MARKETPLACE_SOURCES)
-        row.save(update_fields=["excluded_sources"])
-    return row
+    """The rules, read only: until the owner first saves them, the defaults (unsaved), so a
+    page that shows them never writes (and reads on while the database is busy)."""
+    row = PointsProgram.objects.filter(pk=1).first()
+    return row or PointsProgram(pk=1, excluded_sources=list(MARKETPLACE_SOURCES))
 
 
 def add_months(moment: dt.datetime, months: int) -> dt.datetime:
@@ -79,7 +80,7 @@ def points_for(order: Order, rules: PointsProgram | None = None) -> int:
         return 0
     by_category, by_kind = _rates()
     # A grade's rate, where the order's grade gives one, instead of the programme's.
-    base = rate_of_grade(order.member_grade) or rules.rate_percent
+    base = _base_rate(order, rules)
     lines = list(order.lines.select_related("offering"))
     weights = [(Decimal(line.quantity) * Decimal(line.unit_price), line) for line in lines]
     total = sum((weight for weight, _line in weights), Decimal(0))
@@ -101,6 +102,11 @@ def points_for(order: Order, rules: PointsProgram | None = None) -> int:
     return max(points, 0)
 
 
+def _base_rate(order: Order, rules: PointsProgram) -> Decimal:
+    grade_rate = rate_of_grade(order.member_grade)
+    return rules.rate_percent if grade_rate is None else grade_rate
+
+
 def _rate_of(line, base: Decimal, by_category, by_kind) -> Decimal:
     offering = line.offering
     if offering is not None:
@@ -113,9 +119,13 @@ def _rate_of(line, base: Decimal, by_category, by_kind) -> Decimal:
 
 def _earned_lately(party_id: int, before: dt.datetime) -> int:
     since = before - dt.timedelta(days=30)
-    earned = PointEntry.objects.filter(
-        party_id=party_id, kind=EntryKind.EARN, created_at__gte=since, order__isnull=False
-    ).aggregate(s=Sum("amount"))["s"]
+    earned = (
+        PointEntry.objects.filter(
+            party_id=party_id, kind=EntryKind.EARN, created_at__gte=since, order__isnull=False
+        )
+        .exclude(reason__has_key="moved")  # a merge's copy of an older earning
+        .aggregate(s=Sum("amount"))["s"]
+    )
     return earned or 0
 
 
@@ -138,7 +148,7 @@ def do_earn_for_order(order: Order, *, now: dt.datetime | None = None) -> PointE
         reason={
             "code": "points.earn.order",
             "order": order.external_id,
-            "rate": str(rate_of_grade(order.member_grade) or rules.rate_percent),
+            "rate": str(_base_rate(order, rules)),
         },
         available_at=available,
         expires_at=add_months(available, rules.lifetime_months),
@@ -186,6 +196,7 @@ def do_settle_refund(order: Order, *, now: dt.datetime | None = None) -> dict[st
                 target - already,
                 key=f"order:{order.pk}:refund:{spent.pk}:{mark}",
                 reason={"code": "points.refund.order", "order": order.external_id},
+                to_party_id=order.party_id,
                 now=now,
             )
             done["given_back"] = done.get("given_back", 0) + (back.amount if back else 0)
@@ -198,14 +209,16 @@ def settle_undone_orders(sender=None, ids=(), **_rest) -> None:
     ids, now = list(ids), timezone.now()
     give_back_undone(ids)
     entries = PointEntry.objects.filter(
-        order_id__in=list(ids), kind__in=(EntryKind.EARN, EntryKind.SPEND)
-    )
+        order_id__in=ids, kind__in=(EntryKind.EARN, EntryKind.SPEND)
+    ).select_related("order")
     for entry in entries.order_by("pk"):
         if entry.kind == EntryKind.EARN:
+            if entry.order is not None and entry.party_id != entry.order.party_id:
+                continue  # moved by a merge: its points are in the survivor's lot, taken there
             ledger.revoke(
                 entry,
                 entry.amount,
-                key=f"order:{entry.order_id}:undo",
+                key=f"order:{entry.order_id}:undo:{entry.pk}",
                 reason={"code": "points.revoke.undone", "order": entry.order_id},
                 now=now,
             )
@@ -213,7 +226,8 @@ def settle_undone_orders(sender=None, ids=(), **_rest) -> None:
             ledger.refund(
                 entry,
                 entry.amount,
-                key=f"order:{entry.order_id}:undo:{entry.pk}",
+                key=f"order:{entry.order_id}:undo:{entry.pk}:back",
+                to_party_id=entry.order.party_id if entry.order is not None else None,
                 reason={"code": "points.refund.undone", "order": entry.order_id},
                 now=now,
             )
@@ -244,8 +258,10 @@ def settle_orders(order_ids) -> dict[str, int]:
     """What an import's orders earn, and what their cancellations and returns take back:
     run after an import (jobs.refresh_parties). Nothing when points are off."""
     order_ids = list(order_ids)
-    stamp_orders(order_ids)  # first: an order earns by the grade it came in with
-    recognise_orders(order_ids)
+    for start in range(0, len(order_ids), SETTLE_BATCH):  # bounded IN lists
+        chunk = order_ids[start : start + SETTLE_BATCH]
+        stamp_orders(chunk)  # first: an order earns by the grade it came in with
+        recognise_orders(chunk)
     rules = program()
     counts = {"earned": 0, "settled": 0}
     if not rules.enabled:

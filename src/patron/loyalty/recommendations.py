@@ -49,15 +49,40 @@ def interactions() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     served = Engagement.objects.filter(
         offering__isnull=False, status=EngagementStatus.DONE
     ).values_list("party_id", "offering_id", TruncDate("started_at"))
-    rows = [*lines.iterator(chunk_size=10_000), *served.iterator(chunk_size=10_000)]
-    if not rows:
-        empty = np.array([], dtype=np.int64)
-        return empty, empty, empty
-    party = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-    offering = np.fromiter((r[1] for r in rows), dtype=np.int64, count=len(rows))
-    day = np.fromiter((r[2].toordinal() - _EPOCH for r in rows), dtype=np.int64, count=len(rows))
+    parts = [_columns(rows) for rows in (lines, served)]
+    party = np.concatenate([p for p, _o, _d in parts])
+    offering = np.concatenate([o for _p, o, _d in parts])
+    day = np.concatenate([d for _p, _o, d in parts])
     order = np.lexsort((day, offering, party))
     return party[order], offering[order], day[order]
+
+
+def _columns(rows, chunk: int = 50_000) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Three int64 columns from (party, offering, date) rows, a chunk of tuples at a time:
+    the rows are never all held as Python objects (a million lines would take ~200 MB)."""
+    parties, offerings, days = [], [], []
+    batch: list[tuple] = []
+    for row in rows.iterator(chunk_size=10_000):
+        batch.append(row)
+        if len(batch) >= chunk:
+            _append(batch, parties, offerings, days)
+            batch = []
+    _append(batch, parties, offerings, days)
+    empty = [np.array([], dtype=np.int64)]
+    return (
+        np.concatenate(parties or empty),
+        np.concatenate(offerings or empty),
+        np.concatenate(days or empty),
+    )
+
+
+def _append(batch: list[tuple], parties: list, offerings: list, days: list) -> None:
+    if not batch:
+        return
+    n = len(batch)
+    parties.append(np.fromiter((r[0] for r in batch), dtype=np.int64, count=n))
+    offerings.append(np.fromiter((r[1] for r in batch), dtype=np.int64, count=n))
+    days.append(np.fromiter((r[2].toordinal() - _EPOCH for r in batch), dtype=np.int64, count=n))
 
 
 def do_recommend(*, today: dt.date | None = None) -> dict[str, int]:

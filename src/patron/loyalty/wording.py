@@ -268,3 +268,13 @@ def _moved(name: str = "", **_rest: Any) -> str:
     return _("moved to %(name)s's record (the two were merged, or their merge undone)") % {
         "name": name
     }
+
+
+@wording("coupon.below_used")
+def _below_used(coupon: str = "", used: int = 0, **_rest: Any) -> str:
+    return _(
+        "Coupon %(code)s was used %(used)s times already: its uses in all cannot be fewer."
+    ) % {
+        "code": coupon,
+        "used": number(used),
+    }

@@ -159,8 +159,10 @@ def _window(days: int, groups, outcomes: _Outcomes, now: dt.datetime) -> Window 
     for party_id, (group, t0, address) in groups.items():
         if t0 + span > now:
             continue
-        bought = [amount for at, amount in outcomes.spent.get(party_id, ()) if t0 < at <= t0 + span]
-        revenue[group].append(sum(bought) if bought else -1.0)  # -1: bought nothing
+        spent = sum(
+            amount for at, amount in outcomes.spent.get(party_id, ()) if t0 < at <= t0 + span
+        )
+        revenue[group].append(spent if spent > 0 else -1.0)  # -1: bought nothing (kept)
         unsubscribed[group] += bool(_within(outcomes.unsubscribed.get(party_id, ()), t0, days))
         if group == "sent":
             complaints += len(_within(outcomes.complaints.get(address, ()), t0, days))
@@ -172,7 +174,7 @@ def _window(days: int, groups, outcomes: _Outcomes, now: dt.datetime) -> Window 
         days,
         len(sent),
         len(held),
-        proportion_lift(int((sent >= 0).sum()), len(sent), int((held >= 0).sum()), len(held))
+        proportion_lift(int((sent > 0).sum()), len(sent), int((held > 0).sum()), len(held))
         if comparable
         else None,
         mean_lift(np.clip(sent, 0, None), np.clip(held, 0, None)) if comparable else None,

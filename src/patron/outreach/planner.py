@@ -339,6 +339,13 @@ class _Plan:
             return self._row(person, channel, address, basis, OutboxStatus.SKIPPED, reason), (
                 "skipped_capped"
             )
+        if channel == Channel.SMS and self._too_long_for_sms(person):
+            reason = {"code": "outreach.skip.too_long"}
+            return self._row(person, channel, address, basis, OutboxStatus.SKIPPED, reason), (
+                "skipped_too_long"
+            )
+        # The holdout is drawn last, among those who would be sent it: the two groups then
+        # differ by the message alone.
         if in_holdout(self.mailing.holdout_seed, person.pk, self.mailing.holdout_percent):
             # Kept out to measure: not counted as contact, nothing is sent.
             reason = {"code": "outreach.skip.holdout", "percent": self.mailing.holdout_percent}
@@ -346,11 +353,6 @@ class _Plan:
                 "skipped_holdout"
             )
         history.setdefault(person.pk, []).append((self.message_class, self.moment))
-        if channel == Channel.SMS and self._too_long_for_sms(person):
-            reason = {"code": "outreach.skip.too_long"}
-            return self._row(person, channel, address, basis, OutboxStatus.SKIPPED, reason), (
-                "skipped_too_long"
-            )
         if channel in self.waiting:
             reason = {
                 "code": "outreach.held.channel",

@@ -234,7 +234,7 @@ def party_referral(request, pk: int):
     try:
         if not form.is_valid():
             raise CounterRefused("counter.bad_phone")
-        found = [p for p in find_by_phone(form.cleaned_data["phone"]) if p.pk != party.pk]
+        found = find_by_phone(form.cleaned_data["phone"])  # themselves: refused as such
         if not found:
             raise ReferralRefused("referral.nobody")
         if len(found) > 1:

@@ -38,6 +38,7 @@ from patron.outreach.models import (
     Suppression,
     Template,
 )
+from patron.outreach.planner import holdout_of
 from patron.outreach.preview import example_parties, preview, preview_as_test
 from patron.outreach.queries import campaign_reach, campaign_report
 from patron.outreach.rules import pressure_rules
@@ -341,13 +342,20 @@ def cadences(request):
         "patron/cadences.html",
         {
             "cadences": [
-                (cadence, cadence_lift(cadence))
+                (cadence, cadence_lift(cadence) if _keeps_holdout(cadence) else None)
                 for cadence in Cadence.objects.select_related("template").order_by("name")
             ],
             "form": form,
             "may_run": may_run,
         },
     )
+
+
+def _keeps_holdout(cadence: Cadence) -> bool:
+    """Only a cadence that keeps people out has a comparison to read."""
+    if cadence.template is None:
+        return False
+    return holdout_of(cadence.holdout_percent, cadence.template.message_class) > 0
 
 
 SUPPRESSIONS_SHOWN = 100
