@@ -243,3 +243,19 @@ def test_coupon_pages_make_one_and_refuse_nonsense_saying_why(client, owner):
     assert Coupon.objects.count() == 1
     assert client.get("/coupons/").status_code == 200
     assert "SPRING" in client.get(f"/coupons/{Coupon.objects.get().pk}/").content.decode()
+
+
+def test_saving_a_coupon_keeps_its_uses_and_refuses_a_total_below_them(owner):
+    party = make_party(1)
+    shared = coupon("SHARED", for_anyone=True, uses_per_party=5)
+    stale = Coupon.objects.get(pk=shared.pk)  # an owner's form, opened before the sales
+    for i in range(3):
+        do_counter_sale(party, 10_000, 0, number=f"U{i}", actor=owner, coupon_code="SHARED")
+    stale.name = "이름만 바꿈"
+    do_save_coupon(stale)
+    shared.refresh_from_db()
+    assert shared.used == 3 and shared.name == "이름만 바꿈"
+    stale.total_uses = 2
+    with pytest.raises(CouponRefused) as refused:
+        do_save_coupon(stale)
+    assert refused.value.code == "coupon.below_used"

@@ -146,3 +146,30 @@ def test_an_import_of_own_orders_earns_and_its_undo_takes_it_back(rules, tmp_pat
     do_undo_import(ImportRun.objects.get(pk=report.run_id), actor=owner)
     assert ledger.balance_of(party_id) == 0 and ledger.consistent(party_id)
     assert PointEntry.objects.filter(kind="revoke").count() == 2  # the ledger keeps its history
+
+
+def test_an_import_undone_after_a_merge_takes_back_from_the_survivor(rules, tmp_path, owner):
+    from patron.commerce.imports import do_import_file
+    from patron.commerce.models import ImportRun
+    from patron.commerce.undo import do_undo_import
+    from patron.jobs import refresh_parties
+    from patron.parties.merge import do_merge_parties
+    from patron.parties.models import Party
+
+    export = tmp_path / "orders.csv"
+    export.write_text(
+        "order_id,date,name,email,phone,product,amount\n"
+        "M1,2026-12-03,김민지,minji@example.com,,앨범,100000\n",
+        encoding="utf-8",
+    )
+    report = do_import_file(export)
+    refresh_parties.call(import_run=report.run_id)
+    merged = Party.objects.get(email="minji@example.com")
+    survivor = make_party(9)
+    ledger.release_due(DAY + dt.timedelta(days=30))
+    do_merge_parties(survivor, merged, actor=owner)
+    assert ledger.balance_of(survivor.pk) == 1500 and ledger.balance_of(merged.pk) == 0
+    refresh_parties.call(import_run=report.run_id)  # read again after the merge: nothing new
+    do_undo_import(ImportRun.objects.get(pk=report.run_id), actor=owner)
+    assert ledger.balance_of(survivor.pk) == 0
+    assert ledger.consistent(survivor.pk) and ledger.consistent(merged.pk)
