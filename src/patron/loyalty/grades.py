@@ -29,10 +29,8 @@ from patron.core.formats import korean_particles, money
 from patron.core.problems import Problem
 from patron.outreach import rules
 from patron.outreach.channels.status import channel_states
-from patron.outreach.models import MessageClass
-from patron.outreach.services import party_address, queue_notice
 from patron.parties.activity import activity_row, record_activities
-from patron.parties.models import Channel, Party
+from patron.parties.models import Party
 
 from .models import (
     DowngradePolicy,
@@ -43,6 +41,7 @@ from .models import (
     Membership,
     PointEntry,
 )
+from .notices import reachable_channel, tell
 
 WINDOW_MONTHS = 12
 BATCH = 500
@@ -380,7 +379,7 @@ def rate_of_grade(name: str) -> Decimal | None:
 def tell_change(change: GradeChange, *, states: dict | None = None) -> str:
     """The party's message about its new grade (once per change), a service message."""
     party = Party.objects.get(pk=change.party_id)
-    channel = next((c for c in (Channel.SMS, Channel.EMAIL) if party_address(party, c)), None)
+    channel = reachable_channel(party)
     if channel is None or change.new is None:
         return "unreachable" if channel is None else "not_told"
     language = party.locale or settings.PATRON_MESSAGE_LANGUAGE
@@ -408,17 +407,7 @@ def tell_change(change: GradeChange, *, states: dict | None = None) -> str:
     at = rules.quiet_hours_end(
         max(timezone.now(), _moment(timezone.localdate()) + dt.timedelta(hours=biz.notice_hour))
     )
-    queued = queue_notice(
-        party,
-        channel,
-        topic=f"grade:{change.pk}",
-        subject=subject,
-        body="\n".join(lines),
-        message_class=MessageClass.SERVICE,
-        states=states,
-        at=at,
-    )
-    return f"told_{channel}" if queued else "already_told"
+    return tell(party, channel, f"grade:{change.pk}", subject, lines, states, at)
 
 
 def _perk_lines(grade: MemberGrade) -> list[str]:

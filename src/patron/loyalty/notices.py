@@ -55,7 +55,7 @@ def plan_expiry_notices(day: dt.date, *, now: dt.datetime | None = None) -> dict
 
 
 def _tell(party: Party, lots: list[PointEntry], days: int, on: dt.datetime, states, at) -> str:
-    channel = next((c for c in (Channel.SMS, Channel.EMAIL) if party_address(party, c)), None)
+    channel = reachable_channel(party)
     if channel is None:
         return "unreachable"
     points = sum(lot.remaining for lot in lots)
@@ -74,10 +74,22 @@ def _tell(party: Party, lots: list[PointEntry], days: int, on: dt.datetime, stat
             )
         ]
         lines += [f"- {say(lot.reason) or _('points')}: {lot.remaining:,}" for lot in lots[:5]]
+    return tell(
+        party, channel, f"points-expiry:{on.date().isoformat()}:{days}", subject, lines, states, at
+    )
+
+
+def reachable_channel(party: Party) -> str | None:
+    """Where a points or grade notice goes: a text, else an email."""
+    return next((c for c in (Channel.SMS, Channel.EMAIL) if party_address(party, c)), None)
+
+
+def tell(party: Party, channel: str, topic: str, subject: str, lines, states, at) -> str:
+    """Queue a service notice once per topic; what became of it, as a count's name."""
     queued = queue_notice(
         party,
         channel,
-        topic=f"points-expiry:{on.date().isoformat()}:{days}",
+        topic=topic,
         subject=subject,
         body="\n".join(lines),
         message_class=MessageClass.SERVICE,

@@ -8,6 +8,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from patron.loyalty.coupons import EDITABLE
 from patron.loyalty.models import Coupon, GradeProgram, MemberGrade, PointsProgram
 from patron.outreach.models import Campaign
 
@@ -116,20 +117,7 @@ class SetGradeForm(forms.Form):
 class CouponForm(forms.ModelForm):
     class Meta:
         model = Coupon
-        fields = [
-            "name",
-            "code",
-            "kind",
-            "value",
-            "max_discount",
-            "min_order",
-            "starts_on",
-            "expires_on",
-            "uses_per_party",
-            "total_uses",
-            "for_anyone",
-            "campaign",
-        ]
+        fields = list(EDITABLE)  # what a person may change; its uses are the tills'
         labels = {
             "name": _("Name"),
             "code": _("Code (what a person types or shows)"),
