@@ -24,6 +24,7 @@ OWN_COMMANDS = (
     "deliver",
     "plan",
     "feedback",
+    "tokens",
     "serve",
     "setup",
     "help",
@@ -245,6 +246,31 @@ def _parser() -> argparse.ArgumentParser:
     )
     feedback.add_argument("--json", action="store_true", help="print the items as JSON")
     feedback.set_defaults(handler=_feedback)
+
+    tokens = sub.add_parser(
+        "tokens",
+        help="make, list and revoke the API's tokens",
+        description="An integration (a shop, a till, a booking system) reaches the API with "
+        "a token: each reads or writes only the areas it was given (parties, orders, "
+        "outreach, loyalty, feedback) and ends after --days (90 by default, 365 at most). "
+        "The token is printed once; Patron keeps only its digest.",
+    )
+    token_sub = tokens.add_subparsers(dest="action", required=True, help="what to do")
+    make = token_sub.add_parser("create", help="make a token and print it once")
+    make.add_argument("name", help="what uses it: the shop, the till")
+    make.add_argument(
+        "--area",
+        action="append",
+        required=True,
+        metavar="AREA:ACCESS",
+        help="an area and read or write, e.g. parties:read (repeat for more)",
+    )
+    make.add_argument("--days", type=int, default=90, help="how long it lasts (default 90)")
+    listing = token_sub.add_parser("list", help="the tokens, newest first")
+    listing.add_argument("--json", action="store_true", help="print them as JSON")
+    revoke = token_sub.add_parser("revoke", help="stop a token now")
+    revoke.add_argument("id", type=int, help="the token's number, as `patron tokens list` shows")
+    tokens.set_defaults(handler=_tokens)
 
     serve = sub.add_parser(
         "serve",
@@ -762,6 +788,54 @@ def _feedback(args: argparse.Namespace) -> int:
             f"#{data['id']}  {data['party']['name']}  {severity}  "
             f"{data['owner'] or '-'}  {local_time(data['due'])}  {late}"
         )
+    return 0
+
+
+def _tokens(args: argparse.Namespace) -> int:
+    from patron.accounts.models import ApiToken
+    from patron.accounts.tokens import TokenRefused, do_make_token, do_revoke_token
+
+    if args.action == "create":
+        scopes = dict(area.partition(":")[::2] for area in args.area)
+        try:
+            made = do_make_token(args.name, scopes, days=args.days)
+        except TokenRefused as refused:
+            print(f"patron tokens: {refused}", file=sys.stderr)
+            return 2
+        print(made.secret)
+        print(
+            f"#{made.token.pk} {made.token.name}: shown once, until "
+            f"{made.token.expires_at:%Y-%m-%d}",
+            file=sys.stderr,
+        )
+        return 0
+    if args.action == "revoke":
+        token = ApiToken.objects.filter(pk=args.id).first()
+        if token is None:
+            print(f"patron tokens: there is no token #{args.id}", file=sys.stderr)
+            return 2
+        do_revoke_token(token)
+        print(f"#{token.pk} {token.name}: revoked")
+        return 0
+    rows = [
+        {
+            "id": token.pk,
+            "name": token.name,
+            "prefix": token.prefix,
+            "scopes": token.scopes,
+            "expires_at": token.expires_at.isoformat(),
+            "revoked": token.revoked_at is not None,
+            "last_used_at": token.last_used_at.isoformat() if token.last_used_at else None,
+        }
+        for token in ApiToken.objects.order_by("-created_at", "-pk")
+    ]
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    for row in rows:
+        state = "revoked" if row["revoked"] else f"until {row['expires_at'][:10]}"
+        areas = ", ".join(f"{area}:{access}" for area, access in row["scopes"].items())
+        print(f"#{row['id']}  {row['name']}  {row['prefix']}…  {areas}  {state}")
     return 0
 
 

@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "patron.feedback",
     "patron.loyalty",
     "patron.web",
+    "ninja",  # the API docs page's own files (no CDN)
     "anymail",
 ]
 
@@ -337,6 +338,8 @@ PATRON_EMAIL_QUIET_HOURS = (
 # The share of a promotion's audience kept out at random to measure what it did (percent; a
 # campaign or a cadence may set its own).
 PATRON_PROMOTION_HOLDOUT = env_int("PATRON_PROMOTION_HOLDOUT", 10)
+# API calls allowed per token (django-ninja's rate: "600/m", "20/s").
+PATRON_API_RATE = env_str("PATRON_API_RATE") or "600/m"
 # §50① proviso: advertise the same goods within 6 months of a party's purchase without consent.
 PATRON_TRANSACTION_EXCEPTION = env_bool("PATRON_TRANSACTION_EXCEPTION", False)
 # SMS and KakaoTalk: the provider (solapi, nhn, or "" for none), its credentials, the

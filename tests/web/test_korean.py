@@ -339,6 +339,7 @@ def _pages(data) -> list[str]:
         reverse("counter"),
         reverse("points_settings"),
         reverse("grades_settings"),
+        reverse("api_tokens"),
         reverse("coupons"),
         reverse("coupon_new"),
         reverse("coupon", args=[data["coupon"].pk]),

@@ -75,3 +75,28 @@ def _team_reset_not_allowed(**_rest: Any) -> str:
         "Only an active teammate who is not an owner gets a new password here; an owner "
         "changes their own on My profile."
     )
+
+
+@wording("token.no_name")
+def _token_no_name(**_rest: Any) -> str:
+    return _("Name the token after what uses it (your shop, your till).")
+
+
+@wording("token.bad_days")
+def _token_bad_days(most: int = 365, **_rest: Any) -> str:
+    return _("A token lasts from 1 to %(most)s days.") % {"most": most}
+
+
+@wording("token.no_area")
+def _token_no_area(**_rest: Any) -> str:
+    return _("Choose at least one area the token may read or change.")
+
+
+@wording("token.unknown_area")
+def _token_unknown_area(area: str = "", **_rest: Any) -> str:
+    return _("There is no area called %(area)s.") % {"area": area}
+
+
+@wording("token.bad_access")
+def _token_bad_access(area: str = "", access: str = "", **_rest: Any) -> str:
+    return _("%(area)s: say read or write, not %(access)s.") % {"area": area, "access": access}

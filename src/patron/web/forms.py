@@ -583,3 +583,30 @@ class CadenceForm(forms.ModelForm):
         if (cleaned.get("days") or 0) > 3650:
             self.add_error("days", _("At most 3,650 days."))
         return cleaned
+
+
+class ApiTokenForm(forms.Form):
+    """A token's name, how long it lasts, and for each area: none, read, or read and write."""
+
+    name = forms.CharField(label=_("What uses it (your shop, your till)"), max_length=100)
+    days = forms.IntegerField(
+        label=_("Lasts this many days (at most 365)"), min_value=1, max_value=365, initial=90
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        from patron.accounts.models import TokenArea
+
+        super().__init__(*args, **kwargs)
+        for area, label in TokenArea.choices:
+            self.fields[f"area_{area}"] = forms.ChoiceField(
+                label=label,
+                required=False,
+                choices=[("", _("No")), ("read", _("Read")), ("write", _("Read and write"))],
+            )
+
+    def scopes(self) -> dict[str, str]:
+        return {
+            name.removeprefix("area_"): value
+            for name, value in self.cleaned_data.items()
+            if name.startswith("area_") and value
+        }

@@ -5,10 +5,12 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.models import User
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from patron.accounts import roles
+from patron.accounts.models import ApiToken
 from patron.accounts.services import (
     TeamChangeRefused,
     display_name,
@@ -17,9 +19,11 @@ from patron.accounts.services import (
     do_set_active,
     team_members,
 )
+from patron.accounts.tokens import do_make_token, do_revoke_token
+from patron.core.problems import Problem
 
 from ..access import allowed
-from ..forms import MemberAddForm, MemberChangeForm
+from ..forms import ApiTokenForm, MemberAddForm, MemberChangeForm
 
 
 @allowed(roles.can_manage_team)
@@ -105,3 +109,40 @@ def member_active(request, pk: int):
                 % {"name": display_name(member)},
             )
     return redirect("team")
+
+
+@allowed(roles.is_owner)
+def api_tokens(request):
+    """The API's tokens: made here (the token shown once, on this answer only: never
+    stored, never in a redirect), listed with their areas and ends, revoked."""
+    made = None
+    form = ApiTokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            made = do_make_token(
+                form.cleaned_data["name"],
+                form.scopes(),
+                days=form.cleaned_data["days"],
+                actor=request.user,
+            )
+        except Problem as refused:
+            form.add_error(None, str(refused))
+        else:
+            form = ApiTokenForm()
+    tokens = ApiToken.objects.select_related("created_by").order_by("-created_at", "-pk")
+    response = render(
+        request,
+        "patron/api_tokens.html",
+        {"form": form, "made": made, "tokens": tokens[:200], "now": timezone.now()},
+    )
+    response["Cache-Control"] = "no-store"  # a page that shows a token once is never kept
+    return response
+
+
+@allowed(roles.is_owner)
+@require_POST
+def api_token_revoke(request, pk: int):
+    token = get_object_or_404(ApiToken, pk=pk)
+    if do_revoke_token(token, actor=request.user):
+        messages.success(request, _("Token %(name)s revoked.") % {"name": token.name})
+    return redirect("api_tokens")

@@ -1,0 +1,125 @@
+"""Parties: list (by id, a page at a time, with a cursor), search by phone, email or name,
+read one."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+
+from django.conf import settings
+from django.db.models import Q
+from django.shortcuts import get_object_or_404
+from ninja import Query, Router, Schema
+from ninja.errors import ValidationError
+
+from patron.parties.models import Party
+from patron.parties.normalize import normalize_phone
+from patron.parties.queries import live_parties
+
+from .auth import need
+
+router = Router(tags=["parties"])
+MOST_PER_PAGE = 200
+
+
+class PartyOut(Schema):
+    id: int
+    name: str
+    email: str
+    phone: str
+    locale: str
+    market: str
+    relationship: str | None
+    manager: str | None
+    since: dt.date | None
+    created_at: dt.datetime
+
+
+class PartyPage(Schema):
+    items: list[PartyOut]
+    next_cursor: str | None
+
+
+class PartyQuery(Schema):
+    q: str = ""
+    phone: str = ""
+    email: str = ""
+    cursor: str = ""
+    limit: int = 50
+
+
+def _out(party: Party) -> dict:
+    relationship = getattr(party, "relationship", None)
+    owner = relationship.owner if relationship is not None else None
+    return {
+        "id": party.pk,
+        "name": party.display_name,
+        "email": party.email,
+        "phone": party.phone,
+        "locale": party.locale,
+        "market": party.market,
+        "relationship": relationship.kind if relationship is not None else None,
+        "manager": (owner.get_full_name() or owner.username) if owner is not None else None,
+        "since": relationship.since if relationship is not None else None,
+        "created_at": party.created_at,
+    }
+
+
+def _cursor_for(pk: int) -> str:
+    return base64.urlsafe_b64encode(f"p{pk}".encode()).decode().rstrip("=")
+
+
+def _after(cursor: str) -> int:
+    """The id a cursor stands after; a cursor Patron did not give is a 422 on the field."""
+    if not cursor:
+        return 0
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        if not text.startswith("p") or not text[1:].isdigit():
+            raise ValueError(text)
+        return int(text[1:])
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise _bad("cursor", "not a cursor this API gave") from exc
+
+
+def _bad(field: str, message: str) -> ValidationError:
+    return ValidationError([{"loc": ("query", field), "msg": message}])
+
+
+@router.get("", response=PartyPage, summary="List or search parties")
+def list_parties(request, filters: Query[PartyQuery]):
+    """Parties in id order, `limit` at a time (at most 200): pass `next_cursor` back as
+    `cursor` for the next page. `phone` and `email` find a party by any number or address it
+    gave; `q` searches names too."""
+    need(request, "parties", "read")
+    if not 1 <= filters.limit <= MOST_PER_PAGE:
+        raise _bad("limit", f"from 1 to {MOST_PER_PAGE}")
+    parties = live_parties().select_related("relationship__owner")
+    if filters.phone:
+        phone = normalize_phone(filters.phone, settings.PATRON_DEFAULT_REGION)
+        if not phone:
+            raise _bad("phone", "not a phone number")
+        parties = parties.filter(Q(phone=phone) | Q(contact_points__value=phone)).distinct()
+    if filters.email:
+        email = filters.email.strip().lower()
+        parties = parties.filter(Q(email=email) | Q(contact_points__value=email)).distinct()
+    if filters.q.strip():
+        text = filters.q.strip()[:100]
+        parties = parties.filter(Q(display_name__icontains=text) | Q(email__icontains=text))
+    page = list(parties.filter(pk__gt=_after(filters.cursor)).order_by("pk")[: filters.limit + 1])
+    more = len(page) > filters.limit
+    page = page[: filters.limit]
+    return {
+        "items": [_out(party) for party in page],
+        "next_cursor": _cursor_for(page[-1].pk) if more else None,
+    }
+
+
+@router.get("/{party_id}", response=PartyOut, summary="Read a party")
+def read_party(request, party_id: int):
+    """A party by its id. A party merged into another answers with the one it became."""
+    need(request, "parties", "read")
+    party = get_object_or_404(Party.objects.select_related("relationship__owner"), pk=party_id)
+    while party.merged_into_id:
+        party = party.merged_into
+    return _out(party)
