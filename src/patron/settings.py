@@ -96,6 +96,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
     "patron.web.middleware.DatabaseUnavailable",
+    "patron.api.idempotency.IdempotentPosts",
 ]
 
 ROOT_URLCONF = "patron.urls"

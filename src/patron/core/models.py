@@ -53,3 +53,21 @@ class BusinessSettings(models.Model):
 
     def __str__(self) -> str:
         return self.name or "business"
+
+
+class IdempotencyRecord(models.Model):
+    """A POST to the API with an Idempotency-Key, and the answer it got (Stripe's design):
+    the same key again replays the answer; with another request it is refused; while the
+    first is still being answered, a second waits its turn (409). Kept at least 24 hours."""
+
+    scope = models.CharField(max_length=64)  # the caller (its token's fingerprint)
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64)  # method, path and body
+    done = models.BooleanField(default=False)
+    status = models.PositiveSmallIntegerField(default=0)
+    content_type = models.CharField(max_length=100, blank=True)
+    body = models.BinaryField(default=b"")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["scope", "key"], name="idempotency_once")]
