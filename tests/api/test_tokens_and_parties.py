@@ -174,3 +174,42 @@ def test_an_owner_makes_a_token_on_its_page_sees_it_once_and_revokes_it(owner, m
     assert "at least one area" in refused.content.decode() and ApiToken.objects.count() == 1
     client.post(f"/team/api-tokens/{token.pk}/revoke/")
     assert authenticate(secret) is None
+
+
+def test_a_shop_records_a_yes_with_its_evidence_and_a_no_that_counts_at_once():
+    import json
+
+    from patron.parties.models import Consent
+
+    party = make_party(1)
+    shop = do_make_token("쇼핑몰", {"outreach": "write"}).secret
+
+    def decide(body):
+        return Client().post(
+            f"/api/v1/parties/{party.pk}/consent",
+            json.dumps(body),
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {shop}",
+            HTTP_ACCEPT_LANGUAGE="en",
+        )
+
+    yes = {"channel": "email", "purpose": "marketing", "granted": True, "how": "online_form"}
+    refused = decide(yes)  # a yes without the words agreed to
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["field"].endswith("wording")
+    agreed = decide({**yes, "wording": "할인 소식을 이메일로 받겠습니다"})
+    assert agreed.status_code == 200 and agreed.json()["changed"]
+    given = Consent.objects.get(party=party, granted=True)
+    assert given.source == "api:online_form" and given.evidence["system"] == "쇼핑몰"
+    assert given.evidence["wording"].startswith("할인 소식")
+    no = decide({**yes, "granted": False})
+    in_force = {(c["channel"], c["purpose"]): c["granted"] for c in no.json()["in_force"]}
+    assert in_force[("email", "marketing")] is False
+    late_yes = decide(
+        {**yes, "wording": "예", "decided_at": (timezone.now() - dt.timedelta(days=3)).isoformat()}
+    )
+    assert late_yes.status_code == 422  # a yes dated before the no given since
+    assert decide({**yes, "how": "telepathy", "wording": "x"}).status_code == 422
+    reader = do_make_token("reader", {"outreach": "read"}).secret
+    seen = call(reader, f"/parties/{party.pk}/consent")
+    assert seen.status_code == 200 and len(seen.json()) == 8

@@ -1,5 +1,5 @@
 """Parties: list (by id, a page at a time, with a cursor), search by phone, email or name,
-read one."""
+read one; what each receives, and a decision another system collected."""
 
 from __future__ import annotations
 
@@ -9,9 +9,12 @@ import datetime as dt
 from django.conf import settings
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from ninja import Query, Router, Schema
 from ninja.errors import ValidationError
 
+from patron.core.problems import Problem
+from patron.outreach.services import do_record_consent_from_system, preferences_of
 from patron.parties.models import Party
 from patron.parties.normalize import normalize_phone
 from patron.parties.queries import live_parties
@@ -123,3 +126,71 @@ def read_party(request, party_id: int):
     while party.merged_into_id:
         party = party.merged_into
     return _out(party)
+
+
+class ConsentOut(Schema):
+    channel: str
+    purpose: str
+    granted: bool
+
+
+class ConsentIn(Schema):
+    channel: str
+    purpose: str
+    granted: bool
+    how: str
+    wording: str = ""
+    decided_at: dt.datetime | None = None
+
+
+class ConsentAnswer(Schema):
+    changed: bool
+    in_force: list[ConsentOut]
+
+
+def _in_force(party: Party) -> list[dict]:
+    return [
+        {"channel": channel, "purpose": purpose, "granted": granted}
+        for (channel, purpose), granted in preferences_of(party).items()
+    ]
+
+
+@router.get("/{party_id}/consent", response=list[ConsentOut], summary="What a party receives")
+def read_consent(request, party_id: int):
+    """Each channel and purpose, and whether the person's decision in force is a yes."""
+    need(request, "outreach", "read")
+    return _in_force(get_object_or_404(Party, pk=party_id))
+
+
+# Which input a refusal is about.
+_CONSENT_FIELD = {
+    "consent.no_wording": "wording",
+    "consent.future": "decided_at",
+    "consent.before_refusal": "granted",
+    "consent.bad_choice": "how",
+}
+
+
+@router.post("/{party_id}/consent", response=ConsentAnswer, summary="Record a decision")
+def record_consent(request, party_id: int, decision: ConsentIn):
+    """A yes or a no the person gave through your system, with its evidence: `how`
+    (online_form, app, pos or kiosk), when (`decided_at`, now by default), and for a yes
+    the words they agreed to (`wording`). A no counts at once; a yes dated before a no the
+    person gave since is refused; the person is told either way."""
+    need(request, "outreach", "write")
+    party = get_object_or_404(Party, pk=party_id)
+    try:
+        changed = do_record_consent_from_system(
+            party,
+            decision.channel,
+            decision.purpose,
+            granted=decision.granted,
+            system=request.auth.name,
+            how=decision.how,
+            wording=decision.wording,
+            decided_at=decision.decided_at or timezone.now(),
+        )
+    except Problem as refused:
+        field = _CONSENT_FIELD.get(refused.code, "")
+        raise ValidationError([{"loc": ("body", "decision", field), "msg": str(refused)}]) from None
+    return {"changed": changed, "in_force": _in_force(party)}

@@ -395,9 +395,47 @@ def do_capture_consent(
     if decided_on > timezone.localdate():
         raise ConsentRefused("consent.future")
     moment = dt.datetime.combine(decided_on, dt.time(12), tzinfo=timezone.get_current_timezone())
+    evidence = {"via": how, "wording": wording.strip()[:500]}
+    return _record_decision(
+        party, channel, purpose, granted, f"staff:{how}", evidence, moment, actor=actor
+    )
+
+
+# What another system may say it got a decision through (the API).
+SYSTEM_WAYS = ("online_form", "app", "pos", "kiosk")
+
+
+def do_record_consent_from_system(
+    party: Party,
+    channel: str,
+    purpose: str,
+    *,
+    granted: bool,
+    system: str,
+    how: str,
+    wording: str,
+    decided_at: dt.datetime,
+) -> bool:
+    """A decision another system collected (a shop's sign-up box, an app's settings), with
+    its evidence: which system, how, when, and for a yes the words the person agreed to.
+    The same rules as a member's: a later "no" stands, a "no" counts at once, the person is
+    told."""
+    if how not in SYSTEM_WAYS or purpose not in TOPICS or channel not in PREFERENCE_CHANNELS:
+        raise ConsentRefused("consent.bad_choice")
+    if granted and not wording.strip():
+        raise ConsentRefused("consent.no_wording")
+    if decided_at > timezone.now() + dt.timedelta(minutes=5):
+        raise ConsentRefused("consent.future")
+    evidence = {"via": how, "wording": wording.strip()[:500], "system": system[:100]}
+    return _record_decision(
+        party, channel, purpose, granted, f"api:{how}", evidence, decided_at, actor=None
+    )
+
+
+def _record_decision(party, channel, purpose, granted, source, evidence, moment, *, actor):
     party = _survivor(party)
     in_force = decisions_in_force([party.pk], channel, purpose).get(party.pk)
-    if granted and in_force and not in_force[0] and in_force[1].date() >= decided_on:
+    if granted and in_force and not in_force[0] and in_force[1].date() >= moment.date():
         # A "no" the person gave since (or that day) outranks a "yes" dated before it.
         raise ConsentRefused("consent.before_refusal", refused=in_force[1].date().isoformat())
     with transaction.atomic():
@@ -408,8 +446,8 @@ def do_capture_consent(
                     channel,
                     purpose,
                     granted,
-                    source=f"staff:{how}",
-                    evidence={"via": how, "wording": wording.strip()[:500], "party": party.pk},
+                    source=source,
+                    evidence={**evidence, "party": party.pk},
                     at=min(moment, timezone.now()),
                 )
             ],

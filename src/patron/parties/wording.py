@@ -108,6 +108,14 @@ def consent_source_label(source: str) -> str:
     }
     if kind == "staff":
         return _("told a member: %(how)s") % {"how": ways.get(detail, detail)}
+    if kind == "api":
+        systems = {
+            "online_form": _("an online form"),
+            "app": _("an app"),
+            "pos": _("a till"),
+            "kiosk": _("a kiosk"),
+        }
+        return _("another system: %(how)s") % {"how": systems.get(detail, detail)}
     if kind == "import":
         return _("from an imported file")
     if kind == "unsubscribe":
