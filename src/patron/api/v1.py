@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 
-from . import loyalty, parties
+from . import feedback, loyalty, parties
 from .auth import PerToken, TokenAuth
 from .problems import problem
 
@@ -84,3 +84,4 @@ def _http_error(request, exc: HttpError):
 
 api.add_router("/parties", parties.router)
 api.add_router("/loyalty", loyalty.router)
+api.add_router("/feedback", feedback.router)

@@ -547,6 +547,14 @@ class Overdue:
         }
 
 
+def item_row(item: FeedbackItem, now: dt.datetime | None = None) -> Overdue:
+    """One item as the reports show it (a closed one has no due time left)."""
+    now = now or timezone.now()
+    if item.status == ItemStatus.CLOSED:
+        return Overdue(item, None, 0.0)
+    return Overdue(item, dues.next_due(item), dues.hours_late(item, now, dues.calendar()))
+
+
 def item_report(now: dt.datetime | None = None) -> list[Overdue]:
     """Every open item (waiting ones too), the soonest due first."""
     now = now or timezone.now()
