@@ -14,6 +14,7 @@ from patron.feedback.models import FeedbackItem, ItemSource, Severity
 from patron.parties.models import Party
 
 from .auth import need
+from .problems import ERRORS, WRITE_ERRORS
 
 router = Router(tags=["feedback"])
 MOST_LISTED = 500
@@ -58,7 +59,7 @@ def _as_json(item: FeedbackItem) -> dict:
     return item_row(item).as_json()
 
 
-@router.get("", response=list[ItemOut], summary="Open feedback")
+@router.get("", response={200: list[ItemOut], **ERRORS}, summary="Open feedback")
 def list_items(request, overdue: bool = False):
     """Open items (waiting ones too), the soonest due first; `overdue=true`: only those past
     a due time, longest first. At most 500."""
@@ -67,7 +68,7 @@ def list_items(request, overdue: bool = False):
     return [row.as_json() for row in rows[:MOST_LISTED]]
 
 
-@router.post("", response={201: ItemOut}, summary="Report feedback")
+@router.post("", response={201: ItemOut, **WRITE_ERRORS}, summary="Report feedback")
 def open_item(request, item: ItemIn):
     """What a party told your system: it gets an owner (their account manager, else an
     owner) and due times in working hours by its severity (low, normal, high, critical)."""
@@ -82,7 +83,7 @@ def open_item(request, item: ItemIn):
     return Status(201, _as_json(made))
 
 
-@router.post("/{item_id}/close", response=ItemOut, summary="Close an item")
+@router.post("/{item_id}/close", response={200: ItemOut, **WRITE_ERRORS}, summary="Close an item")
 def close_item(request, item_id: int, closing: CloseIn):
     """Closed with what was done (`resolution`) and its `cause`; the party is asked a day
     later whether it is better now."""

@@ -18,6 +18,7 @@ from patron.loyalty.grades import grade_of
 from patron.parties.models import Party
 
 from .auth import need
+from .problems import ERRORS, WRITE_ERRORS
 
 router = Router(tags=["loyalty"])
 
@@ -64,7 +65,9 @@ def _party(party_id: int) -> Party:
     return party
 
 
-@router.get("/parties/{party_id}/balance", response=BalanceOut, summary="A party's points")
+@router.get(
+    "/parties/{party_id}/balance", response={200: BalanceOut, **ERRORS}, summary="A party's points"
+)
 def balance(request, party_id: int):
     """The usable points, the member grade (null when grades are off) and the coupons the
     party may use today."""
@@ -79,7 +82,7 @@ def balance(request, party_id: int):
     }
 
 
-@router.post("/sales", response={201: SaleOut}, summary="Record a sale")
+@router.post("/sales", response={201: SaleOut, **WRITE_ERRORS}, summary="Record a sale")
 def record_sale(request, sale: SaleIn):
     """A sale of the business's own, as at the counter: the coupon comes off the amount,
     then the points used, then the sale earns on what was paid in money. `number` is the

@@ -20,6 +20,7 @@ from patron.parties.normalize import normalize_phone
 from patron.parties.queries import live_parties
 
 from .auth import need
+from .problems import ERRORS, WRITE_ERRORS
 
 router = Router(tags=["parties"])
 MOST_PER_PAGE = 200
@@ -89,7 +90,7 @@ def _bad(field: str, message: str) -> ValidationError:
     return ValidationError([{"loc": ("query", field), "msg": message}])
 
 
-@router.get("", response=PartyPage, summary="List or search parties")
+@router.get("", response={200: PartyPage, **ERRORS}, summary="List or search parties")
 def list_parties(request, filters: Query[PartyQuery]):
     """Parties in id order, `limit` at a time (at most 200): pass `next_cursor` back as
     `cursor` for the next page. `phone` and `email` find a party by any number or address it
@@ -118,7 +119,7 @@ def list_parties(request, filters: Query[PartyQuery]):
     }
 
 
-@router.get("/{party_id}", response=PartyOut, summary="Read a party")
+@router.get("/{party_id}", response={200: PartyOut, **ERRORS}, summary="Read a party")
 def read_party(request, party_id: int):
     """A party by its id. A party merged into another answers with the one it became."""
     need(request, "parties", "read")
@@ -155,7 +156,11 @@ def _in_force(party: Party) -> list[dict]:
     ]
 
 
-@router.get("/{party_id}/consent", response=list[ConsentOut], summary="What a party receives")
+@router.get(
+    "/{party_id}/consent",
+    response={200: list[ConsentOut], **ERRORS},
+    summary="What a party receives",
+)
 def read_consent(request, party_id: int):
     """Each channel and purpose, and whether the person's decision in force is a yes."""
     need(request, "outreach", "read")
@@ -171,7 +176,11 @@ _CONSENT_FIELD = {
 }
 
 
-@router.post("/{party_id}/consent", response=ConsentAnswer, summary="Record a decision")
+@router.post(
+    "/{party_id}/consent",
+    response={200: ConsentAnswer, **WRITE_ERRORS},
+    summary="Record a decision",
+)
 def record_consent(request, party_id: int, decision: ConsentIn):
     """A yes or a no the person gave through your system, with its evidence: `how`
     (online_form, app, pos or kiosk), when (`decided_at`, now by default), and for a yes

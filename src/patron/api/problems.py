@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import JsonResponse
+from ninja import Schema
 
 PROBLEM = "application/problem+json"
 TYPES = "https://patron.example/problems/"  # a stable name for each kind of problem
@@ -29,3 +30,25 @@ def problem(
     for name, value in (headers or {}).items():
         response[name] = value
     return response
+
+
+class FieldError(Schema):
+    field: str
+    detail: str
+
+
+class ProblemOut(Schema):
+    """RFC 9457 problem details, as every error answer of this API is."""
+
+    type: str
+    title: str
+    status: int
+    detail: str | None = None
+    errors: list[FieldError] | None = None
+
+
+# The error answers any call may get (declared in the schema, so clients and schemathesis
+# know them): no or a bad token, an area the token does not reach, nothing there, input
+# that is not valid, too many calls.
+ERRORS = {code: ProblemOut for code in (401, 403, 404, 422, 429)}
+WRITE_ERRORS = {**ERRORS, 409: ProblemOut}  # an Idempotency-Key still being answered
