@@ -340,6 +340,7 @@ def _pages(data) -> list[str]:
         reverse("points_settings"),
         reverse("grades_settings"),
         reverse("api_tokens"),
+        reverse("access_review"),
         reverse("coupons"),
         reverse("coupon_new"),
         reverse("coupon", args=[data["coupon"].pk]),

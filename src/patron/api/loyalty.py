@@ -15,7 +15,8 @@ from patron.loyalty import ledger
 from patron.loyalty.counter import do_counter_sale
 from patron.loyalty.coupons import usable_coupons
 from patron.loyalty.grades import grade_of
-from patron.parties.models import Party
+from patron.parties.access import record_access
+from patron.parties.models import AccessAction, Party
 
 from .auth import need
 from .problems import ERRORS, WRITE_ERRORS
@@ -73,6 +74,7 @@ def balance(request, party_id: int):
     party may use today."""
     need(request, "loyalty", "read")
     party = _party(party_id)
+    record_access(request, AccessAction.VIEW, [party.pk], token=request.auth)
     grade = grade_of(party)
     return {
         "party_id": party.pk,

@@ -15,7 +15,8 @@ from ninja.errors import ValidationError
 
 from patron.core.problems import Problem
 from patron.outreach.services import do_record_consent_from_system, preferences_of
-from patron.parties.models import Party
+from patron.parties.access import record_access
+from patron.parties.models import AccessAction, Party
 from patron.parties.normalize import normalize_phone
 from patron.parties.queries import live_parties
 
@@ -113,6 +114,14 @@ def list_parties(request, filters: Query[PartyQuery]):
     page = list(parties.filter(pk__gt=_after(filters.cursor)).order_by("pk")[: filters.limit + 1])
     more = len(page) > filters.limit
     page = page[: filters.limit]
+    searched = filters.phone or filters.email or filters.q
+    record_access(
+        request,
+        AccessAction.SEARCH if searched else AccessAction.LIST,
+        [party.pk for party in page],
+        query=" ".join(part for part in (filters.phone, filters.email, filters.q) if part),
+        token=request.auth,
+    )
     return {
         "items": [_out(party) for party in page],
         "next_cursor": _cursor_for(page[-1].pk) if more else None,
@@ -126,6 +135,7 @@ def read_party(request, party_id: int):
     party = get_object_or_404(Party.objects.select_related("relationship__owner"), pk=party_id)
     while party.merged_into_id:
         party = party.merged_into
+    record_access(request, AccessAction.VIEW, [party.pk], token=request.auth)
     return _out(party)
 
 

@@ -246,3 +246,38 @@ class PartyMerge(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["survivor", "-merged_at"], name="merge_survivor")]
+
+
+class AccessAction(models.TextChoices):
+    VIEW = "view", _("Viewed")
+    LIST = "list", _("Listed")
+    SEARCH = "search", _("Searched")
+    EXPORT = "export", _("Exported")
+    DOWNLOAD = "download", _("Downloaded")
+
+
+class AccessRecord(models.Model):
+    """Who saw whose personal data (개인정보의 안전성 확보조치 기준 §8: kept at least two
+    years): a member or an integration's token, what they did, to how many parties (the
+    first ids kept), from where. Written by the views and the API, one row per request."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    token = models.ForeignKey(
+        "accounts.ApiToken", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.CharField(max_length=8, choices=AccessAction)
+    parties = models.JSONField(default=list, blank=True)  # at most PARTIES_KEPT ids
+    count = models.PositiveIntegerField(default=0)  # how many parties in all
+    query = models.CharField(max_length=100, blank=True)
+    path = models.CharField(max_length=200, blank=True)
+    address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=200, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["at"], name="access_at"),
+            models.Index(fields=["user", "at"], name="access_user_at"),
+        ]

@@ -55,6 +55,7 @@ urlpatterns = [
     path("offerings/<int:pk>/kind/", offerings.offering_kind, name="offering_kind"),
     path("team/", team.team, name="team"),
     path("team/api-tokens/", team.api_tokens, name="api_tokens"),
+    path("team/access/", team.access_review, name="access_review"),
     path("team/api-tokens/<int:pk>/revoke/", team.api_token_revoke, name="api_token_revoke"),
     path("team/<int:pk>/", team.member_change, name="member_change"),
     path("team/<int:pk>/active/", team.member_active, name="member_active"),

@@ -21,6 +21,8 @@ from patron.loyalty.grades import all_grades, do_set_grade, entry_grade, grade_o
 from patron.loyalty.models import MemberGrade, Membership
 from patron.loyalty.program import program
 from patron.loyalty.recommendations import lists_for
+from patron.parties.access import record_access
+from patron.parties.models import AccessAction
 from patron.parties.queries import live_parties
 
 from ..access import allowed, get_party_for_user, member_required
@@ -47,6 +49,10 @@ def counter(request):
         party = get_party_for_user(request, int(request.GET["party"]))
     elif len(found) == 1:
         party = found[0][0]
+    if phone and not problem:
+        record_access(request, AccessAction.SEARCH, [p.pk for p, _b in found], query=phone)
+    if party is not None:
+        record_access(request, AccessAction.VIEW, [party.pk])
     rules = program()
     return render(
         request,

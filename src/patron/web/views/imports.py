@@ -21,6 +21,8 @@ from patron.commerce.undo import UndoRefused
 from patron.core.problems import Problem
 from patron.core.runs import RunStatus, reap_interrupted_runs
 from patron.core.wording import say
+from patron.parties.access import record_access
+from patron.parties.models import AccessAction
 
 from ..access import allowed, get_import_for_user, member_required
 from ..forms import ColumnMappingForm, ImportForm, StatusMeaningForm
@@ -281,6 +283,7 @@ def import_errors_csv(request, pk: int):
     run = get_import_for_user(request, pk)
     rows = run.rejected_rows.order_by("row", "pk").iterator(chunk_size=2000)
     lines = (line for line in rejections_csv_lines(rows))
+    record_access(request, AccessAction.DOWNLOAD, count=run.rejected_rows.count())
     response = StreamingHttpResponse(_with_bom(lines), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="import-{run.pk}-rejected.csv"'
     return response

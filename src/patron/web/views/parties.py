@@ -25,8 +25,9 @@ from patron.loyalty.recommendations import lists_for
 from patron.outreach.nba import party_action
 from patron.outreach.queries import timeline_with_messages
 from patron.outreach.services import consent_history, do_capture_consent, preferences_of
+from patron.parties.access import record_access
 from patron.parties.merge import open_merges, undo_window
-from patron.parties.models import KindSource, RelationshipKind
+from patron.parties.models import AccessAction, KindSource, RelationshipKind
 from patron.parties.queries import kinds_in_use, search_parties
 from patron.parties.services import RelationshipError, do_set_relationship
 
@@ -46,6 +47,11 @@ def party_list(request):
     sort = request.GET.get("sort", "name")
     parties = search_parties(query, kind=kind, sort=sort)
     page = Paginator(parties, PAGE_SIZE).get_page(request.GET.get("page"))
+    shown = [party.pk for party in page]
+    if query:
+        record_access(request, AccessAction.SEARCH, shown, query=query)
+    elif shown:
+        record_access(request, AccessAction.LIST, shown)
     context = {
         "page": page,
         "q": query,
@@ -61,6 +67,7 @@ def party_detail(request, pk: int):
     party = get_party_for_user(request, pk)
     if party.merged_into_id:
         return redirect("party", pk=party.merged_into_id)
+    record_access(request, AccessAction.VIEW, [party.pk])
     relationship = getattr(party, "relationship", None)
     form = RelationshipForm(
         initial={

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.contrib.auth.models import User
 from django.shortcuts import get_object_or_404, redirect, render
@@ -21,6 +23,8 @@ from patron.accounts.services import (
 )
 from patron.accounts.tokens import do_make_token, do_revoke_token
 from patron.core.problems import Problem
+from patron.parties.access import monthly_review
+from patron.parties.models import AccessAction, AccessRecord
 
 from ..access import allowed
 from ..forms import ApiTokenForm, MemberAddForm, MemberChangeForm
@@ -146,3 +150,39 @@ def api_token_revoke(request, pk: int):
     if do_revoke_token(token, actor=request.user):
         messages.success(request, _("Token %(name)s revoked.") % {"name": token.name})
     return redirect("api_tokens")
+
+
+@allowed(roles.is_owner)
+def access_review(request):
+    """The month's access to personal data, per member and token, flagged when far above
+    the team's usual; the latest records, filtered by member and action."""
+    today = timezone.localdate()
+    try:
+        month = dt.date.fromisoformat(request.GET.get("month", "") + "-01")
+    except ValueError:
+        month = today.replace(day=1)
+    records = AccessRecord.objects.select_related("user", "token").order_by("-at", "-pk")
+    who = request.GET.get("who", "")[:150]
+    if who:
+        records = records.filter(user__username=who)
+    action = request.GET.get("action", "")
+    if action in AccessAction.values:
+        records = records.filter(action=action)
+    return render(
+        request,
+        "patron/access_review.html",
+        {
+            "month": month,
+            "months": [_months_back(today, n) for n in range(12)],
+            "review": monthly_review(month),
+            "records": records[:100],
+            "who": who,
+            "action": action,
+            "actions": AccessAction.choices,
+        },
+    )
+
+
+def _months_back(today: dt.date, n: int) -> dt.date:
+    month = today.month - 1 - n
+    return dt.date(today.year + month // 12, month % 12 + 1, 1)
