@@ -25,6 +25,7 @@ OWN_COMMANDS = (
     "plan",
     "feedback",
     "tokens",
+    "export-party",
     "serve",
     "setup",
     "help",
@@ -271,6 +272,18 @@ def _parser() -> argparse.ArgumentParser:
     revoke = token_sub.add_parser("revoke", help="stop a token now")
     revoke.add_argument("id", type=int, help="the token's number, as `patron tokens list` shows")
     tokens.set_defaults(handler=_tokens)
+
+    export = sub.add_parser(
+        "export-party",
+        help="everything kept about one party, for their right to see and take it",
+        description="Write everything Patron keeps about a party (profile, contact points, "
+        "consents with evidence, orders, engagements, messages, survey answers, feedback, "
+        "points, coupons, timeline, who looked at it) as JSON, or as a ZIP of CSV files.",
+    )
+    export.add_argument("party", type=int, help="the party's number (as on its page)")
+    export.add_argument("--csv", action="store_true", help="a ZIP of CSV files, not JSON")
+    export.add_argument("--out", help="the file to write (default: print the JSON)")
+    export.set_defaults(handler=_export_party)
 
     serve = sub.add_parser(
         "serve",
@@ -836,6 +849,31 @@ def _tokens(args: argparse.Namespace) -> int:
         state = "revoked" if row["revoked"] else f"until {row['expires_at'][:10]}"
         areas = ", ".join(f"{area}:{access}" for area, access in row["scopes"].items())
         print(f"#{row['id']}  {row['name']}  {row['prefix']}…  {areas}  {state}")
+    return 0
+
+
+def _export_party(args: argparse.Namespace) -> int:
+    from patron import rights
+    from patron.parties.models import AccessAction, AccessRecord, Party
+
+    party = Party.objects.filter(pk=args.party).first()
+    if party is None:
+        print(f"patron export-party: there is no party #{args.party}", file=sys.stderr)
+        return 2
+    while party.merged_into_id:
+        party = party.merged_into
+    AccessRecord.objects.create(
+        action=AccessAction.EXPORT, parties=[party.pk], count=1, path="cli:export-party"
+    )
+    if args.csv:
+        if not args.out:
+            print("patron export-party: --csv needs --out FILE.zip", file=sys.stderr)
+            return 2
+        Path(args.out).write_bytes(rights.as_csv_zip(party))
+    elif args.out:
+        Path(args.out).write_text(rights.as_json(party), encoding="utf-8")
+    else:
+        print(rights.as_json(party))
     return 0
 
 

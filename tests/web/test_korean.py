@@ -35,7 +35,7 @@ CATALOGUE = Path(__file__).parents[2] / "src" / "patron" / "locale" / "ko" / "LC
 # commands (in code style) and the data this test made (user names, file names, emails).
 ALLOWED = {
     "Patron", "Shopify", "Stripe", "WooCommerce", "Square", "CSV", "XLSX", "KRW", "B2B",
-    "B2C", "English", "make", "run", "patron", "worker", "serve", "with", "import",
+    "B2C", "English", "make", "run", "patron", "worker", "serve", "with", "import", "JSON", "ZIP",
     "orders", "csv", "daepyo", "mina", "tom", "example", "com", "kr", "MB",
     "Date",  # a column of the test's own export file, shown beside its rejected row
     "UTF", "CP", "EUC", "Shift", "JIS", "Windows",  # names of text encodings

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import json
 
 from django.conf import settings
 from django.db.models import Q
@@ -19,6 +20,7 @@ from patron.parties.access import record_access
 from patron.parties.models import AccessAction, Party
 from patron.parties.normalize import normalize_phone
 from patron.parties.queries import live_parties
+from patron.rights import as_json
 
 from .auth import need
 from .problems import ERRORS, WRITE_ERRORS
@@ -213,3 +215,18 @@ def record_consent(request, party_id: int, decision: ConsentIn):
         field = _CONSENT_FIELD.get(refused.code, "")
         raise ValidationError([{"loc": ("body", "decision", field), "msg": str(refused)}]) from None
     return {"changed": changed, "in_force": _in_force(party)}
+
+
+@router.get(
+    "/{party_id}/export", response={200: dict, **ERRORS}, summary="Everything about a party"
+)
+def export_party(request, party_id: int):
+    """Everything Patron keeps about the party (profile, contact points, consents with
+    evidence, orders and lines, engagements, messages, survey answers, feedback, points,
+    coupons, timeline, who looked at it), for the person's right to see and take it."""
+    need(request, "parties", "read")
+    party = get_object_or_404(Party, pk=party_id)
+    while party.merged_into_id:
+        party = party.merged_into
+    record_access(request, AccessAction.EXPORT, [party.pk], token=request.auth)
+    return json.loads(as_json(party))

@@ -32,6 +32,11 @@ urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
     path("parties/", parties.party_list, name="parties"),
     path("parties/<int:pk>/", parties.party_detail, name="party"),
+    path(
+        "parties/<int:pk>/data.<str:fmt>",
+        parties.party_data,
+        name="party_data",
+    ),
     path("parties/<int:pk>/relationship/", parties.party_relationship, name="party_relationship"),
     path("parties/<int:pk>/consent/", parties.party_consent, name="party_consent"),
     path("at-risk/", insight.at_risk, name="at_risk"),

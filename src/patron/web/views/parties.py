@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from patron import jobs
+from patron import jobs, rights
 from patron.accounts import roles
 from patron.commerce.bookings import party_bookings
 from patron.commerce.queries import party_history, party_timeline
@@ -178,3 +179,24 @@ def party_relationship(request, pk: int):
         jobs.refresh_later([party.pk])
         messages.success(request, _("Relationship saved."))
     return redirect("party", pk=party.pk)
+
+
+@member_required
+def party_data(request, pk: int, fmt: str):
+    """Everything kept about the party, for the person who asked (their right to see and
+    take it): JSON, or a ZIP of CSV files. Recorded in the access log as an export."""
+    if fmt not in ("json", "zip"):
+        raise Http404
+    party = get_party_for_user(request, pk)
+    while party.merged_into_id:
+        party = party.merged_into
+    record_access(request, AccessAction.EXPORT, [party.pk])
+    if fmt == "json":
+        response = HttpResponse(rights.as_json(party), content_type="application/json")
+        name = f"party-{party.pk}.json"
+    else:
+        response = HttpResponse(rights.as_csv_zip(party), content_type="application/zip")
+        name = f"party-{party.pk}-csv.zip"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Cache-Control"] = "no-store"
+    return response
