@@ -41,6 +41,7 @@ from patron.commerce.queries import parties_of_offering
 from patron.commerce.undo import UndoRefused, claim_undo, do_undo_import
 from patron.core.db import wait_out_busy
 from patron.core.problems import Problem
+from patron.core.retention import forget_idempotency
 from patron.core.runs import RunStatus, reap_interrupted_runs
 from patron.feedback.items import escalate_overdue
 from patron.feedback.surveys import do_plan_surveys
@@ -510,6 +511,7 @@ def courier_round() -> dict[str, int]:
         # Pending points become usable and expired ones go, whenever their time comes.
         counts["points_released"] += release_due()
         counts["points_expired"] += expire_due()
+        counts["idempotency_forgotten"] += forget_idempotency()
     return {key: n for key, n in counts.items() if n}
 
 

@@ -20,6 +20,7 @@ import zipfile
 from decimal import Decimal
 from typing import Any
 
+from django.db.models import Q
 from django.utils import timezone
 
 from patron.commerce.imports import excel_safe
@@ -166,21 +167,21 @@ def party_data(party: Party) -> dict[str, Any]:
             {"at": a.occurred_at, "what": say({"code": f"activity.{a.verb}", **a.data})}
             for a in Activity.objects.filter(party_id__in=ids).order_by("occurred_at", "pk")
         ],
-        "access": _access_of(party),
+        "access": _access_of(ids),
     }
 
 
-def _access_of(party: Party, most: int = 5000) -> list[dict]:
-    """Who looked at this party's data: the records that list it. The ids are in a JSON
-    list: matched as text in the database (PostgreSQL and SQLite alike), then exactly."""
-    rows = (
-        AccessRecord.objects.filter(parties__icontains=str(party.pk))
-        .select_related("user", "token")
-        .order_by("at")
-    )
+def _access_of(ids: list[int], most: int = 5000) -> list[dict]:
+    """Who looked at this person's data (under any of their records), newest first. The
+    ids are in a JSON list: matched as text in the database, then exactly."""
+    wanted = set(ids)
+    text = Q()
+    for pk in ids:
+        text |= Q(parties__icontains=str(pk))
+    rows = AccessRecord.objects.filter(text).select_related("user", "token").order_by("-at")
     found = []
     for r in rows.iterator(chunk_size=2000):
-        if party.pk not in (r.parties or []):
+        if not wanted & set(r.parties or []):
             continue  # 12 matched 120
         who = r.user.get_username() if r.user_id else (r.token.name if r.token_id else "")
         found.append({"at": r.at, "who": who, "action": r.action})
@@ -227,10 +228,12 @@ def _csv(rows: list[dict]) -> str:
 
 
 def _cell(value) -> str:
+    """Text made safe for Excel; numbers, dates and booleans as they are (-100 stays a
+    number)."""
     if value is None:
         return ""
     if isinstance(value, dict | list):
-        value = json.dumps(value, ensure_ascii=False, default=_plain)
-    elif not isinstance(value, str):
-        value = _plain(value)
-    return excel_safe(value)
+        return excel_safe(json.dumps(value, ensure_ascii=False, default=_plain))
+    if isinstance(value, str):
+        return excel_safe(value)
+    return _plain(value)

@@ -341,6 +341,8 @@ PATRON_EMAIL_QUIET_HOURS = (
 PATRON_PROMOTION_HOLDOUT = env_int("PATRON_PROMOTION_HOLDOUT", 10)
 # API calls allowed per token (django-ninja's rate: "600/m", "20/s").
 PATRON_API_RATE = env_str("PATRON_API_RATE") or "600/m"
+# A load balancer's health check may ask over plain HTTP, inside the private network.
+SECURE_REDIRECT_EXEMPT = [r"^health/$"]
 # §50① proviso: advertise the same goods within 6 months of a party's purchase without consent.
 PATRON_TRANSACTION_EXCEPTION = env_bool("PATRON_TRANSACTION_EXCEPTION", False)
 # SMS and KakaoTalk: the provider (solapi, nhn, or "" for none), its credentials, the

@@ -4,7 +4,6 @@ field, and an Idempotency-Key that makes a retried POST one sale (Stripe's rules
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from decimal import Decimal
 
@@ -12,6 +11,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from patron.accounts.models import ApiToken
 from patron.accounts.tokens import do_make_token
 from patron.commerce.models import Order
 from patron.core.models import IdempotencyRecord
@@ -61,7 +61,7 @@ def test_a_sale_earns_and_a_retry_with_its_key_is_the_same_sale(till):
 def test_a_key_still_in_flight_is_409_and_one_abandoned_is_taken_over(till):
     party = make_party(1)
     sale = {"party_id": party.pk, "amount": 10_000, "number": "R-2"}
-    caller = hashlib.sha256(f"Bearer {till}".encode()).hexdigest()
+    caller = f"t{ApiToken.objects.get(name='till').pk}"
     IdempotencyRecord.objects.create(scope=caller, key="k-2", fingerprint="another request")
     assert post(till, "/loyalty/sales", sale, key="k-2").status_code == 422
     IdempotencyRecord.objects.all().delete()
@@ -74,6 +74,14 @@ def test_a_key_still_in_flight_is_409_and_one_abandoned_is_taken_over(till):
     retried = post(till, "/loyalty/sales", sale, key="k-3")  # its process died: taken over
     assert retried.status_code == 201 and retried.json()["order_id"] == first.json()["order_id"]
     assert post(till, "/loyalty/sales", sale, key="x" * 256).status_code == 422
+    # A refusal keeps nothing: the same key, once the input is right, goes through.
+    wrong = post(till, "/loyalty/sales", {**sale, "number": "R-9", "amount": 0}, key="k-9")
+    assert wrong.status_code == 422
+    right = post(till, "/loyalty/sales", {**sale, "number": "R-9"}, key="k-9")
+    assert right.status_code == 201
+    # A token not in force keeps nothing and replays nothing.
+    assert post("ptn_" + "x" * 42, "/loyalty/sales", sale, key="k-11").status_code == 401
+    assert not IdempotencyRecord.objects.filter(key="k-11").exists()
 
 
 def test_refusals_name_the_field_and_write_nothing(till):

@@ -58,10 +58,12 @@ def test_everything_about_them_merged_records_included(owner):
     assert "'=HYPERLINK" in lines  # text, never a formula in Excel
 
 
-def test_from_the_page_the_cli_and_the_api_each_recorded(client, owner, tmp_path, capsys):
+def test_from_the_page_the_cli_and_the_api_each_recorded(client, owner, teammate, tmp_path, capsys):
     from patron.cli import main
 
     party = make_party(1)
+    client.force_login(teammate)
+    assert client.get(f"/parties/{party.pk}/data.json").status_code == 403  # staff: no
     client.force_login(owner)
     page = client.get(f"/parties/{party.pk}/data.json")
     assert page.status_code == 200 and json.loads(page.content)["party"]["id"] == party.pk
@@ -70,7 +72,12 @@ def test_from_the_page_the_cli_and_the_api_each_recorded(client, owner, tmp_path
     assert main(["export-party", str(party.pk), "--out", str(tmp_path / "p.json")]) == 0
     assert json.loads((tmp_path / "p.json").read_text())["party"]["id"] == party.pk
     assert main(["export-party", "999999"]) == 2
-    secret = do_make_token("rights desk", {"parties": "read"}).secret
+    calendar = do_make_token("calendar", {"parties": "read"}).secret
+    refused = Client().get(
+        f"/api/v1/parties/{party.pk}/export", HTTP_AUTHORIZATION=f"Bearer {calendar}"
+    )
+    assert refused.status_code == 403  # a whole file needs the token's own area
+    secret = do_make_token("rights desk", {"data_requests": "read"}).secret
     api = Client().get(f"/api/v1/parties/{party.pk}/export", HTTP_AUTHORIZATION=f"Bearer {secret}")
     assert api.status_code == 200 and api.json()["party"]["id"] == party.pk
     assert AccessRecord.objects.filter(action="export", parties=[party.pk]).count() == 4

@@ -28,6 +28,9 @@ class TokenArea(models.TextChoices):
     OUTREACH = "outreach", _("Segments, campaigns and consent")
     LOYALTY = "loyalty", _("Points and coupons")
     FEEDBACK = "feedback", _("Feedback and incidents")
+    # Everything about one person at once (answering their request to see or take it): a
+    # token's own area, so one made for a calendar cannot pull whole files.
+    DATA_REQUESTS = "data_requests", _("A person's whole file (their data requests)")
 
 
 class ApiToken(models.Model):

@@ -76,6 +76,8 @@ def open_item(request, item: ItemIn):
     if not item.text.strip():
         raise ValidationError([{"loc": ("body", "item", "text"), "msg": "required"}])
     party = get_object_or_404(Party, pk=item.party_id)
+    while party.merged_into_id:  # filed with the party the record became
+        party = party.merged_into
     try:
         made = do_open_item(party, source=ItemSource.API, severity=item.severity, text=item.text)
     except Problem as refused:

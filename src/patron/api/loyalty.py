@@ -7,7 +7,7 @@ import datetime as dt
 
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 from ninja.errors import ValidationError
 
 from patron.core.problems import Problem
@@ -33,10 +33,10 @@ class BalanceOut(Schema):
 
 class SaleIn(Schema):
     party_id: int
-    amount: int
-    number: str
-    use_points: int = 0
-    coupon_code: str = ""
+    amount: int = Field(gt=0, le=10**12)
+    number: str = Field(min_length=1, max_length=40)
+    use_points: int = Field(default=0, ge=0, le=10**12)
+    coupon_code: str = Field(default="", max_length=60)
 
 
 class SaleOut(Schema):
@@ -100,7 +100,7 @@ def record_sale(request, sale: SaleIn):
             party,
             sale.amount,
             sale.use_points,
-            number=f"api-{number}",
+            number=f"api-{request.auth.pk}-{number}",  # each till's numbers are its own
             actor=None,
             coupon_code=sale.coupon_code,
         )

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import json
 
 from django.conf import settings
 from django.db.models import Q
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Query, Router, Schema
@@ -87,6 +87,10 @@ def _after(cursor: str) -> int:
         return int(text[1:])
     except (ValueError, UnicodeDecodeError) as exc:
         raise _bad("cursor", "not a cursor this API gave") from exc
+
+
+def _bad_body(field: str, message: str) -> ValidationError:
+    return ValidationError([{"loc": ("body", "decision", field), "msg": message}])
 
 
 def _bad(field: str, message: str) -> ValidationError:
@@ -199,6 +203,8 @@ def record_consent(request, party_id: int, decision: ConsentIn):
     the words they agreed to (`wording`). A no counts at once; a yes dated before a no the
     person gave since is refused; the person is told either way."""
     need(request, "outreach", "write")
+    if decision.decided_at is not None and timezone.is_naive(decision.decided_at):
+        raise _bad_body("decided_at", "a time with its offset, e.g. 2026-12-08T14:00:00+09:00")
     party = get_object_or_404(Party, pk=party_id)
     try:
         changed = do_record_consent_from_system(
@@ -223,10 +229,11 @@ def record_consent(request, party_id: int, decision: ConsentIn):
 def export_party(request, party_id: int):
     """Everything Patron keeps about the party (profile, contact points, consents with
     evidence, orders and lines, engagements, messages, survey answers, feedback, points,
-    coupons, timeline, who looked at it), for the person's right to see and take it."""
-    need(request, "parties", "read")
+    coupons, timeline, who looked at it), for the person's right to see and take it. Needs
+    the token's own `data_requests` area."""
+    need(request, "data_requests", "read")
     party = get_object_or_404(Party, pk=party_id)
     while party.merged_into_id:
         party = party.merged_into
     record_access(request, AccessAction.EXPORT, [party.pk], token=request.auth)
-    return json.loads(as_json(party))
+    return HttpResponse(as_json(party), content_type="application/json")

@@ -111,6 +111,7 @@ def party_detail(request, pk: int):
         "grade_form": SetGradeForm(),
         "coupons": usable_coupons(party.pk, timezone.localdate()),
         "suggested": lists_for(party.pk),
+        "may_export": may_export(request.user, party),
         "referral": Referral.objects.filter(referred=party).select_related("referrer").first(),
         "today": timezone.localdate(),
         "coupon_form": IssueCouponForm(),
@@ -181,15 +182,25 @@ def party_relationship(request, pk: int):
     return redirect("party", pk=party.pk)
 
 
+def may_export(user, party) -> bool:
+    if roles.is_owner(user):
+        return True
+    relationship = getattr(party, "relationship", None)
+    return relationship is not None and relationship.owner_id == user.pk
+
+
 @member_required
 def party_data(request, pk: int, fmt: str):
     """Everything kept about the party, for the person who asked (their right to see and
-    take it): JSON, or a ZIP of CSV files. Recorded in the access log as an export."""
+    take it): JSON, or a ZIP of CSV files. Owners, and the person's account manager, only;
+    recorded in the access log as an export."""
     if fmt not in ("json", "zip"):
         raise Http404
     party = get_party_for_user(request, pk)
     while party.merged_into_id:
         party = party.merged_into
+    if not may_export(request.user, party):
+        return render(request, "403.html", status=403)
     record_access(request, AccessAction.EXPORT, [party.pk])
     if fmt == "json":
         response = HttpResponse(rights.as_json(party), content_type="application/json")

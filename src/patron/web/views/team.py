@@ -157,10 +157,9 @@ def access_review(request):
     """The month's access to personal data, per member and token, flagged when far above
     the team's usual; the latest records, filtered by member and action."""
     today = timezone.localdate()
-    try:
-        month = dt.date.fromisoformat(request.GET.get("month", "") + "-01")
-    except ValueError:
-        month = today.replace(day=1)
+    months = [_months_back(today, n) for n in range(25)]  # two years are kept
+    asked = request.GET.get("month", "")
+    month = next((m for m in months if m.strftime("%Y-%m") == asked), months[0])
     records = AccessRecord.objects.select_related("user", "token").order_by("-at", "-pk")
     who = request.GET.get("who", "")[:150]
     if who:
@@ -173,7 +172,7 @@ def access_review(request):
         "patron/access_review.html",
         {
             "month": month,
-            "months": [_months_back(today, n) for n in range(12)],
+            "months": months,
             "review": monthly_review(month),
             "records": records[:100],
             "who": who,
