@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
-from ninja.errors import ValidationError
 
 from patron.core.problems import Problem
 from patron.feedback.items import do_close, do_open_item, item_report, item_row, overdue_report
@@ -14,7 +13,7 @@ from patron.feedback.models import FeedbackItem, ItemSource, Severity
 from patron.parties.models import Party
 
 from .auth import need
-from .problems import ERRORS, WRITE_ERRORS
+from .problems import ERRORS, WRITE_ERRORS, invalid
 
 router = Router(tags=["feedback"])
 MOST_LISTED = 500
@@ -51,8 +50,7 @@ class CloseIn(Schema):
 
 
 def _refused(refused: Problem, fields: dict[str, str], where: str):
-    field = fields.get(refused.code, "")
-    return ValidationError([{"loc": ("body", where, field), "msg": str(refused)}])
+    return invalid(str(refused), "body", where, fields.get(refused.code, ""))
 
 
 def _as_json(item: FeedbackItem) -> dict:
@@ -74,7 +72,7 @@ def open_item(request, item: ItemIn):
     owner) and due times in working hours by its severity (low, normal, high, critical)."""
     need(request, "feedback", "write")
     if not item.text.strip():
-        raise ValidationError([{"loc": ("body", "item", "text"), "msg": "required"}])
+        raise invalid("required", "body", "item", "text")
     party = get_object_or_404(Party, pk=item.party_id)
     while party.merged_into_id:  # filed with the party the record became
         party = party.merged_into

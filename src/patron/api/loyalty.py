@@ -8,7 +8,6 @@ import datetime as dt
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Field, Router, Schema, Status
-from ninja.errors import ValidationError
 
 from patron.core.problems import Problem
 from patron.loyalty import ledger
@@ -19,7 +18,7 @@ from patron.parties.access import record_access
 from patron.parties.models import AccessAction, Party
 
 from .auth import need
-from .problems import ERRORS, WRITE_ERRORS
+from .problems import ERRORS, WRITE_ERRORS, invalid
 
 router = Router(tags=["loyalty"])
 
@@ -93,7 +92,7 @@ def record_sale(request, sale: SaleIn):
     need(request, "loyalty", "write")
     number = sale.number.strip()[:40]
     if not number:
-        raise ValidationError([{"loc": ("body", "sale", "number"), "msg": "required"}])
+        raise invalid("required", "body", "sale", "number")
     party = _party(sale.party_id)
     try:
         done = do_counter_sale(
@@ -106,7 +105,7 @@ def record_sale(request, sale: SaleIn):
         )
     except Problem as refused:
         field = _FIELD_OF.get(refused.code) or _FIELD_OF.get(refused.code.split(".")[0], "")
-        raise ValidationError([{"loc": ("body", "sale", field), "msg": str(refused)}]) from None
+        raise invalid(str(refused), "body", "sale", field) from None
     return Status(
         201,
         {

@@ -12,7 +12,6 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Query, Router, Schema
-from ninja.errors import ValidationError
 
 from patron.core.problems import Problem
 from patron.outreach.services import do_record_consent_from_system, preferences_of
@@ -23,7 +22,7 @@ from patron.parties.queries import live_parties
 from patron.rights import as_json
 
 from .auth import need
-from .problems import ERRORS, WRITE_ERRORS
+from .problems import ERRORS, WRITE_ERRORS, invalid
 
 router = Router(tags=["parties"])
 MOST_PER_PAGE = 200
@@ -86,15 +85,7 @@ def _after(cursor: str) -> int:
             raise ValueError(text)
         return int(text[1:])
     except (ValueError, UnicodeDecodeError) as exc:
-        raise _bad("cursor", "not a cursor this API gave") from exc
-
-
-def _bad_body(field: str, message: str) -> ValidationError:
-    return ValidationError([{"loc": ("body", "decision", field), "msg": message}])
-
-
-def _bad(field: str, message: str) -> ValidationError:
-    return ValidationError([{"loc": ("query", field), "msg": message}])
+        raise invalid("not a cursor this API gave", "query", "cursor") from exc
 
 
 @router.get("", response={200: PartyPage, **ERRORS}, summary="List or search parties")
@@ -104,12 +95,12 @@ def list_parties(request, filters: Query[PartyQuery]):
     gave; `q` searches names too."""
     need(request, "parties", "read")
     if not 1 <= filters.limit <= MOST_PER_PAGE:
-        raise _bad("limit", f"from 1 to {MOST_PER_PAGE}")
+        raise invalid(f"from 1 to {MOST_PER_PAGE}", "query", "limit")
     parties = live_parties().select_related("relationship__owner")
     if filters.phone:
         phone = normalize_phone(filters.phone, settings.PATRON_DEFAULT_REGION)
         if not phone:
-            raise _bad("phone", "not a phone number")
+            raise invalid("not a phone number", "query", "phone")
         parties = parties.filter(Q(phone=phone) | Q(contact_points__value=phone)).distinct()
     if filters.email:
         email = filters.email.strip().lower()
@@ -204,7 +195,8 @@ def record_consent(request, party_id: int, decision: ConsentIn):
     person gave since is refused; the person is told either way."""
     need(request, "outreach", "write")
     if decision.decided_at is not None and timezone.is_naive(decision.decided_at):
-        raise _bad_body("decided_at", "a time with its offset, e.g. 2026-12-08T14:00:00+09:00")
+        example = "2026-12-08T14:00:00+09:00"
+        raise invalid(f"a time with its offset, e.g. {example}", "body", "decision", "decided_at")
     party = get_object_or_404(Party, pk=party_id)
     try:
         changed = do_record_consent_from_system(
@@ -219,7 +211,7 @@ def record_consent(request, party_id: int, decision: ConsentIn):
         )
     except Problem as refused:
         field = _CONSENT_FIELD.get(refused.code, "")
-        raise ValidationError([{"loc": ("body", "decision", field), "msg": str(refused)}]) from None
+        raise invalid(str(refused), "body", "decision", field) from None
     return {"changed": changed, "in_force": _in_force(party)}
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.http import JsonResponse
 from ninja import Schema
+from ninja.errors import ValidationError
 
 PROBLEM = "application/problem+json"
 TYPES = "https://patron.example/problems/"  # a stable name for each kind of problem
@@ -30,6 +31,11 @@ def problem(
     for name, value in (headers or {}).items():
         response[name] = value
     return response
+
+
+def invalid(message: str, *loc: str) -> ValidationError:
+    """A 422 naming the input at ``loc`` ("body", "sale", "amount") and what is wrong."""
+    return ValidationError([{"loc": loc, "msg": message}])
 
 
 class FieldError(Schema):

@@ -43,13 +43,9 @@ def grade_names(ids: list[int]) -> dict[int, str]:
     if not grade_program().enabled:
         return {}
     start = entry_grade(all_grades())
-    names = dict(
-        Membership.objects.filter(party_id__in=ids, grade__isnull=False).values_list(
-            "party_id", "grade__name"
-        )
-    )
-    if start is not None:
-        held = set(Membership.objects.filter(party_id__in=ids).values_list("party_id", flat=True))
+    held = dict(Membership.objects.filter(party_id__in=ids).values_list("party_id", "grade__name"))
+    names = {pk: name for pk, name in held.items() if name}
+    if start is not None:  # never computed: the entry grade
         names.update({pk: start.name for pk in ids if pk not in held})
     return names
 

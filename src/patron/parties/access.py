@@ -59,8 +59,9 @@ def record_access(
 
 
 def _address(request) -> str | None:
-    """The client's address as the server saw it (a proxy's forwarded header is not
-    trusted here: PATRON's deployment guide sets the proxy to pass REMOTE_ADDR)."""
+    """The client's address as the server saw it. A forwarded header is not trusted (any
+    client can send one); behind a reverse proxy this is the proxy's address unless the
+    proxy passes the client's as REMOTE_ADDR."""
     return request.META.get("REMOTE_ADDR") or None
 
 
